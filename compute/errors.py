@@ -1,0 +1,9 @@
+"""The one exception a user can cause: bad input, with an actionable message."""
+
+
+class LandscapeError(ValueError):
+    """Invalid user input (unknown scenario, impossible parameter, corrupt file).
+
+    Raised anywhere in ``compute``; caught once at the edge (CLI: one stderr line and exit 2;
+    GUI: a message box or status line). The message must say what to change.
+    """

@@ -1,0 +1,1 @@
+"""Scenario families: exact toy landscapes and (later) trained networks."""

@@ -1,0 +1,192 @@
+"""Scenario id → builder, with the parameter specs the CLI and the GUI present."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compute.errors import LandscapeError
+from compute.objective import LossFn, Objective
+from compute.objectives import toys
+
+ParamValue = float | str
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One scenario parameter: a bounded real number, or one of a few named choices."""
+
+    name: str
+    default: ParamValue
+    doc: str
+    minimum: float = -math.inf
+    maximum: float = math.inf
+    choices: tuple[str, ...] = ()
+
+    def parse(self, raw: object) -> ParamValue:
+        """Validate a user value (a string from the CLI, a number from the GUI)."""
+        if self.choices:
+            text = str(raw)
+            if text not in self.choices:
+                raise LandscapeError(
+                    f"parameter {self.name}={text!r} is not one of {', '.join(self.choices)}"
+                )
+            return text
+        try:
+            value = float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise LandscapeError(f"parameter {self.name}={raw!r} is not a number") from None
+        if not math.isfinite(value):
+            raise LandscapeError(f"parameter {self.name} must be finite, got {raw!r}")
+        if not self.minimum <= value <= self.maximum:
+            raise LandscapeError(
+                f"parameter {self.name}={value:g} is outside [{self.minimum:g}, {self.maximum:g}]"
+            )
+        return value
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "default": self.default, "doc": self.doc}
+        if self.choices:
+            data["choices"] = list(self.choices)
+        else:
+            data["minimum"] = self.minimum if math.isfinite(self.minimum) else None
+            data["maximum"] = self.maximum if math.isfinite(self.maximum) else None
+        return data
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A named landscape: formula, parameters, default view and a builder of its loss.
+
+    ``window`` is ``(xmin, xmax, ymin, ymax)`` for two-parameter scenarios and
+    ``(xmin, xmax)`` for one-parameter ones (the loss curve is drawn instead of a map).
+    """
+
+    id: str
+    title: str
+    formula: str
+    seed: str
+    axis_names: tuple[str, ...]
+    window: tuple[float, ...]
+    build: Callable[..., LossFn]
+    params: tuple[ParamSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def dim(self) -> int:
+        return len(self.axis_names)
+
+    def param(self, name: str) -> ParamSpec:
+        for spec in self.params:
+            if spec.name == name:
+                return spec
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise LandscapeError(f"scenario {self.id!r} has no parameter {name!r} (known: {known})")
+
+    def defaults(self) -> dict[str, ParamValue]:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
+        """Defaults updated with validated overrides."""
+        values = self.defaults()
+        for name, raw in (overrides or {}).items():
+            values[name] = self.param(name).parse(raw)
+        return values
+
+    def objective(self, overrides: Mapping[str, object] | None = None) -> Objective:
+        """The loss with the given parameter values (defaults for the rest)."""
+        values = self.resolve(overrides)
+        return Objective(self.id, self.dim, self.axis_names, self.build(**values))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "formula": self.formula,
+            "seed": self.seed,
+            "dim": self.dim,
+            "axis_names": list(self.axis_names),
+            "window": list(self.window),
+            "params": [p.to_json() for p in self.params],
+        }
+
+
+def _real(name: str, default: float, doc: str, lo: float = -1e6, hi: float = 1e6) -> ParamSpec:
+    return ParamSpec(name, default, doc, lo, hi)
+
+
+SCENARIOS: dict[str, ScenarioSpec] = {
+    spec.id: spec
+    for spec in (
+        ScenarioSpec(
+            "shamir",
+            "Shamir (2018), Example 1: residual unit vs linear predictor",
+            "F(w, v) = ½ (w (1 + ε v) − 1)²",
+            "001 Shamir, Example 1",
+            ("w", "v"),
+            (-3.0, 3.0, -3.0, 3.0),
+            toys.shamir,
+            (_real("eps", 1.0, "ε: the fixed residual branch f(x) = ε x", 1e-3, 10.0),),
+        ),
+        ScenarioSpec(
+            "factorization",
+            "Scalar factorization (1 − uv)²",
+            "F(u, v) = (y − u v)²",
+            "004 lecture notes §5.3.1",
+            ("u", "v"),
+            (-2.0, 2.0, -2.0, 2.0),
+            toys.factorization,
+            (_real("y", 1.0, "target y", -100.0, 100.0),),
+        ),
+        ScenarioSpec(
+            "psd-factorization",
+            "Symmetric factorization ‖M − uuᵀ‖²_F",
+            "F(u) = ‖M − u uᵀ‖²_F,  M = [[m11, m12], [m12, m22]] ⪰ 0",
+            "004 lecture notes, Proposition 5.1",
+            ("u1", "u2"),
+            (-2.0, 2.0, -2.0, 2.0),
+            toys.psd_factorization,
+            (
+                _real("m11", 2.0, "M₁₁", -100.0, 100.0),
+                _real("m12", 0.5, "M₁₂ = M₂₁", -100.0, 100.0),
+                _real("m22", 1.0, "M₂₂", -100.0, 100.0),
+            ),
+        ),
+        ScenarioSpec(
+            "activation",
+            "One weight through an activation: (1 − φ(w))² and sums of two",
+            "F(w) = (y1 − φ(w) x1)² + (y2 − φ(w) x2)²",
+            "004 lecture notes §5.3.2",
+            ("w",),
+            (-3.0, 3.0),
+            toys.activation,
+            (
+                ParamSpec("phi", "relu", "activation φ", choices=tuple(toys.ACTIVATIONS)),
+                _real("x1", 1.0, "first sample input x₁"),
+                _real("y1", 1.0, "first sample target y₁"),
+                _real("x2", 0.0, "second sample input x₂ (0 with y₂ = 0: no second sample)"),
+                _real("y2", 0.0, "second sample target y₂"),
+            ),
+        ),
+        ScenarioSpec(
+            "deep-linear",
+            "Scalar linear residual net (1 + w₂)(1 + w₁) x",
+            "F(w1, w2) = (y − (1 + w2)(1 + w1) x)²",
+            "003 Hardt & Ma; 004 Example 5.1",
+            ("w1", "w2"),
+            (-3.0, 2.0, -3.0, 2.0),
+            toys.deep_linear,
+            (_real("x", 1.0, "input x"), _real("y", 1.0, "target y")),
+        ),
+    )
+}
+
+
+def scenario(scenario_id: str) -> ScenarioSpec:
+    """The spec of a scenario id, or a LandscapeError listing the known ids."""
+    try:
+        return SCENARIOS[scenario_id]
+    except KeyError:
+        known = ", ".join(SCENARIOS)
+        raise LandscapeError(f"unknown scenario {scenario_id!r} (known: {known})") from None

@@ -1,0 +1,24 @@
+"""The ``landscape-explorer`` console script: the headless CLI plus the ``gui`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from compute import cli
+
+
+def launch_gui(args: argparse.Namespace) -> int:
+    """Open the explorer window (Qt is imported only here, so headless commands never load it)."""
+    from explorer.app import run_app
+
+    return run_app(args.session)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main(argv, gui=launch_gui)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
