@@ -17,6 +17,7 @@ from compute.optimizers import (
     DescentStep,
     OptimizerConfig,
     descend,
+    trajectory,
 )
 from compute.registry import SCENARIOS, ParamSpec, ScenarioSpec, scenario
 
@@ -50,4 +51,5 @@ __all__ = [
     "parse_constraint",
     "scenario",
     "second_order",
+    "trajectory",
 ]

@@ -21,7 +21,7 @@ from compute.generators import drain
 from compute.grid import Window, evaluate_grid
 from compute.modes import Modes, parse_constraint
 from compute.objective import Objective
-from compute.optimizers import OPTIMIZERS, STATUS_NAMES, OptimizerConfig, descend
+from compute.optimizers import OPTIMIZERS, STATUS_NAMES, OptimizerConfig, trajectory
 from compute.registry import SCENARIOS, ScenarioSpec, scenario
 
 PROG = "landscape-explorer"
@@ -190,16 +190,7 @@ def _cmd_descend(args: argparse.Namespace) -> int:
     config = OptimizerConfig.for_optimizer(
         args.optimizer, lr=args.lr, momentum=args.momentum, steps=args.steps
     )
-    trajectory: list[np.ndarray] = []
-    run = descend(objective, modes, np.array([start]), config)
-    while True:
-        try:
-            state = next(run)
-        except StopIteration as stop:
-            final = stop.value
-            break
-        if not trajectory or not np.array_equal(trajectory[-1], state.theta[0]):
-            trajectory.append(state.theta[0])
+    final, path = trajectory(objective, modes, np.array(start), config)
     status = STATUS_NAMES[int(final.status[0])]
     result = {
         "final_point": final.theta[0].tolist(),
@@ -207,7 +198,7 @@ def _cmd_descend(args: argparse.Namespace) -> int:
         "grad_norm": float(final.grad_norm[0]),
         "steps": int(final.stopped_at[0]),
         "status": status,
-        "trajectory": [t.tolist() for t in trajectory],
+        "trajectory": path.tolist(),
     }
     if args.json:
         print(json.dumps(result))

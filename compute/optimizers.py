@@ -29,8 +29,8 @@ class OptimizerConfig:
     """Settings of one optimizer run.
 
     ``lr`` is the step size (Newton: the fraction of the Newton step taken); ``momentum`` is β
-    for heavy-ball / Nesterov and β₁ for Adam; ``damping`` δ shifts Newton's Hessian to
-    ``∇²F + (δ + max(0, −λ_min)) I`` so every step descends. A run converges when the projected
+    for heavy-ball / Nesterov and β₁ for Adam; ``damping`` is Newton's relative eigenvalue
+    floor (see ``_newton_direction``). A run converges when the projected
     gradient ``‖θ − P(θ − ∇F)‖`` and the last step are both below ``tol``.
     """
 
@@ -89,14 +89,22 @@ def _torch_optimizer(config: OptimizerConfig, param: torch.Tensor) -> torch.opti
 
 
 def _newton_direction(objective: Objective, theta: torch.Tensor, damping: float) -> torch.Tensor:
-    """−(∇²F + μI)⁻¹ ∇F with μ = δ + max(0, −λ_min(∇²F)), per run: a descent direction."""
+    """Saddle-free Newton step per run: ``−V diag(1 / max(|λ|, δ)) Vᵀ ∇F``, length ≤ 1.
+
+    With ∇²F = V diag(λ) Vᵀ, using |λ| makes every step a descent direction (plain Newton is
+    attracted by saddles); δ = damping · max(1, max|λ|) bounds the step along flat directions,
+    and the unit trust radius keeps a step near a degenerate point from leaving the region.
+    """
     d = second_order(objective.loss, theta)
     hess = torch.nan_to_num(d.hessian, nan=0.0, posinf=0.0, neginf=0.0)
-    lam_min = torch.linalg.eigvalsh(hess)[:, 0]
-    shift = damping + torch.clamp(-lam_min, min=0.0)
-    eye = torch.eye(theta.shape[-1], dtype=theta.dtype)
-    system = hess + shift[:, None, None] * eye
-    return -torch.linalg.solve(system, d.grad.unsqueeze(-1)).squeeze(-1)
+    lam, vec = torch.linalg.eigh(hess)
+    floor = damping * torch.clamp(lam.abs().amax(dim=-1, keepdim=True), min=1.0)
+    coef = (vec.transpose(-1, -2) @ d.grad.unsqueeze(-1)).squeeze(-1) / torch.maximum(
+        lam.abs(), floor
+    )
+    step = -(vec @ coef.unsqueeze(-1)).squeeze(-1)
+    length = torch.linalg.vector_norm(step, dim=-1, keepdim=True)
+    return step * torch.clamp(1.0 / length.clamp_min(1e-300), max=1.0)
 
 
 def descend(
@@ -197,3 +205,21 @@ def descend(
     final = snapshot(int(stopped_at.max()), value, pg)
     yield final
     return final
+
+
+def trajectory(
+    objective: Objective, modes: Modes, start: np.ndarray, config: OptimizerConfig
+) -> tuple[DescentStep, np.ndarray]:
+    """One run from ``start`` (n,): its final state and the path (T, n) it took, start first.
+
+    The path holds only finite points: a diverging run's path ends at its last finite point.
+    """
+    run = descend(objective, modes, np.asarray(start, dtype=float)[None, :], config)
+    path: list[np.ndarray] = []
+    while True:
+        try:
+            state = next(run)
+        except StopIteration as stop:
+            return stop.value, np.stack(path)
+        if not path or not np.array_equal(path[-1], state.theta[0]):
+            path.append(state.theta[0])

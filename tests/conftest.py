@@ -1,0 +1,5 @@
+"""Shared test configuration: Qt runs offscreen (xvfb-run still works: setdefault)."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
