@@ -35,8 +35,7 @@ def loop(obj, points):
     t0 = time.perf_counter()
     for k, p in enumerate(torch.from_numpy(points)):
         eig = torch.linalg.eigvalsh(h(p))
-        out[k] = (float(f(p)), float(torch.linalg.vector_norm(g(p))), float(eig[0]),
-                  float(eig[-1]))
+        out[k] = (float(f(p)), float(torch.linalg.vector_norm(g(p))), float(eig[0]), float(eig[-1]))
     return out, time.perf_counter() - t0
 
 
@@ -56,12 +55,16 @@ def main() -> None:
     pts = np.stack([xx.ravel()[flat_idx], yy.ravel()[flat_idx]], axis=1)
     ref, t_loop_sample = loop(obj, pts)
     t_loop = t_loop_sample * (RES * RES) / len(pts)
-    ours = np.stack([grid.values[k].ravel()[flat_idx]
-                     for k in ("loss", "grad_norm", "hess_min", "hess_max")], axis=1)
+    ours = np.stack(
+        [grid.values[k].ravel()[flat_idx] for k in ("loss", "grad_norm", "hess_min", "hess_max")],
+        axis=1,
+    )
     err = float(np.max(np.abs(ours - ref) / (1 + np.abs(ref))))
     assert err < 1e-10, f"vectorised and loop results disagree (max rel err {err:.2e})"
-    print(f"grid: {RES}x{RES} shamir, fields loss, grad_norm, hess_min, hess_max, float64, "
-          f"{args.threads} threads")
+    print(
+        f"grid: {RES}x{RES} shamir, fields loss, grad_norm, hess_min, hess_max, float64, "
+        f"{args.threads} threads"
+    )
     print(f"vectorised (vmap, chunked): {t_vec:.3f} s")
     how = "all points" if args.full_loop else f"{len(pts)} points, scaled x{stride}"
     print(f"per-point loop ({how}): {t_loop:.1f} s  ({1e3 * t_loop_sample / len(pts):.2f} ms/pt)")

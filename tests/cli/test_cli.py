@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-EXE = shutil.which("landscape-explorer") or str(Path(sys.executable).with_name(
-    "landscape-explorer"))
+EXE = shutil.which("landscape-explorer") or str(
+    Path(sys.executable).with_name("landscape-explorer")
+)
 
 
 def cli(*args):
@@ -21,7 +22,9 @@ def test_scenarios_json_lists_every_toy_with_formula_params_and_window():
     out = cli("scenarios", "--json")
     assert out.returncode == 0
     data = {s["id"]: s for s in json.loads(out.stdout)["scenarios"]}
-    assert {"shamir", "factorization", "psd-factorization", "activation", "deep-linear"} <= set(data)
+    assert {"shamir", "factorization", "psd-factorization", "activation", "deep-linear"} <= set(
+        data
+    )
     assert data["shamir"]["params"][0]["name"] == "eps"
     assert "½" in data["shamir"]["formula"] and len(data["shamir"]["window"]) == 4
     assert data["activation"]["params"][0]["choices"][:3] == ["relu", "square", "sigmoid"]
@@ -51,8 +54,18 @@ def test_critical_with_ball_reports_boundary_points():
 
 
 def test_descend_json_converges_with_trajectory():
-    out = cli("descend", "factorization", "--start=-1.5,-0.2", "--optimizer", "momentum",
-              "--lr", "0.02", "--steps", "3000", "--json")
+    out = cli(
+        "descend",
+        "factorization",
+        "--start=-1.5,-0.2",
+        "--optimizer",
+        "momentum",
+        "--lr",
+        "0.02",
+        "--steps",
+        "3000",
+        "--json",
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["status"] == "converged"
@@ -71,8 +84,17 @@ def test_descend_reports_divergence():
 
 def test_grid_writes_npz_with_axes_fields_and_metadata(tmp_path):
     path = tmp_path / "grid.npz"
-    out = cli("grid", "shamir", "--l2", "0.1", "--window=-2,2,-3,1", "--resolution", "33",
-              "--out", str(path))
+    out = cli(
+        "grid",
+        "shamir",
+        "--l2",
+        "0.1",
+        "--window=-2,2,-3,1",
+        "--resolution",
+        "33",
+        "--out",
+        str(path),
+    )
     assert out.returncode == 0, out.stderr
     with np.load(path) as z:
         assert z["loss"].shape == (33, 33) and z["x"][0] == -2 and z["y"][-1] == 1

@@ -7,8 +7,9 @@ from compute import Modes, Window, critical_points, drain, scenario
 
 def find_critical(sid, params=None, modes=None, window=None):
     spec = scenario(sid)
-    return drain(critical_points(spec.objective(params), modes or Modes(),
-                                 Window(window or spec.window)))
+    return drain(
+        critical_points(spec.objective(params), modes or Modes(), Window(window or spec.window))
+    )
 
 
 def isolated(points, kind):

@@ -84,7 +84,10 @@ def test_relu_has_flat_non_global_stationary_region_square_and_sigmoid_do_not():
     assert [p.point.tolist() for p in relu if p.kind == "minimum"] == [[1.0]]
     square = find_critical("activation", {"phi": "square"})
     assert sorted((p.kind, round(float(p.point[0]), 9)) for p in square) == [
-        ("maximum", 0.0), ("minimum", -1.0), ("minimum", 1.0)]
+        ("maximum", 0.0),
+        ("minimum", -1.0),
+        ("minimum", 1.0),
+    ]
     assert all(p.loss < 1e-20 for p in square if p.kind == "minimum")
     assert find_critical("activation", {"phi": "sigmoid"}) == []
 

@@ -102,7 +102,7 @@ def test_autograd_agrees_with_central_differences(sid, params):
         e[k] = h
         fd_grad = (obj.loss(pts + e) - obj.loss(pts - e)) / (2 * h)
         np.testing.assert_allclose(d.grad[:, k], fd_grad, rtol=1e-6, atol=1e-6)
-        fd_hess = (second_order(obj.loss, pts + e).grad - second_order(obj.loss, pts - e).grad)
+        fd_hess = second_order(obj.loss, pts + e).grad - second_order(obj.loss, pts - e).grad
         np.testing.assert_allclose(d.hessian[:, :, k], fd_hess / (2 * h), rtol=1e-6, atol=1e-5)
 
 

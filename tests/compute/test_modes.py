@@ -44,8 +44,9 @@ def test_constraint_spec_round_trips(kind, r):
     assert parse_constraint(c.spec()).kind == kind
 
 
-@pytest.mark.parametrize("text", ["ball:0", "box:-1", "ball:nan", "ball:inf", "ball", "cube:1",
-                                  "ball:x"])
+@pytest.mark.parametrize(
+    "text", ["ball:0", "box:-1", "ball:nan", "ball:inf", "ball", "cube:1", "ball:x"]
+)
 def test_bad_constraints_are_refused(text):
     with pytest.raises(LandscapeError):
         parse_constraint(text)

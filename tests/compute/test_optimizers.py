@@ -1,5 +1,7 @@
 """Optimizer runs reach the minima the seeds predict, stop on divergence, respect constraints."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -43,7 +45,7 @@ def test_gd_on_shamir_lands_on_the_zero_loss_curve():
     assert status == "converged" and final.loss[0] < 1e-14
     assert w * (1 + v) == pytest.approx(1.0, abs=1e-7)
     losses = [scenario("shamir").objective().loss(np.asarray(p)) for p in path]
-    assert all(b <= a + 1e-15 for a, b in zip(losses, losses[1:], strict=False))
+    assert all(b <= a + 1e-15 for a, b in itertools.pairwise(losses))
 
 
 def test_relu_is_stuck_left_of_zero_while_square_and_sigmoid_escape():
@@ -92,8 +94,9 @@ def test_batched_runs_are_independent_and_stopped_runs_freeze():
     assert names[:3] == ["converged"] * 3 and names[3] == "diverged"
     np.testing.assert_allclose(final.theta[2], [0, 0])  # the saddle itself: ∇F = 0, never moves
     for i in (0, 1):
-        alone = drain(descend(obj, Modes(), starts[i : i + 1],
-                              OptimizerConfig.for_optimizer("gd", lr=0.2)))
+        alone = drain(
+            descend(obj, Modes(), starts[i : i + 1], OptimizerConfig.for_optimizer("gd", lr=0.2))
+        )
         np.testing.assert_allclose(final.theta[i], alone.theta[0], atol=1e-12)
 
 

@@ -15,6 +15,5 @@ print(",".join(bad))
 
 
 def test_compute_imports_no_qt():
-    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
