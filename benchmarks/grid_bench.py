@@ -10,7 +10,10 @@ loop evaluated. Ends with ``ratio: X`` = loop cost / vectorised cost.
 from __future__ import annotations
 
 import argparse
+import os
 import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app does: see explorer/launcher.py
 
 import numpy as np
 import torch

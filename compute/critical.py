@@ -10,14 +10,14 @@ region of degenerate critical points) are reported once, as a set.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.optimize
 import scipy.sparse.csgraph
 import scipy.spatial
 import torch
-from torch.func import jacfwd, vmap
+from torch.func import jacrev, vmap
 
 from compute.derivatives import second_order
 from compute.grid import Window
@@ -49,6 +49,7 @@ class CriticalPoint:
     members : (m, n) the distinct roots found on a continuum (m = 1 for an isolated point)
     multipliers : (k,) μ on the active face, empty in the interior
     tangent_eigenvalues : eigenvalues of the Lagrangian Hessian on the face's tangent space
+    hessian_eigenvectors : (n, n) unit eigenvectors of ∇²F as columns, in eigenvalue order
     """
 
     point: np.ndarray
@@ -61,6 +62,7 @@ class CriticalPoint:
     members: np.ndarray
     multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0))
     tangent_eigenvalues: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hessian_eigenvectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -99,7 +101,7 @@ def _newton_roots(
     Steps are capped at ``max_step`` (a quarter of the start cloud's spread) so a start does not
     jump across the window. Returns the final z (B, m) and ‖G(z)‖ (B,).
     """
-    jac = vmap(jacfwd(residual))
+    jac = vmap(jacrev(residual))
     z = starts.clone()
     spread = float((starts.max(0).values - starts.min(0).values).norm()) or 1.0
     max_step = 0.25 * spread
@@ -126,7 +128,7 @@ def _polish_with_scipy(
     """Levenberg–Marquardt (scipy.optimize.root) on up to ``budget`` starts Newton left behind."""
     z, norms = z.clone(), norms.clone()
     failed = torch.nonzero(~(norms < ROOT_TOL)).flatten()[:budget]
-    jac = jacfwd(residual)
+    jac = jacrev(residual)
     for i in failed.tolist():
         if not torch.isfinite(z[i]).all():
             continue
@@ -175,12 +177,12 @@ def _face_roots(objective: Objective, window: Window, face: ActiveFace) -> list[
 
     def kkt(z: torch.Tensor) -> torch.Tensor:
         theta, mu = z[:n], z[n:]
-        jc = jacfwd(face.residual)(theta)
+        jc = jacrev(face.residual)(theta)
         return torch.cat([grad_f(theta) + jc.T @ mu, face.residual(theta)])
 
     theta0 = face.snap(_starts(window))
     theta0 = torch.unique(theta0, dim=0)
-    jc0 = vmap(jacfwd(face.residual))(theta0)
+    jc0 = vmap(jacrev(face.residual))(theta0)
     g0 = vmap(grad_f)(theta0)
     mu0 = -(torch.linalg.pinv(jc0.transpose(-1, -2)) @ g0.unsqueeze(-1)).squeeze(-1)
     z, norms = _newton_roots(kkt, torch.cat([theta0, mu0], dim=-1))
@@ -195,8 +197,8 @@ def _tangent_eigenvalues(objective: Objective, root: _Root, hess: np.ndarray) ->
     assert face is not None
     theta = torch.from_numpy(root.point)
     mu = torch.from_numpy(root.multipliers)
-    jc = jacfwd(face.residual)(theta).numpy()
-    lagr = hess + torch.func.hessian(lambda t: face.residual(t) @ mu)(theta).numpy()
+    jc = jacrev(face.residual)(theta).numpy()
+    lagr = hess + jacrev(jacrev(lambda t: face.residual(t) @ mu))(theta).numpy()
     basis = scipy.linalg.null_space(jc)
     if basis.shape[1] == 0:
         return np.zeros(0)
@@ -219,6 +221,7 @@ def _describe(objective: Objective, roots: list[_Root]) -> list[CriticalPoint]:
     pts = torch.from_numpy(np.stack([r.point for r in roots]))
     d = second_order(objective.loss, pts)
     eig = d.hessian_eigenvalues().numpy()
+    hess = np.nan_to_num(d.hessian.numpy())
     out = []
     for i, root in enumerate(roots):
         scale = float(np.max(np.abs(eig[i]))) if np.isfinite(eig[i]).all() else 1.0
@@ -242,6 +245,7 @@ def _describe(objective: Objective, roots: list[_Root]) -> list[CriticalPoint]:
                 root.point[None, :],
                 root.multipliers,
                 tangent,
+                np.linalg.eigh(hess[i])[1],
             )
         )
     return out
@@ -290,17 +294,12 @@ def _merge_continua(points: list[CriticalPoint], link: float) -> list[CriticalPo
         centre = members.mean(axis=0)
         rep = min(group, key=lambda p: float(np.linalg.norm(p.point - centre)))
         others.append(
-            CriticalPoint(
-                rep.point,
-                rep.loss,
-                max(p.grad_norm for p in group),
-                rep.hessian_eigenvalues,
-                "degenerate",
-                rep.on_boundary,
-                _continuum_nature(group),
-                members,
-                rep.multipliers,
-                rep.tangent_eigenvalues,
+            replace(
+                rep,
+                grad_norm=max(p.grad_norm for p in group),
+                kind="degenerate",
+                nature=_continuum_nature(group),
+                members=members,
             )
         )
     return others

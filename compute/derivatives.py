@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from torch.func import grad, grad_and_value, jacfwd, vmap
+from torch.func import grad, grad_and_value, jacrev, vmap
 
 from compute.objective import LossFn
 
@@ -40,9 +40,11 @@ def _single_point(loss: LossFn) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def second_order(loss: LossFn, points: torch.Tensor) -> Derivatives:
-    """F, ∇F, ∇²F at ``points`` (N, n) in one forward-over-reverse pass.
+    """F, ∇F, ∇²F at ``points`` (N, n) in one reverse-over-reverse pass.
 
-    ∇²F = J_fwd(∇_rev F), vmapped over the N points: no Python loop over points.
+    ∇²F = J_rev(∇_rev F), vmapped over the N points: no Python loop over points. Reverse mode
+    on purpose: torch's forward-mode AD keeps global "dual levels" and fails when two threads
+    use it at once (the explorer runs several workers), reverse mode is thread-safe.
     """
     f = _single_point(loss)
 
@@ -50,7 +52,7 @@ def second_order(loss: LossFn, points: torch.Tensor) -> Derivatives:
         g, value = grad_and_value(f)(theta)
         return g, (g, value)
 
-    hess, (g, value) = vmap(jacfwd(grad_with_aux, has_aux=True))(points)
+    hess, (g, value) = vmap(jacrev(grad_with_aux, has_aux=True))(points)
     return Derivatives(value, g, hess)
 
 

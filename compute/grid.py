@@ -124,3 +124,23 @@ def evaluate_grid(
             out[k][start:stop] = v
         yield GridBlock(start, stop, n_rows, values)
     return LandscapeGrid(axes, out)
+
+
+def evaluate_loss(
+    objective: Objective, window: Window, resolution: int, chunk_points: int = 65536
+) -> LandscapeGrid:
+    """Only F on the grid (no derivatives): the fast path for live redraws while dragging.
+
+    Same layout as ``evaluate_grid``; ``values`` holds just ``"loss"``.
+    """
+    axes = window.axes(resolution)
+    pts = _points_of_rows(axes, 0, len(axes[-1]))
+    shape = (len(axes[-1]), resolution) if objective.dim == 2 else (resolution,)
+    with torch.no_grad():
+        loss = torch.cat(
+            [
+                objective.loss(objective.as_tensor(pts[i : i + chunk_points]))
+                for i in range(0, len(pts), chunk_points)
+            ]
+        )
+    return LandscapeGrid(axes, {"loss": loss.numpy().reshape(shape)})

@@ -24,6 +24,7 @@ class ParamSpec:
     minimum: float = -math.inf
     maximum: float = math.inf
     choices: tuple[str, ...] = ()
+    span: tuple[float, float] = (-3.0, 3.0)  # the range a slider covers (inputs may go beyond)
 
     def parse(self, raw: object) -> ParamValue:
         """Validate a user value (a string from the CLI, a number from the GUI)."""
@@ -53,6 +54,7 @@ class ParamSpec:
         else:
             data["minimum"] = self.minimum if math.isfinite(self.minimum) else None
             data["maximum"] = self.maximum if math.isfinite(self.maximum) else None
+            data["span"] = list(self.span)
         return data
 
 
@@ -112,8 +114,15 @@ class ScenarioSpec:
         }
 
 
-def _real(name: str, default: float, doc: str, lo: float = -1e6, hi: float = 1e6) -> ParamSpec:
-    return ParamSpec(name, default, doc, lo, hi)
+def _real(
+    name: str,
+    default: float,
+    doc: str,
+    lo: float = -1e6,
+    hi: float = 1e6,
+    span: tuple[float, float] = (-3.0, 3.0),
+) -> ParamSpec:
+    return ParamSpec(name, default, doc, lo, hi, span=span)
 
 
 SCENARIOS: dict[str, ScenarioSpec] = {
@@ -127,7 +136,7 @@ SCENARIOS: dict[str, ScenarioSpec] = {
             ("w", "v"),
             (-3.0, 3.0, -3.0, 3.0),
             toys.shamir,
-            (_real("eps", 1.0, "ε: the fixed residual branch f(x) = ε x", 1e-3, 10.0),),
+            (_real("eps", 1.0, "ε: the fixed residual branch f(x) = ε x", 1e-3, 10.0, (0.05, 3)),),
         ),
         ScenarioSpec(
             "factorization",
@@ -148,9 +157,9 @@ SCENARIOS: dict[str, ScenarioSpec] = {
             (-2.0, 2.0, -2.0, 2.0),
             toys.psd_factorization,
             (
-                _real("m11", 2.0, "M₁₁", -100.0, 100.0),
-                _real("m12", 0.5, "M₁₂ = M₂₁", -100.0, 100.0),
-                _real("m22", 1.0, "M₂₂", -100.0, 100.0),
+                _real("m11", 2.0, "M₁₁", -100.0, 100.0, (0.0, 4.0)),
+                _real("m12", 0.5, "M₁₂ = M₂₁", -100.0, 100.0, (-2.0, 2.0)),
+                _real("m22", 1.0, "M₂₂", -100.0, 100.0, (0.0, 4.0)),
             ),
         ),
         ScenarioSpec(

@@ -1,17 +1,25 @@
-"""QApplication start-up (placeholder until the explorer window lands)."""
+"""QApplication start-up: pyqtgraph options, the main window, the event loop."""
 
 from __future__ import annotations
 
 import sys
 
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+
+def configure_pyqtgraph() -> None:
+    """Row-major images (array rows are y) and antialiased curves, once per process."""
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
 
 def run_app(session: str | None = None) -> int:
-    import pyqtgraph as pg
-    from PySide6 import QtWidgets
-
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    configure_pyqtgraph()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    window = QtWidgets.QLabel("Landscape Explorer")
-    window.resize(800, 600)
+    app.setApplicationName("Landscape Explorer")
+    app.setOrganizationName("LandscapeExplorer")
+    from explorer.main_window import MainWindow
+
+    window = MainWindow(session)
     window.show()
     return int(app.exec())

@@ -1,0 +1,45 @@
+"""A dismissable message strip above the map: errors in red, notices in blue (never modal)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+STYLES = {
+    "error": "background:#FDE2E1; color:#8A1F11; border:1px solid #E0A09A;",
+    "info": "background:#E3F0FB; color:#0B4A78; border:1px solid #9CC3E4;",
+}
+
+
+class Banner(QWidget):
+    """``show_message(text, kind)``; errors stay until dismissed or replaced, notices 6 s."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setObjectName("banner-text")
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.hide)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        self.kind = kind
+        self.label.setText(text)
+        self.setStyleSheet(f"QWidget {{{STYLES[kind]}}}")
+        self.show()
+        self._timer.stop()
+        if kind == "info":
+            self._timer.start(6000)
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""

@@ -1,0 +1,195 @@
+"""The only module that creates workers: one slot per kind of job, stale results dropped.
+
+Each job wraps a compute generator in superqt's ``GeneratorWorker``. The wrapper batches what
+the generator yields (one list about every ``batch_seconds``, so a fast optimizer does not flood
+the GUI thread with signals), honours a pause/step gate, and lets ``quit()`` stop it between
+items. Results reach the GUI thread through queued signals; a result whose request id is no
+longer the slot's current one is dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool
+from superqt.utils import GeneratorWorker, create_worker
+
+IDLE = None  # yielded while paused so the worker can notice quit()
+
+
+class JobFailed(Exception):
+    """A compute error re-raised as a plain Exception: superqt treats a RuntimeError as "the
+    worker was deleted" and only warns, so without this the GUI would never hear of it."""
+
+
+class Gate:
+    """Thread-safe pause / single-step / slow-motion control shared with a worker."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        self._paused = False
+        self._budget = 0
+        self.delay = delay
+
+    def pause(self) -> None:
+        with self._lock:
+            self._paused, self._budget = True, 0
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused, self._budget = False, 0
+
+    def step(self, count: int = 1) -> None:
+        """While paused, let ``count`` more items through."""
+        with self._lock:
+            self._paused = True
+            self._budget += count
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def take(self) -> tuple[bool, bool]:
+        """(may produce the next item, is this a single step)."""
+        with self._lock:
+            if not self._paused:
+                return True, False
+            if self._budget > 0:
+                self._budget -= 1
+                return True, True
+            return False, False
+
+
+def batched(
+    gen: Generator[Any, None, Any], gate: Gate, batch_seconds: float
+) -> Generator[list[Any] | None, None, Any]:
+    """Re-yield ``gen``'s items as lists, at most every ``batch_seconds``; obey ``gate``."""
+    batch: list[Any] = []
+    last = time.monotonic()
+    while True:
+        go, single = gate.take()
+        if not go:
+            if batch:
+                yield batch
+                batch = []
+            yield IDLE
+            time.sleep(0.02)
+            continue
+        try:
+            item = next(gen)
+        except StopIteration as stop:
+            if batch:
+                yield batch
+            return stop.value
+        batch.append(item)
+        if gate.delay:
+            time.sleep(gate.delay)
+        now = time.monotonic()
+        if single or now - last >= batch_seconds:
+            yield batch
+            batch, last = [], now
+
+
+@dataclass
+class _Job:
+    request: int
+    worker: GeneratorWorker
+    gate: Gate
+    done: bool = False
+    callbacks: dict[str, Callable[..., None]] = field(default_factory=dict)
+
+
+class Jobs(QObject):
+    """Slots of background work: ``submit`` replaces the slot's job, ``cancel`` stops it."""
+
+    def __init__(self, parent: QObject | None = None, batch_seconds: float = 1 / 30) -> None:
+        super().__init__(parent)
+        self._jobs: dict[str, _Job] = {}
+        self._request = 0
+        self.batch_seconds = batch_seconds
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(max(pool.maxThreadCount(), 12))
+
+    def submit(
+        self,
+        slot: str,
+        make: Callable[[], Generator[Any, None, Any]],
+        on_items: Callable[[list[Any]], None],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+        paused: bool = False,
+        delay: float = 0.0,
+    ) -> int:
+        """Start ``make()``'s generator in a worker, replacing the slot's job; its request id."""
+        self.cancel(slot)
+        self._request += 1
+        request = self._request
+        gate = Gate(delay)
+        if paused:
+            gate.pause()
+
+        def body() -> Iterator[Any]:
+            try:
+                return (yield from batched(make(), gate, self.batch_seconds))
+            except RuntimeError as exc:
+                raise JobFailed(f"{type(exc).__name__}: {exc}") from exc
+
+        worker = create_worker(body, _start_thread=False)
+        job = _Job(request, worker, gate)
+        self._jobs[slot] = job
+
+        def current() -> bool:
+            return self._jobs.get(slot) is job
+
+        def yielded(items: list[Any] | None) -> None:
+            if items is not IDLE and current():
+                on_items(items)
+
+        def returned(result: Any) -> None:
+            if current():
+                job.done = True
+                if on_done is not None:
+                    on_done(result)
+
+        def errored(exc: Exception) -> None:
+            if current():
+                job.done = True
+                if on_error is not None:
+                    on_error(exc)
+
+        worker.yielded.connect(yielded)
+        worker.returned.connect(returned)
+        worker.errored.connect(errored)
+        worker.start()
+        return request
+
+    def cancel(self, slot: str) -> None:
+        job = self._jobs.pop(slot, None)
+        if job is not None:
+            job.worker.quit()
+
+    def cancel_prefix(self, prefix: str) -> None:
+        for slot in [s for s in self._jobs if s.startswith(prefix)]:
+            self.cancel(slot)
+
+    def gate(self, slot: str) -> Gate | None:
+        job = self._jobs.get(slot)
+        return job.gate if job is not None else None
+
+    def busy(self, slot: str) -> bool:
+        job = self._jobs.get(slot)
+        return job is not None and not job.done
+
+    def busy_slots(self) -> list[str]:
+        return [s for s, j in self._jobs.items() if not j.done]
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Quit every worker and wait up to ``timeout_ms``; True if all stopped in time."""
+        for job in self._jobs.values():
+            job.worker.quit()
+        self._jobs.clear()
+        return QThreadPool.globalInstance().waitForDone(timeout_ms)

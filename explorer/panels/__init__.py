@@ -1,0 +1,1 @@
+"""Control panels: scenario parameters, modes, optimizer, run table, critical points."""

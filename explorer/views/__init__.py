@@ -1,0 +1,1 @@
+"""pyqtgraph views: the landscape map (or curve), training curves."""

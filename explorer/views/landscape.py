@@ -1,0 +1,281 @@
+"""The landscape: a filled contour map with isolines (2-D) or the loss curve (1-D), and what
+the user puts on it: runs, critical points, the constraint set, overlays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from compute import Ball, Box, CriticalPoint
+from compute.frames import GradientField, MapFrame
+from explorer.views.style import CRITICAL_STYLE, MAP_COLORMAP, arrow_segments
+
+OVERLAY_Z = {
+    "image": -20,
+    "curvature": -15,
+    "basins": -14,
+    "isolines": -10,
+    "gradient": -5,
+    "constraint": 5,
+    "critical": 10,
+    "runs": 20,
+}
+
+
+class LandscapeView(pg.PlotWidget):
+    """Map of F over two parameters, or F over one; emits user gestures in data coordinates.
+
+    Signals: ``sigClicked(x, y, modifiers)`` on a left click inside the plot (y = 0 in 1-D),
+    ``sigHovered(x, y)``, ``sigStartMoved(run_id, x, y)`` when a start handle is dragged.
+    """
+
+    sigClicked = Signal(float, float, object)
+    sigHovered = Signal(float, float)
+    sigStartMoved = Signal(int, float, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self.dim = 2
+        item = self.getPlotItem()
+        item.showGrid(x=False, y=False)
+        item.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(OVERLAY_Z["image"])
+        self.curvature = pg.ImageItem(axisOrder="row-major")
+        self.curvature.setZValue(OVERLAY_Z["curvature"])
+        self.basins = pg.ImageItem(axisOrder="row-major")
+        self.basins.setZValue(OVERLAY_Z["basins"])
+        for it in (self.image, self.curvature, self.basins):
+            self.addItem(it)
+        self.colorbar = pg.ColorBarItem(
+            colorMap=pg.colormap.get(MAP_COLORMAP), interactive=False, label="F", width=18
+        )
+        self.colorbar.setImageItem(self.image, insert_in=item)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
+        self.addItem(self.curve)
+        self.isolines: list[pg.PlotCurveItem] = []
+        self.arrows = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(255, 255, 255, 200, width=1))
+        self.arrows.setZValue(OVERLAY_Z["gradient"])
+        self.addItem(self.arrows)
+        self.constraint = pg.PlotCurveItem(pen=pg.mkPen("#FF5555", width=2, style=Qt.DashLine))
+        self.constraint.setZValue(OVERLAY_Z["constraint"])
+        self.addItem(self.constraint)
+        self.critical: dict[str, pg.ScatterPlotItem] = {}
+        for kind, (symbol, fill, size) in CRITICAL_STYLE.items():
+            scatter = pg.ScatterPlotItem(
+                symbol=symbol, size=size, brush=pg.mkBrush(fill), pen=pg.mkPen("#000000", width=1.2)
+            )
+            scatter.setZValue(OVERLAY_Z["critical"])
+            self.critical[kind] = scatter
+            self.addItem(scatter)
+        self.members = pg.ScatterPlotItem(
+            symbol="o", size=3, pen=None, brush=pg.mkBrush(86, 180, 233, 200)
+        )
+        self.members.setZValue(OVERLAY_Z["critical"] - 1)
+        self.addItem(self.members)
+        self.selection = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen("#FFFFFF", width=3))
+        self.selection.setZValue(OVERLAY_Z["critical"] + 1)
+        self.addItem(self.selection)
+        self.paths: dict[int, pg.PlotDataItem] = {}
+        self.handles: dict[int, pg.TargetItem] = {}
+        self.frame: MapFrame | None = None
+        self.scene().sigMouseClicked.connect(self._clicked)
+        self.scene().sigMouseMoved.connect(self._moved)
+
+    # the landscape ------------------------------------------------------------------------
+    def set_axis_names(self, names: Sequence[str]) -> None:
+        self.dim = len(names)
+        item = self.getPlotItem()
+        item.setLabel("bottom", names[0])
+        item.setLabel("left", names[1] if self.dim == 2 else "F")
+        self.colorbar.setVisible(self.dim == 2)
+        self.image.setVisible(self.dim == 2)
+        self.curve.setVisible(self.dim == 1)
+        item.setLogMode(False, False)
+
+    def set_window(self, bounds: Sequence[float]) -> None:
+        if len(bounds) == 4:
+            self.setRange(xRange=bounds[:2], yRange=bounds[2:], padding=0)
+        else:
+            self.setRange(xRange=bounds[:2], padding=0.02)
+            self.enableAutoRange(axis="y")
+
+    def show_frame(self, frame: MapFrame) -> None:
+        """Draw F (image + isolines in 2-D, the curve in 1-D) from a computed frame."""
+        self.frame = frame
+        if len(frame.axes) == 1:
+            self.curve.setData(frame.axes[0], _curve_values(frame))
+            self.getPlotItem().setLogMode(False, frame.log_scale and _positive(frame.loss))
+            return
+        x, y = frame.axes
+        shown = np.where(np.isfinite(frame.display), frame.display, np.nan)
+        finite = shown[np.isfinite(shown)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        hi = hi if hi > lo else lo + 1.0
+        # overflow (inf) saturates at the top colour rather than vanishing
+        self.image.setImage(np.nan_to_num(shown, nan=hi, posinf=hi, neginf=lo), autoLevels=False)
+        self.colorbar.setLevels((lo, hi))
+        self.colorbar.axis.setLabel("log₁₀(F − min F)" if frame.log_scale else "F")
+        dx, dy = x[1] - x[0], y[1] - y[0]
+        self.image.setRect(QRectF(x[0] - dx / 2, y[0] - dy / 2, dx * len(x), dy * len(y)))
+        self._set_isolines(frame.lines)
+        for overlay in (self.curvature, self.basins):
+            overlay.setRect(self.image.mapRectToParent(self.image.boundingRect()))
+
+    def _set_isolines(self, lines: Sequence[np.ndarray]) -> None:
+        while len(self.isolines) < len(lines):
+            c = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(255, 255, 255, 110, width=1))
+            c.setZValue(OVERLAY_Z["isolines"])
+            self.addItem(c)
+            self.isolines.append(c)
+        for c, pts in zip(self.isolines, lines, strict=False):
+            c.setData(pts[:, 0], pts[:, 1]) if len(pts) else c.setData([], [])
+        for c in self.isolines[len(lines) :]:
+            c.setData([], [])
+
+    def show_isolines(self, visible: bool) -> None:
+        for c in self.isolines:
+            c.setVisible(visible)
+
+    def show_gradient(self, field: GradientField | None) -> None:
+        if field is None or self.dim != 2:
+            self.arrows.setData([], [])
+            return
+        vb = self.getPlotItem().vb
+        (x0, x1), _ = vb.viewRange()
+        segs = arrow_segments(field.points, field.descent, 0.035 * (x1 - x0))
+        self.arrows.setData(segs[:, 0], segs[:, 1])
+
+    def show_overlay_image(self, which: str, rgba: np.ndarray | None) -> None:
+        item = self.curvature if which == "curvature" else self.basins
+        if rgba is None or self.dim != 2:
+            item.clear()
+            return
+        item.setImage(rgba, autoLevels=False)
+        item.setRect(self.image.mapRectToParent(self.image.boundingRect()))
+
+    def show_constraint(self, constraint: Ball | Box | None) -> None:
+        if constraint is None:
+            self.constraint.setData([], [])
+            return
+        r = constraint.radius
+        if self.dim == 1:
+            xs, ys = np.array([-r, -r, np.nan, r, r]), np.array([-1e9, 1e9, np.nan, -1e9, 1e9])
+        elif isinstance(constraint, Ball):
+            t = np.linspace(0, 2 * np.pi, 361)
+            xs, ys = r * np.cos(t), r * np.sin(t)
+        else:
+            xs, ys = np.array([-r, r, r, -r, -r]), np.array([-r, -r, r, r, -r])
+        self.constraint.setData(xs, ys, connect="finite")
+
+    def show_critical(self, points: Sequence[CriticalPoint]) -> None:
+        for kind, scatter in self.critical.items():
+            chosen = [p for p in points if p.kind == kind]
+            scatter.setData(
+                pos=[self._xy(p.point, p.loss) for p in chosen], data=[id(p) for p in chosen]
+            )
+        members = [m for p in points if len(p.members) > 1 for m in p.members]
+        losses = [p.loss for p in points if len(p.members) > 1 for _ in p.members]
+        self.members.setData(pos=[self._xy(m, f) for m, f in zip(members, losses, strict=True)])
+
+    def select_critical(self, point: CriticalPoint | None) -> None:
+        """Centre on ``point`` and draw its Hessian eigenvectors (white: λ > 0, red: λ < 0)."""
+        if point is None or self.dim != 2:
+            self.selection.setData([], [])
+            return
+        (x0, x1), (y0, y1) = self.getPlotItem().vb.viewRange()
+        hess_vecs = point.hessian_eigenvectors
+        scale = 0.12 * min(x1 - x0, y1 - y0)
+        segs = [np.array([point.point - scale * v, point.point + scale * v]) for v in hess_vecs.T]
+        pts = np.concatenate(segs)
+        self.selection.setData(pts[:, 0], pts[:, 1])
+        cx, cy = point.point
+        self.setRange(
+            xRange=(cx - (x1 - x0) / 2, cx + (x1 - x0) / 2),
+            yRange=(cy - (y1 - y0) / 2, cy + (y1 - y0) / 2),
+            padding=0,
+        )
+
+    # runs ---------------------------------------------------------------------------------
+    def set_run(
+        self, rid: int, color: str, path: np.ndarray, loss: np.ndarray, visible: bool
+    ) -> None:
+        """Draw (or update) run ``rid``: its path (T, n) with a dot at the end, a start handle."""
+        if rid not in self.paths:
+            item = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5), symbol=None)
+            item.setZValue(OVERLAY_Z["runs"])
+            self.addItem(item)
+            self.paths[rid] = item
+            start = self._xy(path[0], loss[0]) if len(path) else (0.0, 0.0)
+            handle = pg.TargetItem(
+                pos=start,
+                size=14,
+                symbol="o",
+                pen=pg.mkPen("#000000"),
+                brush=pg.mkBrush(color),
+                movable=self.dim == 2,
+            )
+            handle.setZValue(OVERLAY_Z["runs"] + 1)
+            handle.sigPositionChangeFinished.connect(
+                lambda h, rid=rid: self.sigStartMoved.emit(rid, h.pos().x(), h.pos().y())
+            )
+            self.addItem(handle)
+            self.handles[rid] = handle
+        item = self.paths[rid]
+        xy = np.array([self._xy(p, f) for p, f in zip(path, loss, strict=True)]).reshape(-1, 2)
+        item.setData(
+            xy[:, 0],
+            xy[:, 1],
+            symbolBrush=color,
+            symbolSize=[0] * (len(xy) - 1) + [9],
+            symbol="o",
+            symbolPen=pg.mkPen("#000000"),
+        )
+        item.setVisible(visible)
+        self.handles[rid].setVisible(visible)
+        if len(xy):
+            self.handles[rid].setPos(*xy[0])
+
+    def remove_run(self, rid: int) -> None:
+        for store in (self.paths, self.handles):
+            item = store.pop(rid, None)
+            if item is not None:
+                self.removeItem(item)
+
+    def _xy(self, point: np.ndarray, loss: float) -> tuple[float, float]:
+        if self.dim == 2:
+            return float(point[0]), float(point[1])
+        return float(point[0]), float(loss)
+
+    # gestures -----------------------------------------------------------------------------
+    def data_point(self, scene_pos: QPointF) -> tuple[float, float] | None:
+        vb = self.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = vb.mapSceneToView(scene_pos)
+        return p.x(), p.y()
+
+    def _clicked(self, event: object) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.isAccepted():  # type: ignore[attr-defined]
+            return
+        xy = self.data_point(event.scenePos())  # type: ignore[attr-defined]
+        if xy is not None:
+            self.sigClicked.emit(xy[0], xy[1], event.modifiers())  # type: ignore[attr-defined]
+
+    def _moved(self, scene_pos: QPointF) -> None:
+        xy = self.data_point(scene_pos)
+        if xy is not None:
+            self.sigHovered.emit(*xy)
+
+
+def _positive(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and bool(finite.min() > 0)
+
+
+def _curve_values(frame: MapFrame) -> np.ndarray:
+    return np.where(np.isfinite(frame.loss), frame.loss, np.nan)

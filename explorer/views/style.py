@@ -1,0 +1,69 @@
+"""Colours and markers shared by the views (colour-blind-safe choices)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+MAP_COLORMAP = "cividis"  # perceptually uniform, designed for colour-vision deficiency
+BASIN_COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#999999",
+)
+SPECIAL_BASIN_COLORS = {-2: "#FF0000", -3: "#FFFFFF", -4: "#000000"}  # diverged, max steps, stuck
+CRITICAL_STYLE = {
+    # kind: (symbol, fill, size)
+    "minimum": ("o", "#FFFFFF", 11),
+    "saddle": ("x", "#D55E00", 13),
+    "maximum": ("t1", "#CC79A7", 12),
+    "degenerate": ("d", "#56B4E9", 11),
+}
+
+
+def hex_rgba(color: str, alpha: int = 255) -> tuple[int, int, int, int]:
+    c = pg.mkColor(color)
+    return c.red(), c.green(), c.blue(), alpha
+
+
+def label_image(labels: np.ndarray, alpha: int = 140) -> np.ndarray:
+    """Categorical RGBA image (…, 4) uint8 for basin labels (≥ 0 attractors, < 0 codes)."""
+    rgba = np.zeros((*labels.shape, 4), dtype=np.ubyte)
+    for code, color in SPECIAL_BASIN_COLORS.items():
+        rgba[labels == code] = hex_rgba(color, alpha)
+    for k in range(int(labels.max(initial=-1)) + 1):
+        rgba[labels == k] = hex_rgba(BASIN_COLORS[k % len(BASIN_COLORS)], alpha)
+    return rgba
+
+
+def curvature_image(hess_min: np.ndarray, alpha: int = 170) -> np.ndarray:
+    """Red where λ_min(∇²F) < 0, opacity ∝ |λ_min| / max|λ_min| (transparent elsewhere)."""
+    rgba = np.zeros((*hess_min.shape, 4), dtype=np.ubyte)
+    neg = np.where(np.isfinite(hess_min) & (hess_min < 0), -hess_min, 0.0)
+    top = float(neg.max()) if neg.size else 0.0
+    if top > 0:
+        rgba[..., 0] = 230
+        rgba[..., 1] = 40
+        rgba[..., 2] = 40
+        rgba[..., 3] = (alpha * np.sqrt(neg / top)).astype(np.ubyte)
+    return rgba
+
+
+def arrow_segments(points: np.ndarray, vectors: np.ndarray, length: float) -> np.ndarray:
+    """Line segments (2k·3, 2) drawing each vector as an arrow of fixed ``length`` (shaft and
+    two head strokes), for one ``PlotCurveItem(connect="pairs")``."""
+    norm = np.linalg.norm(vectors, axis=1, keepdims=True)
+    ok = (norm[:, 0] > 0) & np.isfinite(norm[:, 0])
+    p, d = points[ok], vectors[ok] / norm[ok]
+    tip = p + length * d
+    side = np.stack([-d[:, 1], d[:, 0]], axis=1)
+    head = 0.35 * length
+    left = tip - head * d + 0.5 * head * side
+    right = tip - head * d - 0.5 * head * side
+    segs = np.stack([p, tip, tip, left, tip, right], axis=1)
+    return segs.reshape(-1, 2)
