@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(330)
+        scroll.setMinimumWidth(390)
         self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.curves = CurvesView()
         self.curves.setObjectName("curves")
@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.view.sigClicked.connect(self._clicked)
         self.view.sigHovered.connect(self.landscape_ctl.hover)
         self.view.sigStartMoved.connect(self._start_moved)
+        self.view.sigCriticalClicked.connect(self._critical_clicked)
         self.view.getPlotItem().vb.sigRangeChangedManually.connect(
             lambda *_: self._view_sync.start()
         )
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
         s = self.state.session
         self.scenario_panel.show_scenario(s.scenario, s.params)
         self.view.set_axis_names(self.state.axis_names())
+        self.view.set_window(s.window)
         self.curves.clear_runs()
 
     def _on_landscape(self) -> None:
@@ -271,6 +273,10 @@ class MainWindow(QMainWindow):
     def _start_moved(self, rid: int, x: float, y: float) -> None:
         if rid in self.state.runs:
             self.state.move_run(rid, (x, y)[: len(self.state.axis_names())])
+
+    def _critical_clicked(self, index: int) -> None:
+        self.tabs.setCurrentWidget(self.critical_table)
+        self.critical_table.selectRow(index)
 
     def _critical_selected(self, index: int) -> None:
         points = self.landscape_ctl.critical

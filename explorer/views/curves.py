@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-FLOOR = 1e-300  # log axes cannot show 0: exact zeros are drawn at this floor
+FLOOR = 1e-20  # log axes cannot show 0: smaller values (exact zeros) sit on this floor
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
@@ -25,7 +25,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
             plot.setLogMode(False, True)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
-        self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.loss_plot.addLegend(
+            offset=(-10, 10),
+            labelTextSize="8pt",
+            brush=pg.mkBrush(255, 255, 255, 210),
+            pen=pg.mkPen("#999999"),
+        )
         self.items: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
 
     def set_run(

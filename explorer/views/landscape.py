@@ -30,12 +30,15 @@ class LandscapeView(pg.PlotWidget):
     """Map of F over two parameters, or F over one; emits user gestures in data coordinates.
 
     Signals: ``sigClicked(x, y, modifiers)`` on a left click inside the plot (y = 0 in 1-D),
-    ``sigHovered(x, y)``, ``sigStartMoved(run_id, x, y)`` when a start handle is dragged.
+    ``sigHovered(x, y)``, ``sigStartMoved(run_id, x, y)`` when a start handle is dragged,
+    ``sigCriticalClicked(index)`` when a critical-point marker is clicked (index into the list
+    last given to ``show_critical``).
     """
 
     sigClicked = Signal(float, float, object)
     sigHovered = Signal(float, float)
     sigStartMoved = Signal(int, float, float)
+    sigCriticalClicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
@@ -52,7 +55,7 @@ class LandscapeView(pg.PlotWidget):
         for it in (self.image, self.curvature, self.basins):
             self.addItem(it)
         self.colorbar = pg.ColorBarItem(
-            colorMap=pg.colormap.get(MAP_COLORMAP), interactive=False, label="F", width=18
+            colorMap=pg.colormap.get(MAP_COLORMAP), interactive=False, width=18
         )
         self.colorbar.setImageItem(self.image, insert_in=item)
         self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
@@ -70,12 +73,17 @@ class LandscapeView(pg.PlotWidget):
                 symbol=symbol, size=size, brush=pg.mkBrush(fill), pen=pg.mkPen("#000000", width=1.2)
             )
             scatter.setZValue(OVERLAY_Z["critical"])
+            scatter.sigClicked.connect(
+                lambda _item, pts, _ev: self.sigCriticalClicked.emit(int(pts[0].data()))
+            )
             self.critical[kind] = scatter
             self.addItem(scatter)
         self.members = pg.ScatterPlotItem(
             symbol="o", size=3, pen=None, brush=pg.mkBrush(86, 180, 233, 200)
         )
         self.members.setZValue(OVERLAY_Z["critical"] - 1)
+        # clicks on a continuum's dots start runs (pyqtgraph's scene ignores accepted buttons)
+        self.members.mouseClickEvent = lambda ev: ev.ignore()
         self.addItem(self.members)
         self.selection = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen("#FFFFFF", width=3))
         self.selection.setZValue(OVERLAY_Z["critical"] + 1)
@@ -114,7 +122,11 @@ class LandscapeView(pg.PlotWidget):
         x, y = frame.axes
         shown = np.where(np.isfinite(frame.display), frame.display, np.nan)
         finite = shown[np.isfinite(shown)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        # colours span the 1st–100th percentile: log maps otherwise spend most of the range
+        # on the few cells next to a minimum
+        lo, hi = (
+            (float(np.percentile(finite, 1)), float(finite.max())) if finite.size else (0.0, 1.0)
+        )
         hi = hi if hi > lo else lo + 1.0
         # overflow (inf) saturates at the top colour rather than vanishing
         self.image.setImage(np.nan_to_num(shown, nan=hi, posinf=hi, neginf=lo), autoLevels=False)
@@ -128,7 +140,7 @@ class LandscapeView(pg.PlotWidget):
 
     def _set_isolines(self, lines: Sequence[np.ndarray]) -> None:
         while len(self.isolines) < len(lines):
-            c = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(255, 255, 255, 110, width=1))
+            c = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(20, 20, 40, 90, width=1))
             c.setZValue(OVERLAY_Z["isolines"])
             self.addItem(c)
             self.isolines.append(c)
@@ -210,7 +222,7 @@ class LandscapeView(pg.PlotWidget):
             item.setZValue(OVERLAY_Z["runs"])
             self.addItem(item)
             self.paths[rid] = item
-            start = self._xy(path[0], loss[0]) if len(path) else (0.0, 0.0)
+            start = self._xy(path[0], loss[0]) if np.isfinite(loss[:1]).all() else (0.0, 0.0)
             handle = pg.TargetItem(
                 pos=start,
                 size=14,
@@ -227,6 +239,7 @@ class LandscapeView(pg.PlotWidget):
             self.handles[rid] = handle
         item = self.paths[rid]
         xy = np.array([self._xy(p, f) for p, f in zip(path, loss, strict=True)]).reshape(-1, 2)
+        xy = xy[np.isfinite(xy).all(axis=1)]  # 1-D runs have no height before their first F
         item.setData(
             xy[:, 0],
             xy[:, 1],
