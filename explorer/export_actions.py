@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QMarginsF, QRect, QSize
+from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -69,11 +70,23 @@ def _title(state: AppState) -> str:
     return f"{s.scenario} ({params})" + (f" · {' · '.join(mode)}" if mode else "")
 
 
+def _paint(widget: QWidget, device: QImage | QSvgGenerator | QPdfWriter, scale: float) -> bool:
+    painter = QPainter(device)
+    try:
+        painter.scale(scale, scale)
+        widget.render(painter, QPoint(0, 0))
+    finally:
+        ok = painter.end()
+    return bool(ok)
+
+
 def export_window(widget: QWidget, path: str | Path, dpi: int, meta: dict[str, Any]) -> list[Path]:
     """The whole window as PNG (at ``dpi``, screen = 96), SVG or PDF (vector, via Qt painters)."""
     target = Path(path)
     suffix = target.suffix.lower()
     size = widget.size()
+    if not 50 <= dpi <= 1200:
+        raise LandscapeError(f"dpi must be between 50 and 1200, got {dpi}")
     if suffix == ".png":
         scale = dpi / 96
         image = QImage(
@@ -83,32 +96,22 @@ def export_window(widget: QWidget, path: str | Path, dpi: int, meta: dict[str, A
         image.setDotsPerMeterX(round(dpi / 0.0254))
         image.setDotsPerMeterY(round(dpi / 0.0254))
         image.fill(0xFFFFFFFF)
-        painter = QPainter(image)
-        painter.scale(scale, scale)
-        widget.render(painter)
-        painter.end()
-        ok = image.save(str(target))
+        ok = _paint(widget, image, scale) and image.save(str(target))
     elif suffix == ".svg":
         gen = QSvgGenerator()
         gen.setFileName(str(target))
         gen.setSize(size)
         gen.setViewBox(QRect(0, 0, size.width(), size.height()))
         gen.setTitle("Landscape Explorer window")
-        gen.setDescription(str(meta))
-        painter = QPainter(gen)
-        widget.render(painter)
-        ok = painter.end()
+        gen.setDescription(json.dumps(meta))
+        ok = _paint(widget, gen, 1.0)
     elif suffix == ".pdf":
         writer = QPdfWriter(str(target))
         writer.setResolution(dpi)
-        writer.setPageSize(QPageSize(QSize(size.width(), size.height()), QPageSize.Unit.Point))
+        writer.setPageSize(QPageSize(QSizeF(size.width(), size.height()), QPageSize.Unit.Point))
         writer.setPageMargins(QMarginsF(0, 0, 0, 0))
         writer.setTitle("Landscape Explorer window")
-        painter = QPainter(writer)
-        scale = writer.width() / size.width()
-        painter.scale(scale, scale)
-        widget.render(painter)
-        ok = painter.end()
+        ok = _paint(widget, writer, writer.width() / size.width())
     else:
         raise LandscapeError(f"cannot export the window as {suffix!r}: use .png, .svg or .pdf")
     if not ok or not target.exists():

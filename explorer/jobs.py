@@ -15,8 +15,13 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch._dynamo  # noqa: F401  (see below)
 from PySide6.QtCore import QObject, QThreadPool
 from superqt.utils import GeneratorWorker, create_worker
+
+# torch.optim's first optimizer imports torch._dynamo (~1.5 s of module code). Done lazily in a
+# worker, that import holds the GIL and the import lock and freezes the window for hundreds of
+# ms; done here, it is part of start-up.
 
 IDLE = None  # yielded while paused so the worker can notice quit()
 
@@ -86,8 +91,10 @@ def batched(
                 yield batch
             return stop.value
         batch.append(item)
-        if gate.delay:
-            time.sleep(gate.delay)
+        # Release the GIL between items even without a delay: the GUI thread (and the other
+        # workers) then wait at most one item's worth of work for it, not the interpreter's
+        # 5 ms switch interval per competing thread.
+        time.sleep(gate.delay)
         now = time.monotonic()
         if single or now - last >= batch_seconds:
             yield batch

@@ -49,6 +49,9 @@ class LandscapeController(QObject):
         self.basins: BasinMap | None = None
         self._critical_timer = QTimer(self, singleShot=True, interval=CRITICAL_DEBOUNCE_MS)
         self._critical_timer.timeout.connect(self.refresh_critical)
+        self._basin_block: BasinBlock | None = None
+        self._basin_redraw = QTimer(self, singleShot=True, interval=200)
+        self._basin_redraw.timeout.connect(self._draw_basin_block)
 
     def request(self) -> LandscapeRequest:
         return LandscapeRequest.from_session(self.state.session)
@@ -133,7 +136,7 @@ class LandscapeController(QObject):
             return  # started when the critical points arrive
         req, config, critical = self.request(), self.optimizer(), list(self.critical)
         resolution = min(req.resolution, 128)
-        self.basins = None
+        self.basins, self._basin_block = None, None
         self.sigProgress.emit("basin map", 0.0)
         self.jobs.submit(
             "basins",
@@ -144,7 +147,15 @@ class LandscapeController(QObject):
         )
 
     def _basin_items(self, blocks: list[BasinBlock]) -> None:
-        block = blocks[-1]
+        """Partial maps arrive ~20 times a second; the overlay is redrawn at most 5 times."""
+        self._basin_block = blocks[-1]
+        if not self._basin_redraw.isActive():
+            self._basin_redraw.start()
+
+    def _draw_basin_block(self) -> None:
+        block = self._basin_block
+        if block is None or self.basins is not None:
+            return
         if "basins" in self.state.session.overlays:
             self.view.show_overlay_image("basins", label_image(block.labels))
         self.sigProgress.emit("basin map", block.done_fraction)

@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self.landscape_ctl = LandscapeController(
             self.state, self.view, self.jobs, self.optimizer_panel.config
         )
-        self.runs_ctl = RunController(self.state, self.view, self.curves, self.jobs)
+        self.runs_ctl = RunController(self.state, self.view, self.curves)
         self.exporter = Exporter(self)
         self.actions: dict[str, QAction] = build_menus(self)
         self._connect()
@@ -223,7 +223,17 @@ class MainWindow(QMainWindow):
 
     def _on_view(self) -> None:
         self.modes_panel.show_session(self.state.session)
-        self.landscape_ctl.refresh_map()
+        ctl = self.landscape_ctl
+        needs_geometry = bool({"gradient", "curvature"} & set(self.state.session.overlays))
+        frame = self.view.frame
+        if (
+            frame is None
+            or frame.log_scale != self.state.session.log_scale
+            or (needs_geometry and not ctl.fields)
+        ):
+            ctl.refresh_map()
+        else:
+            ctl.apply_overlays()
         if "basins" in self.state.session.overlays and self.landscape_ctl.basins is None:
             self.landscape_ctl.refresh_basins()
 
@@ -400,5 +410,6 @@ class MainWindow(QMainWindow):
         prefs = session_io.settings()
         prefs.setValue("geometry", self.saveGeometry())
         prefs.setValue("dock-state", self.saveState())
+        self.runs_ctl.pool.shutdown()
         self.jobs.shutdown(1000)
         event.accept()

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from compute import STATUS_NAMES, DescentStep, descend
-from explorer.jobs import Jobs
 from explorer.requests import LandscapeRequest
 from explorer.state import AppState, LiveRun
+from explorer.streams import StreamPool
 from explorer.views.curves import CurvesView
 from explorer.views.landscape import LandscapeView
 
-
-def _slot(rid: int) -> str:
-    return f"run:{rid}"
+REDRAW_MS = 50
 
 
 class RunController(QObject):
@@ -23,19 +21,22 @@ class RunController(QObject):
     sigRunChanged = Signal(int)
     sigError = Signal(str)
 
-    def __init__(
-        self, state: AppState, landscape: LandscapeView, curves: CurvesView, jobs: Jobs
-    ) -> None:
+    def __init__(self, state: AppState, landscape: LandscapeView, curves: CurvesView) -> None:
         super().__init__(landscape)
-        self.state, self.landscape, self.curves, self.jobs = state, landscape, curves, jobs
+        self.state, self.landscape, self.curves = state, landscape, curves
+        self.pool = StreamPool(self)
         self.delay_ms = 0
+        # streamed steps mark runs dirty; one timer redraws them all at most ~30 times a second
+        self._dirty: set[int] = set()
+        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._redraw.timeout.connect(self._draw_dirty)
 
     def sync(self, ids: list[int] | None = None) -> None:
         """Start runs that are new or changed, drop the views of removed ones."""
         for rid in ids if ids is not None else list(self.state.runs):
             run = self.state.runs.get(rid)
             if run is None:
-                self.jobs.cancel(_slot(rid))
+                self.pool.cancel(rid)
                 self.landscape.remove_run(rid)
                 self.curves.remove_run(rid)
             elif run.status == "queued":
@@ -55,8 +56,8 @@ class RunController(QObject):
         run.reset()
         run.status = "running"
         start = np.array([settings.start], dtype=float)
-        self.jobs.submit(
-            _slot(run.id),
+        self.pool.add(
+            run.id,
             lambda: descend(req.objective, req.modes, start, settings.optimizer),
             lambda steps, rid=run.id: self._steps(rid, steps),
             lambda final, rid=run.id: self._finished(rid, final),
@@ -64,7 +65,7 @@ class RunController(QObject):
             paused=run.paused,
             delay=self.delay_ms / 1000,
         )
-        self.draw(run)
+        self._mark(run.id)  # drawn with the next redraw: a click returns at once
 
     def _steps(self, rid: int, steps: list[DescentStep]) -> None:
         run = self.state.runs.get(rid)
@@ -76,12 +77,29 @@ class RunController(QObject):
             run.path.append(s.theta[0])
             run.loss.append(float(s.loss[0]))
             run.grad_norm.append(float(s.grad_norm[0]))
-        self.draw(run)
+        self._mark(rid)
+
+    def _max_steps(self) -> int:
+        return max((r.settings.optimizer.steps for r in self.state.runs.values()), default=0)
+
+    def _mark(self, rid: int) -> None:
+        self._dirty.add(rid)
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def _draw_dirty(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for rid in dirty:
+            run = self.state.runs.get(rid)
+            if run is not None:
+                self.draw(run, rescale=False)
+        self.curves.grow_ranges(self._max_steps())
 
     def _finished(self, rid: int, final: DescentStep) -> None:
         run = self.state.runs.get(rid)
         if run is not None:
             run.status = STATUS_NAMES[int(final.status[0])]
+            self._dirty.discard(rid)
             self.draw(run)
 
     def _failed(self, rid: int, exc: Exception) -> None:
@@ -91,7 +109,7 @@ class RunController(QObject):
             self.draw(run)
         self.sigError.emit(f"run {rid} failed: {exc}")
 
-    def draw(self, run: LiveRun) -> None:
+    def draw(self, run: LiveRun, rescale: bool = True) -> None:
         path = np.array(run.path).reshape(-1, len(run.settings.start))
         if not len(path):
             path = np.array([run.settings.start])
@@ -108,12 +126,14 @@ class RunController(QObject):
             visible,
             run.status == "diverged",
         )
+        if rescale:
+            self.curves.grow_ranges(self._max_steps())
         self.sigRunChanged.emit(run.id)
 
     # user actions on selected runs ----------------------------------------------------------
     def toggle_pause(self, ids: list[int]) -> None:
         for rid in ids:
-            run, gate = self.state.runs.get(rid), self.jobs.gate(_slot(rid))
+            run, gate = self.state.runs.get(rid), self.pool.gate(rid)
             if run is None:
                 continue
             run.paused = not run.paused
@@ -123,7 +143,7 @@ class RunController(QObject):
 
     def step(self, ids: list[int]) -> None:
         for rid in ids:
-            run, gate = self.state.runs.get(rid), self.jobs.gate(_slot(rid))
+            run, gate = self.state.runs.get(rid), self.pool.gate(rid)
             if run is not None and gate is not None:
                 run.paused = True
                 gate.step()
@@ -132,9 +152,9 @@ class RunController(QObject):
         for rid in ids:
             run = self.state.runs.get(rid)
             if run is not None and run.status in ("running", "queued"):
-                self.jobs.cancel(_slot(rid))
+                self.pool.cancel(rid)
                 run.status = "cancelled"
                 self.draw(run)
 
     def busy(self) -> bool:
-        return any(self.jobs.busy(_slot(rid)) for rid in self.state.runs)
+        return self.pool.any_busy()

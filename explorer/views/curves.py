@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from explorer.views.style import cache_axes
+
 FLOOR = 1e-20  # log axes cannot show 0: smaller values (exact zeros) sit on this floor
 
 
@@ -25,6 +27,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
             plot.setLogMode(False, True)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
+            plot.disableAutoRange()
+            cache_axes(plot)
+        self._ranges: dict[str, tuple[float, float]] = {}
         self.loss_plot.addLegend(
             offset=(-10, 10),
             labelTextSize="8pt",
@@ -32,6 +37,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
             pen=pg.mkPen("#999999"),
         )
         self.items: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.markers: dict[int, pg.ScatterPlotItem] = {}
 
     def set_run(
         self,
@@ -50,28 +56,73 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 self.grad_plot.plot(pen=pen),
             )
         steps = np.arange(len(loss))
-        end = (
-            {
-                "symbol": "x",
-                "symbolSize": [0] * (len(loss) - 1) + [12],
-                "symbolPen": pg.mkPen("#D00000", width=2),
-            }
-            if diverged and len(loss)
-            else {"symbol": None}
-        )
         for item, values in zip(self.items[rid], (loss, grad_norm), strict=True):
-            item.setData(steps, _loggable(values), **end)
+            item.setData(steps, _loggable(values))
             item.setVisible(visible)
+        self._mark_divergence(rid, diverged and len(loss) > 0, steps, loss, visible)
+
+    def grow_ranges(self, max_steps: int = 0) -> None:
+        """Widen the axes in coarse jumps, never shrinking while runs go on.
+
+        Steps span ``max_steps`` (the runs' budget) or the longest run, rounded up to a power of
+        two; F and ‖∇F‖ span whole multiples of 4 decades. Every axis change re-renders its tick
+        text (~7 ms per axis here), so a growing run must not change them at every redraw.
+        """
+        n, lows, highs = max(max_steps, 1), {"loss": [], "grad": []}, {"loss": [], "grad": []}
+        for loss_item, grad_item in self.items.values():
+            for key, item in (("loss", loss_item), ("grad", grad_item)):
+                x, y = item.getOriginalDataset()
+                if x is None or not len(x) or not item.isVisible():
+                    continue
+                n = max(n, len(x))
+                finite = y[np.isfinite(y)]
+                if finite.size:
+                    lows[key].append(np.log10(finite.min()))
+                    highs[key].append(np.log10(finite.max()))
+        x_max = float(max(16, 2 ** int(np.ceil(np.log2(n)))))
+        if self._ranges.get("steps") != (0.0, x_max):
+            self._ranges["steps"] = (0.0, x_max)
+            self.loss_plot.setXRange(0, x_max, padding=0.02)
+        for key, plot in (("loss", self.loss_plot), ("grad", self.grad_plot)):
+            if not lows[key]:
+                continue
+            lo = 4 * np.floor(min(lows[key]) / 4)
+            hi = 4 * np.ceil(max(max(highs[key]), lo + 1) / 4)
+            have = self._ranges.get(key)
+            want = (min(lo, have[0]), max(hi, have[1])) if have else (lo, hi)
+            if want != have:
+                self._ranges[key] = want
+                plot.setYRange(*want, padding=0.02)
+
+    def _mark_divergence(
+        self, rid: int, diverged: bool, steps: np.ndarray, loss: np.ndarray, visible: bool
+    ) -> None:
+        """A red × at the last finite loss of a diverged run."""
+        marker = self.markers.get(rid)
+        if not diverged:
+            if marker is not None:
+                marker.setData([], [])
+            return
+        if marker is None:
+            marker = pg.ScatterPlotItem(symbol="x", size=13, pen=pg.mkPen("#D00000", width=2))
+            self.loss_plot.addItem(marker)
+            self.markers[rid] = marker
+        marker.setData([steps[-1]], [np.log10(_loggable(loss[-1:])[0])])
+        marker.setVisible(visible)
 
     def remove_run(self, rid: int) -> None:
         pair = self.items.pop(rid, None)
         if pair is not None:
             self.loss_plot.removeItem(pair[0])
             self.grad_plot.removeItem(pair[1])
+        marker = self.markers.pop(rid, None)
+        if marker is not None:
+            self.loss_plot.removeItem(marker)
 
     def clear_runs(self) -> None:
         for rid in list(self.items):
             self.remove_run(rid)
+        self._ranges.clear()
 
 
 def _loggable(values: np.ndarray) -> np.ndarray:

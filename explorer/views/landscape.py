@@ -8,11 +8,17 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from compute import Ball, Box, CriticalPoint
 from compute.frames import GradientField, MapFrame
-from explorer.views.style import CRITICAL_STYLE, MAP_COLORMAP, arrow_segments
+from explorer.views.style import (
+    CRITICAL_STYLE,
+    MAP_COLORMAP,
+    InertCurve,
+    arrow_segments,
+    cache_axes,
+)
 
 OVERLAY_Z = {
     "image": -20,
@@ -58,13 +64,15 @@ class LandscapeView(pg.PlotWidget):
             colorMap=pg.colormap.get(MAP_COLORMAP), interactive=False, width=18
         )
         self.colorbar.setImageItem(self.image, insert_in=item)
+        cache_axes(item)
+        self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
         self.addItem(self.curve)
-        self.isolines: list[pg.PlotCurveItem] = []
-        self.arrows = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(255, 255, 255, 200, width=1))
+        self.isolines: list[InertCurve] = []
+        self.arrows = InertCurve(connect="pairs", pen=pg.mkPen(255, 255, 255, 200, width=1))
         self.arrows.setZValue(OVERLAY_Z["gradient"])
         self.addItem(self.arrows)
-        self.constraint = pg.PlotCurveItem(pen=pg.mkPen("#FF5555", width=2, style=Qt.DashLine))
+        self.constraint = InertCurve(pen=pg.mkPen("#FF5555", width=2, style=Qt.DashLine))
         self.constraint.setZValue(OVERLAY_Z["constraint"])
         self.addItem(self.constraint)
         self.critical: dict[str, pg.ScatterPlotItem] = {}
@@ -85,10 +93,11 @@ class LandscapeView(pg.PlotWidget):
         # clicks on a continuum's dots start runs (pyqtgraph's scene ignores accepted buttons)
         self.members.mouseClickEvent = lambda ev: ev.ignore()
         self.addItem(self.members)
-        self.selection = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen("#FFFFFF", width=3))
+        self.selection = InertCurve(connect="pairs", pen=pg.mkPen("#FFFFFF", width=3))
         self.selection.setZValue(OVERLAY_Z["critical"] + 1)
         self.addItem(self.selection)
-        self.paths: dict[int, pg.PlotDataItem] = {}
+        self.paths: dict[int, InertCurve] = {}
+        self.ends: dict[int, pg.TargetItem] = {}
         self.handles: dict[int, pg.TargetItem] = {}
         self.frame: MapFrame | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -140,7 +149,7 @@ class LandscapeView(pg.PlotWidget):
 
     def _set_isolines(self, lines: Sequence[np.ndarray]) -> None:
         while len(self.isolines) < len(lines):
-            c = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(20, 20, 40, 90, width=1))
+            c = InertCurve(connect="finite", pen=pg.mkPen(20, 20, 40, 90, width=1))
             c.setZValue(OVERLAY_Z["isolines"])
             self.addItem(c)
             self.isolines.append(c)
@@ -185,14 +194,18 @@ class LandscapeView(pg.PlotWidget):
         self.constraint.setData(xs, ys, connect="finite")
 
     def show_critical(self, points: Sequence[CriticalPoint]) -> None:
+        """Markers by kind (data = index into ``points``) and the dots of continua."""
         for kind, scatter in self.critical.items():
-            chosen = [p for p in points if p.kind == kind]
-            scatter.setData(
-                pos=[self._xy(p.point, p.loss) for p in chosen], data=[id(p) for p in chosen]
+            chosen = [i for i, p in enumerate(points) if p.kind == kind]
+            pos = self._run_xy(
+                np.array([points[i].point for i in chosen]).reshape(-1, self.dim),
+                np.array([points[i].loss for i in chosen]),
             )
-        members = [m for p in points if len(p.members) > 1 for m in p.members]
-        losses = [p.loss for p in points if len(p.members) > 1 for _ in p.members]
-        self.members.setData(pos=[self._xy(m, f) for m, f in zip(members, losses, strict=True)])
+            scatter.setData(pos=pos, data=chosen)
+        sets = [p for p in points if len(p.members) > 1]
+        members = np.concatenate([p.members for p in sets]) if sets else np.zeros((0, self.dim))
+        losses = np.concatenate([np.full(len(p.members), p.loss) for p in sets]) if sets else []
+        self.members.setData(pos=self._run_xy(members, np.asarray(losses)))
 
     def select_critical(self, point: CriticalPoint | None) -> None:
         """Centre on ``point`` and draw its Hessian eigenvectors (white: λ > 0, red: λ < 0)."""
@@ -216,53 +229,62 @@ class LandscapeView(pg.PlotWidget):
     def set_run(
         self, rid: int, color: str, path: np.ndarray, loss: np.ndarray, visible: bool
     ) -> None:
-        """Draw (or update) run ``rid``: its path (T, n) with a dot at the end, a start handle."""
+        """Draw (or update) run ``rid``: its path (T, n), a dot at its end, a start handle.
+
+        In 1-D the path is drawn on the curve, at (w, F(w)); points without a finite F yet are
+        skipped.
+        """
+        xy = self._run_xy(path, loss)
         if rid not in self.paths:
-            item = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5), symbol=None)
-            item.setZValue(OVERLAY_Z["runs"])
-            self.addItem(item)
-            self.paths[rid] = item
-            start = self._xy(path[0], loss[0]) if np.isfinite(loss[:1]).all() else (0.0, 0.0)
-            handle = pg.TargetItem(
-                pos=start,
-                size=14,
-                symbol="o",
-                pen=pg.mkPen("#000000"),
-                brush=pg.mkBrush(color),
-                movable=self.dim == 2,
-            )
-            handle.setZValue(OVERLAY_Z["runs"] + 1)
-            handle.sigPositionChangeFinished.connect(
-                lambda h, rid=rid: self.sigStartMoved.emit(rid, h.pos().x(), h.pos().y())
-            )
-            self.addItem(handle)
-            self.handles[rid] = handle
-        item = self.paths[rid]
-        xy = np.array([self._xy(p, f) for p, f in zip(path, loss, strict=True)]).reshape(-1, 2)
-        xy = xy[np.isfinite(xy).all(axis=1)]  # 1-D runs have no height before their first F
-        item.setData(
-            xy[:, 0],
-            xy[:, 1],
-            symbolBrush=color,
-            symbolSize=[0] * (len(xy) - 1) + [9],
-            symbol="o",
-            symbolPen=pg.mkPen("#000000"),
-        )
-        item.setVisible(visible)
-        self.handles[rid].setVisible(visible)
+            self._add_run_items(rid, color, xy)
+        line, end, handle = self.paths[rid], self.ends[rid], self.handles[rid]
+        line.setData(xy[:, 0], xy[:, 1])
+        for item in (line, end, handle):
+            item.setVisible(visible and len(xy) > 0)
         if len(xy):
-            self.handles[rid].setPos(*xy[0])
+            end.setPos(*xy[-1])
+            if (handle.pos().x(), handle.pos().y()) != tuple(xy[0]):
+                handle.setPos(*xy[0])
+
+    def _add_run_items(self, rid: int, color: str, xy: np.ndarray) -> None:
+        line = InertCurve(pen=pg.mkPen(color, width=2.5))
+        # the end dot is a fixed-size marker moved along (cheaper than re-filling a scatter)
+        end = pg.TargetItem(
+            size=9, symbol="o", brush=pg.mkBrush(color), pen=pg.mkPen("#000000"), movable=False
+        )
+        end.mouseClickEvent = lambda ev: ev.ignore()
+        start = tuple(xy[0]) if len(xy) else (0.0, 0.0)
+        handle = pg.TargetItem(
+            pos=start,
+            size=14,
+            symbol="o",
+            pen=pg.mkPen("#000000"),
+            brush=pg.mkBrush(color),
+            movable=self.dim == 2,
+        )
+        handle.sigPositionChangeFinished.connect(
+            lambda h, rid=rid: self.sigStartMoved.emit(rid, h.pos().x(), h.pos().y())
+        )
+        for z, item in enumerate((line, end, handle)):
+            item.setZValue(OVERLAY_Z["runs"] + z)
+            self.addItem(item)
+        self.paths[rid], self.ends[rid], self.handles[rid] = line, end, handle
+
+    def _run_xy(self, path: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        if self.dim == 2:
+            xy = np.asarray(path, dtype=float).reshape(-1, 2)
+        else:
+            w = np.asarray(path, dtype=float).reshape(-1)
+            f = np.asarray(loss, dtype=float).reshape(-1)
+            k = min(len(w), len(f))
+            xy = np.column_stack([w[:k], f[:k]])
+        return xy[np.isfinite(xy).all(axis=1)]
 
     def remove_run(self, rid: int) -> None:
-        for store in (self.paths, self.handles):
+        for store in (self.paths, self.ends, self.handles):
             item = store.pop(rid, None)
             if item is not None:
                 self.removeItem(item)
-
-    def _xy(self, point: np.ndarray, loss: float) -> tuple[float, float]:
-        if self.dim == 2:
-            return float(point[0]), float(point[1])
-        return float(point[0]), float(loss)
 
     # gestures -----------------------------------------------------------------------------
     def data_point(self, scene_pos: QPointF) -> tuple[float, float] | None:

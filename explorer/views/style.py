@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import QGraphicsItem
 
 MAP_COLORMAP = "cividis"  # perceptually uniform, designed for colour-vision deficiency
 BASIN_COLORS = (
@@ -67,3 +69,22 @@ def arrow_segments(points: np.ndarray, vectors: np.ndarray, length: float) -> np
     right = tip - head * d - 0.5 * head * side
     segs = np.stack([p, tip, tip, left, tip, right], axis=1)
     return segs.reshape(-1, 2)
+
+
+def cache_axes(plot: pg.PlotItem) -> None:
+    """Cache each axis as a pixmap: re-rendering tick text costs ~10 ms per axis and paint
+    (offscreen and on X alike), while the axes change far less often than the data."""
+    for name in ("left", "bottom", "right", "top"):
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+class InertCurve(pg.PlotCurveItem):
+    """A curve that never takes part in mouse hit-testing.
+
+    pyqtgraph's scene asks every item under the cursor for its ``shape()`` on each mouse move
+    and click; for a curve that is a stroked copy of its whole path (isolines: ~2,000 vertices
+    each), which made a click cost ~100 ms. Drawing is unaffected.
+    """
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()

@@ -32,7 +32,9 @@ def window(qtbot):
 def wait_idle(qtbot, w, timeout=20000):
     """Until no job (map, critical points, runs, basins…) is computing."""
     qtbot.waitUntil(
-        lambda: not w.jobs.busy_slots() and not w.landscape_ctl._critical_timer.isActive(),
+        lambda: not w.jobs.busy_slots()
+        and not w.runs_ctl.busy()
+        and not w.landscape_ctl._critical_timer.isActive(),
         timeout=timeout,
     )
 
@@ -51,3 +53,8 @@ def last_run(w):
 
 def path_of(run):
     return np.array(run.path)
+
+
+def toggle(qtbot, box):
+    """Click a check box on its indicator, as a user does (its centre may be empty space)."""
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPointF(8, box.height() / 2).toPoint())

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 
-from .conftest import click_data, last_run, path_of, wait_idle
+from .conftest import click_data, last_run, path_of, toggle, wait_idle
 
 
 def test_click_starts_a_run_that_reaches_the_known_minimum(qtbot, window):
@@ -59,7 +59,7 @@ def test_l2_toggle_adds_a_spurious_local_minimum(qtbot, window):
     global (a continuum at F = 0)."""
     table = window.critical_table
     assert table.rowCount() == 3 and not any(table.item(r, 0).text() == "minimum" for r in range(3))
-    qtbot.mouseClick(window.modes_panel.l2_on, Qt.MouseButton.LeftButton)
+    toggle(qtbot, window.modes_panel.l2_on)
     assert window.state.session.l2 == pytest.approx(0.2)
     wait_idle(qtbot, window)
     minima = [p for p in window.landscape_ctl.critical if p.kind == "minimum"]
@@ -99,7 +99,7 @@ def test_impossible_inputs_are_refused_and_the_state_kept(qtbot, window):
     assert window.state.session == before
     assert "positive" in window.banner.text() and window.banner.kind == "error"
     assert panel.radius.value() == pytest.approx(2.0)  # the widget shows the kept value again
-    qtbot.mouseClick(panel.l2_on, Qt.MouseButton.LeftButton)
+    toggle(qtbot, panel.l2_on)
     panel.l2.setValue(-0.5)
     assert window.state.session.l2 == pytest.approx(0.2)
     assert "λ" in window.banner.text()

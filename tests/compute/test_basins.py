@@ -1,0 +1,208 @@
+"""Basin-of-attraction maps: where one batched descent from every grid cell ends."""
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+from compute import Ball, LandscapeError, Modes, OptimizerConfig, Window, drain, scenario
+from compute.basins import (
+    DIVERGED,
+    NOT_CONVERGED,
+    RUNNING,
+    STATIONARY,
+    BasinMap,
+    attractors_from,
+    basin_map,
+)
+from compute.optimizers import trajectory
+
+from .helpers import find_critical
+
+
+def make_map(sid, resolution, params=None, modes=None, window=None, crit=None, **cfg):
+    spec = scenario(sid)
+    modes = modes or Modes()
+    window = window or spec.window
+    crit = crit if crit is not None else find_critical(sid, params, modes, window)
+    config = OptimizerConfig.for_optimizer(cfg.pop("name", "gd"), **cfg)
+    return drain(basin_map(spec.objective(params), modes, Window(window), resolution, config, crit))
+
+
+def label_of(m: BasinMap, name: str) -> int:
+    (i,) = [i for i, a in enumerate(m.attractors) if a.label.startswith(name)]
+    return i
+
+
+def cell_nearest(m: BasinMap, point):
+    return tuple(
+        int(np.argmin(np.abs(ax - p))) for ax, p in zip(m.axes[::-1], point[::-1], strict=True)
+    )
+
+
+@pytest.fixture(scope="module")
+def factorization_critical():
+    return find_critical("factorization", window=(-2, 2, -2, 2))
+
+
+@pytest.fixture(scope="module")
+def shamir_l2():
+    modes = Modes(l2=0.2)
+    return modes, find_critical("shamir", {"eps": 1.0}, modes)
+
+
+def test_attractors_are_minima_and_continua_sorted_by_loss(factorization_critical, shamir_l2):
+    shamir = attractors_from(shamir_l2[1])
+    assert [a.kind for a in shamir] == ["minimum", "minimum"]  # the saddle is left out
+    assert shamir[0].loss < shamir[1].loss
+    assert shamir[0].label == "min (0.67, 0.34)" and shamir[1].label == "min (-1.04, -1.66)"
+    np.testing.assert_allclose(shamir[1].points, [[-1.0412, -1.6551]], atol=1e-4)
+    fac = attractors_from(factorization_critical)
+    assert [a.kind for a in fac] == ["minimum set", "minimum set"]
+    for a in fac:
+        np.testing.assert_allclose(a.points.prod(axis=1), 1.0, atol=1e-9)
+    relu = attractors_from(find_critical("activation", {"phi": "relu"}))
+    assert sorted(a.kind for a in relu) == ["flat set", "minimum"]
+
+
+def test_factorization_basins_are_split_by_the_sign_of_u_plus_v(factorization_critical):
+    """GD on (1 − uv)²: u' + v' = (u + v)(1 + 2·lr·(1 − uv)), so sign(u + v) never changes
+    (1 + 0.2(1 − uv) > 0 here) and a run reaches the branch of uv = 1 of that sign. On the
+    anti-diagonal v = −u the gradient is exactly antisymmetric, the run stays on it and
+    converges to the saddle at the origin (F = (1 + u²)², |1 − 0.2(1 + u²)| < 1)."""
+    m = make_map("factorization", 41, window=(-2, 2, -2, 2), crit=factorization_critical)
+    pos, neg = label_of(m, "min set near (1.00"), label_of(m, "min set near (-1.00")
+    u, v = np.meshgrid(*m.axes)
+    s = u + v
+    np.testing.assert_array_equal(m.labels[s > 1e-12], pos)
+    np.testing.assert_array_equal(m.labels[s < -1e-12], neg)
+    assert (m.labels[s == 0] == STATIONARY).all() and (s == 0).sum() >= 10
+    origin = cell_nearest(m, (0.0, 0.0))
+    assert m.labels[origin] == STATIONARY and m.steps[origin] == 0  # ∇F(0) = 0 exactly
+    # swapping u and v is an exact symmetry of the loss, of GD and of the grid
+    np.testing.assert_array_equal(m.labels, m.labels.T)
+    np.testing.assert_array_equal(m.final_points, m.final_points.transpose(1, 0, 2)[..., ::-1])
+    ends = m.final_points[m.labels >= 0]
+    np.testing.assert_allclose(ends.prod(axis=1), 1.0, atol=1e-6)
+    assert np.array_equal(np.sign(ends[:, 0]) > 0, m.labels[m.labels >= 0] == pos)
+    share = m.share()
+    assert share[m.attractors[pos].label] > 0.45 and share[m.attractors[neg].label] > 0.45
+    assert sum(share.values()) == pytest.approx(1.0)
+
+
+def test_shamir_with_l2_has_a_spurious_basin(shamir_l2):
+    modes, crit = shamir_l2
+    m = make_map("shamir", 48, {"eps": 1.0}, modes, crit=crit, lr=0.1)
+    good, bad = label_of(m, "min (0.67"), label_of(m, "min (-1.04")
+    assert m.labels[cell_nearest(m, (-1.5, -2.0))] == bad
+    assert m.labels[cell_nearest(m, (1.0, 1.0))] == good
+    share = m.share()
+    assert share[m.attractors[good].label] > 0.05 and share[m.attractors[bad].label] > 0.05
+    assert share["stationary"] == share["diverged"] == share["not converged"] == 0
+    for i, target in ((good, (0.6723, 0.3379)), (bad, (-1.0412, -1.6551))):
+        ends = m.final_points[m.labels == i]
+        np.testing.assert_allclose(ends, np.broadcast_to(target, ends.shape), atol=1e-3)
+
+
+def test_relu_flat_region_catches_every_negative_start():
+    m = make_map("activation", 61, {"phi": "relu"})
+    w = m.axes[0]
+    assert m.labels.shape == (61,) and m.final_points.shape == (61, 1)
+    flat, minimum = label_of(m, "flat set"), label_of(m, "min (1.00)")
+    assert (m.labels[w < 0] == flat).all() and (m.steps[w < 0] == 0).all()
+    assert (m.labels[w > 0] == minimum).all()
+    np.testing.assert_allclose(m.final_points[w > 0, 0], 1.0, atol=1e-7)
+
+
+def test_boundary_minimum_of_a_ball_is_an_attractor():
+    m = make_map("shamir", 16, modes=Modes(constraint=Ball(2.0)), name="momentum")
+    assert m.share()[m.attractors[label_of(m, "boundary min")].label] > 0.1
+
+
+def test_large_step_diverges_and_small_budget_does_not_converge(shamir_l2):
+    modes, crit = shamir_l2
+    m = make_map("shamir", 16, {"eps": 1.0}, modes, crit=crit, lr=10.0)
+    assert m.share()["diverged"] > 0.5
+    assert np.isfinite(m.final_points).all()
+    m = make_map("shamir", 16, {"eps": 1.0}, modes, crit=crit, lr=0.1, steps=3)
+    assert (m.labels == NOT_CONVERGED).all() and (m.steps == 3).all()
+    assert m.share()["not converged"] == 1.0
+    assert DIVERGED not in m.labels and RUNNING not in m.labels
+
+
+def _stream(yield_seconds, crit, modes, resolution=64):
+    obj = scenario("shamir").objective({"eps": 1.0})
+    return basin_map(
+        obj,
+        modes,
+        Window((-3, 3, -3, 3)),
+        resolution,
+        OptimizerConfig(steps=400),
+        crit,
+        yield_seconds,
+    )
+
+
+def test_streaming_blocks_fill_in_monotonically(shamir_l2):
+    modes, crit = shamir_l2
+    gen, blocks = _stream(2e-3, crit, modes), []
+    while True:
+        try:
+            blocks.append(next(gen))
+        except StopIteration as stop:
+            final = stop.value
+            break
+    assert len(blocks) > 5
+    running = [int((b.labels == RUNNING).sum()) for b in blocks]
+    assert all(b <= a for a, b in itertools.pairwise(running)) and running[-1] == 0
+    assert [b.done_fraction for b in blocks] == sorted(b.done_fraction for b in blocks)
+    for b in blocks:  # a cell's label never changes once its run stopped
+        done = b.labels != RUNNING
+        np.testing.assert_array_equal(b.labels[done], final.labels[done])
+    np.testing.assert_array_equal(blocks[-1].labels, final.labels)
+    # a long yield interval batches many steps per block (k adapted to the measured step time)
+    few = list(_stream(60.0, crit, modes))
+    assert len(few) <= 4 < len(blocks)
+    np.testing.assert_array_equal(few[-1].labels, final.labels)
+
+
+def test_closing_midway_stops_promptly(shamir_l2):
+    modes, crit = shamir_l2
+    gen = _stream(1e-3, crit, modes, resolution=128)
+    first = next(gen)
+    assert (first.labels == RUNNING).any()
+    began = time.perf_counter()
+    gen.close()
+    assert time.perf_counter() - began < 0.5
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+@pytest.mark.parametrize("name", ["gd", "adam"])
+def test_batched_cells_end_where_single_runs_end(shamir_l2, name):
+    modes, crit = shamir_l2
+    m = make_map("shamir", 20, {"eps": 1.0}, modes, crit=crit, name=name, steps=200)
+    obj = scenario("shamir").objective({"eps": 1.0})
+    config = OptimizerConfig.for_optimizer(name, steps=200)
+    rng = np.random.default_rng(0)
+    for i, j in rng.integers(0, 20, size=(3, 2)):
+        final, _ = trajectory(obj, modes, np.array([m.axes[0][j], m.axes[1][i]]), config)
+        np.testing.assert_allclose(final.theta[0], m.final_points[i, j], rtol=0, atol=1e-12)
+        assert final.stopped_at[0] == m.steps[i, j]
+
+
+def test_window_must_match_the_objective():
+    obj = scenario("shamir").objective()
+    with pytest.raises(LandscapeError, match="window has 1 axes"):
+        drain(basin_map(obj, Modes(), Window((-1, 1)), 8, OptimizerConfig(), []))
+
+
+def test_a_run_on_a_continuum_beyond_its_sampled_members_is_assigned_by_loss_level():
+    """The flat set was sampled on [−1, 0] only; runs from w < −1 stop where they start, on
+    its loss level F = 1, two units from any member: still the flat set, not STATIONARY."""
+    crit = find_critical("activation", {"phi": "relu"}, window=(-1, 3))
+    m = make_map("activation", 61, {"phi": "relu"}, window=(-3, 3), crit=crit)
+    flat = label_of(m, "flat set")
+    assert m.attractors[flat].points.min() == pytest.approx(-1.0)
+    assert (m.labels[m.axes[0] < 0] == flat).all()
