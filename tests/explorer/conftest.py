@@ -32,9 +32,11 @@ def window(qtbot):
 def wait_idle(qtbot, w, timeout=20000):
     """Until no job (map, critical points, runs, basins…) is computing."""
     qtbot.waitUntil(
-        lambda: not w.jobs.busy_slots()
-        and not w.runs_ctl.busy()
-        and not w.landscape_ctl._critical_timer.isActive(),
+        lambda: (
+            not w.jobs.busy_slots()
+            and not w.runs_ctl.busy()
+            and not w.landscape_ctl._critical_timer.isActive()
+        ),
         timeout=timeout,
     )
 

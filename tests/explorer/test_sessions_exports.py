@@ -51,11 +51,14 @@ def test_save_then_open_restores_the_same_state(qtbot, window, tmp_path, monkeyp
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [("{oops", "corrupt"),
-     ('{"format": "landscape-explorer-session", "version": 7, "scenario": "shamir"}', "newer")],
+    [
+        ("{oops", "corrupt"),
+        ('{"format": "landscape-explorer-session", "version": 7, "scenario": "shamir"}', "newer"),
+    ],
 )
-def test_corrupt_or_future_session_is_refused_and_state_kept(qtbot, window, tmp_path,
-                                                             monkeypatch, content, needle):
+def test_corrupt_or_future_session_is_refused_and_state_kept(
+    qtbot, window, tmp_path, monkeypatch, content, needle
+):
     click_data(qtbot, window, 1.0, 1.0)
     before = window.state.session
     bad = tmp_path / "bad.json"

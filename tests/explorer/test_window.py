@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-
 from .conftest import click_data, last_run, path_of, toggle, wait_idle
 
 
@@ -127,7 +126,7 @@ def test_slider_drag_redraws_the_map(qtbot, window):
     eps = window.state.session.params["eps"]
     assert eps > 1.5
     wait_idle(qtbot, window)
-    saddle = [p for p in window.landscape_ctl.critical if p.kind == "saddle"][0]
+    saddle = next(p for p in window.landscape_ctl.critical if p.kind == "saddle")
     assert np.allclose(saddle.point, [0, -1 / eps], atol=1e-8)
     # the whole drag is one undo step
     window.actions["undo"].trigger()
@@ -154,9 +153,9 @@ def test_pause_step_resume(qtbot, window):
 
 def test_selecting_a_critical_point_centres_it_and_draws_eigenvectors(qtbot, window):
     table = window.critical_table
-    row = [r for r in range(table.rowCount()) if table.item(r, 0).text() == "saddle"][0]
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "saddle")
     table.selectRow(row)
-    xs, ys = window.view.selection.getData()
+    xs, _ys = window.view.selection.getData()
     assert len(xs) == 4  # two eigenvector segments through the point
     (x0, x1), (y0, y1) = window.view.getPlotItem().vb.viewRange()
     assert (x0 + x1) / 2 == pytest.approx(0.0, abs=0.05)
