@@ -3,6 +3,7 @@
 Headless and Qt-free: everything here runs in a test, a CLI command or a notebook.
 """
 
+from compute.basins import Attractor, BasinBlock, BasinMap, attractors_from, basin_map
 from compute.critical import KINDS, CriticalPoint, critical_points
 from compute.derivatives import Derivatives, gradient, second_order
 from compute.errors import LandscapeError
@@ -28,7 +29,10 @@ __all__ = [
     "OPTIMIZERS",
     "SCENARIOS",
     "STATUS_NAMES",
+    "Attractor",
     "Ball",
+    "BasinBlock",
+    "BasinMap",
     "Box",
     "CriticalPoint",
     "Derivatives",
@@ -42,6 +46,8 @@ __all__ = [
     "ParamSpec",
     "ScenarioSpec",
     "Window",
+    "attractors_from",
+    "basin_map",
     "critical_points",
     "descend",
     "drain",

@@ -17,7 +17,7 @@ from explorer.jobs import Jobs
 from explorer.requests import LandscapeRequest
 from explorer.state import AppState
 from explorer.views.landscape import LandscapeView
-from explorer.views.style import curvature_image, label_image
+from explorer.views.style import basin_legend, curvature_image, label_image
 
 CRITICAL_DEBOUNCE_MS = 150
 
@@ -33,6 +33,7 @@ class LandscapeController(QObject):
     sigProgress = Signal(str, float)
     sigReadout = Signal(str)
     sigError = Signal(str)
+    sigBasinLegend = Signal(str)
 
     def __init__(
         self,
@@ -100,6 +101,7 @@ class LandscapeController(QObject):
         self.view.show_overlay_image(
             "basins", label_image(shown_basins.labels) if shown_basins is not None else None
         )
+        self.sigBasinLegend.emit(basin_legend(shown_basins) if shown_basins is not None else "")
         self.view.show_critical(self.critical if "critical" in overlays else [])
         self.view.show_constraint(self.state.session.modes().constraint)
 

@@ -83,6 +83,11 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(4, 4, 4, 4)
         box.addWidget(self.banner)
         box.addWidget(self.view, 1)
+        self.basin_legend = QLabel()
+        self.basin_legend.setObjectName("basin-legend")
+        self.basin_legend.setWordWrap(True)
+        self.basin_legend.hide()
+        box.addWidget(self.basin_legend)
         box.addWidget(self.readout)
         self.setCentralWidget(central)
         self.scenario_panel = ScenarioPanel()
@@ -101,9 +106,10 @@ class MainWindow(QMainWindow):
         cbox.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(390)
-        self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        scroll.setMinimumWidth(controls.minimumSizeHint().width() + 24)
+        self.controls_dock = self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.curves = CurvesView()
         self.curves.setObjectName("curves")
         self._dock("Training curves", self.curves, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -124,7 +130,16 @@ class MainWindow(QMainWindow):
             w.hide()
             self.statusBar().addPermanentWidget(w)
         self.statusBar().addWidget(self.status_text, 1)
-        self.resize(1440, 900)
+        self._fit_to_screen()
+
+    def _fit_to_screen(self) -> None:
+        """Open at 1440×900 or the available screen, whichever is smaller."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1440, 900
+        if screen is not None:
+            width, height = min(width, screen.width()), min(height, screen.height())
+        self.resize(width, height)
+        self.resizeDocks([self.controls_dock], [400], Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -169,6 +184,7 @@ class MainWindow(QMainWindow):
         self.landscape_ctl.sigCritical.connect(self.critical_table.show_points)
         self.landscape_ctl.sigProgress.connect(self._progress)
         self.landscape_ctl.sigReadout.connect(self.readout.setText)
+        self.landscape_ctl.sigBasinLegend.connect(self._show_basin_legend)
         self.landscape_ctl.sigError.connect(lambda t: self.notify(t, "error"))
         self.runs_ctl.sigRunChanged.connect(
             lambda rid: (
@@ -283,6 +299,10 @@ class MainWindow(QMainWindow):
     def _start_moved(self, rid: int, x: float, y: float) -> None:
         if rid in self.state.runs:
             self.state.move_run(rid, (x, y)[: len(self.state.axis_names())])
+
+    def _show_basin_legend(self, html: str) -> None:
+        self.basin_legend.setText(html)
+        self.basin_legend.setVisible(bool(html))
 
     def _critical_clicked(self, index: int) -> None:
         self.tabs.setCurrentWidget(self.critical_table)

@@ -37,6 +37,7 @@ def _spin(lo: float, hi: float, value: float, tip: str, name: str) -> QDoubleSpi
     spin.setKeyboardTracking(False)
     spin.setToolTip(tip)
     spin.setObjectName(name)
+    spin.setMaximumWidth(100)
     return spin
 
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QPushButton,
     QTableWidget,
@@ -50,13 +50,13 @@ class RunTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for key, (text, tip) in ACTIONS.items():
+        row = QGridLayout()
+        for i, (key, (text, tip)) in enumerate(ACTIONS.items()):
             button = QPushButton(text)
             button.setObjectName(f"run-{key}")
             button.setToolTip(tip)
             button.clicked.connect(lambda _=False, k=key: self.sigAction.emit(k, self.selected()))
-            row.addWidget(button)
+            row.addWidget(button, i // 3, i % 3)
             self.buttons[key] = button
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)

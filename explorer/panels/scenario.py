@@ -40,6 +40,7 @@ class ParamControl(QWidget):
         self.spin.setKeyboardTracking(False)
         self.spin.setToolTip(f"{spec.doc}; allowed {spec.minimum:g} … {spec.maximum:g}")
         self.spin.setObjectName(f"param-{spec.name}")
+        self.spin.setMaximumWidth(100)
         self.slider.setObjectName(f"slider-{spec.name}")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -84,6 +85,10 @@ class ScenarioPanel(QWidget):
         for spec in SCENARIOS.values():
             self.combo.addItem(spec.title, spec.id)
         self.combo.setToolTip("The landscape to explore (each from one of the seed documents)")
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(18)
         self.formula = QLabel()
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -93,9 +93,13 @@ class LandscapeView(pg.PlotWidget):
         # clicks on a continuum's dots start runs (pyqtgraph's scene ignores accepted buttons)
         self.members.mouseClickEvent = lambda ev: ev.ignore()
         self.addItem(self.members)
-        self.selection = InertCurve(connect="pairs", pen=pg.mkPen("#FFFFFF", width=3))
-        self.selection.setZValue(OVERLAY_Z["critical"] + 1)
-        self.addItem(self.selection)
+        self.selection = {
+            "positive": InertCurve(connect="pairs", pen=pg.mkPen("#FFFFFF", width=3)),
+            "negative": InertCurve(connect="pairs", pen=pg.mkPen("#E02020", width=3)),
+        }
+        for arrow in self.selection.values():
+            arrow.setZValue(OVERLAY_Z["critical"] + 1)
+            self.addItem(arrow)
         self.paths: dict[int, InertCurve] = {}
         self.ends: dict[int, pg.TargetItem] = {}
         self.handles: dict[int, pg.TargetItem] = {}
@@ -209,15 +213,23 @@ class LandscapeView(pg.PlotWidget):
 
     def select_critical(self, point: CriticalPoint | None) -> None:
         """Centre on ``point`` and draw its Hessian eigenvectors (white: λ > 0, red: λ < 0)."""
-        if point is None or self.dim != 2:
-            self.selection.setData([], [])
+        for item in self.selection.values():
+            item.setData([], [])
+        if point is None or self.dim != 2 or point.hessian_eigenvectors.size == 0:
             return
         (x0, x1), (y0, y1) = self.getPlotItem().vb.viewRange()
-        hess_vecs = point.hessian_eigenvectors
-        scale = 0.12 * min(x1 - x0, y1 - y0)
-        segs = [np.array([point.point - scale * v, point.point + scale * v]) for v in hess_vecs.T]
-        pts = np.concatenate(segs)
-        self.selection.setData(pts[:, 0], pts[:, 1])
+        length = 0.12 * min(x1 - x0, y1 - y0)
+        for sign in ("positive", "negative"):
+            cols = [
+                i
+                for i, lam in enumerate(point.hessian_eigenvalues)
+                if (lam >= 0) == (sign == "positive")
+            ]
+            vecs = point.hessian_eigenvectors[:, cols].T
+            if len(vecs):
+                both = np.concatenate([vecs, -vecs])  # an eigenvector has no sign: arrows both ways
+                segs = arrow_segments(np.repeat(point.point[None, :], len(both), 0), both, length)
+                self.selection[sign].setData(segs[:, 0], segs[:, 1])
         cx, cy = point.point
         self.setRange(
             xRange=(cx - (x1 - x0) / 2, cx + (x1 - x0) / 2),

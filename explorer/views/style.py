@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem
 
+from compute.basins import OTHER_CODES, BasinMap
+
 MAP_COLORMAP = "cividis"  # perceptually uniform, designed for colour-vision deficiency
 BASIN_COLORS = (
     "#0072B2",
@@ -88,3 +90,20 @@ class InertCurve(pg.PlotCurveItem):
 
     def shape(self) -> QPainterPath:
         return QPainterPath()
+
+
+def basin_legend(basins: BasinMap) -> str:
+    """HTML legend of a basin map: a colour swatch, the attractor and its share of the cells."""
+    shares = basins.share()
+    entries = []
+    for k, attractor in enumerate(basins.attractors):
+        color = BASIN_COLORS[k % len(BASIN_COLORS)]
+        entries.append((color, attractor.label, shares.get(attractor.label, 0.0)))
+    for code, name in OTHER_CODES.items():
+        if code in SPECIAL_BASIN_COLORS and shares.get(name, 0.0) > 0:
+            entries.append((SPECIAL_BASIN_COLORS[code], name, shares[name]))
+    items = [
+        f'<span style="color:{c}">■</span> {label} {100 * share:.0f}%'
+        for c, label, share in entries
+    ]
+    return "<b>Basins</b> (current optimizer): " + " &nbsp; ".join(items)

@@ -155,8 +155,13 @@ def test_selecting_a_critical_point_centres_it_and_draws_eigenvectors(qtbot, win
     table = window.critical_table
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "saddle")
     table.selectRow(row)
-    xs, _ys = window.view.selection.getData()
-    assert len(xs) == 4  # two eigenvector segments through the point
+    # the saddle's eigenvectors (1, ±1)/√2: one arrow pair per sign of curvature
+    for sign in ("positive", "negative"):
+        xs, ys = window.view.selection[sign].getData()
+        assert len(xs) == 12  # two arrows (±v), each a shaft and two head strokes
+        tips = np.column_stack([xs[1::6], ys[1::6]]) - np.array([0.0, -1.0])
+        direction = tips[0] / np.linalg.norm(tips[0])
+        assert abs(abs(direction[0]) - abs(direction[1])) < 1e-9
     (x0, x1), (y0, y1) = window.view.getPlotItem().vb.viewRange()
     assert (x0 + x1) / 2 == pytest.approx(0.0, abs=0.05)
     assert (y0 + y1) / 2 == pytest.approx(-1.0, abs=0.05)
