@@ -180,3 +180,42 @@ def test_one_parameter_scenario_shows_the_curve_and_relu_gets_stuck(qtbot, windo
     click_data(qtbot, window, 0.5, 0.25)
     qtbot.waitUntil(lambda: last_run(window).status == "converged", timeout=20000)
     assert last_run(window).path[-1][0] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_gradient_and_negative_curvature_overlays(qtbot, window):
+    toggle(qtbot, window.modes_panel.overlays["gradient"])
+    toggle(qtbot, window.modes_panel.overlays["curvature"])
+    wait_idle(qtbot, window)
+    xs, ys = window.view.arrows.getData()
+    assert len(xs) > 100 and np.isfinite(xs).all()
+    rgba = window.view.curvature.image
+    hess_min = window.landscape_ctl.fields["hess_min"]
+    assert rgba.shape[:2] == hess_min.shape
+    # red only where the smallest Hessian eigenvalue is negative (around the saddle), and
+    # visibly so wherever it is clearly negative
+    red = rgba[..., 3] > 0
+    assert not (red & (hess_min >= 0)).any()
+    assert red[hess_min < 0.01 * hess_min.min()].all()
+    assert (hess_min < 0).any() and (hess_min > 0).any()
+
+
+def test_moving_a_start_handle_reruns_from_there(qtbot, window):
+    click_data(qtbot, window, -1.5, -1.0)
+    run = last_run(window)
+    qtbot.waitUntil(lambda: run.status == "converged", timeout=20000)
+    handle = window.view.handles[run.id]
+    handle.setPos(1.0, 1.0)  # what a drag of the handle does, then it reports the end of the drag
+    handle.sigPositionChangeFinished.emit(handle)
+    qtbot.waitUntil(
+        lambda: (
+            last_run(window).status == "converged"
+            and np.allclose(last_run(window).path[0], [1.0, 1.0])
+        ),
+        timeout=20000,
+    )
+    assert len(window.state.runs) == 1
+    w, v = last_run(window).path[-1]
+    assert w * (1 + v) == pytest.approx(1.0, abs=1e-6)
+    window.actions["undo"].trigger()  # the move is undoable: back to the clicked start
+    qtbot.waitUntil(lambda: np.allclose(last_run(window).settings.start, [-1.5, -1.0], atol=0.02))
+    wait_idle(qtbot, window)
