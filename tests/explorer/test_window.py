@@ -187,7 +187,7 @@ def test_gradient_and_negative_curvature_overlays(qtbot, window):
     toggle(qtbot, window.modes_panel.overlays["curvature"])
     wait_idle(qtbot, window)
     xs, ys = window.view.arrows.getData()
-    assert len(xs) > 100 and np.isfinite(xs).all()
+    assert len(xs) > 100 and np.isfinite(xs).all() and np.isfinite(ys).all()
     rgba = window.view.curvature.image
     hess_min = window.landscape_ctl.fields["hess_min"]
     assert rgba.shape[:2] == hess_min.shape
