@@ -273,6 +273,7 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.2f}"
     )
     runs = [(sid, name, 256) for sid, name in SWEEPS] + [("shamir", "eps", 512)]
+    load, t_start = busy_seconds(), time.perf_counter()
     total_ours = total_base = 0.0
     n_ours = n_base = 0
     worst_fps = np.inf
@@ -306,6 +307,7 @@ def main() -> None:
         widget.close()
         widget.deleteLater()
     app.processEvents()
+    print(other_load(load, time.perf_counter() - t_start))
     print(f"ratio: {per_base / per_ours:.1f}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pyqtgraph as pg
@@ -22,4 +23,8 @@ def run_app(session: str | None = None) -> int:
 
     window = MainWindow(session)
     window.show()
+    # Hundreds of thousands of long-lived objects (torch, Qt) exist by now; moving them out of
+    # the collector's reach turns 40–200 ms full collections (visible freezes) into ~1 ms ones.
+    gc.collect()
+    gc.freeze()
     return int(app.exec())

@@ -19,6 +19,7 @@ from superqt.utils import GeneratorWorker, create_worker
 from explorer.jobs import IDLE, Gate, JobFailed
 
 Item = tuple[Any, int, str, Any]  # (key, request, "item" | "done" | "error", payload)
+IDLE_YIELD_S = 0.1
 
 
 @dataclass
@@ -46,6 +47,7 @@ class StreamPool(QObject):
         self._inbox: list[tuple[Any, _Stream | None]] = []  # (key, stream or None = cancel)
         self._request = 0
         self._worker: GeneratorWorker | None = None
+        self._wake = threading.Event()  # set when there is news for the worker
 
     def add(
         self,
@@ -66,6 +68,7 @@ class StreamPool(QObject):
         self._streams[key] = stream
         with self._lock:
             self._inbox.append((key, stream))
+        self._wake.set()
         self._ensure_worker()
         return gate
 
@@ -73,6 +76,7 @@ class StreamPool(QObject):
         if self._streams.pop(key, None) is not None:
             with self._lock:
                 self._inbox.append((key, None))
+            self._wake.set()
 
     def gate(self, key: Any) -> Gate | None:
         stream = self._streams.get(key)
@@ -89,6 +93,7 @@ class StreamPool(QObject):
         self._streams.clear()
         if self._worker is not None:
             self._worker.quit()
+            self._wake.set()
             self._worker = None
 
     # GUI thread ---------------------------------------------------------------------------
@@ -130,7 +135,7 @@ class StreamPool(QObject):
     def _loop(self) -> Generator[list[Item] | None, None, None]:
         active: dict[Any, _Stream] = {}
         out: list[Item] = []
-        flushed = time.monotonic()
+        flushed = idled = time.monotonic()
         while True:
             with self._lock:
                 inbox, self._inbox = self._inbox, []
@@ -146,8 +151,13 @@ class StreamPool(QObject):
                 yield out
                 out, flushed = [], now
             elif not produced:  # all paused, slowed down, or nothing to run
-                yield IDLE
-                time.sleep(0.01 if not active else 0.002)
+                if (
+                    now - idled >= IDLE_YIELD_S
+                ):  # let superqt check quit(), rarely: each is a signal
+                    yield IDLE
+                    idled = now
+                self._wake.wait(0.002 if active else IDLE_YIELD_S)
+                self._wake.clear()
 
     def _step_all(self, active: dict[Any, _Stream], out: list[Item]) -> tuple[bool, bool]:
         """One item from every stream whose gate and delay allow it.
