@@ -1,4 +1,4 @@
-"""The headless command line: ``landscape-explorer scenarios|grid|critical|descend``.
+"""The headless command line: ``landscape-explorer scenarios|grid|critical|descend|train|slice``.
 
 A thin layer over ``compute``: parse, run, print JSON. Every user error ends as one line on
 stderr and exit status 2; nothing a user types produces a traceback.
@@ -15,11 +15,13 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from compute import cli_networks
 from compute.critical import critical_points
 from compute.errors import LandscapeError
 from compute.generators import drain
 from compute.grid import Window, evaluate_grid
 from compute.modes import Modes, parse_constraint
+from compute.network_registry import NETWORKS
 from compute.objective import Objective
 from compute.optimizers import OPTIMIZERS, STATUS_NAMES, OptimizerConfig, trajectory
 from compute.registry import SCENARIOS, ScenarioSpec, scenario
@@ -104,6 +106,7 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     p.add_argument("--momentum", type=float, default=None, metavar="BETA")
     p.add_argument("--steps", type=int, default=None, metavar="N")
     p.add_argument("--json", action="store_true")
+    cli_networks.add_commands(sub, _parse_sets)
     if gui is not None:
         p = sub.add_parser("gui", help="open the explorer window")
         p.add_argument("session", nargs="?", default=None, help="a session .json to open")
@@ -137,10 +140,14 @@ def _metadata(
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     if args.json:
-        print(json.dumps({"scenarios": [s.to_json() for s in SCENARIOS.values()]}, indent=2))
+        toys = [s.to_json() for s in SCENARIOS.values()]
+        nets = [s.to_json() for s in NETWORKS.values()]
+        print(json.dumps({"scenarios": toys + nets}, indent=2))
     else:
         for spec in SCENARIOS.values():
             print(f"{spec.id:20s} {spec.formula}")
+        for net in NETWORKS.values():
+            print(f"{net.id:20s} [network] {net.formula}")
     return 0
 
 
@@ -210,11 +217,17 @@ def _cmd_descend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_slice(args: argparse.Namespace) -> int:
+    return cli_networks.cmd_slice(args, parse_floats)
+
+
 COMMANDS = {
     "scenarios": _cmd_scenarios,
     "grid": _cmd_grid,
     "critical": _cmd_critical,
     "descend": _cmd_descend,
+    "train": cli_networks.cmd_train,
+    "slice": _cmd_slice,
 }
 
 

@@ -25,6 +25,7 @@ class ParamSpec:
     maximum: float = math.inf
     choices: tuple[str, ...] = ()
     span: tuple[float, float] = (-3.0, 3.0)  # the range a slider covers (inputs may go beyond)
+    integer: bool = False  # whole numbers only (dimensions, counts, seeds)
 
     def parse(self, raw: object) -> ParamValue:
         """Validate a user value (a string from the CLI, a number from the GUI)."""
@@ -45,6 +46,10 @@ class ParamSpec:
             raise LandscapeError(
                 f"parameter {self.name}={value:g} is outside [{self.minimum:g}, {self.maximum:g}]"
             )
+        if self.integer:
+            if value != int(value):
+                raise LandscapeError(f"parameter {self.name}={value:g} must be a whole number")
+            return float(int(value))
         return value
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +60,8 @@ class ParamSpec:
             data["minimum"] = self.minimum if math.isfinite(self.minimum) else None
             data["maximum"] = self.maximum if math.isfinite(self.maximum) else None
             data["span"] = list(self.span)
+        if self.integer:
+            data["integer"] = True
         return data
 
 
@@ -197,5 +204,12 @@ def scenario(scenario_id: str) -> ScenarioSpec:
     try:
         return SCENARIOS[scenario_id]
     except KeyError:
+        from compute.network_registry import NETWORKS  # the networks build on this module
+
+        if scenario_id in NETWORKS:
+            raise LandscapeError(
+                f"{scenario_id!r} is a network scenario: use the train or slice commands "
+                "(or compute.network(id) in Python)"
+            ) from None
         known = ", ".join(SCENARIOS)
         raise LandscapeError(f"unknown scenario {scenario_id!r} (known: {known})") from None

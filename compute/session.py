@@ -8,7 +8,13 @@ Version 1 layout (all keys required unless marked optional)::
      "window": [xmin, xmax, ymin, ymax], "resolution": 256,
      "view": {"log_scale": true, "overlays": ["isolines", ...]},
      "optimizer": {"name": "gd", "lr": 0.1, "momentum": 0.9, "steps": 1000},
-     "runs": [{"start": [x, y], "optimizer": {...}, "color": "#rrggbb", "visible": true}]}
+     "runs": [{"start": [x, y], "optimizer": {...}, "color": "#rrggbb", "visible": true,
+               "in_plane": false}],
+     "plane": "random:0", "batch_size": 0}
+
+For a network scenario ``window`` is the (a, b) window of the slice, run starts are (a, b)
+points of the plane, and ``plane`` says how the plane is chosen (PLANE_KINDS); ``plane`` and
+``batch_size`` are optional (older files read as "random:0", 0).
 
 Reading validates every field with the same rules as the CLI and the GUI, so a file that loads
 is a state the explorer can show; anything else is a LandscapeError with a one-line reason.
@@ -28,12 +34,19 @@ from typing import Any
 from compute.errors import LandscapeError
 from compute.grid import Window, check_resolution
 from compute.modes import Modes, parse_constraint
+from compute.network_registry import NETWORKS, NetworkSpec
 from compute.optimizers import OptimizerConfig
-from compute.registry import ParamValue, scenario
+from compute.registry import ParamValue, ScenarioSpec, scenario
 
 FORMAT = "landscape-explorer-session"
 VERSION = 1
 OVERLAYS = ("isolines", "gradient", "curvature", "basins", "critical")
+PLANE_KINDS = ("random", "pca", "points", "teacher")
+"""random:SEED (filter-normalised, around θ₀) · pca (of the latest finished run) · points
+(init, that run's end, teacher or its best other reference) · teacher:SEED (towards the
+teacher and a random direction)."""
+NETWORK_WINDOW = (-1.0, 1.0, -1.0, 1.0)
+NETWORK_OPTIMIZERS = {"gd": "sgd", "momentum": "momentum", "adam": "adam"}
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -45,6 +58,7 @@ class RunSettings:
     optimizer: OptimizerConfig
     color: str = "#1f77b4"
     visible: bool = True
+    in_plane: bool = False  # network runs: descend within the slice's plane
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,12 @@ class Session:
     overlays: tuple[str, ...] = ("isolines", "critical")
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     runs: tuple[RunSettings, ...] = ()
+    plane: str = "random:0"
+    batch_size: int = 0
+
+    @property
+    def is_network(self) -> bool:
+        return self.scenario in NETWORKS
 
     def __post_init__(self) -> None:
         validate(self)
@@ -74,8 +94,34 @@ class Session:
 
 
 def default_session(scenario_id: str = "shamir") -> Session:
+    if scenario_id in NETWORKS:
+        net = NETWORKS[scenario_id]
+        return Session(
+            scenario=net.id,
+            params=net.defaults(),
+            window=NETWORK_WINDOW,
+            resolution=41,
+            overlays=("isolines",),
+            optimizer=OptimizerConfig.for_optimizer("adam", lr=0.01),
+        )
     spec = scenario(scenario_id)
     return Session(scenario=spec.id, params=spec.defaults(), window=spec.window)
+
+
+def scenario_spec(scenario_id: str) -> tuple[ScenarioSpec | NetworkSpec, int, tuple[float, ...]]:
+    """The scenario's spec, its number of plotted axes and its default window."""
+    if scenario_id in NETWORKS:
+        return NETWORKS[scenario_id], 2, NETWORK_WINDOW
+    spec = scenario(scenario_id)
+    return spec, spec.dim, spec.window
+
+
+def check_plane(text: str) -> None:
+    kind, _, seed = text.partition(":")
+    if kind not in PLANE_KINDS:
+        raise LandscapeError(f"plane {text!r} is not one of {', '.join(PLANE_KINDS)}")
+    if seed and not seed.isdigit():
+        raise LandscapeError(f"plane seed in {text!r} must be a whole number ≥ 0")
 
 
 def validate(s: Session) -> None:
@@ -84,20 +130,27 @@ def validate(s: Session) -> None:
     Also normalises in place: ``params`` becomes the full resolved set (defaults filled in)
     and an empty ``window`` the scenario's default.
     """
-    spec = scenario(s.scenario)
+    spec, dim, default_window = scenario_spec(s.scenario)
     object.__setattr__(s, "params", spec.resolve(s.params))
     s.modes()
     if not s.window:
-        object.__setattr__(s, "window", spec.window)
-    if Window(tuple(float(b) for b in s.window)).dim != spec.dim:
-        raise LandscapeError(f"{spec.id} needs a window of {2 * spec.dim} numbers")
+        object.__setattr__(s, "window", default_window)
+    if Window(tuple(float(b) for b in s.window)).dim != dim:
+        raise LandscapeError(f"{spec.id} needs a window of {2 * dim} numbers")
+    check_plane(s.plane)
+    if s.batch_size < 0:
+        raise LandscapeError(f"batch size must be ≥ 0 (0: full batch), got {s.batch_size}")
+    if s.is_network and s.optimizer.name not in NETWORK_OPTIMIZERS:
+        raise LandscapeError(
+            f"networks train with {', '.join(NETWORK_OPTIMIZERS)}, not {s.optimizer.name}"
+        )
     check_resolution(s.resolution)
     unknown = set(s.overlays) - set(OVERLAYS)
     if unknown:
         raise LandscapeError(f"unknown overlay(s) {sorted(unknown)} (known: {', '.join(OVERLAYS)})")
     for run in s.runs:
-        if len(run.start) != spec.dim or not all(math.isfinite(v) for v in run.start):
-            raise LandscapeError(f"a run start must be {spec.dim} finite numbers, got {run.start}")
+        if len(run.start) != dim or not all(math.isfinite(v) for v in run.start):
+            raise LandscapeError(f"a run start must be {dim} finite numbers, got {run.start}")
         if not _COLOR.match(run.color):
             raise LandscapeError(f"run colour {run.color!r} is not #rrggbb")
 
@@ -143,9 +196,12 @@ def to_json(s: Session) -> dict[str, Any]:
                 "optimizer": _optimizer_to_json(r.optimizer),
                 "color": r.color,
                 "visible": r.visible,
+                "in_plane": r.in_plane,
             }
             for r in s.runs
         ],
+        "plane": s.plane,
+        "batch_size": s.batch_size,
     }
 
 
@@ -169,6 +225,7 @@ def from_json(data: Any) -> Session:
                 _optimizer_from_json(r.get("optimizer", {})),
                 str(r.get("color", "#1f77b4")),
                 bool(r.get("visible", True)),
+                bool(r.get("in_plane", False)),
             )
             for r in data.get("runs", [])
         )
@@ -183,6 +240,8 @@ def from_json(data: Any) -> Session:
             overlays=tuple(str(o) for o in view.get("overlays", [])),
             optimizer=_optimizer_from_json(data.get("optimizer", {})),
             runs=runs,
+            plane=str(data.get("plane", "random:0")),
+            batch_size=int(_num(data.get("batch_size"), 0)),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise LandscapeError(f"session file is incomplete or malformed ({exc})") from None

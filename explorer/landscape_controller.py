@@ -54,6 +54,14 @@ class LandscapeController(QObject):
         self._basin_redraw = QTimer(self, singleShot=True, interval=200)
         self._basin_redraw.timeout.connect(self._draw_basin_block)
 
+    def stop(self) -> None:
+        """Another scenario: drop this landscape's pending work and results."""
+        self._critical_timer.stop()
+        for slot in ("critical", "basins", "hover"):
+            self.jobs.cancel(slot)
+        self.critical, self.fields, self.gradient, self.basins = [], {}, None, None
+        self.sigCritical.emit([])
+
     def request(self) -> LandscapeRequest:
         return LandscapeRequest.from_session(self.state.session)
 

@@ -20,15 +20,18 @@ from PySide6.QtWidgets import (
 
 from compute import OPTIMIZERS, LandscapeError, OptimizerConfig
 from compute import session as ses
+from compute.session import NETWORK_OPTIMIZERS, scenario_spec
 from explorer import session_io
 from explorer.banner import Banner
 from explorer.exporting import Exporter
 from explorer.jobs import Jobs
 from explorer.landscape_controller import LandscapeController
 from explorer.menus import build_menus
+from explorer.network_controller import NetworkController
 from explorer.panels.critical import CriticalTable
 from explorer.panels.modes import ModesPanel
 from explorer.panels.optimizer import OptimizerPanel
+from explorer.panels.plane import PlanePanel
 from explorer.panels.runs import RunTable
 from explorer.panels.scenario import ScenarioPanel
 from explorer.run_controller import RunController
@@ -57,6 +60,7 @@ class MainWindow(QMainWindow):
             self.state, self.view, self.jobs, self.optimizer_panel.config
         )
         self.runs_ctl = RunController(self.state, self.view, self.curves)
+        self.network_ctl = NetworkController(self.state, self.view, self.jobs, self.runs_ctl)
         self.exporter = Exporter(self)
         self.actions: dict[str, QAction] = build_menus(self)
         self._connect()
@@ -95,14 +99,21 @@ class MainWindow(QMainWindow):
         self.optimizer_panel = OptimizerPanel()
         controls = QWidget()
         cbox = QVBoxLayout(controls)
+        self.plane_panel = PlanePanel()
         for title, panel in (
             ("Scenario", self.scenario_panel),
+            ("Slice", self.plane_panel),
             ("Modes", self.modes_panel),
             ("Optimizer", self.optimizer_panel),
         ):
-            heading = QLabel(f"<b>{title}</b>")
-            cbox.addWidget(heading)
-            cbox.addWidget(panel)
+            section = QWidget()
+            sbox = QVBoxLayout(section)
+            sbox.setContentsMargins(0, 0, 0, 0)
+            sbox.addWidget(QLabel(f"<b>{title}</b>"))
+            sbox.addWidget(panel)
+            cbox.addWidget(section)
+            if panel is self.plane_panel:
+                self.plane_box = section
         cbox.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -167,6 +178,11 @@ class MainWindow(QMainWindow):
         self.modes_panel.sigModes.connect(
             lambda l2, constraint: self.apply(l2=l2, constraint=constraint)
         )
+        self.plane_panel.sigPlane.connect(lambda spec: self.apply(plane=spec))
+        self.plane_panel.sigBatch.connect(lambda size: self.apply(batch_size=size))
+        self.network_ctl.sigProgress.connect(self._progress)
+        self.network_ctl.sigError.connect(lambda t: self.notify(t, "error"))
+        self.network_ctl.sigInfo.connect(self.plane_panel.info.setText)
         self.modes_panel.sigView.connect(
             lambda log, overlays: self.apply(log_scale=log, overlays=overlays)
         )
@@ -175,7 +191,8 @@ class MainWindow(QMainWindow):
             lambda ms: setattr(self.runs_ctl, "delay_ms", ms)
         )
         self.view.sigClicked.connect(self._clicked)
-        self.view.sigHovered.connect(self.landscape_ctl.hover)
+        self.view.sigHovered.connect(self._hovered)
+        self.network_ctl.sigReadout.connect(self.readout.setText)
         self.view.sigStartMoved.connect(self._start_moved)
         self.view.sigCriticalClicked.connect(self._critical_clicked)
         self.view.getPlotItem().vb.sigRangeChangedManually.connect(
@@ -211,6 +228,8 @@ class MainWindow(QMainWindow):
         self.status_text.setText(text)
 
     def _param_changed(self, name: str, value: object, dragging: bool) -> None:
+        if dragging and self.state.session.is_network:
+            return  # a network is rebuilt (data, teacher) when the slider is released
         self._dragging = dragging
         params = dict(self.state.session.params) | {name: value}
         self.apply(merge=f"drag:{name}" if dragging else None, params=params)
@@ -224,6 +243,20 @@ class MainWindow(QMainWindow):
         self.view.set_axis_names(self.state.axis_names())
         self.view.set_window(s.window)
         self.curves.clear_runs()
+        self.curves.set_baselines({})
+        network = s.is_network
+        self.plane_box.setVisible(network)
+        for key in ("critical", "gradient", "curvature", "basins"):
+            self.modes_panel.overlays[key].setEnabled(not network)
+        for box in (self.critical_table,):
+            box.setEnabled(not network)
+        self.view.show_marks({})
+        self.landscape_ctl.stop()
+        self.view.show_critical([])
+        self.view.show_overlay_image("basins", None)
+        self.view.show_overlay_image("curvature", None)
+        self.view.show_gradient(None)
+        self.basin_legend.hide()
 
     def _on_landscape(self) -> None:
         s = self.state.session
@@ -231,6 +264,10 @@ class MainWindow(QMainWindow):
         self.modes_panel.show_session(s)
         if tuple(round(b, 9) for b in self._view_window()) != tuple(round(b, 9) for b in s.window):
             self.view.set_window(s.window)
+        if s.is_network:
+            self.plane_panel.show_session(s)
+            self.network_ctl.refresh()
+            return
         self.landscape_ctl.refresh_map(geometry=not self._dragging)
         self.landscape_ctl.schedule_critical()
         self.critical_table.show_points([])
@@ -239,6 +276,9 @@ class MainWindow(QMainWindow):
 
     def _on_view(self) -> None:
         self.modes_panel.show_session(self.state.session)
+        if self.state.session.is_network:
+            self.network_ctl.refresh()  # the slice again, with the new colour scale
+            return
         ctl = self.landscape_ctl
         needs_geometry = bool({"gradient", "curvature"} & set(self.state.session.overlays))
         frame = self.view.frame
@@ -255,7 +295,7 @@ class MainWindow(QMainWindow):
 
     def _on_optimizer(self) -> None:
         self.optimizer_panel.show_config(self.state.session.optimizer)
-        if "basins" in self.state.session.overlays:
+        if "basins" in self.state.session.overlays and not self.state.session.is_network:
             self.landscape_ctl.refresh_basins()
 
     def _on_runs(self, ids: list[int]) -> None:
@@ -283,18 +323,24 @@ class MainWindow(QMainWindow):
             mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         )
         base = self.state.session.optimizer
-        names = OPTIMIZERS if every else (base.name,)
+        network = self.state.session.is_network
+        names = (NETWORK_OPTIMIZERS if network else OPTIMIZERS) if every else (base.name,)
+        in_plane = network and self.plane_panel.in_plane.isChecked()
         for name in names:
             config = (
                 base
                 if name == base.name
                 else OptimizerConfig.for_optimizer(name, momentum=base.momentum, steps=base.steps)
             )
-            rid = self.state.add_run(start, config)
+            rid = self.state.add_run(start, config, in_plane)
         self.run_table.select(rid)
         where = ", ".join(f"{v:.3g}" for v in start)
         what = "every optimizer" if every else base.name
         self.status_text.setText(f"Started {what} from ({where}). Ctrl+Z undoes the click.")
+
+    def _hovered(self, x: float, y: float) -> None:
+        ctl = self.network_ctl if self.state.session.is_network else self.landscape_ctl
+        ctl.hover(x, y)
 
     def _start_moved(self, rid: int, x: float, y: float) -> None:
         if rid in self.state.runs:
@@ -341,9 +387,7 @@ class MainWindow(QMainWindow):
         self.apply(merge="view", window=window)
 
     def reset_view(self) -> None:
-        from compute import scenario
-
-        self.apply(window=scenario(self.state.session.scenario).window)
+        self.apply(window=scenario_spec(self.state.session.scenario)[2])
 
     # progress -----------------------------------------------------------------------------
     def _progress(self, task: str, fraction: float) -> None:

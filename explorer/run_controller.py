@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -25,6 +27,7 @@ class RunController(QObject):
         super().__init__(landscape)
         self.state, self.landscape, self.curves = state, landscape, curves
         self.pool = StreamPool(self)
+        self.network: Any = None  # the NetworkController, which starts network runs
         self.delay_ms = 0
         # streamed steps mark runs dirty; one timer redraws them all at most ~30 times a second
         self._dirty: set[int] = set()
@@ -51,6 +54,10 @@ class RunController(QObject):
             self.start(run)
 
     def start(self, run: LiveRun) -> None:
+        if self.state.session.is_network:
+            if self.network is not None:
+                self.network.start(run)
+            return
         req = LandscapeRequest.from_session(self.state.session)
         settings = run.settings
         run.reset()
@@ -126,6 +133,10 @@ class RunController(QObject):
             visible,
             run.status == "diverged",
         )
+        if "test_loss" in run.curves:
+            self.curves.set_test_loss(
+                run.id, run.settings.color, np.array(run.curves["test_loss"]), visible
+            )
         if rescale:
             self.curves.grow_ranges(self._max_steps())
         self.sigRunChanged.emit(run.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,9 @@ RUN_COLORS = (
     "#CC79A7",
     "#000000",
 )
-LANDSCAPE_FIELDS = frozenset({"scenario", "params", "l2", "constraint", "window", "resolution"})
+LANDSCAPE_FIELDS = frozenset(
+    {"scenario", "params", "l2", "constraint", "window", "resolution", "plane", "batch_size"}
+)
 UNDO_DEPTH = 200
 
 
@@ -38,11 +40,16 @@ class LiveRun:
     grad_norm: list[float] = field(default_factory=list)
     status: str = "queued"
     paused: bool = False
+    # network runs: θ snapshots (full space), their distance from the slice's plane, and the
+    # extra curves (test loss, the scenario's metric)
+    thetas: list[np.ndarray] = field(default_factory=list)
+    distance: list[float] = field(default_factory=list)
+    curves: dict[str, list[float]] = field(default_factory=dict)
 
     def reset(self) -> None:
-        self.path.clear()
-        self.loss.clear()
-        self.grad_norm.clear()
+        for store in (self.path, self.loss, self.grad_norm, self.thetas, self.distance):
+            store.clear()
+        self.curves.clear()
         self.status = "queued"
 
     @property
@@ -83,6 +90,8 @@ class AppState:
             callback(*args)
 
     def axis_names(self) -> tuple[str, ...]:
+        if self.session.is_network:
+            return ("a", "b")
         return scenario(self.session.scenario).axis_names
 
     # session-level changes ----------------------------------------------------------------
@@ -105,6 +114,8 @@ class AppState:
     def _scenario_switch(self, changes: dict[str, Any]) -> dict[str, Any]:
         fresh = default_session(changes["scenario"])
         base = {"params": fresh.params, "window": fresh.window, "runs": ()}
+        if fresh.is_network != self.session.is_network:  # slices are coarser; other optimizers
+            base |= {"resolution": fresh.resolution, "optimizer": fresh.optimizer}
         return base | changes
 
     def load(self, session: Session) -> None:
@@ -150,12 +161,23 @@ class AppState:
             self.emit("runs", sorted(touched))
 
     # runs ---------------------------------------------------------------------------------
-    def add_run(self, start: tuple[float, ...], optimizer: OptimizerConfig | None = None) -> int:
-        """Add a run from ``start`` with the current (or given) optimizer; returns its id."""
+    def add_run(
+        self,
+        start: tuple[float, ...],
+        optimizer: OptimizerConfig | None = None,
+        in_plane: bool = False,
+    ) -> int:
+        """Add a run from ``start`` with the current (or given) optimizer; returns its id.
+
+        For network scenarios ``start`` is (a, b) on the slice and ``in_plane`` restricts the
+        descent to the plane."""
         rid = self._next_id
         color = RUN_COLORS[(rid - 1) % len(RUN_COLORS)]
         settings = RunSettings(
-            tuple(float(v) for v in start), optimizer or self.session.optimizer, color
+            tuple(float(v) for v in start),
+            optimizer or self.session.optimizer,
+            color,
+            in_plane=in_plane,
         )
         new = self.session.with_changes(runs=(*self.session.runs, settings))
         self._next_id += 1
@@ -173,14 +195,10 @@ class AppState:
         self._set(new, tuple(i for i, _ in pairs))
 
     def move_run(self, rid: int, start: tuple[float, ...]) -> None:
-        old = self.runs[rid].settings
-        self._replace_run(
-            rid, RunSettings(tuple(map(float, start)), old.optimizer, old.color, old.visible)
-        )
+        self._replace_run(rid, replace(self.runs[rid].settings, start=tuple(map(float, start))))
 
     def set_run_visible(self, rid: int, visible: bool) -> None:
-        old = self.runs[rid].settings
-        self._replace_run(rid, RunSettings(old.start, old.optimizer, old.color, visible))
+        self._replace_run(rid, replace(self.runs[rid].settings, visible=visible))
 
     def remove_run(self, rid: int) -> None:
         self._replace_run(rid, None)

@@ -84,6 +84,9 @@ class RunTable(QWidget):
 
     def update_run(self, row: int, run: LiveRun) -> None:
         status = run.status + (" (paused)" if run.paused and run.status == "running" else "")
+        if run.distance:  # network runs: where the path is relative to the slice
+            where = "in plane" if run.settings.in_plane else f"{run.distance[-1]:.2g} off plane"
+            status += f" · {where}"
         cells = [
             "",
             str(run.id),

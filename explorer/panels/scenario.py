@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute import SCENARIOS, ParamSpec, scenario
+from compute import NETWORKS, SCENARIOS, ParamSpec
+from compute.session import scenario_spec
 
 SLIDER_STEPS = 1000
 
@@ -34,9 +35,9 @@ class ParamControl(QWidget):
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setToolTip(f"{spec.doc} (drag: the landscape redraws live)")
         self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(4)
+        self.spin.setDecimals(0 if spec.integer else 4)
         self.spin.setRange(max(spec.minimum, -1e6), min(spec.maximum, 1e6))
-        self.spin.setSingleStep((spec.span[1] - spec.span[0]) / 100)
+        self.spin.setSingleStep(1 if spec.integer else (spec.span[1] - spec.span[0]) / 100)
         self.spin.setKeyboardTracking(False)
         self.spin.setToolTip(f"{spec.doc}; allowed {spec.minimum:g} … {spec.maximum:g}")
         self.spin.setObjectName(f"param-{spec.name}")
@@ -62,7 +63,7 @@ class ParamControl(QWidget):
 
     def _slid(self, position: int) -> None:
         lo, hi = self.spec.span
-        value = round(lo + (hi - lo) * position / SLIDER_STEPS, 6)
+        value = round(lo + (hi - lo) * position / SLIDER_STEPS, 0 if self.spec.integer else 6)
         self.spin.blockSignals(True)
         self.spin.setValue(value)
         self.spin.blockSignals(False)
@@ -84,6 +85,9 @@ class ScenarioPanel(QWidget):
         self.combo.setObjectName("scenario")
         for spec in SCENARIOS.values():
             self.combo.addItem(spec.title, spec.id)
+        self.combo.insertSeparator(self.combo.count())
+        for net in NETWORKS.values():
+            self.combo.addItem(f"Network: {net.title}", net.id)
         self.combo.setToolTip("The landscape to explore (each from one of the seed documents)")
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -109,7 +113,7 @@ class ScenarioPanel(QWidget):
 
     def show_scenario(self, scenario_id: str, values: dict[str, object]) -> None:
         """Rebuild the parameter rows for ``scenario_id`` (no signals emitted)."""
-        spec = scenario(scenario_id)
+        spec = scenario_spec(scenario_id)[0]
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(self.combo.findData(scenario_id))
         self.combo.blockSignals(False)

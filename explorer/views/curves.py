@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from explorer.views.style import cache_axes
@@ -38,6 +39,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         )
         self.items: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self.markers: dict[int, pg.ScatterPlotItem] = {}
+        self.extras: dict[int, pg.PlotDataItem] = {}
+        self.baselines: list[pg.InfiniteLine] = []
 
     def set_run(
         self,
@@ -110,14 +113,42 @@ class CurvesView(pg.GraphicsLayoutWidget):
         marker.setData([steps[-1]], [np.log10(_loggable(loss[-1:])[0])])
         marker.setVisible(visible)
 
+    def set_test_loss(self, rid: int, color: str, values: np.ndarray, visible: bool) -> None:
+        """A network run's test loss, dashed in its colour (on the evaluation steps)."""
+        item = self.extras.get(rid)
+        if item is None:
+            item = self.loss_plot.plot(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine))
+            self.extras[rid] = item
+        item.setData(np.arange(len(values)), _loggable(values))
+        item.setVisible(visible)
+
+    def set_baselines(self, values: dict[str, float]) -> None:
+        """Reference losses (e.g. F_lin, the best linear predictor) as labelled lines."""
+        for line in self.baselines:
+            self.loss_plot.removeItem(line)
+        self.baselines = []
+        for name, value in values.items():
+            if not np.isfinite(value) or value <= 0:
+                continue
+            line = pg.InfiniteLine(
+                pos=float(np.log10(value)),
+                angle=0,
+                label=f"{name} = {value:.4g}",
+                pen=pg.mkPen("#555555", width=1.5, style=Qt.PenStyle.DotLine),
+                labelOpts={"position": 0.85, "color": "#333333"},
+            )
+            self.loss_plot.addItem(line)
+            self.baselines.append(line)
+
     def remove_run(self, rid: int) -> None:
         pair = self.items.pop(rid, None)
         if pair is not None:
             self.loss_plot.removeItem(pair[0])
             self.grad_plot.removeItem(pair[1])
-        marker = self.markers.pop(rid, None)
-        if marker is not None:
-            self.loss_plot.removeItem(marker)
+        for store in (self.markers, self.extras):
+            item = store.pop(rid, None)
+            if item is not None:
+                self.loss_plot.removeItem(item)
 
     def clear_runs(self) -> None:
         for rid in list(self.items):

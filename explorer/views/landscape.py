@@ -104,6 +104,13 @@ class LandscapeView(pg.PlotWidget):
         self.ends: dict[int, pg.TargetItem] = {}
         self.handles: dict[int, pg.TargetItem] = {}
         self.frame: MapFrame | None = None
+        self.marks = pg.ScatterPlotItem(
+            symbol="star", size=16, brush=pg.mkBrush("#FFFFFF"), pen=pg.mkPen("#000000", width=1.2)
+        )
+        self.marks.setZValue(OVERLAY_Z["critical"] + 2)
+        self.marks.mouseClickEvent = lambda ev: ev.ignore()
+        self.addItem(self.marks)
+        self.mark_labels: list[pg.TextItem] = []
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._moved)
 
@@ -210,6 +217,23 @@ class LandscapeView(pg.PlotWidget):
         members = np.concatenate([p.members for p in sets]) if sets else np.zeros((0, self.dim))
         losses = np.concatenate([np.full(len(p.members), p.loss) for p in sets]) if sets else []
         self.members.setData(pos=self._run_xy(members, np.asarray(losses)))
+
+    def show_marks(self, marks: dict[str, tuple[float, float, float]]) -> None:
+        """Named reference points (teacher, init, …) at their (a, b); the label gives their
+        distance from the plane when they are not in it."""
+        for label in self.mark_labels:
+            self.removeItem(label)
+        self.mark_labels = []
+        self.marks.setData(pos=[(a, b) for a, b, _ in marks.values()])
+        for name, (a, b, dist) in marks.items():
+            text = name if dist < 1e-6 else f"{name} ({dist:.2g} off plane)"
+            label = pg.TextItem(
+                text, color="#000000", fill=pg.mkBrush(255, 255, 255, 190), anchor=(0, 1)
+            )
+            label.setPos(a, b)
+            label.setZValue(OVERLAY_Z["critical"] + 3)
+            self.addItem(label)
+            self.mark_labels.append(label)
 
     def select_critical(self, point: CriticalPoint | None) -> None:
         """Centre on ``point`` and draw its Hessian eigenvectors (white: λ > 0, red: λ < 0)."""

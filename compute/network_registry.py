@@ -1,0 +1,233 @@
+"""Network scenario id → builder, with parameter specs, formula and seed reference."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from compute.errors import LandscapeError
+from compute.network import NetworkProblem
+from compute.objectives import networks
+from compute.registry import ParamSpec, ParamValue
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A trainable network scenario: formula, parameters (dimensions, counts, noise, seed).
+
+    ``problem(overrides)`` builds the concrete NetworkProblem (data, teacher, init) from the
+    parameter values; the same values always give the same problem.
+    """
+
+    id: str
+    title: str
+    formula: str
+    seed: str
+    metric: str | None
+    build: Callable[..., NetworkProblem]
+    params: tuple[ParamSpec, ...] = field(default_factory=tuple)
+    kind: str = "network"
+
+    def param(self, name: str) -> ParamSpec:
+        for spec in self.params:
+            if spec.name == name:
+                return spec
+        known = ", ".join(p.name for p in self.params)
+        raise LandscapeError(f"scenario {self.id!r} has no parameter {name!r} (known: {known})")
+
+    def defaults(self) -> dict[str, ParamValue]:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
+        """Defaults updated with validated overrides."""
+        values = self.defaults()
+        for name, raw in (overrides or {}).items():
+            values[name] = self.param(name).parse(raw)
+        return values
+
+    def problem(self, overrides: Mapping[str, object] | None = None) -> NetworkProblem:
+        """Build the problem (on the CPU; ``.to("cuda")`` moves it)."""
+        values = self.resolve(overrides)
+        args = {p.name: int(values[p.name]) if p.integer else values[p.name] for p in self.params}
+        return replace(self.build(**args), id=self.id, params=values)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "formula": self.formula,
+            "seed": self.seed,
+            "metric": self.metric,
+            "params": [p.to_json() for p in self.params],
+        }
+
+
+def _int(name: str, default: int, doc: str, lo: int, hi: int) -> ParamSpec:
+    span = (float(lo), float(max(lo + 1, min(hi, 4 * default))))
+    return ParamSpec(name, default, doc, lo, hi, span=span, integer=True)
+
+
+def _real(name: str, default: float, doc: str, lo: float, hi: float) -> ParamSpec:
+    return ParamSpec(name, default, doc, lo, hi, span=(lo, min(hi, max(1.0, 4 * default))))
+
+
+SEED = _int("seed", 0, "seed of the data, the teacher and the initialization", 0, 2**31 - 1)
+DIM = _int("dim", 8, "input dimension d", 1, 256)
+SAMPLES = _int("samples", 1024, "training samples N", 8, 100_000)
+TEST = _int("test_samples", 256, "held-out samples drawn like the training ones", 1, 100_000)
+NOISE = _real("noise", 0.0, "standard deviation of Gaussian label noise", 0.0, 100.0)
+TEACHER_SCALE = _real("teacher_scale", 1.0, "teacher entries ~ N(0, scale²/fan_in)", 0.0, 100.0)
+INIT_NORM = _real("init_norm", 0.2, "Frobenius norm of each initial weight matrix", 0.0, 100.0)
+
+NETWORKS: dict[str, NetworkSpec] = {
+    spec.id: spec
+    for spec in (
+        NetworkSpec(
+            "li-yuan",
+            "Li & Yuan (2017): identity-mapping student and teacher",
+            "f(x, W) = ‖ReLU((I + W)ᵀx)‖₁,  x ~ N(0, I_d),  F(W) = ½ mean (f(x, W) − f(x, W*))²",
+            "000 Li & Yuan student–teacher",
+            "‖W − W*‖_F",
+            networks.li_yuan,
+            (
+                DIM,
+                SAMPLES,
+                TEST,
+                _real("teacher_norm", 0.5, "‖W*‖_F (small, as the theorem assumes)", 0.0, 100.0),
+                _real("init_norm", 0.1, "‖W₀‖_F of the student's initialization", 0.0, 100.0),
+                NOISE,
+                SEED,
+            ),
+        ),
+        NetworkSpec(
+            "resnet-block",
+            "One-block ResNet student and teacher",
+            "f(x) = ‖W₂ᵀReLU(W₁ᵀx) + x‖₁,  W₁ ∈ ℝ^{d×h}, W₂ ∈ ℝ^{h×d},  F = ½ mean (f − f*)²",
+            "000 one-block ResNet",
+            "‖(W₁, W₂) − (W₁*, W₂*)‖_F",
+            networks.resnet_block,
+            (
+                DIM,
+                _int("hidden", 8, "hidden units h", 1, 1024),
+                SAMPLES,
+                TEST,
+                TEACHER_SCALE,
+                INIT_NORM,
+                NOISE,
+                SEED,
+            ),
+        ),
+        NetworkSpec(
+            "li-yuan-on-resnet",
+            "Li–Yuan student fitted to a one-block ResNet teacher",
+            "student ‖ReLU((I + W)ᵀx)‖₁,  teacher ‖W₂*ᵀReLU(W₁*ᵀx) + x‖₁,  F = ½ mean (f − f*)²",
+            "000 Li–Yuan on ResNet (loss only)",
+            None,
+            networks.li_yuan_on_resnet,
+            (
+                DIM,
+                _int("hidden", 8, "teacher hidden units h", 1, 1024),
+                SAMPLES,
+                TEST,
+                TEACHER_SCALE,
+                INIT_NORM,
+                NOISE,
+                SEED,
+            ),
+        ),
+        NetworkSpec(
+            "relaxation",
+            "ResNet block warm-started from the Li–Yuan weights (relaxation)",
+            "f(x) = ‖W₂ᵀReLU(W₁ᵀx) + x‖₁ from W₁ = W₂ = W_LY (Li–Yuan student fitted first)",
+            "000 relaxation",
+            "‖(W₁, W₂) − (W₁*, W₂*)‖_F",
+            networks.relaxation,
+            (
+                DIM,
+                SAMPLES,
+                TEST,
+                TEACHER_SCALE,
+                INIT_NORM,
+                NOISE,
+                _int(
+                    "relax_steps",
+                    1000,
+                    "full-batch Adam steps fitting the Li–Yuan student",
+                    0,
+                    100_000,
+                ),
+                _real("relax_lr", 0.01, "learning rate of that fit", 1e-6, 10.0),
+                SEED,
+            ),
+        ),
+        NetworkSpec(
+            "residual-predictor",
+            "Shamir (2018): residual predictor vs the best linear predictor",
+            "p(x) = wᵀ(x + V ReLU(Ux + c))  (skip: wᵀx + vᵀReLU(Ux + c)),  F = ½ mean (p − y)²,"
+            "  F_lin = min_w ½ mean (wᵀx − y)²",
+            "001 Shamir, Theorems 1–4",
+            "F − F_lin",
+            networks.residual_predictor,
+            (
+                DIM,
+                _int("hidden", 16, "hidden units of f_θ", 1, 1024),
+                SAMPLES,
+                TEST,
+                _int("teacher_units", 4, "ReLU units in the target y", 0, 1024),
+                _real("noise", 0.1, "standard deviation of Gaussian label noise", 0.0, 100.0),
+                ParamSpec(
+                    "variant",
+                    "residual",
+                    "residual: wᵀ(x + V f); skip: wᵀx + vᵀf "
+                    "(Theorem 4, train with projected SGD onto a ball)",
+                    choices=("residual", "skip"),
+                ),
+                SEED,
+            ),
+        ),
+        NetworkSpec(
+            "linear-residual",
+            "Hardt & Ma (2016): deep linear residual network",
+            "h(x) = (I + A_l)…(I + A_1)x,  Y = RX + ξ,  F = mean ‖Y − h(X)‖²",
+            "003 Hardt & Ma",
+            "max_i ‖A_i‖₂",
+            networks.linear_residual,
+            (
+                _int("dim", 4, "dimension d", 1, 256),
+                _int("depth", 5, "layers l", 1, 64),
+                SAMPLES,
+                TEST,
+                _real("r_norm", 1.0, "R = exp(M) with ‖M‖_F = r_norm", 0.0, 20.0),
+                _real("init_norm", 0.05, "‖A_i‖_F at initialization", 0.0, 100.0),
+                _real("noise", 0.1, "standard deviation of ξ", 0.0, 100.0),
+                SEED,
+            ),
+        ),
+        NetworkSpec(
+            "digits-resnet",
+            "Residual MLP on scikit-learn's 8×8 digits",
+            "h₀ = ReLU(W_in x + b_in),  h_k = h_{k−1} + W_k2 ReLU(W_k1 h_{k−1} + b_k1) + b_k2,"
+            "  logits = W_out h_L + b_out,  cross-entropy",
+            "003 Hardt & Ma: residual units without normalisation, on real images",
+            "test accuracy",
+            networks.digits_resnet,
+            (
+                _int("width", 32, "units per layer", 1, 1024),
+                _int("blocks", 2, "residual blocks", 0, 32),
+                _real("test_fraction", 0.2, "share of the 1797 images held out", 0.05, 0.5),
+                SEED,
+            ),
+        ),
+    )
+}
+
+
+def network(scenario_id: str) -> NetworkSpec:
+    """The spec of a network scenario id, or a LandscapeError listing the known ids."""
+    try:
+        return NETWORKS[scenario_id]
+    except KeyError:
+        known = ", ".join(NETWORKS)
+        raise LandscapeError(f"unknown network scenario {scenario_id!r} (known: {known})") from None

@@ -1,0 +1,234 @@
+"""Functional torch models of the network scenarios, split at their first (affine) layer.
+
+Every model is ``head(p, features(p, x), x)`` where ``p`` holds the named parameter tensors of
+shape ``(*lead, *shape)`` (a batch ``lead`` of parameter points, broadcast against the data)
+and ``x`` is (N, d). ``features`` is *affine in θ*: on a plane θ = θ₀ + a·d₁ + b·d₂ it equals
+``Z(θ₀) + a·(Z(d₁) − Z(0)) + b·(Z(d₂) − Z(0))``, which the slice evaluator precomputes once.
+Weights are stored in the orientation of each seed's formula; ``ParamBlock.unit_axis`` says
+where the units (filters) are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from compute.objectives.layout import ParamLayout, Params
+
+Features = Callable[[Params, torch.Tensor], torch.Tensor]
+Head = Callable[[Params, torch.Tensor, torch.Tensor], torch.Tensor]
+SampleLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A network as an affine first layer and the rest.
+
+    Attributes
+    ----------
+    layout
+        The blocks of θ.
+    features
+        ``features(p, x[N, d]) -> z[*lead, N, width]``, affine in θ.
+    head
+        ``head(p, z, x) -> out``: ``(*lead, N)`` scalar predictions, ``(*lead, N, k)`` vector
+        predictions, or ``(*lead, C, N)`` logits (classes on the second-to-last axis, so that
+        reductions over the classes run along contiguous rows of samples).
+    sample_loss
+        ``sample_loss(out, y) -> (*lead, N)``: the loss of each sample.
+    width
+        ``z``'s last dimension: activations per sample, used to size evaluation chunks.
+    classes
+        C for classifiers (``out`` are logits), 0 for regression.
+    """
+
+    layout: ParamLayout
+    features: Features
+    head: Head
+    sample_loss: SampleLoss
+    width: int
+    classes: int = 0
+
+    def forward(self, p: Params, x: torch.Tensor) -> torch.Tensor:
+        return self.head(p, self.features(p, x), x)
+
+
+def _t(w: torch.Tensor) -> torch.Tensor:
+    return w.transpose(-1, -2)
+
+
+def half_squared(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """ℓ(p, y) = ½ (p − y)² per sample: out, y (*lead, N)."""
+    return 0.5 * (out - y) ** 2
+
+
+def squared_norm(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """ℓ(p, y) = ‖y − p‖² per sample: out (*lead, N, k), y (N, k)."""
+    return ((out - y) ** 2).sum(-1)
+
+
+def _picked(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    index = y.expand(*logits.shape[:-2], 1, y.shape[-1])
+    return logits.gather(-2, index).squeeze(-2)
+
+
+def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """ℓ = log Σ_c exp(z_c) − z_y per sample: logits (*lead, C, N), y (N,) class indices."""
+    return torch.logsumexp(logits, dim=-2) - _picked(logits, y)
+
+
+def correct(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """1.0 where the true class has the largest logit (ties count as correct): (*lead, N).
+
+    Compared with ``argmax``, which is about 50× slower along a short axis of 10 classes; the
+    two differ only on exact ties of float logits.
+    """
+    return (_picked(logits, y) >= logits.amax(dim=-2)).to(logits.dtype)
+
+
+def cross_entropy_and_correct(
+    logits: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy and correctness per sample in one pass, for inference only (in place).
+
+    ``m = max_c z_c``; ``ℓ = m + log Σ_c exp(z_c − m) − z_y``; correct where ``z_y ≥ m``.
+    """
+    m = logits.amax(dim=-2)
+    picked = _picked(logits, y)
+    lse = (logits - m.unsqueeze(-2)).exp_().sum(dim=-2).log_().add_(m)
+    return lse - picked, (picked >= m).to(logits.dtype)
+
+
+def li_yuan(dim: int) -> Model:
+    """Li & Yuan (2017): ``f(x, W) = ‖ReLU((I + W)ᵀ x)‖₁`` with W (d, d); unit j is column j.
+
+    ``z = (I + W)ᵀ x``, i.e. the rows ``x + x W`` (affine in W); ``f = Σ_j ReLU(z_j)``.
+    """
+    layout = ParamLayout.of([("W", (dim, dim), "weight", 1)])
+
+    def features(p: Params, x: torch.Tensor) -> torch.Tensor:
+        return x + x @ p["W"]
+
+    def head(p: Params, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(z).sum(-1)
+
+    return Model(layout, features, head, half_squared, dim)
+
+
+def resnet_block(dim: int, hidden: int) -> Model:
+    """One-block ResNet (seed 000): ``f(x) = ‖W₂ᵀ ReLU(W₁ᵀ x) + x‖₁``, W₁ (d, h), W₂ (h, d).
+
+    Hidden unit j reads column j of W₁, output k column k of W₂ (so ``unit_axis = 1``).
+    """
+    layout = ParamLayout.of(
+        [("W1", (dim, hidden), "weight", 1), ("W2", (hidden, dim), "weight", 1)]
+    )
+
+    def features(p: Params, x: torch.Tensor) -> torch.Tensor:
+        return x @ p["W1"]
+
+    def head(p: Params, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        out = torch.relu(z) @ p["W2"]
+        return (out + x).abs().sum(-1)
+
+    return Model(layout, features, head, half_squared, hidden)
+
+
+def residual_predictor(dim: int, hidden: int, skip: bool) -> Model:
+    """Shamir (2018): ``p(x) = wᵀ(x + V f_θ(x))`` with ``f_θ(x) = ReLU(U x + c)``.
+
+    w (1, d) is the output layer, V (d, h), U (h, d), c (h,). With ``skip`` (Theorem 4's
+    architecture, a skip connection to the output) the predictor is ``wᵀx + vᵀ f_θ(x)`` with
+    v (1, h) in place of V. ``z = [U x + c, wᵀx]`` (affine in θ), width h + 1.
+    """
+    second = ("v", (1, hidden), "weight") if skip else ("V", (dim, hidden), "weight")
+    layout = ParamLayout.of(
+        [
+            ("w", (1, dim), "weight"),
+            second,
+            ("U", (hidden, dim), "weight"),
+            ("c", (hidden,), "bias"),
+        ]
+    )
+
+    def features(p: Params, x: torch.Tensor) -> torch.Tensor:
+        hidden_in = x @ _t(p["U"]) + p["c"].unsqueeze(-2)
+        linear = x @ _t(p["w"])
+        return torch.cat([hidden_in, linear], dim=-1)
+
+    def head(p: Params, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        hid = torch.relu(z[..., :-1])
+        out_weights = p["v"] if skip else p["w"] @ p["V"]  # (*lead, 1, h): wᵀV or vᵀ
+        return z[..., -1] + (hid @ _t(out_weights)).squeeze(-1)
+
+    return Model(layout, features, head, half_squared, hidden + 1)
+
+
+def linear_residual(dim: int, depth: int) -> Model:
+    """Hardt & Ma (2016): ``h(x) = (I + A_l)…(I + A_1) x``, each A_i (d, d); unit k is row k.
+
+    ``z = (I + A_1) x`` (affine), then ``z ← z + A_i z`` for i = 2…l.
+    """
+    layout = ParamLayout.of([(f"A{i}", (dim, dim), "weight") for i in range(1, depth + 1)])
+
+    def features(p: Params, x: torch.Tensor) -> torch.Tensor:
+        return x + x @ _t(p["A1"])
+
+    def head(p: Params, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        for i in range(2, depth + 1):
+            z = z + z @ _t(p[f"A{i}"])
+        return z
+
+    return Model(layout, features, head, squared_norm, dim)
+
+
+def residual_mlp(inputs: int, width: int, blocks: int, classes: int) -> Model:
+    """A residual MLP without normalisation layers, weights (out, in) as in ``nn.Linear``.
+
+    ``h₀ = ReLU(W_in x + b_in)``, ``h_k = h_{k−1} + W_k2 ReLU(W_k1 h_{k−1} + b_k1) + b_k2``,
+    logits ``W_out h_L + b_out``; cross-entropy loss. ``z = [W_in x + b_in, 1]`` (affine; the
+    constant column lets every later bias ride inside its matrix product, see ``_augmented``).
+    The head modifies ``z`` in place (it is always a fresh tensor).
+    """
+    entries: list[tuple[str, tuple[int, ...], str]] = [
+        ("W_in", (width, inputs), "weight"),
+        ("b_in", (width,), "bias"),
+    ]
+    for k in range(1, blocks + 1):
+        entries += [
+            (f"W{k}1", (width, width), "weight"),
+            (f"b{k}1", (width,), "bias"),
+            (f"W{k}2", (width, width), "weight"),
+            (f"b{k}2", (width,), "bias"),
+        ]
+    entries += [("W_out", (classes, width), "weight"), ("b_out", (classes,), "bias")]
+    layout = ParamLayout.of(entries)
+
+    def features(p: Params, x: torch.Tensor) -> torch.Tensor:
+        pre = x @ _t(p["W_in"]) + p["b_in"].unsqueeze(-2)
+        return torch.cat([pre, pre.new_ones(*pre.shape[:-1], 1)], dim=-1)
+
+    def head(p: Params, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        h = z.relu_()  # [h, 1]: the constant column carries the biases through the products
+        for k in range(1, blocks + 1):
+            u = (h @ _augmented(p[f"W{k}1"], p[f"b{k}1"], 1.0)).relu_()
+            h = (u @ _augmented(p[f"W{k}2"], p[f"b{k}2"], 0.0)).add_(h)
+        w_out = torch.cat([p["W_out"], p["b_out"].unsqueeze(-1)], dim=-1)
+        return w_out @ _t(h)
+
+    return Model(layout, features, head, cross_entropy, width + 1, classes)
+
+
+def _augmented(w: torch.Tensor, b: torch.Tensor, corner: float) -> torch.Tensor:
+    """``[[Wᵀ, 0], [bᵀ, corner]]`` (*lead, in + 1, out + 1): ``[h, 1] @ it = [h Wᵀ + b, corner]``.
+
+    Folding the bias into the product saves a pass over the activations per layer (they are
+    memory-bound on the CPU); ``corner`` = 1 keeps the constant column (ReLU(1) = 1), 0 drops
+    it from a residual branch so that ``h + branch`` keeps it at 1.
+    """
+    lead = w.shape[:-2]
+    top = torch.cat([_t(w), w.new_zeros(*lead, w.shape[-1], 1)], dim=-1)
+    bottom = torch.cat([b.unsqueeze(-2), w.new_full((*lead, 1, 1), corner)], dim=-1)
+    return torch.cat([top, bottom], dim=-2)
