@@ -44,7 +44,7 @@ def test_li_yuan_slice_and_a_clicked_run_reaches_the_teacher(qtbot, window):
     start = ctl.plane.point(torch.tensor([0.3, 0.2])).numpy()
     np.testing.assert_allclose(run.thetas[0], start, atol=0.02 * np.linalg.norm(start))
     assert np.linalg.norm(run.thetas[-1] - teacher) < 0.05 * np.linalg.norm(teacher)
-    a, b, dist = ctl.slice.references["teacher"]
+    _, _, dist = ctl.slice.references["teacher"]
     assert run.distance[-1] == pytest.approx(dist, rel=0.05)
     assert "off plane" in window.run_table.table.item(0, 4).text()
     xs, _ = window.view.paths[run.id].getData()
