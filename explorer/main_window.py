@@ -180,6 +180,8 @@ class MainWindow(QMainWindow):
         )
         self.plane_panel.sigPlane.connect(lambda spec: self.apply(plane=spec))
         self.plane_panel.sigBatch.connect(lambda size: self.apply(batch_size=size))
+        self.plane_panel.sigTrainInit.connect(lambda: self._clicked(0.0, 0.0, 0))
+        self.plane_panel.sigDevice.connect(self._device_changed)
         self.network_ctl.sigProgress.connect(self._progress)
         self.network_ctl.sigError.connect(lambda t: self.notify(t, "error"))
         self.network_ctl.sigInfo.connect(self.plane_panel.info.setText)
@@ -337,6 +339,11 @@ class MainWindow(QMainWindow):
         where = ", ".join(f"{v:.3g}" for v in start)
         what = "every optimizer" if every else base.name
         self.status_text.setText(f"Started {what} from ({where}). Ctrl+Z undoes the click.")
+
+    def _device_changed(self, device: str) -> None:
+        self.network_ctl.device = device
+        if self.state.session.is_network:
+            self.network_ctl.refresh()
 
     def _hovered(self, x: float, y: float) -> None:
         ctl = self.network_ctl if self.state.session.is_network else self.landscape_ctl

@@ -85,9 +85,10 @@ class NetworkController(QObject):
         self.problem: NetworkProblem | None = None
         self.plane: Plane | None = None
         self.slice: LandscapeSlice | None = None
-        self._problem_key: tuple[str, tuple[Any, ...]] | None = None
+        self._problem_key: tuple[Any, ...] | None = None
         self._plane_spec = ""
         self._modes_key: tuple[Any, ...] = ()
+        self.device = "cpu"
         runs.network = self
 
     # problem, plane, slice ------------------------------------------------------------------
@@ -95,7 +96,8 @@ class NetworkController(QObject):
         """Recompute what changed: the problem (parameters), the plane (its spec), the runs
         (problem or modes changed) and always the slice (window, resolution, log scale)."""
         s = self.state.session
-        key = (s.scenario, tuple(sorted(s.params.items())))
+        key = (s.scenario, tuple(sorted(s.params.items())), self.device)
+        device = self.device
         problem = self.problem if key == self._problem_key else None
         trajectory = self._latest_trajectory()
         plane = self.plane if problem is not None and s.plane == self._plane_spec else None
@@ -112,7 +114,7 @@ class NetworkController(QObject):
         self.sigProgress.emit("slice", 0.0)
 
         def job() -> Generator[tuple[str, Any], None, LandscapeSlice]:
-            p = problem or NETWORKS[s.scenario].problem(s.params)
+            p = problem or NETWORKS[s.scenario].problem(s.params).to(device)
             yield ("problem", (key, p))
             pl = plane or build_plane(p, s.plane, trajectory)
             yield ("plane", pl)

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import torch
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from compute.session import Session
 
@@ -35,6 +44,8 @@ class PlanePanel(QWidget):
 
     sigPlane = Signal(str)
     sigBatch = Signal(int)
+    sigTrainInit = Signal()
+    sigDevice = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +68,18 @@ class PlanePanel(QWidget):
         self.batch = QSpinBox(minimum=0, maximum=100000, specialValueText="full batch")
         self.batch.setObjectName("batch-size")
         self.batch.setToolTip("Minibatch size for training (0: full batch)")
+        self.device = QComboBox()
+        self.device.setObjectName("device")
+        self.device.addItem("CPU", "cpu")
+        if torch.cuda.is_available():
+            self.device.addItem(f"GPU ({torch.cuda.get_device_name(0)})", "cuda")
+        self.device.setToolTip("Where slices are evaluated and networks trained")
+        self.train_init = QPushButton("Train from θ₀")
+        self.train_init.setObjectName("train-init")
+        self.train_init.setToolTip(
+            "One action: train from the scenario's initialization (the "
+            "slice's centre), e.g. relaxation's warm start"
+        )
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setStyleSheet("color: #444;")
@@ -65,10 +88,16 @@ class PlanePanel(QWidget):
         form.addRow("Seed", self.seed)
         form.addRow(self.in_plane)
         form.addRow("Batch size", self.batch)
+        form.addRow("Device", self.device)
+        form.addRow(self.train_init)
         form.addRow(self.info)
         self.kind.currentIndexChanged.connect(self._plane)
         self.seed.valueChanged.connect(self._plane)
         self.batch.valueChanged.connect(self.sigBatch)
+        self.train_init.clicked.connect(self.sigTrainInit)
+        self.device.currentIndexChanged.connect(
+            lambda _: self.sigDevice.emit(self.device.currentData())
+        )
 
     def _plane(self, *_: object) -> None:
         self.sigPlane.emit(f"{self.kind.currentData()}:{self.seed.value()}")

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from PySide6.QtCore import Qt
 
 from compute import OptimizerConfig
 from compute import session as ses
@@ -93,3 +94,17 @@ def test_bad_network_parameter_is_refused(qtbot, window):
     before = window.state.session
     assert not window.apply(params=dict(before.params) | {"width": 2.5})
     assert window.state.session == before and window.banner.kind == "error"
+
+
+def test_relaxation_trains_from_its_warm_start_in_one_action(qtbot, window):
+    """Seed 000's relaxation: the ResNet block warm-started from trained Li–Yuan weights; one
+    button trains from θ₀ (the warm start) and the run does not recover the teacher."""
+    _pick(qtbot, window, "relaxation")
+    qtbot.mouseClick(window.plane_panel.train_init, Qt.MouseButton.LeftButton)
+    run = last_run(window)
+    assert run.settings.start == (0.0, 0.0)
+    qtbot.waitUntil(lambda: run.status in ("converged", "max_steps"), timeout=90000)
+    problem = window.network_ctl.problem
+    np.testing.assert_allclose(run.thetas[0], problem.init.numpy(), atol=1e-6)
+    metric = run.curves["metric"]
+    assert metric[-1] > 0.05  # distance to the teacher stays clearly positive
