@@ -17,6 +17,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/grid_bench.py
+	$(BIN)/python benchmarks/slice_bench.py
 
 # torch is pinned here (a CPU build installs from local disk); the package itself accepts a range.
 $(STAMP): pyproject.toml requirements-pins.txt

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -16,6 +15,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from compute import cli_networks
+from compute.cli_args import parse_floats, parse_sets
 from compute.critical import critical_points
 from compute.errors import LandscapeError
 from compute.generators import drain
@@ -37,27 +37,6 @@ class _Parser(argparse.ArgumentParser):
         if "expected one argument" in message:
             message += " (negative numbers need the = form: --start=-1,2, --window=-3,3,-3,3)"
         raise LandscapeError(message)
-
-
-def parse_floats(text: str, what: str) -> tuple[float, ...]:
-    """``"1.5,-2"`` → (1.5, −2.0); refuses empty items and non-finite values."""
-    try:
-        values = tuple(float(item) for item in text.split(","))
-    except ValueError:
-        raise LandscapeError(f"{what} {text!r} must be comma-separated numbers") from None
-    if not all(math.isfinite(v) for v in values):
-        raise LandscapeError(f"{what} {text!r} must be finite numbers (no NaN or inf)")
-    return values
-
-
-def _parse_sets(items: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise LandscapeError(f"--set {item!r} must look like NAME=VALUE")
-        out[name.strip()] = value.strip()
-    return out
 
 
 def _landscape_options(p: argparse.ArgumentParser) -> None:
@@ -106,7 +85,7 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     p.add_argument("--momentum", type=float, default=None, metavar="BETA")
     p.add_argument("--steps", type=int, default=None, metavar="N")
     p.add_argument("--json", action="store_true")
-    cli_networks.add_commands(sub, _parse_sets)
+    cli_networks.add_commands(sub)
     if gui is not None:
         p = sub.add_parser("gui", help="open the explorer window")
         p.add_argument("session", nargs="?", default=None, help="a session .json to open")
@@ -116,7 +95,7 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
 
 def _landscape(args: argparse.Namespace) -> tuple[ScenarioSpec, Objective, Modes, Window]:
     spec = scenario(args.scenario)
-    objective = spec.objective(_parse_sets(args.set))
+    objective = spec.objective(parse_sets(args.set))
     modes = Modes(l2=args.l2, constraint=parse_constraint(args.constraint))
     bounds = parse_floats(args.window, "--window") if args.window else spec.window
     window = Window(bounds)
@@ -132,7 +111,7 @@ def _metadata(
 ) -> dict[str, Any]:
     return {
         "scenario": spec.id,
-        "params": spec.resolve(_parse_sets(args.set)),
+        "params": spec.resolve(parse_sets(args.set)),
         "modes": modes.describe(),
         "window": list(window.bounds),
     }
@@ -217,17 +196,13 @@ def _cmd_descend(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_slice(args: argparse.Namespace) -> int:
-    return cli_networks.cmd_slice(args, parse_floats)
-
-
 COMMANDS = {
     "scenarios": _cmd_scenarios,
     "grid": _cmd_grid,
     "critical": _cmd_critical,
     "descend": _cmd_descend,
     "train": cli_networks.cmd_train,
-    "slice": _cmd_slice,
+    "slice": cli_networks.cmd_slice,
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from compute.cli_args import parse_floats, parse_sets
 from compute.errors import LandscapeError
 from compute.generators import drain
 from compute.modes import Modes, parse_constraint
@@ -22,7 +23,7 @@ from compute.training import TRAIN_OPTIMIZERS, TrainConfig, TrainResult, train
 PLANES = ("random", "pca", "points")
 
 
-def _network_options(p: argparse.ArgumentParser, sets: Any) -> None:
+def _network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="network scenario id (see `scenarios`)")
     p.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="scenario parameter"
@@ -35,17 +36,16 @@ def _network_options(p: argparse.ArgumentParser, sets: Any) -> None:
     p.add_argument("--l2", type=float, default=0.0, metavar="LAMBDA")
     p.add_argument("--constraint", default=None, metavar="ball:R|box:R")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.set_defaults(parse_sets=sets)
 
 
-def add_commands(sub: Any, parse_sets: Any) -> None:
+def add_commands(sub: Any) -> None:
     """Add ``train`` and ``slice`` to the CLI's subparsers."""
     p = sub.add_parser("train", help="train a network scenario")
-    _network_options(p, parse_sets)
+    _network_options(p)
     p.add_argument("--steps", type=int, default=1000, metavar="N")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("slice", help="evaluate a network's loss on a 2-D plane")
-    _network_options(p, parse_sets)
+    _network_options(p)
     p.add_argument("--plane", choices=PLANES, required=True)
     p.add_argument(
         "--points",
@@ -75,7 +75,7 @@ def add_commands(sub: Any, parse_sets: Any) -> None:
 
 def _problem(args: argparse.Namespace) -> tuple[NetworkProblem, int]:
     spec = network(args.scenario)
-    sets = args.parse_sets(args.set)
+    sets = parse_sets(args.set)
     if args.seed is not None:
         if "seed" in sets and float(sets["seed"]) != args.seed:
             raise LandscapeError("give the seed once: --seed S or --set seed=S")
@@ -178,7 +178,7 @@ def _plane(
     return three_point_plane({n: _point(problem, n, final) for n in names}), result
 
 
-def cmd_slice(args: argparse.Namespace, parse_floats: Any) -> int:
+def cmd_slice(args: argparse.Namespace) -> int:
     problem, seed = _problem(args)
     plane, result = _plane(args, problem, seed)
     window = parse_floats(args.window, "--window") if args.window else plane.window

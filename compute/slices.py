@@ -184,11 +184,6 @@ def evaluate_slice(
     chunk = min(e.chunk for e in evaluators)
     last = time.perf_counter()
     for level, (ia, ib) in enumerate(zip(levels_a, levels_b, strict=True)):
-        if level > 0:
-            ra, rb = _nearest(levels_a[level - 1], na), _nearest(levels_b[level - 1], nb)
-            for f in fields:
-                shown[f] = exact[f][np.ix_(rb, ra)]
-                shown[f][done] = exact[f][done]
         jj, ii = np.meshgrid(ia, ib)
         new = ~done[ii, jj]
         rows, cols = ii[new], jj[new]
@@ -204,6 +199,9 @@ def evaluate_slice(
                     shown[f][r, c] = values
             done[r, c] = True
             finished = start + chunk >= len(rows)
+            if finished:  # the level is complete: show it, block-filled, at full resolution
+                fill = np.ix_(_nearest(ib, nb), _nearest(ia, na))
+                shown = {f: exact[f][fill] for f in fields}
             if finished or (level > 0 and time.perf_counter() - last >= YIELD_SECONDS):
                 last = time.perf_counter()
                 yield SliceBlock(

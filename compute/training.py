@@ -27,11 +27,12 @@ class TrainConfig:
     """Settings of one training run.
 
     ``batch_size`` 0 means full batch; otherwise each step draws the next minibatch of a
-    seeded random permutation of the training set (epochs without replacement). ``seed`` fixes
-    that order. Full-batch runs converge when the projected gradient ‖θ − P(θ − ∇F)‖ drops
-    below ``tol``. ``eval_every`` (0: every step in full batch, once an epoch otherwise) is how
-    often the full train/test loss, metric and accuracy are recorded; ``record_every`` (0:
-    about 200 snapshots per run) how often θ is kept for the trajectory.
+    seeded random permutation of the training set (epochs without replacement; the last
+    partial batch of an epoch is dropped). ``seed`` fixes that order. Full-batch runs converge
+    when the projected gradient ‖θ − P(θ − ∇F)‖ drops below ``tol``. ``eval_every`` (0: every
+    step in full batch, once an epoch otherwise) is how often the full train/test loss, metric
+    and accuracy are recorded; ``record_every`` (0: about 200 snapshots per run) how often θ is
+    kept for the trajectory.
     """
 
     optimizer: str = "adam"
@@ -210,8 +211,7 @@ def train(
     opt = _optimizer(config, param)
     n_train = len(problem.data.x_train)
     batches = _Batches(n_train, config.batch_size, config.seed, problem.device)
-    full = batches.next() is None
-    batches = _Batches(n_train, config.batch_size, config.seed, problem.device)
+    full = config.batch_size == 0 or config.batch_size >= n_train
     eval_every = config.eval_every or (1 if full else max(1, n_train // config.batch_size))
     record_every = config.record_every or max(1, config.steps // 200)
 
@@ -236,7 +236,7 @@ def train(
         if snap_steps and snap_steps[-1] == step:
             return
         with torch.no_grad():
-            snaps.append(theta_of(p).to("cpu", torch.float32).numpy().copy())
+            snaps.append(theta_of(p).to("cpu").numpy().copy())
         if plane is not None:
             snap_coords.append(p.detach().cpu().numpy().copy())
         snap_steps.append(step)

@@ -71,7 +71,7 @@ def max_spectral_norm(problem: NetworkProblem, theta: torch.Tensor) -> torch.Ten
     return norms.amax(dim=-1)
 
 
-def test_accuracy(problem: NetworkProblem, theta: torch.Tensor) -> torch.Tensor:
+def held_out_accuracy(problem: NetworkProblem, theta: torch.Tensor) -> torch.Tensor:
     acc = problem.accuracy(theta, "test")
     assert acc is not None
     return acc
@@ -294,7 +294,7 @@ def digits_resnet(width: int, blocks: int, test_fraction: float, seed: int) -> N
         bound = 1.0 / math.sqrt(fan_in)
         parts[block.name] = (torch.rand(block.shape, generator=gen) * 2 - 1) * bound
     init = model.layout.flatten(parts)
-    metric = Metric("test accuracy", test_accuracy)
+    metric = Metric("test accuracy", held_out_accuracy)
     return NetworkProblem("digits-resnet", {}, model, data, init, {"init": init}, metric)
 
 

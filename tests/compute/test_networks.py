@@ -232,7 +232,7 @@ def test_layout_round_trip_and_names():
 
 def test_devices():
     assert resolve_device("cpu").type == "cpu"
-    with pytest.raises(LandscapeError, match="unknown device|unsupported"):
+    with pytest.raises(LandscapeError, match=r"unknown device|unsupported"):
         resolve_device("quantum")
     if not torch.cuda.is_available():
         with pytest.raises(LandscapeError, match="no CUDA GPU"):

@@ -1,0 +1,167 @@
+"""Slices: agreement with direct evaluation, progressive refinement, cancelling, overflow."""
+
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from compute import (
+    LandscapeError,
+    TrainConfig,
+    drain,
+    evaluate_slice,
+    interpolate,
+    network,
+    random_plane,
+    three_point_plane,
+    train,
+)
+
+
+def digits(**sets):
+    return network("digits-resnet").problem({"width": 8, "blocks": 2} | sets)
+
+
+def direct(problem, plane, sliced, split="train"):
+    """Per-point evaluation of problem.loss at every grid point, one θ at a time."""
+    a, b = sliced.axes
+    out = np.empty((len(b), len(a)))
+    with torch.no_grad():
+        for i, bv in enumerate(b):
+            for j, av in enumerate(a):
+                theta = plane.origin + float(av) * plane.d1 + float(bv) * plane.d2
+                out[i, j] = float(problem.loss(theta, split))
+    return out
+
+
+@pytest.mark.parametrize(
+    "sid", ["digits-resnet", "li-yuan", "residual-predictor", "linear-residual"]
+)
+def test_slice_values_agree_with_direct_per_point_evaluation(sid):
+    small = {"digits-resnet": {"width": 8, "blocks": 2}}.get(sid, {"samples": 200})
+    p = network(sid).problem(small)
+    theta = p.init + 0.05 * torch.randn(p.dim, generator=torch.Generator().manual_seed(0))
+    plane = random_plane(p.model.layout, theta, seed=1)
+    sliced = drain(evaluate_slice(p, plane, (-1, 1, -0.5, 1.5), (9, 7), include_test=True))
+    assert sliced.values["loss"].shape == (7, 9)
+    np.testing.assert_allclose(
+        sliced.values["loss"], direct(p, plane, sliced), rtol=2e-5, atol=1e-7
+    )
+    np.testing.assert_allclose(
+        sliced.values["test_loss"], direct(p, plane, sliced, "test"), rtol=2e-5, atol=1e-7
+    )
+    assert sliced.axes[0][0] == -1 and sliced.axes[1][-1] == 1.5
+
+
+def test_accuracy_fields_for_the_classifier():
+    p = digits()
+    plane = random_plane(p.model.layout, p.init, seed=0)
+    sliced = drain(evaluate_slice(p, plane, resolution=5, include_test=True))
+    assert set(sliced.values) == {"loss", "accuracy", "test_loss", "test_accuracy"}
+    acc = sliced.values["accuracy"]
+    assert ((acc >= 0) & (acc <= 1)).all()
+    a, b = sliced.axes
+    theta = plane.origin + float(a[1]) * plane.d1 + float(b[3]) * plane.d2
+    assert acc[3, 1] == pytest.approx(float(p.accuracy(theta)), abs=1e-6)
+
+
+def test_progressive_slice_refines_coarse_to_fine_and_ends_at_the_direct_values():
+    p = digits()
+    plane = random_plane(p.model.layout, p.init, seed=2)
+    gen = evaluate_slice(p, plane, resolution=21, coarse=5)
+    blocks = []
+    while True:
+        try:
+            blocks.append(next(gen))
+        except StopIteration as stop:
+            sliced = stop.value
+            break
+    first = blocks[0]
+    assert first.level == 0 and first.levels == 3
+    coarse = np.zeros((21, 21), bool)
+    coarse[np.ix_(range(0, 21, 4), range(0, 21, 4))] = True
+    np.testing.assert_array_equal(first.evaluated, coarse)
+    assert first.done == 36 and first.total == 441
+    assert np.isfinite(first.values["loss"]).all()  # a full image from the first yield on
+    # the coarse image is block-filled from the coarse values
+    assert first.values["loss"][1, 1] == first.values["loss"][0, 0]
+    levels = [blk.level for blk in blocks]
+    assert levels == sorted(levels) and levels[-1] == 2
+    done = [blk.done for blk in blocks]
+    assert done == sorted(done) and done[-1] == 441 and blocks[-1].evaluated.all()
+    for blk in blocks:  # exact values never change once computed
+        np.testing.assert_array_equal(
+            blk.values["loss"][blk.evaluated], sliced.values["loss"][blk.evaluated]
+        )
+    np.testing.assert_allclose(sliced.values["loss"], direct(p, plane, sliced), rtol=2e-5)
+
+
+def test_closing_the_generator_cancels_cleanly():
+    p = digits()
+    plane = random_plane(p.model.layout, p.init, seed=0)
+    gen = evaluate_slice(p, plane, resolution=101)
+    block = next(gen)
+    assert block.done < block.total
+    gen.close()
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+def test_overflowing_regions_come_out_non_finite_not_as_errors():
+    p = network("li-yuan").problem({"dim": 4, "samples": 64})
+    plane = random_plane(p.model.layout, p.init, seed=0)
+    sliced = drain(evaluate_slice(p, plane, (-1e25, 1e25, -1e25, 1e25), 5))
+    loss = sliced.values["loss"]
+    assert not np.isfinite(loss).all() and np.isfinite(loss[2, 2])
+    q = digits()
+    plane = random_plane(q.model.layout, q.init, seed=0)
+    sliced = drain(evaluate_slice(q, plane, (-1e30, 1e30, -1e30, 1e30), 5))
+    assert not np.isfinite(sliced.values["loss"]).all()
+
+
+def test_reference_points_are_marked_with_their_distance_from_the_plane():
+    p = network("li-yuan").problem({"dim": 4, "samples": 128})
+    run = drain(train(p, TrainConfig(steps=30)))
+    final = torch.as_tensor(run.theta)
+    plane = three_point_plane({"init": p.init, "final": final, "teacher": p.reference("teacher")})
+    sliced = drain(evaluate_slice(p, plane, resolution=5))
+    a, b, dist = sliced.references["teacher"]
+    assert (a, b) == pytest.approx(plane.marks["teacher"], abs=1e-6) and dist < 1e-6
+    assert sliced.references["init"][:2] == pytest.approx((0.0, 0.0), abs=1e-9)
+    assert sliced.plane is plane and sliced.seconds > 0
+
+
+def test_interpolation_hits_both_ends():
+    p = digits()
+    end = p.init + 0.1 * torch.randn(p.dim, generator=torch.Generator().manual_seed(5))
+    line = interpolate(p, p.init, end, np.array([0.0, 0.5, 1.0]), include_test=True)
+    assert line.values["loss"][0] == pytest.approx(float(p.loss(p.init)), rel=1e-5)
+    assert line.values["loss"][2] == pytest.approx(float(p.loss(end)), rel=1e-5)
+    assert line.values["test_loss"][2] == pytest.approx(float(p.loss(end, "test")), rel=1e-5)
+    with pytest.raises(LandscapeError, match="different points"):
+        interpolate(p, p.init, p.init)
+
+
+def test_bad_windows_and_resolutions_are_refused():
+    p = digits()
+    plane = random_plane(p.model.layout, p.init, seed=0)
+    with pytest.raises(LandscapeError, match="resolution"):
+        next(evaluate_slice(p, plane, resolution=1))
+    with pytest.raises(LandscapeError, match="xmin < xmax"):
+        next(evaluate_slice(p, plane, (1, -1, 0, 1)))
+    with pytest.raises(LandscapeError, match="AMIN,AMAX,BMIN,BMAX"):
+        next(evaluate_slice(p, plane, (0, 1)))
+
+
+def test_first_coarse_digits_image_arrives_well_within_a_second():
+    p = network("digits-resnet").problem()
+    plane = random_plane(p.model.layout, p.init, seed=0)
+    drain(evaluate_slice(p, plane, resolution=5))  # warm-up
+    t0 = time.perf_counter()
+    gen = evaluate_slice(p, plane, resolution=41)
+    block = next(gen)
+    elapsed = time.perf_counter() - t0
+    gen.close()
+    assert block.level == 0 and block.done == 121
+    assert elapsed < 1.0
