@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
             "eigenvalues; click to start a run (Ctrl+click: every optimizer)."
         )
         self.readout.setObjectName("readout")
+        self.readout.setWordWrap(True)  # long read-outs must not widen the window
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         central = QWidget()
         box = QVBoxLayout(central)
@@ -123,7 +124,9 @@ class MainWindow(QMainWindow):
         self.controls_dock = self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.curves = CurvesView()
         self.curves.setObjectName("curves")
-        self._dock("Training curves", self.curves, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.curves_dock = self._dock(
+            "Training curves", self.curves, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.run_table = RunTable()
         self.critical_table = CriticalTable()
         tabs = QTabWidget()
@@ -150,7 +153,9 @@ class MainWindow(QMainWindow):
         if screen is not None:
             width, height = min(width, screen.width()), min(height, screen.height())
         self.resize(width, height)
-        self.resizeDocks([self.controls_dock], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.controls_dock, self.curves_dock], [400, 400], Qt.Orientation.Horizontal
+        )
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -253,6 +258,13 @@ class MainWindow(QMainWindow):
         for box in (self.critical_table,):
             box.setEnabled(not network)
         self.view.show_marks({})
+        self.readout.setText(
+            "Move over the slice to read F there; click to train from that point (Slice ▸ "
+            "'Descend within the plane' restricts the run to the plane)."
+            if network
+            else "Move over the map to read θ, F, ‖∇F‖ and the Hessian eigenvalues; "
+            "click to start a run (Ctrl+click: every optimizer)."
+        )
         self.landscape_ctl.stop()
         self.view.show_critical([])
         self.view.show_overlay_image("basins", None)

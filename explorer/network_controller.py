@@ -164,7 +164,8 @@ class NetworkController(QObject):
         if pl.explained_variance is not None:
             e1, e2 = pl.explained_variance
             text += f", explained variance {100 * e1:.1f}% + {100 * e2:.1f}%"
-        if pl.kind != self.state.session.plane.partition(":")[0]:
+        wanted = self.state.session.plane.partition(":")[0]
+        if wanted in ("pca", "points") and pl.kind != wanted:
             text += " — no finished run yet to build the chosen plane from"
         self.sigInfo.emit(text)
 

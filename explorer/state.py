@@ -54,7 +54,8 @@ class LiveRun:
 
     @property
     def steps(self) -> int:
-        return max(0, len(self.path) - 1)
+        """Steps taken: one record per step (toys: path points; networks: loss records)."""
+        return max(0, len(self.path) - 1, len(self.loss) - 1)
 
 
 Listener = Callable[..., None]

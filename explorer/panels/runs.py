@@ -49,6 +49,8 @@ class RunTable(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)
         self.buttons: dict[str, QPushButton] = {}
         row = QGridLayout()
         for i, (key, (text, tip)) in enumerate(ACTIONS.items()):

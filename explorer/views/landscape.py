@@ -65,6 +65,8 @@ class LandscapeView(pg.PlotWidget):
         )
         self.colorbar.setImageItem(self.image, insert_in=item)
         cache_axes(item)
+        for side in ("left", "bottom"):
+            item.getAxis(side).enableAutoSIPrefix(False)  # "b (x0.001)" confuses coordinates
         self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
         self.addItem(self.curve)
