@@ -118,9 +118,8 @@ class MainWindow(QMainWindow):
         cbox.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(controls.minimumSizeHint().width() + 24)
+        scroll.setMinimumWidth(260)
         self.controls_dock = self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.curves = CurvesView()
         self.curves.setObjectName("curves")
@@ -153,8 +152,13 @@ class MainWindow(QMainWindow):
         if screen is not None:
             width, height = min(width, screen.width()), min(height, screen.height())
         self.resize(width, height)
-        self.resizeDocks(
-            [self.controls_dock, self.curves_dock], [400, 400], Qt.Orientation.Horizontal
+        side = min(410, width // 4)  # the map keeps at least half of a small screen
+        # docks take their widths once the window is laid out (too early, they are ignored)
+        QTimer.singleShot(
+            0,
+            lambda: self.resizeDocks(
+                [self.controls_dock, self.curves_dock], [side, side], Qt.Orientation.Horizontal
+            ),
         )
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
