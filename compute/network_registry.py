@@ -9,11 +9,11 @@ from typing import Any
 from compute.errors import LandscapeError
 from compute.network import NetworkProblem
 from compute.objectives import networks
-from compute.registry import ParamSpec, ParamValue
+from compute.registry import Parametrised, ParamSpec
 
 
 @dataclass(frozen=True)
-class NetworkSpec:
+class NetworkSpec(Parametrised):
     """A trainable network scenario: formula, parameters (dimensions, counts, noise, seed).
 
     ``problem(overrides)`` builds the concrete NetworkProblem (data, teacher, init) from the
@@ -28,23 +28,6 @@ class NetworkSpec:
     build: Callable[..., NetworkProblem]
     params: tuple[ParamSpec, ...] = field(default_factory=tuple)
     kind: str = "network"
-
-    def param(self, name: str) -> ParamSpec:
-        for spec in self.params:
-            if spec.name == name:
-                return spec
-        known = ", ".join(p.name for p in self.params)
-        raise LandscapeError(f"scenario {self.id!r} has no parameter {name!r} (known: {known})")
-
-    def defaults(self) -> dict[str, ParamValue]:
-        return {p.name: p.default for p in self.params}
-
-    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
-        """Defaults updated with validated overrides."""
-        values = self.defaults()
-        for name, raw in (overrides or {}).items():
-            values[name] = self.param(name).parse(raw)
-        return values
 
     def problem(self, overrides: Mapping[str, object] | None = None) -> NetworkProblem:
         """Build the problem (on the CPU; ``.to("cuda")`` moves it)."""

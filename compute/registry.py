@@ -65,8 +65,35 @@ class ParamSpec:
         return data
 
 
+class Parametrised:
+    """Parameter lookup, defaults and validation shared by toy and network scenarios.
+
+    Subclasses are dataclasses with ``id: str`` and ``params: tuple[ParamSpec, ...]``.
+    """
+
+    id: str
+    params: tuple[ParamSpec, ...]
+
+    def param(self, name: str) -> ParamSpec:
+        for spec in self.params:
+            if spec.name == name:
+                return spec
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise LandscapeError(f"scenario {self.id!r} has no parameter {name!r} (known: {known})")
+
+    def defaults(self) -> dict[str, ParamValue]:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
+        """Defaults updated with validated overrides."""
+        values = self.defaults()
+        for name, raw in (overrides or {}).items():
+            values[name] = self.param(name).parse(raw)
+        return values
+
+
 @dataclass(frozen=True)
-class ScenarioSpec:
+class ScenarioSpec(Parametrised):
     """A named landscape: formula, parameters, default view and a builder of its loss.
 
     ``window`` is ``(xmin, xmax, ymin, ymax)`` for two-parameter scenarios and
@@ -85,23 +112,6 @@ class ScenarioSpec:
     @property
     def dim(self) -> int:
         return len(self.axis_names)
-
-    def param(self, name: str) -> ParamSpec:
-        for spec in self.params:
-            if spec.name == name:
-                return spec
-        known = ", ".join(p.name for p in self.params) or "none"
-        raise LandscapeError(f"scenario {self.id!r} has no parameter {name!r} (known: {known})")
-
-    def defaults(self) -> dict[str, ParamValue]:
-        return {p.name: p.default for p in self.params}
-
-    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
-        """Defaults updated with validated overrides."""
-        values = self.defaults()
-        for name, raw in (overrides or {}).items():
-            values[name] = self.param(name).parse(raw)
-        return values
 
     def objective(self, overrides: Mapping[str, object] | None = None) -> Objective:
         """The loss with the given parameter values (defaults for the rest)."""
