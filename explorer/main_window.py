@@ -37,6 +37,7 @@ from explorer.panels.scenario import ScenarioPanel
 from explorer.run_controller import RunController
 from explorer.state import AppState
 from explorer.views.curves import CurvesView
+from explorer.views.interpolation import InterpolationWindow
 from explorer.views.landscape import LandscapeView
 
 AUTOSAVE_MS = 800
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
             self.state, self.view, self.jobs, self.optimizer_panel.config
         )
         self.runs_ctl = RunController(self.state, self.view, self.curves)
+        self.interpolation = InterpolationWindow()
         self.network_ctl = NetworkController(self.state, self.view, self.jobs, self.runs_ctl)
         self.exporter = Exporter(self)
         self.actions: dict[str, QAction] = build_menus(self)
@@ -189,6 +191,8 @@ class MainWindow(QMainWindow):
         )
         self.plane_panel.sigPlane.connect(lambda spec: self.apply(plane=spec))
         self.plane_panel.sigBatch.connect(lambda size: self.apply(batch_size=size))
+        self.plane_panel.sigInterpolate.connect(self.network_ctl.interpolate_latest)
+        self.network_ctl.sigInterpolation.connect(self.interpolation.show_interpolation)
         self.plane_panel.sigTrainInit.connect(lambda: self._clicked(0.0, 0.0, 0))
         self.plane_panel.sigDevice.connect(self._device_changed)
         self.network_ctl.sigProgress.connect(self._progress)
@@ -497,6 +501,7 @@ class MainWindow(QMainWindow):
         prefs = session_io.settings()
         prefs.setValue("geometry", self.saveGeometry())
         prefs.setValue("dock-state", self.saveState())
+        self.interpolation.close()
         self.runs_ctl.pool.shutdown()
         self.jobs.shutdown(1000)
         event.accept()

@@ -12,11 +12,13 @@ from PySide6.QtCore import QObject, Signal
 
 from compute import (
     NETWORKS,
+    Interpolation,
     LandscapeError,
     LandscapeSlice,
     NetworkProblem,
     Plane,
     evaluate_slice,
+    interpolate,
     pca_plane,
     random_plane,
     three_point_plane,
@@ -76,6 +78,7 @@ class NetworkController(QObject):
     sigError = Signal(str)
     sigInfo = Signal(str)
     sigReadout = Signal(str)
+    sigInterpolation = Signal(object, str, str)
 
     def __init__(
         self, state: AppState, view: LandscapeView, jobs: Jobs, runs: RunController
@@ -185,6 +188,26 @@ class NetworkController(QObject):
     def _failed(self, exc: Exception) -> None:
         self.sigProgress.emit("slice", 1.0)
         self.sigError.emit(f"{exc}")
+
+    def interpolate_latest(self) -> None:
+        """F on the segment from θ₀ to the latest finished run's end, in a worker."""
+        trajectory, problem = self._latest_trajectory(), self.problem
+        if trajectory is None or problem is None:
+            self.sigError.emit("1-D interpolation needs a finished run: train one first")
+            return
+        end = torch.as_tensor(trajectory[-1])
+
+        def job() -> Generator[None, None, Interpolation]:
+            yield None
+            return interpolate(problem, problem.init, end.to(problem.init))
+
+        self.jobs.submit(
+            "interpolate",
+            job,
+            lambda _: None,
+            lambda result: self.sigInterpolation.emit(result, "θ₀", "run end"),
+            self._failed,
+        )
 
     def hover(self, a: float, b: float) -> None:
         """F at the slice's grid point nearest the cursor (the slice is the evaluation)."""

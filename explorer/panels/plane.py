@@ -45,6 +45,7 @@ class PlanePanel(QWidget):
     sigPlane = Signal(str)
     sigBatch = Signal(int)
     sigTrainInit = Signal()
+    sigInterpolate = Signal()
     sigDevice = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -80,6 +81,12 @@ class PlanePanel(QWidget):
             "One action: train from the scenario's initialization (the "
             "slice's centre), e.g. relaxation's warm start"
         )
+        self.interpolate = QPushButton("1-D: θ₀ → latest run's end")
+        self.interpolate.setObjectName("interpolate")
+        self.interpolate.setToolTip(
+            "F along the straight line from the initialization to where "
+            "the latest finished run ended (α ∈ [−0.25, 1.25])"
+        )
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setStyleSheet("color: #444;")
@@ -90,11 +97,13 @@ class PlanePanel(QWidget):
         form.addRow("Batch size", self.batch)
         form.addRow("Device", self.device)
         form.addRow(self.train_init)
+        form.addRow(self.interpolate)
         form.addRow(self.info)
         self.kind.currentIndexChanged.connect(self._plane)
         self.seed.valueChanged.connect(self._plane)
         self.batch.valueChanged.connect(self.sigBatch)
         self.train_init.clicked.connect(self.sigTrainInit)
+        self.interpolate.clicked.connect(self.sigInterpolate)
         self.device.currentIndexChanged.connect(
             lambda _: self.sigDevice.emit(self.device.currentData())
         )

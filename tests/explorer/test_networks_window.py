@@ -108,3 +108,21 @@ def test_relaxation_trains_from_its_warm_start_in_one_action(qtbot, window):
     np.testing.assert_allclose(run.thetas[0], problem.init.numpy(), atol=1e-6)
     metric = run.curves["metric"]
     assert metric[-1] > 0.05  # distance to the teacher stays clearly positive
+
+
+def test_one_dimensional_interpolation_from_init_to_a_run_end(qtbot, window):
+    _pick(qtbot, window, "digits-resnet")
+    qtbot.mouseClick(window.plane_panel.interpolate, Qt.MouseButton.LeftButton)
+    assert "needs a finished run" in window.banner.text()  # refused, with the reason
+    assert window.apply(optimizer=OptimizerConfig.for_optimizer("adam", lr=0.01, steps=80))
+    qtbot.mouseClick(window.plane_panel.train_init, Qt.MouseButton.LeftButton)
+    run = last_run(window)
+    qtbot.waitUntil(lambda: run.status in ("converged", "max_steps"), timeout=60000)
+    qtbot.mouseClick(window.plane_panel.interpolate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.interpolation.isVisible(), timeout=30000)
+    alpha, loss = window.interpolation.curve.getOriginalDataset()
+    problem = window.network_ctl.problem
+    i0, i1 = int(np.argmin(abs(alpha))), int(np.argmin(abs(alpha - 1)))
+    assert loss[i0] == pytest.approx(float(problem.loss(problem.init)), rel=1e-4)
+    assert loss[i1] == pytest.approx(run.loss[-1], rel=1e-3)
+    assert loss[i1] < loss[i0]
