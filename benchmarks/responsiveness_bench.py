@@ -40,6 +40,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app does: see explorer/launcher.py
 
+from machine_load import busy_seconds, other_load  # benchmarks/machine_load.py
 from PySide6.QtCore import QEventLoop, QPointF, Qt, QThreadPool, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -49,27 +50,6 @@ from explorer.app import configure_pyqtgraph
 TARGET_MS = 100.0
 TICK_MS = 10
 CLICKS = ((-1.5, -1.0), (1.5, 2.0), (2.0, -2.5), (-2.5, 2.5))
-
-
-def busy_seconds() -> tuple[float, float] | None:
-    """(CPU seconds all processes have used, this process's), Linux only: to tell whether other
-    work competed for the cores during the measurement."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(v) for v in f.readline().split()[1:]]
-    except OSError:
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    t = os.times()
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK"), t.user + t.system
-
-
-def other_load(before: tuple[float, float] | None, wall: float) -> str:
-    after = busy_seconds()
-    if before is None or after is None:
-        return "other processes' CPU use: unknown"
-    other = (after[0] - before[0]) - (after[1] - before[1])
-    return f"other processes used {max(0.0, other) / wall:.2f} cores on average during the run"
 
 
 def pause(ms: int) -> None:
