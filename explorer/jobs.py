@@ -1,10 +1,10 @@
-"""The only module that creates workers: one slot per kind of job, stale results dropped.
+"""Workers for one-off jobs: one slot per kind of job (map, critical points, basins, ...),
+stale results dropped. (Optimizer runs share one worker instead: explorer/streams.py.)
 
 Each job wraps a compute generator in superqt's ``GeneratorWorker``. The wrapper batches what
-the generator yields (one list about every ``batch_seconds``, so a fast optimizer does not flood
-the GUI thread with signals), honours a pause/step gate, and lets ``quit()`` stop it between
-items. Results reach the GUI thread through queued signals; a result whose request id is no
-longer the slot's current one is dropped.
+the generator yields (one list about every ``batch_seconds``, so the GUI thread is not flooded
+with signals) and lets ``quit()`` stop it between items. Results reach the GUI thread through
+queued signals; a result from a job that is no longer its slot's current one is dropped.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch._dynamo  # noqa: F401  (see below)
@@ -103,11 +103,8 @@ def batched(
 
 @dataclass
 class _Job:
-    request: int
     worker: GeneratorWorker
-    gate: Gate
     done: bool = False
-    callbacks: dict[str, Callable[..., None]] = field(default_factory=dict)
 
 
 class Jobs(QObject):
@@ -116,7 +113,6 @@ class Jobs(QObject):
     def __init__(self, parent: QObject | None = None, batch_seconds: float = 1 / 30) -> None:
         super().__init__(parent)
         self._jobs: dict[str, _Job] = {}
-        self._request = 0
         self.batch_seconds = batch_seconds
         pool = QThreadPool.globalInstance()
         pool.setMaxThreadCount(max(pool.maxThreadCount(), 12))
@@ -128,16 +124,10 @@ class Jobs(QObject):
         on_items: Callable[[list[Any]], None],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
-        paused: bool = False,
-        delay: float = 0.0,
-    ) -> int:
-        """Start ``make()``'s generator in a worker, replacing the slot's job; its request id."""
+    ) -> None:
+        """Start ``make()``'s generator in a worker, replacing the slot's job."""
         self.cancel(slot)
-        self._request += 1
-        request = self._request
-        gate = Gate(delay)
-        if paused:
-            gate.pause()
+        gate = Gate()  # slot jobs run freely; pausing and stepping are for runs (streams.py)
 
         def body() -> Iterator[Any]:
             try:
@@ -146,7 +136,7 @@ class Jobs(QObject):
                 raise JobFailed(f"{type(exc).__name__}: {exc}") from exc
 
         worker = create_worker(body, _start_thread=False)
-        job = _Job(request, worker, gate)
+        job = _Job(worker)
         self._jobs[slot] = job
 
         def current() -> bool:
@@ -172,20 +162,11 @@ class Jobs(QObject):
         worker.returned.connect(returned)
         worker.errored.connect(errored)
         worker.start()
-        return request
 
     def cancel(self, slot: str) -> None:
         job = self._jobs.pop(slot, None)
         if job is not None:
             job.worker.quit()
-
-    def cancel_prefix(self, prefix: str) -> None:
-        for slot in [s for s in self._jobs if s.startswith(prefix)]:
-            self.cancel(slot)
-
-    def gate(self, slot: str) -> Gate | None:
-        job = self._jobs.get(slot)
-        return job.gate if job is not None else None
 
     def busy(self, slot: str) -> bool:
         job = self._jobs.get(slot)

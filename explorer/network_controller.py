@@ -297,11 +297,3 @@ class NetworkController(QObject):
         proj = self.plane.project(np.stack(run.thetas))
         run.path = list(proj.coords)
         run.distance = list(proj.distance)
-
-
-def describe_distance(run: LiveRun) -> str:
-    """What the run table says about a network run's distance from the plane."""
-    if not run.distance:
-        return ""
-    where = "in plane" if run.settings.in_plane else "full space"
-    return f"{where}, {run.distance[-1]:.3g} off plane"
