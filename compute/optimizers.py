@@ -24,6 +24,21 @@ EXPLOSION = 1e12
 """A run diverges when F or ‖θ‖ grows past this (or turns non-finite)."""
 
 
+def check_choice_and_steps(
+    name: str, known: tuple[str, ...], lr: float, momentum: float, steps: int, max_steps: int
+) -> None:
+    """The checks every optimizer setting shares (toys and networks): a known optimizer name,
+    lr > 0 and finite, 0 ≤ momentum < 1, 1 ≤ steps ≤ max_steps; else LandscapeError."""
+    if name not in known:
+        raise LandscapeError(f"unknown optimizer {name!r} (use {', '.join(known)})")
+    if not (math.isfinite(lr) and lr > 0):
+        raise LandscapeError(f"learning rate must be a positive number, got {lr:g}")
+    if not 0 <= momentum < 1:
+        raise LandscapeError(f"momentum must be in [0, 1), got {momentum:g}")
+    if not 1 <= steps <= max_steps:
+        raise LandscapeError(f"steps must be between 1 and {max_steps}, got {steps}")
+
+
 @dataclass(frozen=True)
 class OptimizerConfig:
     """Settings of one optimizer run.
@@ -42,14 +57,7 @@ class OptimizerConfig:
     damping: float = 1e-3
 
     def __post_init__(self) -> None:
-        if self.name not in OPTIMIZERS:
-            raise LandscapeError(f"unknown optimizer {self.name!r} (use {', '.join(OPTIMIZERS)})")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise LandscapeError(f"learning rate must be a positive number, got {self.lr:g}")
-        if not 0 <= self.momentum < 1:
-            raise LandscapeError(f"momentum must be in [0, 1), got {self.momentum:g}")
-        if not 1 <= self.steps <= 1_000_000:
-            raise LandscapeError(f"steps must be between 1 and 1000000, got {self.steps}")
+        check_choice_and_steps(self.name, OPTIMIZERS, self.lr, self.momentum, self.steps, 1_000_000)
         if not (math.isfinite(self.tol) and self.tol > 0):
             raise LandscapeError(f"tolerance must be a positive number, got {self.tol:g}")
         if not (math.isfinite(self.damping) and self.damping > 0):

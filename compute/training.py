@@ -13,7 +13,7 @@ import torch
 from compute.errors import LandscapeError
 from compute.modes import Modes
 from compute.network import NetworkProblem
-from compute.optimizers import EXPLOSION
+from compute.optimizers import EXPLOSION, check_choice_and_steps
 from compute.planes import Plane
 
 TRAIN_OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -46,16 +46,9 @@ class TrainConfig:
     record_every: int = 0
 
     def __post_init__(self) -> None:
-        if self.optimizer not in TRAIN_OPTIMIZERS:
-            raise LandscapeError(
-                f"unknown optimizer {self.optimizer!r} (use {', '.join(TRAIN_OPTIMIZERS)})"
-            )
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise LandscapeError(f"learning rate must be a positive number, got {self.lr:g}")
-        if not 0 <= self.momentum < 1:
-            raise LandscapeError(f"momentum must be in [0, 1), got {self.momentum:g}")
-        if not 1 <= self.steps <= 10_000_000:
-            raise LandscapeError(f"steps must be between 1 and 10000000, got {self.steps}")
+        check_choice_and_steps(
+            self.optimizer, TRAIN_OPTIMIZERS, self.lr, self.momentum, self.steps, 10_000_000
+        )
         if self.batch_size < 0 or self.eval_every < 0 or self.record_every < 0:
             raise LandscapeError("batch size, eval_every and record_every must be ≥ 0")
         if not (math.isfinite(self.tol) and self.tol >= 0):

@@ -1,21 +1,11 @@
 """The console script in a subprocess: JSON outputs and one-line errors with exit status 2."""
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-EXE = shutil.which("landscape-explorer") or str(
-    Path(sys.executable).with_name("landscape-explorer")
-)
-
-
-def cli(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120)
+from .helpers import cli
 
 
 def test_scenarios_json_lists_every_toy_with_formula_params_and_window():

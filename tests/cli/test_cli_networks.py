@@ -1,10 +1,6 @@
 """The network commands in a subprocess: `train --json`, `slice --out`, and one-line errors."""
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,14 +8,9 @@ import torch
 
 from compute.cli import main
 
-EXE = shutil.which("landscape-explorer") or str(
-    Path(sys.executable).with_name("landscape-explorer")
-)
+from .helpers import cli
+
 SMALL = ["--set", "dim=4", "--set", "samples=128", "--set", "test_samples=32"]
-
-
-def cli(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120)
 
 
 def test_scenarios_json_adds_the_networks_and_keeps_the_toys_as_they_were():
