@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
     def _on_view(self) -> None:
         self.modes_panel.show_session(self.state.session)
         if self.state.session.is_network:
-            self.network_ctl.refresh()  # the slice again, with the new colour scale
+            self.network_ctl.redraw_scale()
             return
         ctl = self.landscape_ctl
         needs_geometry = bool({"gradient", "curvature"} & set(self.state.session.overlays))

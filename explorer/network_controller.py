@@ -159,6 +159,14 @@ class NetworkController(QObject):
         self.view.show_marks(marks)
         self.sigProgress.emit("slice", 1.0)
 
+    def redraw_scale(self) -> None:
+        """The colour scale changed: redraw the finished slice (no re-evaluation)."""
+        if self.slice is None:
+            self.refresh()  # still computing: start over with the new scale
+            return
+        (a, b), loss = self.slice.axes, self.slice.values["loss"]
+        self.view.show_frame(slice_frame(a, b, loss, self.state.session.log_scale))
+
     def _describe_plane(self) -> None:
         pl = self.plane
         if pl is None:
@@ -258,11 +266,11 @@ class NetworkController(QObject):
             make,
             lambda items, rid=run.id: self._progress(rid, items),
             lambda result, rid=run.id: self._finished(rid, result),
-            lambda exc, rid=run.id: self.runs._failed(rid, exc),
+            lambda exc, rid=run.id: self.runs.failed(rid, exc),
             paused=run.paused,
             delay=self.runs.delay_ms / 1000,
         )
-        self.runs._mark(run.id)
+        self.runs.mark(run.id)
 
     def _progress(self, rid: int, items: list[TrainProgress]) -> None:
         run = self.state.runs.get(rid)
@@ -278,7 +286,7 @@ class NetworkController(QObject):
                         run.curves.setdefault(name, []).append(value)
             run.thetas.extend(p.thetas)
         self._reproject(run)
-        self.runs._mark(rid)
+        self.runs.mark(rid)
 
     def _finished(self, rid: int, result: TrainResult) -> None:
         run = self.state.runs.get(rid)

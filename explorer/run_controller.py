@@ -68,11 +68,11 @@ class RunController(QObject):
             lambda: descend(req.objective, req.modes, start, settings.optimizer),
             lambda steps, rid=run.id: self._steps(rid, steps),
             lambda final, rid=run.id: self._finished(rid, final),
-            lambda exc, rid=run.id: self._failed(rid, exc),
+            lambda exc, rid=run.id: self.failed(rid, exc),
             paused=run.paused,
             delay=self.delay_ms / 1000,
         )
-        self._mark(run.id)  # drawn with the next redraw: a click returns at once
+        self.mark(run.id)  # drawn with the next redraw: a click returns at once
 
     def _steps(self, rid: int, steps: list[DescentStep]) -> None:
         run = self.state.runs.get(rid)
@@ -84,12 +84,12 @@ class RunController(QObject):
             run.path.append(s.theta[0])
             run.loss.append(float(s.loss[0]))
             run.grad_norm.append(float(s.grad_norm[0]))
-        self._mark(rid)
+        self.mark(rid)
 
     def _max_steps(self) -> int:
         return max((r.settings.optimizer.steps for r in self.state.runs.values()), default=0)
 
-    def _mark(self, rid: int) -> None:
+    def mark(self, rid: int) -> None:
         self._dirty.add(rid)
         if not self._redraw.isActive():
             self._redraw.start()
@@ -109,7 +109,7 @@ class RunController(QObject):
             self._dirty.discard(rid)
             self.draw(run)
 
-    def _failed(self, rid: int, exc: Exception) -> None:
+    def failed(self, rid: int, exc: Exception) -> None:
         run = self.state.runs.get(rid)
         if run is not None:
             run.status = "error"

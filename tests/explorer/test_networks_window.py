@@ -126,3 +126,14 @@ def test_one_dimensional_interpolation_from_init_to_a_run_end(qtbot, window):
     assert loss[i0] == pytest.approx(float(problem.loss(problem.init)), rel=1e-4)
     assert loss[i1] == pytest.approx(run.loss[-1], rel=1e-3)
     assert loss[i1] < loss[i0]
+
+
+def test_log_toggle_redraws_the_slice_without_recomputing_it(qtbot, window):
+    _pick(qtbot, window, "digits-resnet")
+    finished = window.network_ctl.slice
+    log_image = window.view.frame.display.copy()
+    toggle(qtbot, window.modes_panel.log)
+    assert not window.state.session.log_scale
+    assert window.network_ctl.slice is finished and not window.jobs.busy("map")
+    np.testing.assert_allclose(window.view.frame.display, finished.values["loss"])
+    assert not np.allclose(window.view.frame.display, log_image)
