@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(260)
+        self.controls_scroll = scroll
         self.controls_dock = self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.curves = CurvesView()
         self.curves.setObjectName("curves")
@@ -155,6 +155,9 @@ class MainWindow(QMainWindow):
             width, height = min(width, screen.width()), min(height, screen.height())
         self.resize(width, height)
         side = min(410, width // 4)  # the map keeps at least half of a small screen
+        # the controls fit without clipping on a normal screen; on a small one they scroll
+        content = self.controls_scroll.widget().minimumSizeHint().width() + 24
+        self.controls_scroll.setMinimumWidth(min(content, max(260, int(0.3 * width))))
         # docks take their widths once the window is laid out (too early, they are ignored)
         QTimer.singleShot(
             0,

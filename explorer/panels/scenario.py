@@ -98,6 +98,7 @@ class ScenarioPanel(QWidget):
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.formula.setStyleSheet("font-family: serif; font-size: 13pt; padding: 4px;")
         self.source = QLabel()
+        self.source.setWordWrap(True)
         self.source.setStyleSheet("color: #555;")
         self.form = QFormLayout()
         layout = QVBoxLayout(self)
