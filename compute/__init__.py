@@ -1,70 +1,134 @@
-"""Landscape Explorer's numerical core: objectives, modes, grids, optimizers, critical points.
+"""Landscape Explorer's numerical core: objectives, modes, grids, runs, critical points.
 
-Headless and Qt-free: everything here runs in a test, a CLI command or a notebook.
+Headless and Qt-free: everything here runs in a test, a CLI command or a notebook. The public
+API below is imported lazily (PEP 562): ``import compute`` costs nothing, and the command line
+answers ``--help`` without loading torch; each name loads its module on first use.
 """
 
-from compute.basins import Attractor, BasinBlock, BasinMap, attractors_from, basin_map
-from compute.critical import KINDS, CriticalPoint, critical_points
-from compute.derivatives import Derivatives, gradient, second_order
-from compute.errors import LandscapeError
-from compute.generators import drain
-from compute.grid import FIELDS, GridBlock, LandscapeGrid, Window, evaluate_grid
-from compute.modes import Ball, Box, Modes, make_constraint, parse_constraint
-from compute.network import Metric, NetworkProblem, resolve_device
-from compute.network_registry import NETWORKS, NetworkSpec, network
-from compute.objective import Objective
-from compute.objectives.layout import ParamBlock, ParamLayout
-from compute.optimizers import (
-    DEFAULT_LR,
-    OPTIMIZERS,
-    STATUS_NAMES,
-    DescentStep,
-    OptimizerConfig,
-    descend,
-    trajectory,
-)
-from compute.planes import (
-    Plane,
-    PlaneProjection,
-    directions_plane,
-    filter_normalized_direction,
-    line,
-    pca_plane,
-    random_plane,
-    three_point_plane,
-)
-from compute.registry import SCENARIOS, ParamSpec, ScenarioSpec, scenario
-from compute.slices import (
-    Interpolation,
-    LandscapeSlice,
-    PlaneEvaluator,
-    SliceBlock,
-    evaluate_slice,
-    interpolate,
-    reference_marks,
-)
-from compute.training import (
-    DEFAULT_TRAIN_LR,
-    TRAIN_OPTIMIZERS,
-    TRAIN_STATUSES,
-    TrainConfig,
-    TrainProgress,
-    TrainResult,
-    TrainStep,
-    train,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_API: dict[str, tuple[str, str]] = {
+    "Attractor": ("compute.basins", "Attractor"),
+    "BasinBlock": ("compute.basins", "BasinBlock"),
+    "BasinMap": ("compute.basins", "BasinMap"),
+    "OTHER_CODES": ("compute.basins", "OTHER_CODES"),
+    "attractors_from": ("compute.basins", "attractors_from"),
+    "basin_map": ("compute.basins", "basin_map"),
+    "KINDS": ("compute.critical", "KINDS"),
+    "CriticalPoint": ("compute.critical", "CriticalPoint"),
+    "critical_points": ("compute.critical", "critical_points"),
+    "Derivatives": ("compute.derivatives", "Derivatives"),
+    "gradient": ("compute.derivatives", "gradient"),
+    "second_order": ("compute.derivatives", "second_order"),
+    "RunChunk": ("compute.descent", "RunChunk"),
+    "RunHistory": ("compute.descent", "RunHistory"),
+    "descend": ("compute.descent", "descend"),
+    "run_to_end": ("compute.descent", "run_to_end"),
+    "LandscapeError": ("compute.errors", "LandscapeError"),
+    "short": ("compute.errors", "short"),
+    "RunTrace": ("compute.export", "RunTrace"),
+    "Scene": ("compute.export", "Scene"),
+    "export_curves_figure": ("compute.export", "export_curves_figure"),
+    "export_grid_data": ("compute.export", "export_grid_data"),
+    "export_landscape_figure": ("compute.export", "export_landscape_figure"),
+    "export_runs_data": ("compute.export", "export_runs_data"),
+    "write_sidecar": ("compute.export", "write_sidecar"),
+    "GradientField": ("compute.frames", "GradientField"),
+    "MapFrame": ("compute.frames", "MapFrame"),
+    "landscape_frames": ("compute.frames", "landscape_frames"),
+    "make_frame": ("compute.frames", "make_frame"),
+    "map_frames": ("compute.frames", "map_frames"),
+    "drain": ("compute.generators", "drain"),
+    "FIELDS": ("compute.grid", "FIELDS"),
+    "GridBlock": ("compute.grid", "GridBlock"),
+    "LandscapeGrid": ("compute.grid", "LandscapeGrid"),
+    "Window": ("compute.grid", "Window"),
+    "evaluate_grid": ("compute.grid", "evaluate_grid"),
+    "evaluate_loss": ("compute.grid", "evaluate_loss"),
+    "display_values": ("compute.isolines", "display_values"),
+    "isolines": ("compute.isolines", "isolines"),
+    "levels_for": ("compute.isolines", "levels_for"),
+    "IN_PLANE_NOTE": ("compute.landscape", "IN_PLANE_NOTE"),
+    "Landscape": ("compute.landscape", "Landscape"),
+    "Readout": ("compute.landscape", "Readout"),
+    "build_landscape": ("compute.landscape", "build_landscape"),
+    "readout": ("compute.landscape", "readout"),
+    "Ball": ("compute.modes", "Ball"),
+    "Box": ("compute.modes", "Box"),
+    "Modes": ("compute.modes", "Modes"),
+    "make_constraint": ("compute.modes", "make_constraint"),
+    "parse_constraint": ("compute.modes", "parse_constraint"),
+    "NetworkProblem": ("compute.network_problem", "NetworkProblem"),
+    "resolve_device": ("compute.network_problem", "resolve_device"),
+    "NETWORKS": ("compute.network_registry", "NETWORKS"),
+    "NetworkSpec": ("compute.network_registry", "NetworkSpec"),
+    "network": ("compute.network_registry", "network"),
+    "Metric": ("compute.objective", "Metric"),
+    "Objective": ("compute.objective", "Objective"),
+    "restrict_to_plane": ("compute.objective", "restrict_to_plane"),
+    "ParamBlock": ("compute.objectives.layout", "ParamBlock"),
+    "ParamLayout": ("compute.objectives.layout", "ParamLayout"),
+    "DEFAULT_LR": ("compute.optimizers", "DEFAULT_LR"),
+    "OPTIMIZERS": ("compute.vocabulary", "OPTIMIZERS"),
+    "RUN_STATES": ("compute.vocabulary", "RUN_STATES"),
+    "STATUS_NAMES": ("compute.vocabulary", "STATUS_NAMES"),
+    "RunConfig": ("compute.optimizers", "RunConfig"),
+    "PLANE_KINDS": ("compute.vocabulary", "PLANE_KINDS"),
+    "PlaneSpec": ("compute.plane_choice", "PlaneSpec"),
+    "build_plane": ("compute.plane_choice", "build_plane"),
+    "derive_plane": ("compute.plane_choice", "derive_plane"),
+    "Plane": ("compute.planes", "Plane"),
+    "PlaneProjection": ("compute.planes", "PlaneProjection"),
+    "directions_plane": ("compute.planes", "directions_plane"),
+    "line": ("compute.planes", "line"),
+    "pca_plane": ("compute.planes", "pca_plane"),
+    "random_plane": ("compute.planes", "random_plane"),
+    "three_point_plane": ("compute.planes", "three_point_plane"),
+    "filter_normalized_direction": ("compute.planes", "filter_normalized_direction"),
+    "TrainConfig": ("compute.training", "TrainConfig"),
+    "train": ("compute.training", "train"),
+    "Problem": ("compute.problem", "Problem"),
+    "ToyProblem": ("compute.problem", "ToyProblem"),
+    "is_network": ("compute.problem", "is_network"),
+    "SCENARIOS": ("compute.registry", "SCENARIOS"),
+    "ParamSpec": ("compute.registry", "ParamSpec"),
+    "ScenarioSpec": ("compute.registry", "ScenarioSpec"),
+    "scenario": ("compute.registry", "scenario"),
+    "toy": ("compute.registry", "toy"),
+    "OVERLAYS": ("compute.session", "OVERLAYS"),
+    "RunSettings": ("compute.session", "RunSettings"),
+    "Session": ("compute.session", "Session"),
+    "default_session": ("compute.session", "default_session"),
+    "load_session": ("compute.session_file", "load"),
+    "save_session": ("compute.session_file", "save"),
+    "session_to_json": ("compute.session_file", "to_json"),
+    "session_from_json": ("compute.session_file", "from_json"),
+    "Interpolation": ("compute.slices", "Interpolation"),
+    "evaluate_slice": ("compute.slices", "evaluate_slice"),
+    "interpolate": ("compute.slices", "interpolate"),
+    "RunUpdate": ("compute.tracking", "RunUpdate"),
+    "resolve_starts": ("compute.tracking", "resolve_starts"),
+    "start_theta": ("compute.tracking", "start_theta"),
+    "track_run": ("compute.tracking", "track_run"),
+}
+"""Public name → (module, attribute)."""
 
 __all__ = [
     "DEFAULT_LR",
-    "DEFAULT_TRAIN_LR",
     "FIELDS",
+    "IN_PLANE_NOTE",
     "KINDS",
     "NETWORKS",
     "OPTIMIZERS",
+    "OTHER_CODES",
+    "OVERLAYS",
+    "PLANE_KINDS",
+    "RUN_STATES",
     "SCENARIOS",
     "STATUS_NAMES",
-    "TRAIN_OPTIMIZERS",
-    "TRAIN_STATUSES",
     "Attractor",
     "Ball",
     "BasinBlock",
@@ -72,53 +136,206 @@ __all__ = [
     "Box",
     "CriticalPoint",
     "Derivatives",
-    "DescentStep",
+    "GradientField",
     "GridBlock",
     "Interpolation",
+    "Landscape",
     "LandscapeError",
     "LandscapeGrid",
-    "LandscapeSlice",
+    "MapFrame",
     "Metric",
     "Modes",
     "NetworkProblem",
     "NetworkSpec",
     "Objective",
-    "OptimizerConfig",
     "ParamBlock",
     "ParamLayout",
     "ParamSpec",
     "Plane",
-    "PlaneEvaluator",
     "PlaneProjection",
+    "PlaneSpec",
+    "Problem",
+    "Readout",
+    "RunChunk",
+    "RunConfig",
+    "RunHistory",
+    "RunSettings",
+    "RunTrace",
+    "RunUpdate",
     "ScenarioSpec",
-    "SliceBlock",
+    "Scene",
+    "Session",
+    "ToyProblem",
     "TrainConfig",
-    "TrainProgress",
-    "TrainResult",
-    "TrainStep",
     "Window",
     "attractors_from",
     "basin_map",
+    "build_landscape",
+    "build_plane",
     "critical_points",
+    "default_session",
+    "derive_plane",
     "descend",
     "directions_plane",
+    "display_values",
     "drain",
     "evaluate_grid",
+    "evaluate_loss",
     "evaluate_slice",
+    "export_curves_figure",
+    "export_grid_data",
+    "export_landscape_figure",
+    "export_runs_data",
     "filter_normalized_direction",
     "gradient",
     "interpolate",
+    "is_network",
+    "isolines",
+    "landscape_frames",
+    "levels_for",
     "line",
+    "load_session",
     "make_constraint",
+    "make_frame",
+    "map_frames",
     "network",
     "parse_constraint",
     "pca_plane",
     "random_plane",
-    "reference_marks",
+    "readout",
     "resolve_device",
+    "resolve_starts",
+    "restrict_to_plane",
+    "run_to_end",
+    "save_session",
     "scenario",
     "second_order",
+    "session_from_json",
+    "session_to_json",
+    "short",
+    "start_theta",
     "three_point_plane",
+    "toy",
+    "track_run",
     "train",
-    "trajectory",
+    "write_sidecar",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _API[name]
+    except KeyError:
+        raise AttributeError(f"module 'compute' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from compute.basins import OTHER_CODES as OTHER_CODES
+    from compute.basins import Attractor as Attractor
+    from compute.basins import BasinBlock as BasinBlock
+    from compute.basins import BasinMap as BasinMap
+    from compute.basins import attractors_from as attractors_from
+    from compute.basins import basin_map as basin_map
+    from compute.critical import KINDS as KINDS
+    from compute.critical import CriticalPoint as CriticalPoint
+    from compute.critical import critical_points as critical_points
+    from compute.derivatives import Derivatives as Derivatives
+    from compute.derivatives import gradient as gradient
+    from compute.derivatives import second_order as second_order
+    from compute.descent import RunChunk as RunChunk
+    from compute.descent import RunHistory as RunHistory
+    from compute.descent import descend as descend
+    from compute.descent import run_to_end as run_to_end
+    from compute.errors import LandscapeError as LandscapeError
+    from compute.errors import short as short
+    from compute.export import RunTrace as RunTrace
+    from compute.export import Scene as Scene
+    from compute.export import export_curves_figure as export_curves_figure
+    from compute.export import export_grid_data as export_grid_data
+    from compute.export import export_landscape_figure as export_landscape_figure
+    from compute.export import export_runs_data as export_runs_data
+    from compute.export import write_sidecar as write_sidecar
+    from compute.frames import GradientField as GradientField
+    from compute.frames import MapFrame as MapFrame
+    from compute.frames import landscape_frames as landscape_frames
+    from compute.frames import make_frame as make_frame
+    from compute.frames import map_frames as map_frames
+    from compute.generators import drain as drain
+    from compute.grid import FIELDS as FIELDS
+    from compute.grid import GridBlock as GridBlock
+    from compute.grid import LandscapeGrid as LandscapeGrid
+    from compute.grid import Window as Window
+    from compute.grid import evaluate_grid as evaluate_grid
+    from compute.grid import evaluate_loss as evaluate_loss
+    from compute.isolines import display_values as display_values
+    from compute.isolines import isolines as isolines
+    from compute.isolines import levels_for as levels_for
+    from compute.landscape import IN_PLANE_NOTE as IN_PLANE_NOTE
+    from compute.landscape import Landscape as Landscape
+    from compute.landscape import Readout as Readout
+    from compute.landscape import build_landscape as build_landscape
+    from compute.landscape import readout as readout
+    from compute.modes import Ball as Ball
+    from compute.modes import Box as Box
+    from compute.modes import Modes as Modes
+    from compute.modes import make_constraint as make_constraint
+    from compute.modes import parse_constraint as parse_constraint
+    from compute.network_problem import NetworkProblem as NetworkProblem
+    from compute.network_problem import resolve_device as resolve_device
+    from compute.network_registry import NETWORKS as NETWORKS
+    from compute.network_registry import NetworkSpec as NetworkSpec
+    from compute.network_registry import network as network
+    from compute.objective import Metric as Metric
+    from compute.objective import Objective as Objective
+    from compute.objective import restrict_to_plane as restrict_to_plane
+    from compute.objectives.layout import ParamBlock as ParamBlock
+    from compute.objectives.layout import ParamLayout as ParamLayout
+    from compute.optimizers import DEFAULT_LR as DEFAULT_LR
+    from compute.optimizers import RunConfig as RunConfig
+    from compute.plane_choice import PlaneSpec as PlaneSpec
+    from compute.plane_choice import build_plane as build_plane
+    from compute.plane_choice import derive_plane as derive_plane
+    from compute.planes import Plane as Plane
+    from compute.planes import PlaneProjection as PlaneProjection
+    from compute.planes import directions_plane as directions_plane
+    from compute.planes import filter_normalized_direction as filter_normalized_direction
+    from compute.planes import line as line
+    from compute.planes import pca_plane as pca_plane
+    from compute.planes import random_plane as random_plane
+    from compute.planes import three_point_plane as three_point_plane
+    from compute.problem import Problem as Problem
+    from compute.problem import ToyProblem as ToyProblem
+    from compute.problem import is_network as is_network
+    from compute.registry import SCENARIOS as SCENARIOS
+    from compute.registry import ParamSpec as ParamSpec
+    from compute.registry import ScenarioSpec as ScenarioSpec
+    from compute.registry import scenario as scenario
+    from compute.registry import toy as toy
+    from compute.session import OVERLAYS as OVERLAYS
+    from compute.session import RunSettings as RunSettings
+    from compute.session import Session as Session
+    from compute.session import default_session as default_session
+    from compute.session_file import from_json as session_from_json
+    from compute.session_file import load as load_session
+    from compute.session_file import save as save_session
+    from compute.session_file import to_json as session_to_json
+    from compute.slices import Interpolation as Interpolation
+    from compute.slices import evaluate_slice as evaluate_slice
+    from compute.slices import interpolate as interpolate
+    from compute.tracking import RunUpdate as RunUpdate
+    from compute.tracking import resolve_starts as resolve_starts
+    from compute.tracking import start_theta as start_theta
+    from compute.tracking import track_run as track_run
+    from compute.training import TrainConfig as TrainConfig
+    from compute.training import train as train
+    from compute.vocabulary import OPTIMIZERS as OPTIMIZERS
+    from compute.vocabulary import PLANE_KINDS as PLANE_KINDS
+    from compute.vocabulary import RUN_STATES as RUN_STATES
+    from compute.vocabulary import STATUS_NAMES as STATUS_NAMES

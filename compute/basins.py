@@ -1,12 +1,11 @@
 """Basin-of-attraction maps: the minimum an optimizer reaches from every cell of a grid.
 
-All cells start at once, as one batched :func:`compute.optimizers.descend` run with B = number
+All cells start at once, as one batched :func:`compute.descent.descend` run with B = number
 of cells; each run is labelled the moment it stops, and the map is streamed as it fills in.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import scipy.spatial
 
 from compute import optimizers as opt
 from compute.critical import CriticalPoint
+from compute.descent import RunChunk, descend
 from compute.errors import LandscapeError
 from compute.grid import Window
 from compute.modes import Modes
@@ -28,7 +28,6 @@ OTHER_CODES[STATIONARY] = "stationary"
 attractor (a saddle, a point the critical search did not report)."""
 LOSS_RTOL = 1e-6
 """A converged run on a continuum's loss level, nearest to it, belongs to it (see _Sites)."""
-_PROBE_STEPS = 2
 _SHORT = {"minimum": "min", "maximum": "max", "saddle": "saddle", "flat": "flat"}
 
 
@@ -170,50 +169,12 @@ def _cell_points(axes: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.stack([g.ravel() for g in np.meshgrid(*axes)], axis=-1)
 
 
-def _timed_descend(
-    objective: Objective,
-    modes: Modes,
-    starts: np.ndarray,
-    config: opt.OptimizerConfig,
-    yield_seconds: float,
-) -> Generator[opt.DescentStep, None, opt.DescentStep]:
-    """``descend`` with ``yield_every`` = k chosen so that yields come every ``yield_seconds``.
-
-    The first _PROBE_STEPS steps run with k = 1 to time a step t (the fastest one; the start
-    includes set-up). If k = ⌊yield_seconds / t⌋ is 1 that run just goes on; otherwise it is
-    restarted with k (runs are deterministic: the same states again, for a few wasted steps;
-    yielding every step instead would copy the whole state each step, ~70 % slower).
-    """
-    probe = opt.descend(objective, modes, starts, config, yield_every=1)
-    try:
-        durations = []
-        for _ in range(_PROBE_STEPS + 1):
-            began = time.perf_counter()
-            try:
-                state = next(probe)
-            except StopIteration as stop:
-                return stop.value
-            durations.append(time.perf_counter() - began)
-            yield state
-        every = max(1, min(config.steps, int(yield_seconds / max(min(durations[1:]), 1e-9))))
-        if every == 1 or not (state.status == opt.RUNNING).any():
-            return (yield from probe)
-    finally:
-        probe.close()
-    run = opt.descend(objective, modes, starts, config, yield_every=every)
-    try:
-        next(run)  # step 0 again
-        return (yield from run)
-    finally:
-        run.close()
-
-
 def basin_map(
     objective: Objective,
     modes: Modes,
     window: Window,
     resolution: int,
-    config: opt.OptimizerConfig,
+    config: opt.RunConfig,
     critical: Sequence[CriticalPoint],
     yield_seconds: float = 0.05,
 ) -> Generator[BasinBlock, None, BasinMap]:
@@ -242,21 +203,21 @@ def basin_map(
     sites = _Sites(critical, [c for c, _ in pairs], cell)
     starts = _cell_points(axes)
     labels = np.full(len(starts), RUNNING, dtype=np.int32)
-    run = _timed_descend(objective, modes, starts, config, yield_seconds)
+    run = descend(objective, modes, starts, config, yield_seconds=yield_seconds, record=False)
     last_step = -1
     try:
         while True:
             try:
                 state = next(run)
             except StopIteration as stop:
-                final: opt.DescentStep = stop.value
+                final: RunChunk = stop.value
                 break
             new = (state.status != opt.RUNNING) & (labels == RUNNING)
             labels[new & (state.status == opt.DIVERGED)] = DIVERGED
             labels[new & (state.status == opt.MAX_STEPS)] = NOT_CONVERGED
             conv = np.flatnonzero(new & (state.status == opt.CONVERGED))
             if len(conv):
-                labels[conv] = sites.label(state.theta[conv], state.loss[conv])
+                labels[conv] = sites.label(state.theta[conv], state.value[conv])
             done = float(np.mean(labels != RUNNING))
             if state.step > last_step or done == 1.0:
                 last_step = max(last_step, state.step)

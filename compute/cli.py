@@ -1,33 +1,32 @@
-"""The headless command line: ``landscape-explorer scenarios|grid|critical|descend|train|slice``.
+"""The headless command line: ``landscape-explorer SUBCOMMAND``.
 
-A thin layer over ``compute``: parse, run, print JSON. Every user error ends as one line on
-stderr and exit status 2; nothing a user types produces a traceback.
+A thin layer over ``compute``: parse, run, print JSON. The parser imports nothing heavy, so
+``--help`` and argument errors answer at once; each command imports what it needs. Every user
+error ends as one line on stderr and exit status 2; nothing a user types produces a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
-import numpy as np
-
-from compute import cli_networks
-from compute.cli_args import parse_floats, parse_sets
-from compute.critical import critical_points
 from compute.errors import LandscapeError
-from compute.generators import drain
-from compute.grid import Window, evaluate_grid
-from compute.modes import Modes, parse_constraint
-from compute.network_registry import NETWORKS
-from compute.objective import Objective
-from compute.optimizers import OPTIMIZERS, STATUS_NAMES, OptimizerConfig, trajectory
-from compute.registry import SCENARIOS, ScenarioSpec, scenario
+from compute.vocabulary import ALIASES, OPTIMIZERS, PLANE_KINDS, TRAJECTORY_MODES
 
 PROG = "landscape-explorer"
 GuiLauncher = Callable[[argparse.Namespace], int]
+COMMANDS = {
+    "scenarios": "compute.cli_landscape:cmd_scenarios",
+    "grid": "compute.cli_landscape:cmd_grid",
+    "critical": "compute.cli_landscape:cmd_critical",
+    "descend": "compute.cli_landscape:cmd_descend",
+    "train": "compute.cli_networks:cmd_train",
+    "slice": "compute.cli_networks:cmd_slice",
+}
+"""Command → "module:function" of its handler, imported only when the command runs."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
         raise LandscapeError(message)
 
 
-def _landscape_options(p: argparse.ArgumentParser) -> None:
+def _scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario id (see `scenarios`)")
     p.add_argument(
         "--set",
@@ -47,6 +46,9 @@ def _landscape_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="set a scenario parameter (repeatable)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=None, help="networks: = --set seed=S; also the minibatch order"
     )
     p.add_argument(
         "--l2", type=float, default=0.0, metavar="LAMBDA", help="add (LAMBDA/2)·‖θ‖² to the loss"
@@ -57,35 +59,115 @@ def _landscape_options(p: argparse.ArgumentParser) -> None:
         metavar="ball:R|box:R",
         help="restrict θ to ‖θ‖₂ ≤ R (ball) or |θ_i| ≤ R (box)",
     )
+    p.add_argument("--device", default="cpu", help="networks: cpu or cuda")
+
+
+def _optimizer_options(p: argparse.ArgumentParser, steps_help: str) -> None:
+    p.add_argument(
+        "--optimizer",
+        choices=[*OPTIMIZERS, *ALIASES],
+        default=None,
+        help="default: gd for toys, adam for networks",
+    )
+    p.add_argument("--lr", type=float, default=None, help="step size (default per optimizer)")
+    p.add_argument("--momentum", type=float, default=None, metavar="BETA")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        metavar="B",
+        help="networks: minibatch size (0: full batch)",
+    )
+    p.add_argument("--steps", type=int, default=None, metavar="N", help=steps_help)
+
+
+def _plane_options(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument(
+        "--plane",
+        choices=PLANE_KINDS,
+        default=None if required else "random",
+        required=required,
+        help="networks: the slice's plane",
+    )
+    p.add_argument(
+        "--points",
+        default="init,final,teacher",
+        metavar="A,B,C",
+        help="three points for --plane points (init, final, teacher, …)",
+    )
+    p.add_argument(
+        "--center", default="init", help="centre of a random plane: init, final, teacher"
+    )
+    p.add_argument(
+        "--train-steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="steps of the run a plane needs (pca, final; default 500)",
+    )
+
+
+def _window_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--window",
         default=None,
         metavar="XMIN,XMAX[,YMIN,YMAX]",
-        help="axis ranges (default: the scenario's); use --window=-3,3,-3,3",
+        help="axis ranges (default: the scenario's or plane's); --window=-3,3,-3,3",
     )
 
 
 def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Explore the loss landscapes of residual-net theory.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("scenarios", help="list the scenarios")
     p.add_argument("--json", action="store_true")
-    p = sub.add_parser("grid", help="evaluate F, ‖∇F‖ and Hessian eigenvalues on a grid")
-    _landscape_options(p)
-    p.add_argument("--resolution", type=int, default=256, metavar="N")
+    p = sub.add_parser("grid", help="F, ‖∇F‖ and Hessian eigenvalues on a grid (of a slice)")
+    _scenario_options(p)
+    _window_option(p)
+    _plane_options(p)
+    _optimizer_options(p, "= --train-steps (training for the plane)")
+    p.add_argument(
+        "--resolution",
+        type=int,
+        default=None,
+        metavar="N",
+        help="samples per axis (default 256 for toys, 41 for networks)",
+    )
     p.add_argument("--out", required=True, help="output .npz file")
-    p = sub.add_parser("critical", help="find and classify the critical points in the window")
-    _landscape_options(p)
+    p = sub.add_parser("critical", help="critical points in the window (in the slice's plane)")
+    _scenario_options(p)
+    _window_option(p)
+    _plane_options(p)
+    _optimizer_options(p, "= --train-steps (training for the plane)")
     p.add_argument("--json", action="store_true")
-    p = sub.add_parser("descend", help="run an optimizer from a start point")
-    _landscape_options(p)
-    p.add_argument("--start", required=True, metavar="X[,Y]", help="use --start=-1.5,-1")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
-    p.add_argument("--lr", type=float, default=None, help="step size (default per optimizer)")
-    p.add_argument("--momentum", type=float, default=None, metavar="BETA")
-    p.add_argument("--steps", type=int, default=None, metavar="N")
+    p = sub.add_parser("descend", help="run an optimizer from a start point (in a slice's plane)")
+    _scenario_options(p)
+    _window_option(p)
+    _plane_options(p)
+    _optimizer_options(p, "steps of the descent")
+    p.add_argument(
+        "--start",
+        required=True,
+        metavar="X[,Y]",
+        help="θ (toys) or (a, b) on the plane (networks); --start=-1.5,-1",
+    )
+    _trajectory_option(p)
     p.add_argument("--json", action="store_true")
-    cli_networks.add_commands(sub)
+    p = sub.add_parser("train", help="train a network scenario in its full parameter space")
+    _scenario_options(p)
+    _optimizer_options(p, "training steps (default 1000)")
+    _trajectory_option(p, "none")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("slice", help="a network's loss (and accuracy) on a 2-D plane")
+    _scenario_options(p)
+    _window_option(p)
+    _plane_options(p, required=True)
+    _optimizer_options(p, "= --train-steps (training for the plane)")
+    p.add_argument("--resolution", type=int, default=41, metavar="N")
+    p.add_argument("--test", action="store_true", help="also the test loss (and accuracy)")
+    p.add_argument("--out", required=True, help="output .npz file")
+    p.add_argument("--json", action="store_true", help="print a summary as JSON")
     if gui is not None:
         p = sub.add_parser("gui", help="open the explorer window")
         p.add_argument("session", nargs="?", default=None, help="a session .json to open")
@@ -93,117 +175,28 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _landscape(args: argparse.Namespace) -> tuple[ScenarioSpec, Objective, Modes, Window]:
-    spec = scenario(args.scenario)
-    objective = spec.objective(parse_sets(args.set))
-    modes = Modes(l2=args.l2, constraint=parse_constraint(args.constraint))
-    bounds = parse_floats(args.window, "--window") if args.window else spec.window
-    window = Window(bounds)
-    if window.dim != spec.dim:
-        raise LandscapeError(
-            f"{spec.id} needs a window of {2 * spec.dim} numbers, got {len(bounds)}"
-        )
-    return spec, objective, modes, window
-
-
-def _metadata(
-    args: argparse.Namespace, spec: ScenarioSpec, modes: Modes, window: Window
-) -> dict[str, Any]:
-    return {
-        "scenario": spec.id,
-        "params": spec.resolve(parse_sets(args.set)),
-        "modes": modes.describe(),
-        "window": list(window.bounds),
-    }
-
-
-def _cmd_scenarios(args: argparse.Namespace) -> int:
-    if args.json:
-        toys = [s.to_json() for s in SCENARIOS.values()]
-        nets = [s.to_json() for s in NETWORKS.values()]
-        print(json.dumps({"scenarios": toys + nets}, indent=2))
-    else:
-        for spec in SCENARIOS.values():
-            print(f"{spec.id:20s} {spec.formula}")
-        for net in NETWORKS.values():
-            print(f"{net.id:20s} [network] {net.formula}")
-    return 0
-
-
-def _cmd_grid(args: argparse.Namespace) -> int:
-    spec, objective, modes, window = _landscape(args)
-    grid = drain(evaluate_grid(modes.apply(objective), window, args.resolution))
-    meta = _metadata(args, spec, modes, window) | {"resolution": args.resolution}
-    arrays: dict[str, Any] = dict(zip(("x", "y"), grid.axes, strict=False))
-    arrays |= grid.values | {"metadata": json.dumps(meta)}
-    try:
-        np.savez_compressed(args.out, **arrays)
-    except OSError as exc:
-        raise LandscapeError(f"cannot write {args.out}: {exc.strerror}") from None
-    return 0
-
-
-def _cmd_critical(args: argparse.Namespace) -> int:
-    spec, objective, modes, window = _landscape(args)
-    points = drain(critical_points(objective, modes, window))
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "scenario": spec.id,
-                    **_metadata(args, spec, modes, window),
-                    "points": [p.to_json() for p in points],
-                },
-                indent=2,
-            )
-        )
-    else:
-        for p in points:
-            where = " (boundary)" if p.on_boundary else ""
-            extra = f" [{len(p.members)}-point {p.nature} set]" if len(p.members) > 1 else ""
-            print(
-                f"{p.kind:10s} θ={np.round(p.point, 6).tolist()} F={p.loss:.6g} "
-                f"eig={np.round(p.hessian_eigenvalues, 6).tolist()}{where}{extra}"
-            )
-    return 0
-
-
-def _cmd_descend(args: argparse.Namespace) -> int:
-    spec, objective, modes, _ = _landscape(args)
-    start = parse_floats(args.start, "--start")
-    if len(start) != spec.dim:
-        raise LandscapeError(f"{spec.id} has {spec.dim} parameters; --start has {len(start)}")
-    config = OptimizerConfig.for_optimizer(
-        args.optimizer, lr=args.lr, momentum=args.momentum, steps=args.steps
+def _trajectory_option(p: argparse.ArgumentParser, default: str = "thin") -> None:
+    p.add_argument(
+        "--trajectory",
+        choices=TRAJECTORY_MODES,
+        default=default,
+        help="path in the JSON output: none, thin (≤ 1000 points) or full",
     )
-    final, path = trajectory(objective, modes, np.array(start), config)
-    status = STATUS_NAMES[int(final.status[0])]
-    result = {
-        "final_point": final.theta[0].tolist(),
-        "final_loss": float(final.loss[0]),
-        "grad_norm": float(final.grad_norm[0]),
-        "steps": int(final.stopped_at[0]),
-        "status": status,
-        "trajectory": path.tolist(),
-    }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(
-            f"{status} after {result['steps']} steps at θ={result['final_point']} "
-            f"F={result['final_loss']:.6g} ‖∇F‖={result['grad_norm']:.3g}"
-        )
-    return 0
 
 
-COMMANDS = {
-    "scenarios": _cmd_scenarios,
-    "grid": _cmd_grid,
-    "critical": _cmd_critical,
-    "descend": _cmd_descend,
-    "train": cli_networks.cmd_train,
-    "slice": cli_networks.cmd_slice,
-}
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("landscape-explorer")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _handler(command: str) -> Callable[[argparse.Namespace], int]:
+    module, _, name = COMMANDS[command].partition(":")
+    handler: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
+    return handler
 
 
 def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
@@ -212,13 +205,16 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
         args = build_parser(gui).parse_args(argv)
         if args.command == "gui":
             return int(args.gui(args))
-        return COMMANDS[args.command](args)
+        return _handler(args.command)(args)
     except LandscapeError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (… | head): nothing more to say
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # the last line of defence: one readable line, never a traceback
         print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -1,230 +1,267 @@
-"""The network commands of the CLI: ``train`` and ``slice`` (registered by ``compute.cli``)."""
+"""Network commands of the CLI (``train``, ``slice``) and what every command shares: building
+the problem from ``--set``/``--seed``, the run settings, and the plane of a slice."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
 import torch
 
 from compute.cli_args import parse_floats, parse_sets
+from compute.cli_progress import drain_progress, run_with_progress
+from compute.descent import RunHistory, descend
 from compute.errors import LandscapeError
-from compute.generators import drain
+from compute.landscape import Landscape, build_landscape
 from compute.modes import Modes, parse_constraint
-from compute.network import NetworkProblem, resolve_device
-from compute.network_registry import network
-from compute.planes import Plane, pca_plane, random_plane, three_point_plane
-from compute.slices import evaluate_slice
-from compute.training import TRAIN_OPTIMIZERS, TrainConfig, TrainResult, train
+from compute.network_problem import NetworkProblem
+from compute.optimizers import RunConfig
+from compute.outputs import output_path, write_with
+from compute.plane_choice import PlaneSpec, derive_plane, plane_spec
+from compute.planes import random_plane, three_point_plane
+from compute.problem import Problem
+from compute.registry import scenario
+from compute.vocabulary import STATUS_NAMES, THIN_POINTS
 
-PLANES = ("random", "pca", "points")
-
-
-def _network_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", help="network scenario id (see `scenarios`)")
-    p.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="scenario parameter"
-    )
-    p.add_argument("--seed", type=int, default=None, help="= --set seed=S; also the batch order")
-    p.add_argument("--optimizer", choices=TRAIN_OPTIMIZERS, default="adam")
-    p.add_argument("--lr", type=float, default=None, help="step size (default per optimizer)")
-    p.add_argument("--momentum", type=float, default=None, metavar="BETA")
-    p.add_argument("--batch-size", type=int, default=0, metavar="B", help="0: full batch")
-    p.add_argument("--l2", type=float, default=0.0, metavar="LAMBDA")
-    p.add_argument("--constraint", default=None, metavar="ball:R|box:R")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
+PLANE_TRAIN_STEPS = 500
 
 
-def add_commands(sub: Any) -> None:
-    """Add ``train`` and ``slice`` to the CLI's subparsers."""
-    p = sub.add_parser("train", help="train a network scenario")
-    _network_options(p)
-    p.add_argument("--steps", type=int, default=1000, metavar="N")
-    p.add_argument("--json", action="store_true")
-    p = sub.add_parser("slice", help="evaluate a network's loss on a 2-D plane")
-    _network_options(p)
-    p.add_argument("--plane", choices=PLANES, required=True)
-    p.add_argument(
-        "--points",
-        default="init,final,teacher",
-        metavar="A,B,C",
-        help="three point names for --plane points (init, final, teacher, …)",
-    )
-    p.add_argument("--center", default="init", help="centre of a random plane (a point name)")
-    p.add_argument(
-        "--steps",
-        type=int,
-        default=500,
-        metavar="N",
-        help="training steps when the plane needs the final weights or a trajectory",
-    )
-    p.add_argument("--resolution", type=int, default=41, metavar="N")
-    p.add_argument(
-        "--window",
-        default=None,
-        metavar="AMIN,AMAX,BMIN,BMAX",
-        help="(default: the plane's); use --window=-1,1,-1,1",
-    )
-    p.add_argument("--test", action="store_true", help="also the test loss (and accuracy)")
-    p.add_argument("--out", required=True, help="output .npz file")
-    p.add_argument("--json", action="store_true", help="print a summary as JSON")
-
-
-def _problem(args: argparse.Namespace) -> tuple[NetworkProblem, int]:
-    spec = network(args.scenario)
-    sets = parse_sets(args.set)
+def problem_from(args: argparse.Namespace) -> Problem:
+    """The problem ``args.scenario`` with ``--set`` values (and ``--seed``), on ``--device``."""
+    spec = scenario(args.scenario)
+    sets: dict[str, object] = dict(parse_sets(args.set))
     if args.seed is not None:
-        if "seed" in sets and float(sets["seed"]) != args.seed:
+        if spec.kind != "network":
+            raise LandscapeError(f"{spec.id} is exact: it has no seed")
+        if "seed" in sets and str(sets["seed"]) != str(args.seed):
             raise LandscapeError("give the seed once: --seed S or --set seed=S")
-        sets["seed"] = str(args.seed)
-    device = resolve_device(args.device)
-    problem = spec.problem(sets).to(device)
-    return problem, int(problem.params["seed"])
+        sets["seed"] = args.seed
+    if spec.kind != "network" and args.device != "cpu":
+        raise LandscapeError(f"{spec.id} is an exact toy: it is evaluated on the CPU")
+    stream: Generator[str, None, Problem] = spec.problem_stream(sets, args.device)
+    return drain_progress(stream, f"building {spec.id}")
 
 
-def _config(args: argparse.Namespace, seed: int, steps: int) -> TrainConfig:
-    return TrainConfig.for_optimizer(
-        args.optimizer,
+def modes_from(args: argparse.Namespace) -> Modes:
+    return Modes(l2=args.l2, constraint=parse_constraint(args.constraint))
+
+
+def config_from(args: argparse.Namespace, problem: Problem, steps: int | None) -> RunConfig:
+    """The run settings of ``--optimizer``/``--lr``/... with the scenario's defaults."""
+    spec = scenario(problem.id)
+    name = args.optimizer or ("adam" if spec.kind == "network" else "gd")
+    seed = int(problem.params.get("seed", 0)) if spec.kind == "network" else 0
+    return RunConfig.for_optimizer(
+        name,
+        spec.default_lr,
         lr=args.lr,
         momentum=args.momentum,
         steps=steps,
-        batch_size=args.batch_size,
+        batch_size=args.batch_size or None,
         seed=seed,
     )
 
 
-def _modes(args: argparse.Namespace) -> Modes:
-    return Modes(l2=args.l2, constraint=parse_constraint(args.constraint))
+def train_run(problem: NetworkProblem, config: RunConfig, modes: Modes, what: str) -> RunHistory:
+    """Train from θ₀ in full space (a run the plane or the summary needs), with progress."""
+    start = problem.init[None, :]
+    return run_with_progress(descend(problem.objective(), modes, start, config), config, what)
 
 
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value
+def _named_point(problem: NetworkProblem, name: str, final: torch.Tensor | None) -> torch.Tensor:
+    if name == "final":
+        assert final is not None
+        return final
+    return problem.reference(name).to("cpu", problem.dtype)
 
 
-def train_summary(problem: NetworkProblem, result: TrainResult) -> dict[str, Any]:
-    """The ``train --json`` object: final values, metric, status and the loss curve."""
-    first, last = result.history[0], result.history[-1]
+def plane_from(
+    args: argparse.Namespace, problem: NetworkProblem, modes: Modes
+) -> tuple[PlaneSpec, tuple[float, ...], RunHistory | None]:
+    """The slice's plane (``--plane``, ``--points``, ``--center``, ``--seed``), the window it
+    frames, and the training run it needed (PCA, a point named ``final``), if any."""
+    kind, seed = args.plane, int(problem.params.get("seed", 0))
+    names = [n.strip() for n in args.points.split(",")] if kind == "points" else []
+    if kind == "points" and len(names) != 3:
+        raise LandscapeError(f"--points needs three names, got {args.points!r}")
+    used = names if kind == "points" else [args.center] if kind == "random" else []
+    for n in used:
+        if n != "final":
+            problem.reference(n)  # refuse unknown names before training
+    history = None
+    own = args.steps if args.command != "descend" else None  # descend's --steps are its own
+    steps = args.train_steps or own or PLANE_TRAIN_STEPS
+    if kind == "pca" or "final" in used:
+        history = train_run(problem, config_from(args, problem, steps), modes, "training")
+    trajectory = None if history is None else history.thetas[:, 0, :]
+    final = None if trajectory is None else torch.as_tensor(trajectory[-1], dtype=problem.dtype)
+    if kind == "pca":
+        assert trajectory is not None
+        spec, window = derive_plane(problem, "pca", trajectory, f"a run of {steps} steps")
+        return spec, window, history
+    if kind == "points":
+        plane = three_point_plane({n: _named_point(problem, n, final) for n in names})
+        return plane_spec(plane, ", ".join(names)), plane.window, history
+    if kind == "random" and args.center != "init":
+        centre = _named_point(problem, args.center, final)
+        plane = random_plane(problem.model.layout, centre, seed)
+        return plane_spec(plane, f"random around {args.center}"), plane.window, history
+    return PlaneSpec(kind, seed), (-1.0, 1.0, -1.0, 1.0), history
+
+
+def landscape_from(
+    args: argparse.Namespace,
+) -> tuple[Landscape, tuple[float, ...], dict[str, Any], RunHistory | None]:
+    """The landscape a command works on (toys: θ; networks: the slice of ``--plane``), its
+    window (``--window`` or the default) and the metadata every output carries."""
+    problem = problem_from(args)
+    modes = modes_from(args)
+    spec = scenario(problem.id)
+    history, plane, window = None, None, tuple(spec.window)
+    if isinstance(problem, NetworkProblem):
+        plane, window, history = plane_from(args, problem, modes)
+    landscape = build_landscape(problem, modes, plane)
+    if args.window:
+        window = parse_floats(args.window, "--window")
+    if len(window) != 2 * spec.map_dim:
+        raise LandscapeError(f"{spec.id} needs a window of {2 * spec.map_dim} numbers")
+    meta: dict[str, Any] = {
+        "scenario": problem.id,
+        "params": dict(problem.params),
+        "modes": modes.describe(),
+        "window": list(window),
+    }
+    if plane is not None:
+        meta["plane"] = {"kind": plane.kind, "seed": plane.seed, "description": plane.describe()}
+        meta["marks"] = landscape.marks()
+        if landscape.constraint_note:
+            meta["note"] = landscape.constraint_note
+    return landscape, window, meta, history
+
+
+def finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def thin(points: np.ndarray, mode: str) -> list[Any] | None:
+    """A path (T, …) for JSON: ``none`` → None, ``thin`` → ≤ THIN_POINTS rows (first and last
+    kept), ``full`` → every row."""
+    if mode == "none":
+        return None
+    if mode == "thin" and len(points) > THIN_POINTS:
+        index = np.unique(np.linspace(0, len(points) - 1, THIN_POINTS).round().astype(int))
+        points = points[index]
+    return np.asarray(points).tolist()
+
+
+def train_summary(problem: NetworkProblem, config: RunConfig, h: RunHistory) -> dict[str, Any]:
+    """The ``train --json`` object: final values, metrics (initial, final), status, curve."""
+    labels = {m.key: m.label for m in problem.objective().metrics}
+    loss = h.loss[:, 0]
+    evaluated = np.isfinite(loss)
+    metrics: dict[str, Any] = {}
+    for key, values in h.metrics.items():
+        col = values[:, 0]
+        ok = col[np.isfinite(col)]
+        if ok.size:
+            metrics[key] = {"label": labels[key], "initial": float(ok[0]), "final": float(ok[-1])}
     metric = None
-    if problem.metric is not None:
-        metric = {
-            "name": problem.metric.name,
-            "initial": _finite(first.metric),
-            "final": _finite(last.metric),
-        }
+    if "metric" in metrics:
+        m = metrics["metric"]
+        metric = {"name": m["label"], "initial": m["initial"], "final": m["final"]}
+    final = h.final
+    last = {k: v["final"] for k, v in metrics.items()}
     return {
         "scenario": problem.id,
         "params": dict(problem.params),
-        "final_loss": _finite(last.loss),
-        "test_loss": _finite(last.test_loss),
-        "accuracy": last.accuracy,
-        "test_accuracy": last.test_accuracy,
+        "optimizer": {"name": config.optimizer, "lr": config.lr, "batch_size": config.batch_size},
+        "final_loss": finite(float(loss[evaluated][-1])) if evaluated.any() else None,
+        "test_loss": last.get("test_loss"),
+        "accuracy": last.get("accuracy"),
+        "test_accuracy": last.get("test_accuracy"),
         "metric": metric,
-        "grad_norm": _finite(last.grad_norm),
-        "steps": result.steps,
-        "status": result.status,
-        "curve": [_finite(s.loss) for s in result.history],
-        "curve_steps": [s.step for s in result.history],
+        "metrics": metrics,
+        "grad_norm": finite(float(h.grad_norm[-1, 0])),
+        "steps": int(final.stopped_at[0]),
+        "status": STATUS_NAMES[int(final.status[0])],
+        "curve": [finite(v) for v in loss[evaluated]],
+        "curve_steps": h.steps[evaluated].tolist(),
         "baselines": dict(problem.baselines),
     }
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    problem, seed = _problem(args)
-    result = drain(train(problem, _config(args, seed, args.steps), _modes(args)))
-    summary = train_summary(problem, result)
+    problem = problem_from(args)
+    if not isinstance(problem, NetworkProblem):
+        raise LandscapeError(f"{problem.id} is a toy: use descend (train is for networks)")
+    config = config_from(args, problem, args.steps or 1000)
+    history = train_run(problem, config, modes_from(args), "training")
+    summary = train_summary(problem, config, history)
+    path = thin(history.thetas[:, 0, :], args.trajectory)
+    if path is not None:
+        summary["trajectory"] = path
     if args.json:
         print(json.dumps(summary))
     else:
-        metric = summary["metric"]
-        extra = (
-            f", {metric['name']} {metric['initial']:.4g} → {metric['final']:.4g}" if metric else ""
-        )
-        print(
-            f"{result.status} after {result.steps} steps: loss {summary['final_loss']:.6g}{extra}"
-        )
+        m = summary["metric"]
+        extra = f", {m['name']} {m['initial']:.4g} → {m['final']:.4g}" if m else ""
+        status, steps, loss = summary["status"], summary["steps"], summary["final_loss"]
+        print(f"{status} after {steps} steps: loss {loss:.6g}{extra}")
     return 0
 
 
-def _point(problem: NetworkProblem, name: str, final: torch.Tensor | None) -> torch.Tensor:
-    if name == "final":
-        assert final is not None
-        return final
-    return problem.reference(name)
-
-
-def _plane(
-    args: argparse.Namespace, problem: NetworkProblem, seed: int
-) -> tuple[Plane, TrainResult | None]:
-    names = [n.strip() for n in args.points.split(",")] if args.plane == "points" else []
-    if args.plane == "points" and len(names) != 3:
-        raise LandscapeError(f"--points needs three names, got {args.points!r}")
-    used = names if args.plane == "points" else [args.center] if args.plane == "random" else []
-    for n in used:
-        if n != "final":
-            problem.reference(n)  # refuse unknown names before training
-    needs_run = args.plane == "pca" or "final" in used
-    result = None
-    if needs_run:
-        result = drain(train(problem, _config(args, seed, args.steps), _modes(args)))
-    final = None if result is None else problem.as_theta(result.theta)
-    if args.plane == "random":
-        return random_plane(problem.model.layout, _point(problem, args.center, final), seed), result
-    if args.plane == "pca":
-        assert result is not None
-        return pca_plane(torch.as_tensor(result.trajectory)), result
-    return three_point_plane({n: _point(problem, n, final) for n in names}), result
-
-
 def cmd_slice(args: argparse.Namespace) -> int:
-    problem, seed = _problem(args)
-    plane, result = _plane(args, problem, seed)
-    window = parse_floats(args.window, "--window") if args.window else plane.window
+    target = output_path(args.out, (".npz",))
+    landscape, window, meta, history = landscape_from(args)
+    problem, plane = landscape.problem, landscape.plane
+    assert isinstance(problem, NetworkProblem) and plane is not None
     if len(window) != 4:
         raise LandscapeError(f"--window needs 4 numbers AMIN,AMAX,BMIN,BMAX, got {len(window)}")
-    sliced = drain(evaluate_slice(problem, plane, window, args.resolution, include_test=args.test))
-    meta: dict[str, Any] = {
-        "scenario": problem.id,
-        "params": dict(problem.params),
-        "plane": plane.kind,
-        "orthonormal": plane.orthonormal,
-        "explained_variance": plane.explained_variance,
-        "marks": dict(plane.marks),
-        "references": sliced.references,
-        "window": list(window),
-        "resolution": args.resolution,
-        "seed": seed,
-        "training": None
-        if result is None
-        else {"status": result.status, "steps": result.steps, "optimizer": args.optimizer},
-    }
+    from compute.slices import evaluate_slice
+
+    sliced = drain_progress(
+        evaluate_slice(problem, plane, window, args.resolution, include_test=args.test),
+        "slice",
+        lambda block: (block.done, block.total),
+    )
+    meta |= {"resolution": args.resolution, "seed": int(problem.params["seed"])}
+    meta["training"] = (
+        None
+        if history is None
+        else {
+            "status": STATUS_NAMES[int(history.final.status[0])],
+            "steps": int(history.final.stopped_at[0]),
+        }
+    )
     arrays: dict[str, Any] = {"a": sliced.axes[0], "b": sliced.axes[1], **sliced.values}
-    arrays |= {
-        "origin": plane.origin.cpu().numpy(),
-        "d1": plane.d1.cpu().numpy(),
-        "d2": plane.d2.cpu().numpy(),
-        "metadata": json.dumps(meta),
-    }
-    if result is not None:
-        proj = plane.project(result.trajectory)
+    arrays |= {f: plane_array(getattr(plane, f)) for f in ("origin", "d1", "d2")}
+    if history is not None:
+        proj = plane.project(history.thetas[:, 0, :])
         arrays |= {"trajectory_coords": proj.coords, "trajectory_distance": proj.distance}
-    try:
-        np.savez_compressed(args.out, **arrays)
-    except OSError as exc:
-        raise LandscapeError(f"cannot write {args.out}: {exc.strerror}") from None
+    arrays["metadata"] = np.array(json.dumps(meta))
+    write_with(target, lambda fh: np.savez_compressed(fh, **arrays))
     loss = sliced.values["loss"]
-    finite = loss[np.isfinite(loss)]
+    ok = loss[np.isfinite(loss)]
     summary = {
-        "out": args.out,
+        "out": str(target),
         "shape": list(loss.shape),
-        "loss_min": float(finite.min()) if finite.size else None,
-        "loss_max": float(finite.max()) if finite.size else None,
+        "loss_min": float(ok.min()) if ok.size else None,
+        "loss_max": float(ok.max()) if ok.size else None,
         "non_finite": int((~np.isfinite(loss)).sum()),
         "seconds": sliced.seconds,
-        **{k: meta[k] for k in ("plane", "explained_variance", "marks", "references")},
+        "plane": plane.kind,
+        "explained_variance": plane.explained_variance,
+        "marks": dict(plane.marks),
+        "references": meta["marks"],
     }
     if args.json:
         print(json.dumps(summary))
     return 0
+
+
+def plane_array(t: torch.Tensor) -> np.ndarray:
+    return t.detach().to("cpu").numpy()

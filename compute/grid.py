@@ -14,6 +14,8 @@ from compute.errors import LandscapeError
 from compute.objective import Objective
 
 MAX_RESOLUTION = 4096
+MAX_COORDINATE = 1e150
+"""Windows beyond this overflow F of the quartic toys and the spans of float64 grids."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Window:
         for lo, hi, axis in zip(self.bounds[::2], self.bounds[1::2], "xy", strict=False):
             if lo >= hi:
                 raise LandscapeError(f"window needs {axis}min < {axis}max, got {lo:g} ≥ {hi:g}")
+            if not math.isfinite(hi - lo) or max(abs(lo), abs(hi)) > MAX_COORDINATE:
+                raise LandscapeError(
+                    f"window {axis} range {lo:g}…{hi:g} is too large "
+                    f"(|bounds| ≤ {MAX_COORDINATE:g})"
+                )
 
     @property
     def dim(self) -> int:
@@ -119,7 +126,10 @@ def evaluate_grid(
             "hess_min": eig[:, 0],
             "hess_max": eig[:, -1],
         }
-        values = {k: v.numpy().reshape((stop - start, *shape[1:])) for k, v in block.items()}
+        values = {
+            k: v.to("cpu", torch.float64).numpy().reshape((stop - start, *shape[1:]))
+            for k, v in block.items()
+        }
         for k, v in values.items():
             out[k][start:stop] = v
         yield GridBlock(start, stop, n_rows, values)
@@ -143,4 +153,4 @@ def evaluate_loss(
                 for i in range(0, len(pts), chunk_points)
             ]
         )
-    return LandscapeGrid(axes, {"loss": loss.numpy().reshape(shape)})
+    return LandscapeGrid(axes, {"loss": loss.to("cpu", torch.float64).numpy().reshape(shape)})

@@ -35,9 +35,14 @@ class Ball:
     kind: str = "ball"
 
     def project(self, theta: torch.Tensor) -> torch.Tensor:
-        """Nearest point of the ball: ``θ · min(1, R / ‖θ‖)``, batched over leading dims."""
+        """Nearest point of the ball: ``θ · R / ‖θ‖`` outside it, batched over leading dims.
+
+        Points with ‖θ‖ ≤ R are returned untouched (rescaling by R/‖θ‖ = 1 in floating point
+        would move points on the sphere by an ulp).
+        """
         norm = torch.linalg.vector_norm(theta, dim=-1, keepdim=True)
-        return theta * torch.clamp(self.radius / norm.clamp_min(1e-300), max=1.0)
+        inside = norm <= self.radius
+        return torch.where(inside, theta, theta * (self.radius / norm.clamp_min(1e-300)))
 
     def contains(self, theta: torch.Tensor, tol: float = 1e-9) -> torch.Tensor:
         return torch.linalg.vector_norm(theta, dim=-1) <= self.radius * (1 + tol)
@@ -157,15 +162,22 @@ class Modes:
             raise LandscapeError(f"L2 strength λ must be a finite number ≥ 0, got {self.l2:g}")
 
     def apply(self, objective: Objective) -> Objective:
-        """The objective with the L2 term added (the constraint is handled by projection)."""
+        """The objective with ``(λ/2)‖θ‖²`` added to its loss and its minibatch loss (the
+        constraint is handled by projection)."""
         if self.l2 == 0:
             return objective
-        base, lam = objective.loss, self.l2
+        base, batch, lam = objective.loss, objective.batch_loss, self.l2
 
         def regularised(theta: torch.Tensor) -> torch.Tensor:
             return base(theta) + 0.5 * lam * (theta**2).sum(-1)
 
-        return objective.with_loss(regularised, f"+l2({lam:g})")
+        def regularised_batch(theta: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+            assert batch is not None
+            return batch(theta, index) + 0.5 * lam * (theta**2).sum(-1)
+
+        return objective.with_loss(
+            regularised, None if batch is None else regularised_batch, f"+l2({lam:g})"
+        )
 
     def project(self, theta: torch.Tensor) -> torch.Tensor:
         return theta if self.constraint is None else self.constraint.project(theta)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from compute.errors import LandscapeError
-from compute.network import NetworkProblem
+from compute.generators import drain
+from compute.network_problem import NetworkProblem, resolve_device
+from compute.objective import Objective
 from compute.objectives import networks
 from compute.registry import Parametrised, ParamSpec
+
+NETWORK_LR = {"gd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adam": 0.01, "newton": 1.0}
+"""Default step sizes for training networks (per optimizer)."""
+NETWORK_WINDOW = (-1.0, 1.0, -1.0, 1.0)
+"""The (a, b) window of a fresh slice."""
 
 
 @dataclass(frozen=True)
@@ -25,15 +33,38 @@ class NetworkSpec(Parametrised):
     formula: str
     seed: str
     metric: str | None
-    build: Callable[..., NetworkProblem]
+    build: Callable[..., NetworkProblem | Generator[str, None, NetworkProblem]]
     params: tuple[ParamSpec, ...] = field(default_factory=tuple)
     kind: str = "network"
+    window: tuple[float, ...] = NETWORK_WINDOW
+    map_dim: int = 2
+    default_lr: Mapping[str, float] = field(default_factory=lambda: dict(NETWORK_LR))
 
-    def problem(self, overrides: Mapping[str, object] | None = None) -> NetworkProblem:
-        """Build the problem (on the CPU; ``.to("cuda")`` moves it)."""
+    def problem_stream(
+        self, overrides: Mapping[str, object] | None = None, device: str = "cpu"
+    ) -> Generator[str, None, NetworkProblem]:
+        """Build the problem stage by stage, yielding what it is doing (a builder that trains,
+        like ``relaxation``'s warm start, yields its progress), then move it to ``device``."""
         values = self.resolve(overrides)
+        target = resolve_device(device)
         args = {p.name: int(values[p.name]) if p.integer else values[p.name] for p in self.params}
-        return replace(self.build(**args), id=self.id, params=values)
+        yield "data, teacher and initialization"
+        built = self.build(**args)
+        problem = (yield from built) if inspect.isgenerator(built) else built
+        assert isinstance(problem, NetworkProblem)
+        if target.type != "cpu":
+            yield f"moving to {target}"
+        return replace(problem, id=self.id, params=values).to(target)
+
+    def problem(
+        self, overrides: Mapping[str, object] | None = None, device: str = "cpu"
+    ) -> NetworkProblem:
+        """Build the problem at once (see ``problem_stream``)."""
+        return drain(self.problem_stream(overrides, device))
+
+    def objective(self, overrides: Mapping[str, object] | None = None) -> Objective:
+        """The full-space training loss of the problem built from ``overrides``."""
+        return self.problem(overrides).objective()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compute.errors import LandscapeError
+from compute.errors import LandscapeError, short
 from compute.objective import LossFn, Objective
 from compute.objectives import toys
+from compute.optimizers import DEFAULT_LR
+from compute.problem import ToyProblem
+
+if TYPE_CHECKING:
+    from compute.network_registry import NetworkSpec
 
 ParamValue = float | str
 
@@ -33,15 +38,17 @@ class ParamSpec:
             text = str(raw)
             if text not in self.choices:
                 raise LandscapeError(
-                    f"parameter {self.name}={text!r} is not one of {', '.join(self.choices)}"
+                    f"parameter {self.name}={short(text)} is not one of {', '.join(self.choices)}"
                 )
             return text
         try:
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise LandscapeError(f"parameter {self.name}={raw!r} is not a number") from None
+            raise LandscapeError(f"parameter {self.name}={short(raw)} is not a number") from None
+        except OverflowError:
+            raise LandscapeError(f"parameter {self.name} is too large") from None
         if not math.isfinite(value):
-            raise LandscapeError(f"parameter {self.name} must be finite, got {raw!r}")
+            raise LandscapeError(f"parameter {self.name} must be finite, got {short(raw)}")
         if not self.minimum <= value <= self.maximum:
             raise LandscapeError(
                 f"parameter {self.name}={value:g} is outside [{self.minimum:g}, {self.maximum:g}]"
@@ -79,7 +86,9 @@ class Parametrised:
             if spec.name == name:
                 return spec
         known = ", ".join(p.name for p in self.params) or "none"
-        raise LandscapeError(f"scenario {self.id!r} has no parameter {name!r} (known: {known})")
+        raise LandscapeError(
+            f"scenario {self.id!r} has no parameter {short(name)} (known: {known})"
+        )
 
     def defaults(self) -> dict[str, ParamValue]:
         return {p.name: p.default for p in self.params}
@@ -108,19 +117,36 @@ class ScenarioSpec(Parametrised):
     window: tuple[float, ...]
     build: Callable[..., LossFn]
     params: tuple[ParamSpec, ...] = field(default_factory=tuple)
+    kind: str = "toy"
+    default_lr: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_LR))
 
     @property
     def dim(self) -> int:
         return len(self.axis_names)
+
+    @property
+    def map_dim(self) -> int:
+        """Axes of the map: the toy's own coordinates."""
+        return self.dim
 
     def objective(self, overrides: Mapping[str, object] | None = None) -> Objective:
         """The loss with the given parameter values (defaults for the rest)."""
         values = self.resolve(overrides)
         return Objective(self.id, self.dim, self.axis_names, self.build(**values))
 
+    def problem_stream(
+        self, overrides: Mapping[str, object] | None = None, device: str = "cpu"
+    ) -> Generator[str, None, ToyProblem]:
+        """The toy as a problem (instant; a generator like the networks' builders). Toys are
+        exact float64 functions evaluated on the CPU whatever ``device`` says."""
+        values = self.resolve(overrides)
+        yield "loss"
+        return ToyProblem(self.id, values, self.objective(values))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "kind": self.kind,
             "title": self.title,
             "formula": self.formula,
             "seed": self.seed,
@@ -209,17 +235,27 @@ SCENARIOS: dict[str, ScenarioSpec] = {
 }
 
 
-def scenario(scenario_id: str) -> ScenarioSpec:
-    """The spec of a scenario id, or a LandscapeError listing the known ids."""
+def toy(scenario_id: str) -> ScenarioSpec:
+    """The spec of a toy scenario id, or a LandscapeError listing the known toys."""
     try:
         return SCENARIOS[scenario_id]
     except KeyError:
-        from compute.network_registry import NETWORKS  # the networks build on this module
-
-        if scenario_id in NETWORKS:
-            raise LandscapeError(
-                f"{scenario_id!r} is a network scenario: use the train or slice commands "
-                "(or compute.network(id) in Python)"
-            ) from None
         known = ", ".join(SCENARIOS)
-        raise LandscapeError(f"unknown scenario {scenario_id!r} (known: {known})") from None
+        raise LandscapeError(f"unknown toy scenario {scenario_id!r} (known: {known})") from None
+
+
+def scenario(scenario_id: str) -> ScenarioSpec | NetworkSpec:
+    """The spec of any scenario id (toy or network), or a LandscapeError listing the ids.
+
+    Both kinds share ``id, title, formula, seed, params, kind, window, map_dim, default_lr,
+    resolve(), objective(), problem_stream(), to_json()``.
+    """
+    from compute.network_registry import NETWORKS  # the networks build on this module
+
+    if scenario_id in SCENARIOS:
+        return SCENARIOS[scenario_id]
+    if scenario_id in NETWORKS:
+        return NETWORKS[scenario_id]
+    known = ", ".join([*SCENARIOS, *NETWORKS])
+    shown = scenario_id if len(scenario_id) <= 40 else scenario_id[:37] + "..."
+    raise LandscapeError(f"unknown scenario {shown!r} (known: {known})")

@@ -1,69 +1,62 @@
-"""The versioned session file: everything needed to reopen an exploration, as JSON.
+"""The session: everything needed to reopen an exploration (what is saved, undone, restored).
 
-Version 1 layout (all keys required unless marked optional)::
-
-    {"format": "landscape-explorer-session", "version": 1,
-     "scenario": "shamir", "params": {"eps": 1.0},
-     "l2": 0.0, "constraint": null | "ball:2" | "box:1.5",
-     "window": [xmin, xmax, ymin, ymax], "resolution": 256,
-     "view": {"log_scale": true, "overlays": ["isolines", ...]},
-     "optimizer": {"name": "gd", "lr": 0.1, "momentum": 0.9, "steps": 1000},
-     "runs": [{"start": [x, y], "optimizer": {...}, "color": "#rrggbb", "visible": true,
-               "in_plane": false}],
-     "plane": "random:0", "batch_size": 0}
-
-For a network scenario ``window`` is the (a, b) window of the slice, run starts are (a, b)
-points of the plane, and ``plane`` says how the plane is chosen (PLANE_KINDS); ``plane`` and
-``batch_size`` are optional (older files read as "random:0", 0).
-
-Reading validates every field with the same rules as the CLI and the GUI, so a file that loads
-is a state the explorer can show; anything else is a LandscapeError with a one-line reason.
+A ``Session`` is validated on construction with the same rules as the CLI and the GUI, so a
+session that exists is a state the explorer can show; anything else is a LandscapeError with a
+one-line reason. The file format (JSON, versioned) lives in ``compute.session_file``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from compute.errors import LandscapeError
 from compute.grid import Window, check_resolution
 from compute.modes import Modes, parse_constraint
-from compute.network_registry import NETWORKS, NetworkSpec
-from compute.optimizers import OptimizerConfig
-from compute.registry import ParamValue, ScenarioSpec, scenario
+from compute.optimizers import RunConfig
+from compute.plane_choice import PlaneSpec
+from compute.registry import ParamValue, scenario
 
-FORMAT = "landscape-explorer-session"
-VERSION = 1
-OVERLAYS = ("isolines", "gradient", "curvature", "basins", "critical")
-PLANE_KINDS = ("random", "pca", "points", "teacher")
-"""random:SEED (filter-normalised, around θ₀) · pca (of the latest finished run) · points
-(init, that run's end, teacher or its best other reference) · teacher:SEED (towards the
-teacher and a random direction)."""
-NETWORK_WINDOW = (-1.0, 1.0, -1.0, 1.0)
-NETWORK_OPTIMIZERS = {"gd": "sgd", "momentum": "momentum", "adam": "adam"}
+OVERLAYS = ("isolines", "critical", "gradient", "curvature", "basins")
+START_KINDS = ("point", "init")
+MAX_RUNS = 500
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """A run as the user set it up: where it starts and with which optimizer."""
+    """A run as the user set it up.
+
+    Attributes
+    ----------
+    start : map coordinates of the start: θ for a toy, (a, b) on ``plane`` for a network
+    optimizer : its settings
+    color, visible : how it is drawn
+    in_plane : networks: descend within ``plane`` (the objective F(a, b)) instead of in θ
+    at : ``point`` (the start above) or ``init`` (θ₀ of the scenario, whatever its parameters:
+        "Train from θ₀")
+    theta : networks: the start in θ (float32 bytes, exact). Kept when parameters change
+        while θ keeps its size, so runs restart from the same weights; empty until resolved
+    plane : networks: the plane ``start`` was given on (in-plane runs descend in it)
+    note : why the start was re-expressed (e.g. after a change of the network's size)
+    """
 
     start: tuple[float, ...]
-    optimizer: OptimizerConfig
-    color: str = "#1f77b4"
+    optimizer: RunConfig
+    color: str = "#E69F00"
     visible: bool = True
-    in_plane: bool = False  # network runs: descend within the slice's plane
+    in_plane: bool = False
+    at: str = "point"
+    theta: bytes = b""
+    plane: PlaneSpec | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class Session:
-    """The whole explorer state that is worth saving (computed results are recomputed)."""
+    """The whole explorer state worth saving (computed results are recomputed)."""
 
     scenario: str = "shamir"
     params: dict[str, ParamValue] = field(default_factory=dict)
@@ -73,17 +66,18 @@ class Session:
     resolution: int = 256
     log_scale: bool = True
     overlays: tuple[str, ...] = ("isolines", "critical")
-    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    equal_axes: bool = False
+    optimizer: RunConfig = field(default_factory=RunConfig)
     runs: tuple[RunSettings, ...] = ()
-    plane: str = "random:0"
-    batch_size: int = 0
-
-    @property
-    def is_network(self) -> bool:
-        return self.scenario in NETWORKS
+    plane: PlaneSpec = field(default_factory=PlaneSpec)
+    in_plane: bool = False
 
     def __post_init__(self) -> None:
         validate(self)
+
+    @property
+    def is_network(self) -> bool:
+        return scenario(self.scenario).kind == "network"
 
     def modes(self) -> Modes:
         return Modes(self.l2, parse_constraint(self.constraint))
@@ -94,34 +88,19 @@ class Session:
 
 
 def default_session(scenario_id: str = "shamir") -> Session:
-    if scenario_id in NETWORKS:
-        net = NETWORKS[scenario_id]
+    """A fresh session of ``scenario_id``: its defaults, default window and optimizer (toys:
+    gradient descent on a 256² map; networks: Adam on a 41² slice of a random plane)."""
+    spec = scenario(scenario_id)
+    if spec.kind == "network":
         return Session(
-            scenario=net.id,
-            params=net.defaults(),
-            window=NETWORK_WINDOW,
+            scenario=spec.id,
+            params=spec.defaults(),
+            window=spec.window,
             resolution=41,
             overlays=("isolines",),
-            optimizer=OptimizerConfig.for_optimizer("adam", lr=0.01),
+            optimizer=RunConfig.for_optimizer("adam", spec.default_lr),
         )
-    spec = scenario(scenario_id)
     return Session(scenario=spec.id, params=spec.defaults(), window=spec.window)
-
-
-def scenario_spec(scenario_id: str) -> tuple[ScenarioSpec | NetworkSpec, int, tuple[float, ...]]:
-    """The scenario's spec, its number of plotted axes and its default window."""
-    if scenario_id in NETWORKS:
-        return NETWORKS[scenario_id], 2, NETWORK_WINDOW
-    spec = scenario(scenario_id)
-    return spec, spec.dim, spec.window
-
-
-def check_plane(text: str) -> None:
-    kind, _, seed = text.partition(":")
-    if kind not in PLANE_KINDS:
-        raise LandscapeError(f"plane {text!r} is not one of {', '.join(PLANE_KINDS)}")
-    if seed and not seed.isdigit():
-        raise LandscapeError(f"plane seed in {text!r} must be a whole number ≥ 0")
 
 
 def validate(s: Session) -> None:
@@ -130,148 +109,36 @@ def validate(s: Session) -> None:
     Also normalises in place: ``params`` becomes the full resolved set (defaults filled in)
     and an empty ``window`` the scenario's default.
     """
-    spec, dim, default_window = scenario_spec(s.scenario)
+    spec = scenario(s.scenario)
     object.__setattr__(s, "params", spec.resolve(s.params))
     s.modes()
     if not s.window:
-        object.__setattr__(s, "window", default_window)
-    if Window(tuple(float(b) for b in s.window)).dim != dim:
-        raise LandscapeError(f"{spec.id} needs a window of {2 * dim} numbers")
-    check_plane(s.plane)
-    if s.batch_size < 0:
-        raise LandscapeError(f"batch size must be ≥ 0 (0: full batch), got {s.batch_size}")
-    if s.is_network and s.optimizer.name not in NETWORK_OPTIMIZERS:
-        raise LandscapeError(
-            f"networks train with {', '.join(NETWORK_OPTIMIZERS)}, not {s.optimizer.name}"
-        )
+        object.__setattr__(s, "window", tuple(spec.window))
+    if Window(tuple(float(b) for b in s.window)).dim != spec.map_dim:
+        raise LandscapeError(f"{spec.id} needs a window of {2 * spec.map_dim} numbers")
     check_resolution(s.resolution)
     unknown = set(s.overlays) - set(OVERLAYS)
     if unknown:
         raise LandscapeError(f"unknown overlay(s) {sorted(unknown)} (known: {', '.join(OVERLAYS)})")
+    network = spec.kind == "network"
+    if not network and s.optimizer.batch_size:
+        raise LandscapeError(f"{spec.id} has no data samples: the batch size must be 0")
+    if len(s.runs) > MAX_RUNS:
+        raise LandscapeError(f"a session holds at most {MAX_RUNS} runs, got {len(s.runs)}")
     for run in s.runs:
-        if len(run.start) != dim or not all(math.isfinite(v) for v in run.start):
-            raise LandscapeError(f"a run start must be {dim} finite numbers, got {run.start}")
-        if not _COLOR.match(run.color):
-            raise LandscapeError(f"run colour {run.color!r} is not #rrggbb")
+        _validate_run(run, spec.map_dim, network)
 
 
-def _optimizer_to_json(c: OptimizerConfig) -> dict[str, Any]:
-    return {"name": c.name, "lr": c.lr, "momentum": c.momentum, "steps": c.steps}
-
-
-def _optimizer_from_json(d: Any) -> OptimizerConfig:
-    if not isinstance(d, dict):
-        raise LandscapeError("optimizer settings must be an object")
-    return OptimizerConfig.for_optimizer(
-        str(d.get("name", "gd")),
-        lr=_num(d.get("lr")),
-        momentum=_num(d.get("momentum")),
-        steps=int(_num(d.get("steps"), 1000)),
-    )
-
-
-def _num(value: Any, default: float | None = None) -> Any:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise LandscapeError(f"expected a number, got {value!r}")
-    return value
-
-
-def to_json(s: Session) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "scenario": s.scenario,
-        "params": dict(s.params),
-        "l2": s.l2,
-        "constraint": s.constraint,
-        "window": list(s.window),
-        "resolution": s.resolution,
-        "view": {"log_scale": s.log_scale, "overlays": list(s.overlays)},
-        "optimizer": _optimizer_to_json(s.optimizer),
-        "runs": [
-            {
-                "start": list(r.start),
-                "optimizer": _optimizer_to_json(r.optimizer),
-                "color": r.color,
-                "visible": r.visible,
-                "in_plane": r.in_plane,
-            }
-            for r in s.runs
-        ],
-        "plane": s.plane,
-        "batch_size": s.batch_size,
-    }
-
-
-def from_json(data: Any) -> Session:
-    """A validated Session from parsed JSON; LandscapeError naming the first problem."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise LandscapeError("not a Landscape Explorer session file")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise LandscapeError(f"session version {version!r} is not valid")
-    if version > VERSION:
-        raise LandscapeError(
-            f"session version {version} was written by a newer Landscape "
-            f"Explorer (this one reads up to version {VERSION}); please update"
-        )
-    try:
-        view = data.get("view", {})
-        runs = tuple(
-            RunSettings(
-                tuple(float(_num(v)) for v in r["start"]),
-                _optimizer_from_json(r.get("optimizer", {})),
-                str(r.get("color", "#1f77b4")),
-                bool(r.get("visible", True)),
-                bool(r.get("in_plane", False)),
-            )
-            for r in data.get("runs", [])
-        )
-        return Session(
-            scenario=str(data["scenario"]),
-            params=dict(data.get("params", {})),
-            l2=float(_num(data.get("l2"), 0.0)),
-            constraint=data.get("constraint"),
-            window=tuple(float(_num(b)) for b in data.get("window", [])),
-            resolution=int(_num(data.get("resolution"), 256)),
-            log_scale=bool(view.get("log_scale", True)),
-            overlays=tuple(str(o) for o in view.get("overlays", [])),
-            optimizer=_optimizer_from_json(data.get("optimizer", {})),
-            runs=runs,
-            plane=str(data.get("plane", "random:0")),
-            batch_size=int(_num(data.get("batch_size"), 0)),
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise LandscapeError(f"session file is incomplete or malformed ({exc})") from None
-
-
-def save(s: Session, path: str | Path) -> Path:
-    """Write atomically (temp file + rename): a crash mid-write never corrupts the old file."""
-    target = Path(path)
-    text = json.dumps(to_json(s), indent=2)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise LandscapeError(f"cannot save session to {target}: {exc.strerror}") from None
-    return target
-
-
-def load(path: str | Path) -> Session:
-    """Read and validate a session file; LandscapeError on unreadable, corrupt or future files."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LandscapeError(f"cannot open session {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise LandscapeError(f"{path} is not a text session file") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"{path} is not valid JSON (line {exc.lineno}): the session file is corrupt"
-        raise LandscapeError(msg) from None
-    return from_json(data)
+def _validate_run(run: RunSettings, dim: int, network: bool) -> None:
+    if len(run.start) != dim or not all(math.isfinite(v) for v in run.start):
+        raise LandscapeError(f"a run start must be {dim} finite numbers, got {run.start}")
+    if not _COLOR.match(run.color):
+        raise LandscapeError(f"run colour {run.color[:20]!r} is not #rrggbb")
+    if run.at not in START_KINDS:
+        raise LandscapeError(f"a run starts at {' or '.join(START_KINDS)}, not {run.at[:20]!r}")
+    if len(run.theta) % 4:
+        raise LandscapeError("a run's θ start must be float32 values")
+    if not network and (run.theta or run.plane is not None or run.in_plane):
+        raise LandscapeError("toy runs start at θ = their start point (no plane, no θ bytes)")
+    if not network and run.optimizer.batch_size:
+        raise LandscapeError("toy runs have no data samples: the batch size must be 0")

@@ -9,11 +9,13 @@ scenario's metric and baselines.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Generator
 
 import torch
 
 from compute.errors import LandscapeError
-from compute.network import Metric, NetworkProblem
+from compute.network_problem import Metric, NetworkProblem
 from compute.objectives import models
 from compute.objectives.datasets import Dataset, digits, gaussian_inputs, generator
 
@@ -144,14 +146,22 @@ def li_yuan_on_resnet(
     return NetworkProblem("li-yuan-on-resnet", {}, model, rb.data, init, {"init": init})
 
 
-def _fit(problem: NetworkProblem, start: torch.Tensor, steps: int, lr: float) -> torch.Tensor:
-    """Full-batch Adam from ``start`` for ``steps`` steps (the relaxation's first stage)."""
+def _fit(
+    problem: NetworkProblem, start: torch.Tensor, steps: int, lr: float
+) -> Generator[str, None, torch.Tensor]:
+    """Full-batch Adam from ``start`` for ``steps`` steps (the relaxation's first stage),
+    yielding its progress about every 50 ms. Part of building the problem, not a user's run:
+    a plain Adam loop on one point, fixed settings, no records."""
     theta = start.clone().requires_grad_(True)
     opt = torch.optim.Adam([theta], lr=lr)
-    for _ in range(steps):
+    last = time.perf_counter()
+    for step in range(steps):
         opt.zero_grad()
         problem.loss(theta).backward()  # type: ignore[no-untyped-call]
         opt.step()
+        if time.perf_counter() - last > 0.05:
+            last = time.perf_counter()
+            yield f"fitting the Li–Yuan student (step {step + 1}/{steps})"
     return theta.detach()
 
 
@@ -165,7 +175,7 @@ def relaxation(
     relax_steps: int,
     relax_lr: float,
     seed: int,
-) -> NetworkProblem:
+) -> Generator[str, None, NetworkProblem]:
     """A ResNet block (h = d) warm-started with W₁ = W₂ = W_LY, as seed 000 tried.
 
     W_LY is the Li–Yuan student fitted to the ResNet teacher (``li-yuan-on-resnet`` with the
@@ -174,7 +184,7 @@ def relaxation(
     Li–Yuan student's final loss.
     """
     ly = li_yuan_on_resnet(dim, dim, samples, test_samples, teacher_scale, init_norm, noise, seed)
-    w_ly = _fit(ly, ly.init, relax_steps, relax_lr)
+    w_ly = yield from _fit(ly, ly.init, relax_steps, relax_lr)
     rb = resnet_block(dim, dim, samples, test_samples, teacher_scale, init_norm, noise, seed)
     init = torch.cat([w_ly, w_ly])
     with torch.no_grad():

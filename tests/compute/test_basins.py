@@ -6,7 +6,17 @@ import time
 import numpy as np
 import pytest
 
-from compute import Ball, LandscapeError, Modes, OptimizerConfig, Window, drain, scenario
+from compute import (
+    Ball,
+    LandscapeError,
+    Modes,
+    RunConfig,
+    Window,
+    descend,
+    drain,
+    run_to_end,
+    scenario,
+)
 from compute.basins import (
     DIVERGED,
     NOT_CONVERGED,
@@ -16,7 +26,6 @@ from compute.basins import (
     attractors_from,
     basin_map,
 )
-from compute.optimizers import trajectory
 
 from .helpers import find_critical
 
@@ -26,7 +35,7 @@ def make_map(sid, resolution, params=None, modes=None, window=None, crit=None, *
     modes = modes or Modes()
     window = window or spec.window
     crit = crit if crit is not None else find_critical(sid, params, modes, window)
-    config = OptimizerConfig.for_optimizer(cfg.pop("name", "gd"), **cfg)
+    config = RunConfig.for_optimizer(cfg.pop("name", "gd"), **cfg)
     return drain(basin_map(spec.objective(params), modes, Window(window), resolution, config, crit))
 
 
@@ -138,7 +147,7 @@ def _stream(yield_seconds, crit, modes, resolution=64):
         modes,
         Window((-3, 3, -3, 3)),
         resolution,
-        OptimizerConfig(steps=400),
+        RunConfig(steps=400),
         crit,
         yield_seconds,
     )
@@ -184,10 +193,11 @@ def test_batched_cells_end_where_single_runs_end(shamir_l2, name):
     modes, crit = shamir_l2
     m = make_map("shamir", 20, {"eps": 1.0}, modes, crit=crit, name=name, steps=200)
     obj = scenario("shamir").objective({"eps": 1.0})
-    config = OptimizerConfig.for_optimizer(name, steps=200)
+    config = RunConfig.for_optimizer(name, steps=200)
     rng = np.random.default_rng(0)
     for i, j in rng.integers(0, 20, size=(3, 2)):
-        final, _ = trajectory(obj, modes, np.array([m.axes[0][j], m.axes[1][i]]), config)
+        start = np.array([[m.axes[0][j], m.axes[1][i]]])
+        final = run_to_end(descend(obj, modes, start, config)).final
         np.testing.assert_allclose(final.theta[0], m.final_points[i, j], rtol=0, atol=1e-12)
         assert final.stopped_at[0] == m.steps[i, j]
 
@@ -195,7 +205,7 @@ def test_batched_cells_end_where_single_runs_end(shamir_l2, name):
 def test_window_must_match_the_objective():
     obj = scenario("shamir").objective()
     with pytest.raises(LandscapeError, match="window has 1 axes"):
-        drain(basin_map(obj, Modes(), Window((-1, 1)), 8, OptimizerConfig(), []))
+        drain(basin_map(obj, Modes(), Window((-1, 1)), 8, RunConfig(), []))
 
 
 def test_a_run_on_a_continuum_beyond_its_sampled_members_is_assigned_by_loss_level():

@@ -36,8 +36,9 @@ METADATA = {
 
 
 def _run(obj, modes, start, optimizer, color, steps=200):
-    cfg = compute.OptimizerConfig.for_optimizer(optimizer, steps=steps)
-    final, path = compute.trajectory(obj, modes, np.asarray(start, dtype=float), cfg)
+    cfg = compute.RunConfig.for_optimizer(optimizer, steps=steps)
+    h = compute.run_to_end(compute.descend(obj, modes, np.array([start], dtype=float), cfg))
+    final, path = h.final, h.thetas[:, 0]
     pts = torch.from_numpy(path)
     loss = obj.loss(pts).numpy()
     grad = torch.linalg.vector_norm(compute.gradient(obj.loss, pts), dim=-1).numpy()

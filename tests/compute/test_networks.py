@@ -37,12 +37,13 @@ def test_the_seven_network_scenarios_are_registered_beside_the_unchanged_toys():
         data = spec.to_json()
         assert data["kind"] == "network" and data["formula"] and data["seed"][:3].isdigit()
         assert {p["name"] for p in data["params"]} >= {"seed"}
-    assert "kind" not in SCENARIOS["shamir"].to_json()
+    assert SCENARIOS["shamir"].to_json()["kind"] == "toy"
 
 
-def test_a_network_id_given_to_the_toy_lookup_says_where_to_go():
-    with pytest.raises(LandscapeError, match="network scenario"):
-        scenario("li-yuan")
+def test_one_lookup_finds_toys_and_networks():
+    assert scenario("li-yuan") is NETWORKS["li-yuan"] and scenario("shamir") is SCENARIOS["shamir"]
+    with pytest.raises(LandscapeError, match="unknown scenario"):
+        scenario("nope")
     with pytest.raises(LandscapeError, match="unknown network scenario"):
         network("nope")
 

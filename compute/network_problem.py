@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 import torch
 
 from compute.errors import LandscapeError
-from compute.objective import Objective
+from compute.objective import Metric as RunMetric
+from compute.objective import Objective, OutputSplit
 from compute.objectives.datasets import Dataset
+from compute.objectives.layout import ParamLayout
 from compute.objectives.models import Model, correct
 
 CPU_CHUNK_FLOATS = 3 << 18
@@ -177,6 +180,59 @@ class NetworkProblem:
         with torch.no_grad():
             return self.metric.fn(self, theta)
 
+    def _train_accuracy(self, theta: torch.Tensor) -> torch.Tensor:
+        acc = self.accuracy(theta, "train")
+        assert acc is not None
+        return acc
+
+    def _test_accuracy(self, theta: torch.Tensor) -> torch.Tensor:
+        acc = self.accuracy(theta, "test")
+        assert acc is not None
+        return acc
+
+    def axis_names(self) -> tuple[str, ...]:
+        return _axis_names(self.model.layout)
+
+    def outputs(self, theta: torch.Tensor, split: str = "train") -> torch.Tensor:
+        """The model's outputs f(x; θ) on the split's inputs (predictions or logits)."""
+        x, _ = self.data.split(split)
+        return self.model.forward(self.model.layout.unflatten(theta), x)
+
     def objective(self) -> Objective:
-        """The training loss as the generic Objective interface (float32, n axes)."""
-        return Objective(self.id, self.dim, self.model.layout.axis_names(), self.loss, self.dtype)
+        """The training loss as the one objective interface (full space, n axes).
+
+        Metrics recorded along runs: the test loss, the scenario's metric (e.g. ‖W − W*‖_F),
+        and for classifiers the train and test accuracy. F = mean ℓ(f(x; θ), y) splits into
+        outputs and a convex per-sample loss (for the Gauss–Newton matrix).
+        """
+        metrics = [RunMetric("test_loss", "test loss", lambda t: self.loss(t, "test"))]
+        if self.metric is not None:
+            metric = self.metric
+            metrics.append(RunMetric("metric", metric.name, lambda t: metric.fn(self, t)))
+        if self.classification:
+            metrics.append(RunMetric("accuracy", "accuracy", self._train_accuracy))
+            metrics.append(RunMetric("test_accuracy", "test accuracy", self._test_accuracy))
+        y = self.data.y_train
+        return Objective(
+            self.id,
+            self.dim,
+            self.axis_names(),
+            self.loss,
+            self.dtype,
+            self.device,
+            tol=1e-6 if self.dtype == torch.float32 else 1e-9,
+            samples=len(self.data.x_train),
+            batch_loss=self.batch_loss,
+            metrics=tuple(metrics),
+            chunk_points=max(1, self.points_per_chunk(len(self.data.x_train)) // 2),
+            split=OutputSplit(
+                lambda t: self.outputs(t),
+                lambda out: self.model.sample_loss(out, y).mean(-1),
+            ),
+            layout=self.model.layout,
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def _axis_names(layout: ParamLayout) -> tuple[str, ...]:
+    return layout.axis_names()

@@ -1,0 +1,219 @@
+"""What the map shows: a problem's objective (with its modes) seen through a chart.
+
+For a toy the chart is the identity: the map's coordinates are θ. For a network it is a plane,
+θ(a, b) = θ₀ + a·d₁ + b·d₂, and the map is the 2-parameter objective F(a, b) = L(θ(a, b)) (with
+the L2 term of θ): every tool (critical points, gradient field, curvature, basins, hover, runs
+within the plane) works on that objective exactly as on a toy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from compute.derivatives import gradient, second_order
+from compute.modes import Modes
+from compute.network_problem import NetworkProblem
+from compute.objective import Objective, restrict_to_plane
+from compute.plane_choice import PlaneSpec, build_plane
+from compute.planes import Plane, PlaneProjection
+from compute.problem import Problem
+from compute.slices import PlaneEvaluator, SliceBlock, evaluate_slice
+
+IN_PLANE_NOTE = (
+    "Critical points, gradients, curvature and basins on a slice are those of the 2-D "
+    "restriction F(a, b): an in-plane minimum need not be a minimum of the network."
+)
+
+
+def l2_of_plane(plane: Plane, lam: float) -> Any:
+    """``(a, b) ↦ (λ/2)‖θ₀ + a·d₁ + b·d₂‖²`` as a quadratic in (a, b), for arrays of any shape.
+
+    With P = [θ₀, d₁, d₂] and G = PᵀP (3 × 3), ‖θ(a, b)‖² = cᵀGc for c = (1, a, b).
+    """
+    basis = torch.stack([plane.origin, plane.d1, plane.d2]).to("cpu", torch.float64)
+    gram = (basis @ basis.T).numpy()
+
+    def term(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        c = np.stack([np.ones_like(a), a, b], axis=-1)
+        return 0.5 * lam * np.einsum("...i,ij,...j->...", c, gram, c)
+
+    return term
+
+
+def network_plane_objective(problem: NetworkProblem, plane: Plane, modes: Modes) -> Objective:
+    """The slice objective F(a, b) = L(θ(a, b)) + (λ/2)‖θ(a, b)‖², with the fast evaluators of
+    ``compute.slices`` (first layer precomputed, grid points batched) for the map."""
+    full = modes.apply(problem.objective())
+    l2 = l2_of_plane(plane, modes.l2)
+    evaluator: PlaneEvaluator | None = None
+
+    def values(coords: torch.Tensor) -> dict[str, torch.Tensor]:
+        nonlocal evaluator
+        evaluator = evaluator or PlaneEvaluator(problem, plane)
+        out = evaluator(coords)
+        if modes.l2:
+            c = coords.to("cpu", torch.float64).numpy()
+            extra = torch.from_numpy(l2(c[:, 0], c[:, 1])).to(out["loss"])
+            out["loss"] = out["loss"] + extra
+        return out
+
+    def progressive(
+        window: tuple[float, ...], resolution: int
+    ) -> Generator[SliceBlock, None, tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]]:
+        """Coarse-to-fine images of the slice (``compute.slices.evaluate_slice``), L2 added."""
+        axes = (
+            np.linspace(window[0], window[1], resolution),
+            np.linspace(window[2], window[3], resolution),
+        )
+        extra = l2(*np.meshgrid(*axes)) if modes.l2 else None
+        gen = evaluate_slice(problem, plane, window, resolution)
+        while True:
+            try:
+                block = next(gen)
+            except StopIteration as stop:
+                values = dict(stop.value.values)
+                if extra is not None:
+                    values["loss"] = values["loss"] + extra
+                return stop.value.axes, values
+            if extra is not None:
+                block = replace(block, values=block.values | {"loss": block.values["loss"] + extra})
+            yield block
+
+    chunk = max(1, problem.points_per_chunk(len(problem.data.x_train)) // 4)
+    return restrict_to_plane(full, plane, values, progressive, chunk)
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """A problem, its modes and its chart: everything the map and the runs are computed on.
+
+    Attributes
+    ----------
+    problem : the toy or network
+    modes : L2 and constraint of the session (applied to full-space runs)
+    plane : the slice's plane (networks), None for toys (the map is θ itself)
+    objective : the full-space objective, without the modes (``descend`` applies them)
+    map_objective : what the map shows, without ``map_modes``: the toy's objective, or the
+        slice objective with the L2 term of θ already inside
+    map_modes : the modes the map's tools apply: the session's for a toy; none on a slice
+        (its L2 term is inside ``map_objective``; a constraint set acts on full-space runs
+        only, see ``constraint_note``)
+    plane_spec : how the plane was chosen (the session's record of it)
+    """
+
+    problem: Problem
+    modes: Modes
+    plane: Plane | None
+    objective: Objective
+    map_objective: Objective
+    map_modes: Modes
+    plane_spec: PlaneSpec | None = None
+
+    @property
+    def is_slice(self) -> bool:
+        return self.plane is not None
+
+    @property
+    def shown(self) -> Objective:
+        """The map's objective with its modes' L2 term: the F that the map colours."""
+        return self.map_modes.apply(self.map_objective)
+
+    @property
+    def constraint_note(self) -> str:
+        if self.is_slice and self.modes.constraint is not None:
+            return (
+                f"The constraint {self.modes.constraint.spec()} acts on full-space runs "
+                "(projected steps in θ); the slice and its in-plane tools show F unconstrained."
+            )
+        return ""
+
+    def point(self, coords: np.ndarray) -> np.ndarray:
+        """θ (P, n) at map coordinates (P, k)."""
+        c = np.asarray(coords, dtype=float).reshape(-1, self.map_objective.dim)
+        if self.plane is None:
+            return c
+        pts = self.plane.point(torch.as_tensor(c, dtype=self.plane.origin.dtype))
+        return pts.to("cpu", torch.float64).numpy()
+
+    def project(self, thetas: np.ndarray) -> PlaneProjection:
+        """Map coordinates (T, k) of points θ (T, n) and their distance from the chart."""
+        pts = np.asarray(thetas, dtype=float).reshape(-1, self.objective.dim)
+        if self.plane is None:
+            return PlaneProjection(pts.copy(), np.zeros(len(pts)))
+        return self.plane.project(pts)
+
+    def marks(self) -> dict[str, tuple[float, float, float]]:
+        """The problem's named points (θ₀, teacher, ...) and the plane's own marks, projected:
+        name → (a, b, distance from the plane). Empty for toys."""
+        if self.plane is None:
+            return {}
+        names = list(self.problem.references)
+        out: dict[str, tuple[float, float, float]] = {}
+        if names:
+            refs = torch.stack([self.problem.references[k].to("cpu") for k in names])
+            proj = self.plane.project(refs)
+            for i, k in enumerate(names):
+                out[k] = (
+                    float(proj.coords[i, 0]),
+                    float(proj.coords[i, 1]),
+                    float(proj.distance[i]),
+                )
+        for k, (a, b) in self.plane.marks.items():
+            out.setdefault(k, (float(a), float(b), 0.0))
+        return out
+
+
+def build_landscape(problem: Problem, modes: Modes, spec: PlaneSpec | None = None) -> Landscape:
+    """The landscape of ``problem`` under ``modes``; a network is sliced along the plane
+    ``spec`` names (default: random directions around θ₀, seed 0)."""
+    objective = problem.objective()
+    if isinstance(problem, NetworkProblem):
+        spec = spec or PlaneSpec()
+        plane = build_plane(problem, spec)
+        sliced = network_plane_objective(problem, plane, modes)
+        return Landscape(problem, modes, plane, objective, sliced, Modes(), spec)
+    return Landscape(problem, modes, None, objective, objective, modes)
+
+
+@dataclass(frozen=True)
+class Readout:
+    """What the hover shows at one point of the map.
+
+    coords : (k,) map coordinates; loss : F there (with the L2 term); grad_norm : ‖∇F‖ of the
+    map's objective (in the plane for slices); hessian_eigenvalues : (k,) of its Hessian
+    (in-plane for slices); full_grad_norm : slices: ‖∇_θ F‖ of the full objective at θ(a, b),
+    None for toys (the same as grad_norm)
+    """
+
+    coords: tuple[float, ...]
+    loss: float
+    grad_norm: float
+    hessian_eigenvalues: tuple[float, ...]
+    full_grad_norm: float | None
+
+
+def readout(landscape: Landscape, coords: tuple[float, ...]) -> Readout:
+    """Exact F, ∇F and ∇²F (autograd) of the map at ``coords``, and the full-space gradient
+    norm there for a slice: the in-plane gradient is the projection Dᵀ∇L, so a point can be
+    stationary in the plane while ‖∇L‖ is large."""
+    shown = landscape.shown
+    point = shown.as_tensor([coords])
+    d = second_order(shown.loss, point)
+    eig = d.hessian_eigenvalues()[0].cpu().numpy()
+    full = None
+    if landscape.is_slice:
+        theta = landscape.objective.as_tensor(landscape.point(np.array([coords])))
+        g = gradient(landscape.modes.apply(landscape.objective).loss, theta)
+        full = float(torch.linalg.vector_norm(g[0]))
+    return Readout(
+        tuple(float(c) for c in coords),
+        float(d.loss[0]),
+        float(torch.linalg.vector_norm(d.grad[0])),
+        tuple(float(v) for v in eig),
+        full,
+    )

@@ -1,0 +1,20 @@
+"""Names shared by the command line, the sessions and the window (torch-free: cheap to import)."""
+
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "newton")
+ALIASES = {"sgd": "gd"}
+"""Accepted spellings: ``sgd`` is gradient descent on minibatches (``gd`` with a batch size)."""
+STATUS_NAMES = ("running", "converged", "max_steps", "diverged")
+"""What a run's generator reports (status codes index this tuple)."""
+RUN_STATES = ("queued", *STATUS_NAMES, "cancelled", "error")
+"""Every state a run can be in: not started yet, the generator's statuses, stopped by the user,
+failed with an error."""
+RECIPES = ("random", "teacher")
+"""Planes rebuilt from the problem and a seed: filter-normalised random directions around θ₀
+(Li et al. 2018), or towards the teacher plus a random direction of the same length."""
+DERIVED = ("pca", "points")
+"""Planes made from a run (PCA of its trajectory; through θ₀, its end and the teacher); they are
+kept with their vectors, since the run they came from may be gone or differ after a change."""
+PLANE_KINDS = RECIPES + DERIVED
+TRAJECTORY_MODES = ("none", "thin", "full")
+THIN_POINTS = 1000
+"""``--trajectory thin`` keeps at most this many points (first and last always)."""
