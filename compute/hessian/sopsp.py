@@ -1,0 +1,173 @@
+"""Seed 001, Definition 1: is a point an ε-second-order partial stationary point (ε-SOPSP)?
+
+For the residual predictor F(w, V, θ) (Shamir 2018), with F_θ(w, V) the loss as a function of
+the output layer w and the residual weights V (θ = (U, c) fixed), a point is an ε-SOPSP on an
+open set M where ∇²F_θ(w, V) is μ₂-Lipschitz if
+
+    ‖∇F_θ(w, V)‖ ≤ ε   and   λ_min(∇²F_θ(w, V)) ≥ −√(μ₂ ε).
+
+The seed leaves μ₂ as a constant of the problem on M. ``estimate_mu2`` measures it on a ball
+M = {‖(w, V) − (w₀, V₀)‖ < r}: μ₂ ≥ ‖∇²F_θ(x + δ) − ∇²F_θ(x)‖₂ / ‖δ‖ for every δ, so the
+largest such ratio over random directions δ with ‖δ‖ = r is a lower estimate of the Lipschitz
+constant on M (the spectral norm of each difference by dense LAPACK on the block). Pass
+``mu2`` to use a known constant instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.func import grad
+
+from compute.errors import LandscapeError
+from compute.generators import drain
+from compute.hessian.dense import dense_matrix
+from compute.hessian.lanczos import lanczos
+from compute.hessian.operators import block_indices
+from compute.hessian.problems import network_curvature
+from compute.network_problem import NetworkProblem
+
+MAX_DENSE_BLOCK = 2000
+
+
+@dataclass(frozen=True)
+class SopspReport:
+    """The two conditions of Definition 1 at one point.
+
+    Attributes
+    ----------
+    grad_norm : ‖∇_{(w,V)} F‖
+    lambda_min : λ_min of the (w, V) block Hessian, with its Lanczos ``residual``
+    eps, mu2 : ε and μ₂ (``mu2_estimated``: measured by ``estimate_mu2``, else given)
+    threshold : −√(μ₂ ε), the bound λ_min must reach
+    blocks : the block names of (w, V) (``("w", "v")`` for the skip variant)
+    """
+
+    grad_norm: float
+    lambda_min: float
+    residual: float
+    eps: float
+    mu2: float
+    mu2_estimated: bool
+    threshold: float
+    blocks: tuple[str, ...]
+
+    @property
+    def gradient_ok(self) -> bool:
+        return self.grad_norm <= self.eps
+
+    @property
+    def curvature_ok(self) -> bool:
+        return self.lambda_min >= self.threshold
+
+    @property
+    def is_sopsp(self) -> bool:
+        return self.gradient_ok and self.curvature_ok
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "grad_norm": self.grad_norm,
+            "lambda_min": self.lambda_min,
+            "residual": self.residual,
+            "eps": self.eps,
+            "mu2": self.mu2,
+            "mu2_estimated": self.mu2_estimated,
+            "threshold": self.threshold,
+            "blocks": list(self.blocks),
+            "is_sopsp": self.is_sopsp,
+        }
+
+
+def default_blocks(problem: NetworkProblem) -> tuple[str, ...]:
+    """(w, V) of the residual predictor, or (w, v) for its skip variant."""
+    names = problem.model.layout.names
+    second = "V" if "V" in names else "v"
+    if "w" not in names or second not in names:
+        raise LandscapeError(
+            f"{problem.id} has no (w, V) blocks (it has {', '.join(names)}): ε-SOPSP is defined "
+            "for residual-predictor; name the blocks explicitly for another network"
+        )
+    return ("w", second)
+
+
+def _block_hessian(
+    problem: NetworkProblem, theta: torch.Tensor, blocks: tuple[str, ...]
+) -> np.ndarray:
+    op = network_curvature(problem, theta, blocks=blocks)
+    if op.size > MAX_DENSE_BLOCK:
+        raise LandscapeError(
+            f"the block has {op.size} coordinates (> {MAX_DENSE_BLOCK}) for estimating μ₂: "
+            "pass mu2 explicitly"
+        )
+    return drain(dense_matrix(op))
+
+
+def estimate_mu2(
+    problem: NetworkProblem,
+    theta: torch.Tensor,
+    blocks: tuple[str, ...] | None = None,
+    radius: float | None = None,
+    probes: int = 8,
+    seed: int = 0,
+) -> float:
+    """max_i ‖∇²F_θ(x + δ_i) − ∇²F_θ(x)‖₂ / r over ``probes`` random δ_i in the block with
+    ‖δ_i‖ = r (default r = 0.1 · max(1, ‖x‖), x the block's coordinates); float64."""
+    blocks = blocks or default_blocks(problem)
+    problem = problem.to(dtype=torch.float64)
+    theta = problem.as_theta(torch.as_tensor(theta).detach())
+    idx = block_indices(problem.model.layout, blocks).to(theta.device)
+    r = radius if radius is not None else 0.1 * max(1.0, float(theta[idx].norm()))
+    if r <= 0:
+        raise LandscapeError(f"the radius of M must be positive, got {r}")
+    base = _block_hessian(problem, theta, blocks)
+    gen = torch.Generator().manual_seed(seed)
+    ratios = []
+    for _ in range(probes):
+        delta = torch.randn(len(idx), generator=gen, dtype=torch.float64).to(theta.device)
+        moved = theta.clone()
+        moved[idx] += r * delta / delta.norm()
+        diff = _block_hessian(problem, moved, blocks) - base
+        ratios.append(float(np.linalg.norm(diff, ord=2)) / r)
+    return max(ratios)
+
+
+def sopsp(
+    problem: NetworkProblem,
+    theta: torch.Tensor,
+    eps: float,
+    mu2: float | None = None,
+    blocks: tuple[str, ...] | None = None,
+    radius: float | None = None,
+    probes: int = 8,
+    seed: int = 0,
+) -> SopspReport:
+    """Definition 1 at θ: ‖∇_{(w,V)}F‖ ≤ ε and λ_min(∇²_{(w,V)}F) ≥ −√(μ₂ ε).
+
+    Computed in float64 on the training loss. ``mu2`` None: estimated by ``estimate_mu2``
+    on the ball of ``radius`` around the point (see there).
+    """
+    if not eps >= 0:
+        raise LandscapeError(f"ε must be ≥ 0, got {eps}")
+    blocks = blocks or default_blocks(problem)
+    p64 = problem.to(dtype=torch.float64)
+    theta64 = p64.as_theta(torch.as_tensor(theta).detach())
+    idx = block_indices(p64.model.layout, blocks).to(theta64.device)
+    g = grad(lambda t: p64.loss(t))(theta64)[idx]
+    op = network_curvature(p64, theta64, blocks=blocks)
+    eig = drain(lanczos(op, top=0, bottom=1, tol=1e-8, max_iter=op.size))
+    estimated = mu2 is None
+    mu = estimate_mu2(p64, theta64, blocks, radius, probes, seed) if mu2 is None else mu2
+    if mu < 0:
+        raise LandscapeError(f"μ₂ must be ≥ 0, got {mu}")
+    return SopspReport(
+        float(g.norm()),
+        float(eig.bottom[0]),
+        float(eig.bottom_residuals[0]),
+        float(eps),
+        float(mu),
+        estimated,
+        -float(np.sqrt(mu * eps)),
+        tuple(blocks),
+    )
