@@ -1,5 +1,6 @@
 """Slices: agreement with direct evaluation, progressive refinement, cancelling, overflow."""
 
+import threading
 import time
 
 import numpy as np
@@ -17,6 +18,7 @@ from compute import (
     three_point_plane,
     train,
 )
+from compute.slices import PlaneEvaluator
 
 
 def digits(**sets):
@@ -52,6 +54,65 @@ def test_slice_values_agree_with_direct_per_point_evaluation(sid):
         sliced.values["test_loss"], direct(p, plane, sliced, "test"), rtol=2e-5, atol=1e-7
     )
     assert sliced.axes[0][0] == -1 and sliced.axes[1][-1] == 1.5
+
+
+def direct_accuracy(problem, plane, a, b, split="train"):
+    out = np.empty((len(b), len(a)))
+    for i, bv in enumerate(b):
+        for j, av in enumerate(a):
+            theta = plane.origin + float(av) * plane.d1 + float(bv) * plane.d2
+            out[i, j] = float(problem.accuracy(theta, split))
+    return out
+
+
+@pytest.mark.parametrize("sets", [{"width": 8, "blocks": 2}, {"width": 5, "blocks": 3}])
+def test_residual_mlp_plane_head_matches_direct_evaluation_in_float64(sets):
+    """The residual MLP's own plane head (per-point matrices from [1, a, b] @ basis, buffers
+    reused across chunks of unequal size) against per-point ``problem.loss`` in float64, on an
+    asymmetric, non-square window (a transposed grid or a swapped direction cannot pass)."""
+    p = digits(**sets).to(dtype=torch.float64)
+    theta = p.init + 0.3 * torch.randn(p.dim, generator=torch.Generator().manual_seed(4)).double()
+    plane = random_plane(p.model.layout, theta, seed=3)
+    assert PlaneEvaluator(p, plane).head is not None  # the fast path is the one tested
+    sliced = drain(evaluate_slice(p, plane, (-1.5, 0.5, 0.25, 2.0), (6, 5), include_test=True))
+    a, b = sliced.axes
+    np.testing.assert_allclose(sliced.values["loss"], direct(p, plane, sliced), rtol=1e-12)
+    np.testing.assert_allclose(
+        sliced.values["test_loss"], direct(p, plane, sliced, "test"), rtol=1e-12
+    )
+    np.testing.assert_array_equal(sliced.values["accuracy"], direct_accuracy(p, plane, a, b))
+    np.testing.assert_array_equal(
+        sliced.values["test_accuracy"], direct_accuracy(p, plane, a, b, "test")
+    )
+
+
+def test_plane_evaluator_chunks_and_threads_give_the_same_values():
+    p = digits()
+    plane = random_plane(p.model.layout, p.init, seed=5)
+    coords = torch.rand(23, 2, generator=torch.Generator().manual_seed(6)) * 4 - 2
+    whole = PlaneEvaluator(p, plane)
+    whole.chunk = 64
+    expected = whole(coords)
+    small = PlaneEvaluator(p, plane)
+    small.chunk = 5  # chunks 5, 5, 5, 5, 3: buffers shrink and grow again
+    for got in (small(coords[:3]), small(coords)):
+        n = len(got["loss"])
+        for f in ("loss", "accuracy"):
+            np.testing.assert_allclose(got[f].numpy(), expected[f][:n].numpy(), rtol=1e-6)
+    results: list[dict[str, torch.Tensor]] = []
+    workers = [threading.Thread(target=lambda: results.append(small(coords))) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for got in results:  # one evaluator shared by threads: calls are serialised, not mixed
+        np.testing.assert_allclose(got["loss"].numpy(), expected["loss"].numpy(), rtol=1e-6)
+
+
+def test_other_models_take_the_generic_head():
+    for sid in ("li-yuan", "residual-predictor", "linear-residual"):
+        p = network(sid).problem({"samples": 50})
+        assert PlaneEvaluator(p, random_plane(p.model.layout, p.init, seed=0)).head is None
 
 
 def test_accuracy_fields_for_the_classifier():

@@ -1,0 +1,139 @@
+"""A 41×41 slice of `digits-resnet`: the `loss-landscapes` package's method vs our batched slice.
+
+The baseline re-implements the rule of `loss-landscapes` (pip package, version 3.0.6)
+``planar_interpolation`` / ``random_plane``: the start point is a list of *views of the
+model's own parameters* (its ``TorchModelWrapper.get_parameters`` returns ``state_dict``
+tensors), the grid is walked column by column in a snake, moving the weights in place by one
+step (``start_point.add_(dir_two)`` / ``sub_`` within a column, ``add_(dir_one)`` between
+columns), and every point evaluates its ``metrics.Loss``: one full-batch forward pass,
+``loss_fn(model(inputs), target).clone().detach().numpy()``, with autograd on as the package
+leaves it (it never enters ``torch.no_grad``). The start and steps are chosen so that the
+points it evaluates are our grid's, except that the package's snake puts every odd column one
+step lower (its odd columns run from ``sub_`` to ``insert(0, …)`` starting at the top row,
+so they evaluate b₋₁ … b₃₉ rather than b₀ … b₄₀: a quirk of the package, kept). Ours is
+``compute.slices.evaluate_slice``. Both use the same plane and float32 data and must agree to
+float32 round-off: even columns against our grid, odd ones against our evaluator at the
+package's points (the snake's in-place steps also accumulate rounding in the weights; the
+bound below allows for it). Prints both times
+(and the baseline's loop under ``torch.no_grad``, for reference), and ends with
+``ratio: X`` (the package's method / ours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep (see grid_bench)
+
+import numpy as np
+import torch
+from machine_load import busy_seconds, other_load
+from slice_bench import ResidualMLP, module_tensors, ours
+from torch import nn
+
+from compute import TrainConfig, drain, network, random_plane, resolve_device, train
+from compute.slices import PlaneEvaluator, evaluate_slice
+
+
+def package_slice(problem, plane, axes, device, grad: bool = True) -> tuple[np.ndarray, float]:
+    """``planar_interpolation``'s loop on the plane's grid: out (nb, na) and seconds."""
+    width, blocks = int(problem.params["width"]), int(problem.params["blocks"])
+    model = ResidualMLP(width, blocks).to(device)
+    with torch.no_grad():
+        origin = module_tensors(plane.origin, problem, model)
+        for p, value in zip(model.parameters(), origin, strict=True):
+            p.copy_(value)
+    state = model.state_dict()
+    start_point = [state[name] for name, _ in model.named_parameters()]  # views of the weights
+    a_axis, b_axis = axes
+    step_a, step_b = a_axis[1] - a_axis[0], b_axis[1] - b_axis[0]
+    dir_one = module_tensors(float(step_a) * plane.d1, problem, model)
+    dir_two = module_tensors(float(step_b) * plane.d2, problem, model)
+    corner = float(a_axis[0]) * plane.d1 + float(b_axis[0] - step_b) * plane.d2
+    for p, d in zip(start_point, module_tensors(corner, problem, model), strict=True):
+        p += d  # the first point is start + dir_two, as in the package
+    criterion = nn.CrossEntropyLoss()
+    x, y = problem.data.x_train, problem.data.y_train
+
+    def metric() -> np.ndarray:  # metrics.Loss.__call__
+        return criterion(model(x), y).clone().detach().numpy()
+
+    steps = len(a_axis)
+    assert len(b_axis) == steps, "the package's grid is square"
+    t0 = time.perf_counter()
+    with torch.set_grad_enabled(grad):
+        data_matrix = []
+        for i in range(steps):
+            data_column: list[np.ndarray] = []
+            for _ in range(steps):
+                if i % 2 == 0:
+                    for p, d in zip(start_point, dir_two, strict=True):
+                        p += d
+                    data_column.append(metric())
+                else:
+                    for p, d in zip(start_point, dir_two, strict=True):
+                        p -= d
+                    data_column.insert(0, metric())
+            data_matrix.append(data_column)
+            for p, d in zip(start_point, dir_one, strict=True):
+                p += d
+    seconds = time.perf_counter() - t0
+    return np.array(data_matrix, dtype=np.float64).T, seconds  # [i: a][j: b] → (nb, na)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--resolution", type=int, default=41)
+    parser.add_argument("--train-steps", type=int, default=200)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    problem = network("digits-resnet").problem()
+    result = drain(train(problem, TrainConfig.for_optimizer("adam", steps=args.train_steps)))
+    problem = problem.to(device)
+    plane = random_plane(problem.model.layout, problem.as_theta(result.theta), seed=0)
+    axes = (np.linspace(-1, 1, args.resolution),) * 2
+    drain(evaluate_slice(problem, plane, resolution=9))  # warm-up (first calls are slow)
+    package_slice(problem, plane, (axes[0][:3], axes[1][:3]), device)
+    before = busy_seconds()
+    t_start = time.perf_counter()
+    grid, t_ours, t_first = ours(problem, plane, args.resolution)
+    ref, t_ref = package_slice(problem, plane, axes, device)
+    _, t_ref_no_grad = package_slice(problem, plane, axes, device, grad=False)
+    load = other_load(before, time.perf_counter() - t_start)
+    ours_at_package_points = grid.copy()
+    a_axis, b_axis = axes
+    odd = np.arange(1, len(a_axis), 2)
+    aa, bb = np.meshgrid(a_axis[odd], b_axis - (b_axis[1] - b_axis[0]))  # (nb, odd columns)
+    coords = torch.tensor(np.stack([aa.ravel(), bb.ravel()], 1), dtype=problem.dtype)
+    values = PlaneEvaluator(problem, plane)(coords.to(device))["loss"]
+    ours_at_package_points[:, odd] = values.cpu().double().numpy().reshape(aa.shape)
+    rel = float(np.max(np.abs(ours_at_package_points - ref) / (1 + np.abs(ref))))
+    n = args.resolution**2
+    print(
+        f"slice: digits-resnet {args.resolution}x{args.resolution}, {problem.dim} parameters, "
+        f"{len(problem.data.x_train)} training images, float32, device {device}, "
+        f"{args.threads} threads"
+    )
+    print(
+        f"loss-landscapes' planar_interpolation rule (weights moved in place, one full-batch "
+        f"forward per point, autograd on): {t_ref:.3f} s ({1e3 * t_ref / n:.2f} ms/point); "
+        f"the same loop under torch.no_grad: {t_ref_no_grad:.3f} s"
+    )
+    print(
+        f"ours (batched, progressive): {t_ours:.3f} s ({1e3 * t_ours / n:.2f} ms/point), "
+        f"first coarse image after {t_first:.3f} s"
+    )
+    print(f"max |difference| relative to 1 + |loss|: {rel:.1e}; {load}")
+    # float32 round-off: ~1e-6 from the sums over 1,438 samples, plus the snake's in-place
+    # steps, which leave each weight within ~40 ulps of its grid value
+    assert rel < 1e-4, f"loss grids disagree beyond float32 round-off ({rel:.2e})"
+    print(f"ratio: {t_ref / t_ours:.1f}")
+
+
+if __name__ == "__main__":
+    main()
