@@ -19,6 +19,7 @@ from compute.hessian.dense import (
     dense_histogram,
     dense_matrix,
     dense_spectrum,
+    exact_trace,
 )
 from compute.hessian.density import DensityProgress, SpectralDensity, slq_density
 from compute.hessian.lanczos import EigenResult, RitzProgress, eigsh, lanczos
@@ -66,6 +67,7 @@ __all__ = [
     "dense_spectrum",
     "eigsh",
     "estimate_mu2",
+    "exact_trace",
     "ggn_operator",
     "hessian_operator",
     "hutchinson",

@@ -48,7 +48,7 @@ class Extremes:
 def batched_extremes(
     loss: BatchedLoss,
     points: torch.Tensor,
-    tol: float = 1e-3,
+    tol: float = 1e-4,
     max_iter: int | None = None,
     seed: int = 0,
     start: torch.Tensor | None = None,
@@ -188,7 +188,7 @@ def curvature_map(
     d2: torch.Tensor,
     window: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0),
     shape: tuple[int, int] = (21, 21),
-    tol: float = 1e-3,
+    tol: float = 1e-4,
     chunk: int | None = None,
     max_iter: int | None = None,
     seed: int = 0,

@@ -20,6 +20,9 @@ from compute.hessian.operators import CurvatureOperator
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB for the matrix (eigh needs about as much again)
 DEFAULT_CHUNK_BYTES = 1 << 25  # 32 MiB of products per chunk
+MAX_CHUNK_COLUMNS = 32
+"""Columns per vmapped chunk: on the digits network 128 columns cost 2.4× more per product
+than 32 (the activations of a wider vmap fall out of cache)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def dense_matrix(
         )
     out = np.empty((n, n), dtype=np.float64)
     itemsize = torch.finfo(op.dtype).bits // 8
-    step = max(1, min(n, chunk_bytes // max(1, 2 * n * itemsize)))
+    step = max(1, min(n, MAX_CHUNK_COLUMNS, chunk_bytes // max(1, 2 * n * itemsize)))
     count0 = op.hvp_count
     for j in range(0, n, step):
         c = min(step, n - j)
@@ -64,6 +67,24 @@ def dense_matrix(
             out[i : i + step, j : j + step] = mean
             out[j : j + step, i : i + step] = mean.T
     return out
+
+
+def exact_trace(
+    op: CurvatureOperator, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+) -> Generator[DenseProgress, None, float]:
+    """tr(A) = Σ_j e_jᵀ A e_j exactly: n products in column chunks, nothing n² kept."""
+    n = op.size
+    itemsize = torch.finfo(op.dtype).bits // 8
+    step = max(1, min(n, MAX_CHUNK_COLUMNS, chunk_bytes // max(1, 2 * n * itemsize)))
+    count0, total = op.hvp_count, 0.0
+    for j in range(0, n, step):
+        c = min(step, n - j)
+        cols = torch.arange(j, j + c, device=op.device)
+        eye = torch.zeros(n, c, dtype=op.dtype, device=op.device)
+        eye[cols, torch.arange(c, device=op.device)] = 1
+        total += float(op.matmat(eye)[cols, torch.arange(c, device=op.device)].double().sum())
+        yield DenseProgress("columns", j + c, n, op.hvp_count - count0)
+    return total
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,10 @@ Both return an ``EigenResult`` whose residuals ‖A v − λ v‖ are computed f
 converge, closing the generator stops it) and it needed fewer products than ``eigsh`` at the
 same accuracy on the trained digits network (see ``benchmarks/hessian_bench.py``): ARPACK
 fills ncv = max(2k + 1, 20) vectors before it first tests convergence and then spends k more
-products for honest residuals, while Lanczos tests after every product.
+products for honest residuals, while Lanczos tests after every product. Not taken from
+pytorch-hessian-eigenthings either: its Lanczos defaults to 10 iterations and turns
+reorthogonalisation off above 50 (then returning copies of λ_max marked converged), and its
+residuals come from the recurrence rather than from products.
 """
 
 from __future__ import annotations

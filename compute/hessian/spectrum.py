@@ -110,6 +110,7 @@ def spectrum(
     bottom: int = 5,
     method: str = "lanczos",
     tol: float = 1e-3,
+    atol: float = 0.0,
     density: bool = False,
     trace: bool = False,
     seed: int = 0,
@@ -128,9 +129,11 @@ def spectrum(
         deflated power iteration, the baseline; ``tol`` is then its relative-change rule), or
         ``"dense"`` (float64 matrix and LAPACK; its trace is exact and all eigenvalues come
         back for the histogram).
-    tol
-        Relative residual tolerance ‖Av − λv‖ ≤ tol·|λ| (Lanczos, eigsh). The eigenvalue error
-        is about residual² / gap, far below tol once the pair is isolated.
+    tol, atol
+        Residual tolerance ‖Av − λv‖ ≤ max(tol·|λ|, atol) (Lanczos; eigsh uses tol only). The
+        eigenvalue error is about residual² / gap, far below tol once the pair is isolated.
+        Near-zero eigenvalues (the bottom of a trained network) need ``atol``, e.g. 1e-3·λ_max:
+        relative to themselves they converge only after very many products.
     trace
         Hutch++ with ``trace_products`` products (exact from the eigenvalues for dense).
     density
@@ -146,7 +149,7 @@ def spectrum(
         eigen, all_values = yield from _dense_eigen(op, top, bottom, tol, max_bytes)
     else:
         if method == "lanczos":
-            solver = lanczos(op, top, bottom, tol=tol, max_iter=max_iter, seed=seed)
+            solver = lanczos(op, top, bottom, tol=tol, atol=atol, max_iter=max_iter, seed=seed)
         elif method == "eigsh":
             solver = eigsh(op, top, bottom, tol=tol, seed=seed)
         else:
