@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from compute.errors import LandscapeError
-from compute.network import Metric, NetworkProblem
+from compute.network_problem import Metric, NetworkProblem
 from compute.objectives.datasets import Dataset, gaussian_inputs, generator
 from compute.objectives.layout import ParamLayout, Params
 from compute.objectives.models import Model, squared_norm
@@ -101,9 +100,11 @@ def branch_jacobian_norms(model: Model, theta: torch.Tensor, x: torch.Tensor) ->
 
 
 def _largest_branch_norm(problem: NetworkProblem, theta: torch.Tensor) -> torch.Tensor:
-    if theta.ndim != 1:
-        raise LandscapeError("the near-identity metric takes one θ (n,), not a batch")
-    return branch_jacobian_norms(problem.model, theta, problem.data.x_train).amax()
+    """max_i ‖h_i − Id‖ (``branch_jacobian_norms``), batched: θ (..., n) → (...)."""
+    flat = theta.reshape(-1, theta.shape[-1])
+    x = problem.data.x_train
+    out = [branch_jacobian_norms(problem.model, t, x).amax() for t in flat]
+    return torch.stack(out).reshape(theta.shape[:-1])
 
 
 def relu_flow_problem(

@@ -212,3 +212,140 @@ def test_scheme_scalings():
         pytest.approx(math.sqrt(0.5)),
         pytest.approx(math.sqrt(0.5) / 3),
     )
+
+
+# ---- digits-resnet initialization -------------------------------------------------------
+
+
+def digits_layout(blocks, width=32):
+    from compute.objectives.models import residual_mlp
+
+    return residual_mlp(64, width, blocks, 10)
+
+
+def init_parts(scheme, blocks=10, width=32, seed=0):
+    from compute.resnet_init import residual_mlp_init
+
+    model = digits_layout(blocks, width)
+    theta = residual_mlp_init(model.layout, blocks, scheme, torch.Generator().manual_seed(seed))
+    assert theta.dtype == torch.float32 and theta.shape == (model.layout.size,)
+    return model, theta, model.layout.unflatten(theta)
+
+
+def pooled_std(p, suffix, blocks):
+    return float(torch.cat([p[f"W{k}{suffix}"].reshape(-1) for k in range(1, blocks + 1)]).std())
+
+
+def test_residual_mlp_init_scales():
+    _, _, p = init_parts("xavier")
+    assert all(float(v.abs().max()) == 0 for k, v in p.items() if k.startswith("b"))
+    assert pooled_std(p, 1, 10) == pytest.approx(1 / math.sqrt(32), rel=0.03)
+    assert pooled_std(p, 2, 10) == pytest.approx(1 / math.sqrt(32), rel=0.03)
+    assert float(p["W_in"].std()) == pytest.approx(1 / 8, rel=0.05)
+    _, _, p = init_parts("scaled")
+    assert pooled_std(p, 2, 10) == pytest.approx(1 / math.sqrt(320), rel=0.03)
+    _, _, p = init_parts("fixup")
+    assert pooled_std(p, 2, 10) == 0 and float(p["W_out"].abs().max()) == 0
+    assert pooled_std(p, 1, 10) == pytest.approx(1 / math.sqrt(320), rel=0.03)
+
+
+def test_forward_multipliers():
+    from compute.resnet_init import forward_multipliers
+
+    assert forward_multipliers("alpha", 10) == (pytest.approx(ALPHA), 1.0)
+    assert forward_multipliers("beta", 25) == (1.0, pytest.approx(0.2))
+    assert forward_multipliers("xavier", 25) == (1.0, 1.0)
+
+
+def test_xavier_digits_resnet_blows_up_where_scaled_does_not():
+    """Through the scenario's own model (50 blocks, no normalisation): Xavier multiplies
+    E‖h‖² by about 1 + 1/2 per block (ReLU halves the branch), 1/(dL) by 1 + 1/(2L)."""
+    x = torch.rand(64, 64, generator=torch.Generator().manual_seed(1))
+    spread = {}
+    for scheme in ("xavier", "scaled"):
+        model, _, p = init_parts(scheme, blocks=50)
+        with torch.no_grad():
+            spread[scheme] = float(model.forward(p, x).std())
+    assert spread["xavier"] > 1e3 * spread["scaled"]
+    assert 0.01 < spread["scaled"] < 10
+
+
+# ---- CLI --------------------------------------------------------------------------------
+
+
+def cli(capsys, *argv):
+    import argparse
+    import json
+
+    from compute import cli_initlab
+
+    parser = argparse.ArgumentParser()
+    cli_initlab.add_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    assert cli_initlab.cmd_forward_norm(args) == 0
+    out = capsys.readouterr().out
+    return json.loads(out) if "--json" in argv else out
+
+
+def test_cli_forward_norm_json(capsys):
+    out = cli(capsys, "forward-norm", "--scheme", "xavier", "--trials", "100", "--json")
+    assert len(out["per_layer_median"]) == 101 and "overflow_layer" not in out
+    assert 1e14 / 30 < out["final_ratio"]["median"] < 1e14 * 30
+    assert out["final_ratio"]["q25"] < out["final_ratio"]["median"] < out["final_ratio"]["q75"]
+    out = cli(capsys, "forward-norm", "--preset", "matlab", "--trials", "50", "--json")
+    assert set(out["schemes"]) == {"xavier", "scaled", "alpha", "beta", "fixup"}
+    assert out["marks"] == list(range(10, 101, 10))
+    out = cli(
+        capsys,
+        "forward-norm",
+        "--scheme",
+        "alpha,scaled",
+        "--backward",
+        "--json",
+        "--width",
+        "20",
+        "--depth",
+        "10",
+        "--trials",
+        "20",
+        "--activation",
+        "relu",
+    )
+    assert out["config"]["activation"] == "relu"
+    assert out["schemes"]["alpha"]["backward"]["input_ratio"]["median"] > 0
+
+
+def test_cli_overflow_is_a_layer_not_nan(capsys):
+    argv = ("forward-norm", "--width", "16", "--depth", "3000", "--trials", "4")
+    text = cli(capsys, *argv)
+    assert "overflow at layer" in text
+    raw = cli(capsys, *argv, "--json")
+    assert raw["overflow_layer"] > 1000
+    assert all(np.isfinite(raw["per_layer_median"]))
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("--depth", "0"), "depth must be between"),
+        (("--scheme", "he"), "unknown initialization scheme"),
+        (("--preset", "nope"), "unknown preset"),
+    ],
+)
+def test_cli_forward_norm_errors(capsys, argv, words):
+    with pytest.raises(LandscapeError, match=words):
+        cli(capsys, "forward-norm", *argv)
+
+
+def test_cli_module_imports_no_numerics_at_top():
+    """``--help`` must not pay for torch: the handlers import the numerics themselves."""
+    import ast
+    import inspect
+
+    from compute import cli_initlab
+
+    tree = ast.parse(inspect.getsource(cli_initlab))
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = {n.module for n in top if isinstance(n, ast.ImportFrom)}
+    names |= {a.name for n in top if isinstance(n, ast.Import) for a in n.names}
+    assert not names & {"torch", "numpy", "compute.initlab", "compute.near_identity"}

@@ -69,7 +69,6 @@ def test_linear_gd_finds_the_balanced_root_with_norms_one_over_m():
     assert "GD, lr 0.4/m" in result.label and "0.001 at start" in result.label
 
 
-@pytest.mark.slow
 def test_adam_from_the_scenario_defaults_breaks_the_law():
     config = dataclasses.replace(PRESETS["linear-adam"], depths=(2, 8, 32))
     result = drain(depth_sweep(config))
@@ -77,7 +76,7 @@ def test_adam_from_the_scenario_defaults_breaks_the_law():
 
 
 def test_relu_flow_layers_shrink_with_depth():
-    config = dataclasses.replace(PRESETS["relu-gd"], depths=(2, 8), steps=300, samples=128)
+    config = dataclasses.replace(PRESETS["relu-gd"], depths=(2, 8), steps=200, samples=64)
     result = drain(depth_sweep(config))
     small, deep = result.fits
     assert deep.loss < 0.1 and small.loss < 0.1  # both fit the flow (its ‖h − Id‖ ≈ 2)
@@ -119,9 +118,45 @@ def test_reference_curves_fit_exact_laws():
         ({"depths": (2, 128)}, "depths must be between 2 and 64"),
         ({"steps": 50_000}, "steps must be between 1 and 20000"),
         ({"optimizer": "sgd"}, "optimizer must be gd or adam"),
-        ({"samples": 4096, "steps": 20_000}, "about a minute"),
+        ({"samples": 4096, "steps": 10_000}, "samples × width"),
+        ({"samples": 8, "steps": 20_000}, "Σ depths × steps = 2,520,000"),
     ],
 )
 def test_limits_are_named(kw, words):
     with pytest.raises(LandscapeError, match=words):
         DepthSweepConfig(**kw)
+
+
+def near_identity_cli(capsys, *argv):
+    import argparse
+    import json
+
+    from compute import cli_initlab
+
+    parser = argparse.ArgumentParser()
+    cli_initlab.add_commands(parser.add_subparsers(dest="command"))
+    assert cli_initlab.cmd_near_identity(parser.parse_args(["near-identity", *argv])) == 0
+    out = capsys.readouterr().out
+    return json.loads(out) if "--json" in argv else out
+
+
+def test_cli_near_identity(capsys):
+    out = near_identity_cli(capsys, "--depths", "2,4", "--json")
+    assert out["depths"] == [2, 4] and len(out["references"]["1/m"]) == 2
+    assert out["config"]["optimizer"] == "gd" and "GD" in out["label"]
+    assert 0.6 < min(out["depth_times_max"]) <= max(out["depth_times_max"]) < 0.9
+    text = near_identity_cli(capsys, "--depths", "2", "--optimizer", "adam")
+    assert "Adam, lr 0.01" in text and "converged" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("--preset", "relu-gd", "--kind", "linear"), "has kind relu"),
+        (("--depths", "2.5"), "whole numbers"),
+        (("--preset", "deep"), "unknown preset"),
+    ],
+)
+def test_cli_near_identity_errors(capsys, argv, words):
+    with pytest.raises(LandscapeError, match=words):
+        near_identity_cli(capsys, *argv)
