@@ -35,7 +35,13 @@ from compute.hessian.operators import (
 )
 from compute.hessian.power import power_iteration
 from compute.hessian.problems import MATRICES, loss_curvature, network_curvature
-from compute.hessian.sopsp import SopspReport, default_blocks, estimate_mu2, sopsp
+from compute.hessian.sopsp import (
+    SopspProgress,
+    SopspReport,
+    default_blocks,
+    estimate_mu2,
+    sopsp,
+)
 from compute.hessian.spectrum import METHODS, SpectrumProgress, SpectrumReport, spectrum
 from compute.hessian.trace import TraceProgress, TraceResult, hutchinson, hutchpp
 
@@ -52,6 +58,7 @@ __all__ = [
     "Extremes",
     "ProductCounter",
     "RitzProgress",
+    "SopspProgress",
     "SopspReport",
     "SpectralDensity",
     "SpectrumProgress",

@@ -28,6 +28,7 @@ from compute.hessian.operators import linearize
 from compute.network_problem import NetworkProblem
 
 BatchedLoss = Callable[[torch.Tensor], torch.Tensor]
+DEFAULT_MAX_ITER = 80
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,14 +60,15 @@ def batched_extremes(
     A point has converged when both extreme Ritz pairs have residual estimates
     |β_m s_{m,i}| ≤ tol · max(|θ_min|, |θ_max|) (relative to the spectral radius, since
     λ_min of a map is often near zero); the iteration stops when all P have, or at
-    ``max_iter`` (default n: then every pair is exact). ``start`` (P, n) are start vectors
+    ``max_iter`` (default min(n, 80); with m = n every pair is exact). The basis takes
+    P · max_iter · n floats. ``start`` (P, n) are start vectors
     (default Gaussian); from u_min + u_max of a nearby point Lanczos needs far fewer steps.
     Convergence is tested every ``check_every`` steps (a batched eigh costs more than a
     batched product here).
     """
     pts = points.detach()
     p_count, n = pts.shape
-    cap = n if max_iter is None else min(n, max_iter)
+    cap = min(n, DEFAULT_MAX_ITER if max_iter is None else max(1, max_iter))
 
     def total(theta: torch.Tensor) -> torch.Tensor:
         return loss(theta).sum()

@@ -92,7 +92,7 @@ def test_sopsp_reports_block_gradient_and_curvature(predictor):
     problem = predictor.to(dtype=torch.float64)
     theta = problem.init.clone()
     idx = block_indices(problem.model.layout, ("w", "V"))
-    report = sopsp(problem, theta, eps=1e-3, mu2=2.0)
+    report = drain(sopsp(problem, theta, eps=1e-3, mu2=2.0))
     g = grad(problem.loss)(theta)[idx]
     h = jacrev(grad(problem.loss))(theta)[idx][:, idx]
     assert report.blocks == ("w", "V")
@@ -100,7 +100,7 @@ def test_sopsp_reports_block_gradient_and_curvature(predictor):
     assert report.lambda_min == pytest.approx(float(torch.linalg.eigvalsh(h)[0]), abs=1e-8)
     assert report.threshold == pytest.approx(-np.sqrt(2.0 * 1e-3))
     assert report.is_sopsp == (report.grad_norm <= 1e-3 and report.lambda_min >= report.threshold)
-    assert sopsp(problem, theta, eps=10 * report.grad_norm + 1e3, mu2=2.0).gradient_ok
+    assert drain(sopsp(problem, theta, eps=10 * report.grad_norm + 1e3, mu2=2.0)).gradient_ok
 
 
 def test_at_w_zero_the_block_hessian_has_no_positive_minimum(predictor):
@@ -109,7 +109,7 @@ def test_at_w_zero_the_block_hessian_has_no_positive_minimum(predictor):
     theta = problem.init.clone() + 0.3
     w = problem.model.layout.block("w")
     theta[w.offset : w.stop] = 0.0
-    report = sopsp(problem, theta, eps=0.0, mu2=1.0)
+    report = drain(sopsp(problem, theta, eps=0.0, mu2=1.0))
     assert report.lambda_min <= 1e-10
     assert report.lambda_min < -1e-6  # strictly negative here (V ≠ 0): a real saddle direction
 
@@ -117,13 +117,13 @@ def test_at_w_zero_the_block_hessian_has_no_positive_minimum(predictor):
 def test_mu2_estimate_is_a_lipschitz_ratio_of_block_hessians(predictor):
     problem = predictor.to(dtype=torch.float64)
     theta = problem.init.clone() + 0.1
-    mu2 = estimate_mu2(problem, theta, radius=0.05, probes=3)
+    mu2 = drain(estimate_mu2(problem, theta, radius=0.05, probes=3))
     assert np.isfinite(mu2) and mu2 > 0
     # F is a polynomial of degree 4 in (w, V) at fixed (U, c) (ReLU pattern fixed): the
     # Hessian difference over radius r scales with r, so the ratio barely moves with r
-    half = estimate_mu2(problem, theta, radius=0.025, probes=3)
+    half = drain(estimate_mu2(problem, theta, radius=0.025, probes=3))
     assert half == pytest.approx(mu2, rel=0.5)
-    report = sopsp(problem, theta, eps=1e-2, radius=0.05, probes=3)
+    report = drain(sopsp(problem, theta, eps=1e-2, radius=0.05, probes=3))
     assert report.mu2_estimated and report.mu2 == pytest.approx(mu2)
 
 
