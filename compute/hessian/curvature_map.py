@@ -195,6 +195,7 @@ def curvature_map(
     max_iter: int | None = None,
     seed: int = 0,
     warm: bool = True,
+    axes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Generator[CurvatureCells, None, CurvatureMap]:
     """λ_min, λ_max of ∇²F at θ₀ + a·d₁ + b·d₂ over an (nb, na) = ``shape`` grid.
 
@@ -204,8 +205,10 @@ def curvature_map(
         A NetworkProblem (its training loss) or a batched loss ``F(θ[..., n]) -> [...]``.
     origin, d1, d2 : (n,)
         The plane (e.g. ``compute.planes.random_plane(...)``'s origin, d1, d2).
-    window
-        (amin, amax, bmin, bmax); a spans columns, b rows.
+    window, shape
+        (amin, amax, bmin, bmax) and (nb, na): a spans columns, b rows, evenly.
+    axes
+        Explicit (a (na,), b (nb,)) coordinates instead of ``window`` and ``shape``.
     chunk
         Points per batched solve (default: the problem's evaluation chunk, else 64).
     warm
@@ -216,6 +219,12 @@ def curvature_map(
 
     Yields ``CurvatureCells`` after each chunk (coarse to fine); returns the ``CurvatureMap``.
     """
+    if axes is not None:
+        a, b = (np.asarray(x, dtype=np.float64).ravel() for x in axes)
+        shape = (len(b), len(a))
+    else:
+        a = np.linspace(window[0], window[1], shape[1])
+        b = np.linspace(window[2], window[3], shape[0])
     nb, na = shape
     if nb < 1 or na < 1:
         raise LandscapeError(f"a curvature map needs a grid of at least 1×1, got {nb}×{na}")
@@ -225,8 +234,6 @@ def curvature_map(
     else:
         loss, step = objective, chunk or 64
     n = origin.shape[-1]
-    a = np.linspace(window[0], window[1], na)
-    b = np.linspace(window[2], window[3], nb)
     level = levels(nb, na)
     itemsize = origin.element_size()
     warm = warm and nb * na * 2 * n * itemsize <= WARM_START_BYTES

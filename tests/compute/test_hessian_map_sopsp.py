@@ -77,8 +77,15 @@ def test_batched_extremes_of_a_toy_saddle_line():
     np.testing.assert_allclose(ext.lam_max, eig[:, 1].numpy(), rtol=1e-10)
 
 
-def test_curvature_map_refuses_an_empty_grid(li_yuan):
+def test_curvature_map_on_explicit_axes_and_refusing_an_empty_grid(li_yuan):
     problem, plane = li_yuan
+    a, b = np.array([-0.5, 0.25]), np.array([0.1, 0.2, 0.7])
+    result = drain(curvature_map(problem.loss, plane.origin, plane.d1, plane.d2, axes=(a, b)))
+    assert result.lam_max.shape == (3, 2)
+    point = plane.origin + 0.25 * plane.d1 + 0.7 * plane.d2
+    lo, hi = dense_extremes(problem.loss, point[None])
+    assert result.lam_max[2, 1] == pytest.approx(hi[0], rel=1e-6)
+    assert result.lam_min[2, 1] == pytest.approx(lo[0], abs=1e-3 * abs(hi[0]))
     with pytest.raises(LandscapeError, match="at least 1×1"):
         drain(curvature_map(problem, plane.origin, plane.d1, plane.d2, shape=(0, 3)))
 
