@@ -1,0 +1,317 @@
+"""Degenerate roots made into points: isolated degenerate points (blobs) and true continua.
+
+Roots whose own classification was inconclusive (a zero eigenvalue or multiplier) are linked
+by single linkage at 2h, per face. A cluster narrower than ``continua.BLOB``·h is a blob: the
+scattered landings of Newton around one isolated degenerate point (it converges only
+linearly there), classified by sampling F on the feasible part of small spheres around it. A
+wider cluster is a continuum only where every link of its spanning tree runs through
+degenerate critical points: Newton from the link's midpoint must land within a quarter of the
+link's length, at a critical point (and inside, at a degenerate one); it is split elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+import numpy as np
+import torch
+from torch.func import vmap
+
+from compute import continua
+from compute.classify import (
+    Tolerances,
+    sample_directions,
+    sampled_kind,
+    sampling_radii,
+)
+from compute.critical_point import CriticalPoint
+from compute.critical_roots import (
+    Candidate,
+    Row,
+    describe_roots,
+    gradient_residual,
+    kkt_residual,
+    merged,
+    run_newton,
+)
+from compute.derivatives import second_order
+from compute.grid import Window
+from compute.modes import Modes
+from compute.newton import TimedBlocks, evaluate_blocks
+from compute.objective import Objective
+
+T = TypeVar("T")
+
+
+def _within(gen: Generator[float, None, T], lo: float, hi: float) -> Generator[float, None, T]:
+    """Re-yield a fraction-yielding generator's fractions mapped into [lo, hi]."""
+    while True:
+        try:
+            f = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        yield lo + (hi - lo) * f
+
+
+def _clusters(rows: list[Row], tol: Tolerances) -> list[list[int]]:
+    """Indices of undecided rows, grouped per face by single linkage at 2h."""
+    out: list[list[int]] = []
+    faces = {id(r.cand.face): r.cand.face for r in rows}
+    for key in faces:
+        idx = [i for i, r in enumerate(rows) if r.kind is None and id(r.cand.face) == key]
+        if not idx:
+            continue
+        labels = continua.link_clusters(
+            np.stack([rows[i].cand.point for i in idx]), 2 * tol.spacing
+        )
+        out += [[idx[j] for j in np.flatnonzero(labels == lab)] for lab in np.unique(labels)]
+    return out
+
+
+def _width(rows: list[Row], members: list[int]) -> float:
+    pts = np.stack([rows[i].cand.point for i in members])
+    return continua.extent(pts) + max(rows[i].cand.uncertainty for i in members)
+
+
+def _verify(
+    objective: Objective,
+    window: Window,
+    rows: list[Row],
+    wide: list[list[int]],
+    tol: Tolerances,
+    blocks: TimedBlocks,
+) -> Generator[float, None, list[list[int]]]:
+    """Split each wide cluster where a spanning-tree link does not run through critical points."""
+    out: list[list[int]] = []
+    for c, members in enumerate(wide):
+        pts = np.stack([rows[i].cand.point for i in members])
+        edges = continua.spanning_edges(pts)
+        z = np.stack([rows[i].cand.z for i in members])
+        mid = 0.5 * (z[edges[:, 0]] + z[edges[:, 1]])
+        face = rows[members[0]].cand.face
+        residual = (
+            gradient_residual(objective) if face is None else kkt_residual(objective, face, tol)
+        )
+        lo, hi = c / len(wide), (c + 1) / len(wide)
+        snapped, res, _ = yield from _within(
+            run_newton(residual, objective.as_tensor(mid), window, tol, blocks), lo, (lo + hi) / 2
+        )
+        n = objective.dim
+        length = np.linalg.norm(pts[edges[:, 0]] - pts[edges[:, 1]], axis=1)
+        moved = np.linalg.norm(snapped[:, :n] - mid[:, :n], axis=1)
+        keep = (res <= tol.root) & (moved <= length / 4)
+        if keep.any():
+            cands = [
+                Candidate(z[:n], z, z[n:], float(r), 0.0, face)
+                for z, r in zip(snapped[keep], res[keep], strict=True)
+            ]
+            checked = yield from _within(
+                describe_roots(objective, cands, tol, blocks), (lo + hi) / 2, hi
+            )
+            keep[np.flatnonzero(keep)] = [row.kind is None for row in checked]
+        labels = continua.split_by_edges(len(members), edges, keep)
+        out += [[members[j] for j in np.flatnonzero(labels == lab)] for lab in np.unique(labels)]
+    return out
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What sampling F around a point said: its kind (None: flat in some direction at every
+    radius), the nature of the rest, and the rays (k, R, n) of samples that are flat at
+    every radius, with the location uncertainty δ they were judged with."""
+
+    kind: str | None
+    nature: str
+    rays: np.ndarray
+    uncertainty: float
+
+
+def _sample(
+    objective: Objective,
+    modes: Modes,
+    rows: list[Row],
+    uncertainty: list[float],
+    tol: Tolerances,
+    blocks: TimedBlocks,
+) -> Generator[float, None, list[_Verdict]]:
+    """F and ∇F on the feasible part of spheres around each row's point → verdicts.
+
+    Points p + r·d outside C are projected onto it (they stand for the boundary near p);
+    projections that land within r/4 of p are dropped. The margin of a difference is the
+    rounding noise plus ‖P∇F(x)‖·δ: how much F(x) − F(p) can change when the point is off
+    by its location uncertainty δ along its face (P projects onto the face's tangent space;
+    the identity inside).
+    """
+    if not rows:
+        return []
+    n = objective.dim
+    batches, shapes = [], []
+    for row, unc in zip(rows, uncertainty, strict=True):
+        radii = np.array(sampling_radii(tol.spacing, unc))
+        dirs = sample_directions(n, np.concatenate([row.vecs.T, row.normals]))
+        p = objective.as_tensor(row.cand.point)
+        pts = modes.project(p + objective.as_tensor(radii[:, None, None] * dirs[None]))
+        valid = torch.linalg.vector_norm(pts - p, dim=-1) >= objective.as_tensor(radii / 4)[:, None]
+        batches.append(torch.cat([p[None], pts.reshape(-1, n)]))
+        shapes.append((len(radii), len(dirs), valid.cpu().numpy()))
+    value_and_grad = vmap(torch.func.grad_and_value(objective.loss))
+
+    def evaluate(points: torch.Tensor) -> torch.Tensor:
+        g, f = value_and_grad(points)
+        return torch.cat([f[:, None], g], dim=1)
+
+    out = yield from evaluate_blocks(evaluate, torch.cat(batches), blocks)
+    values = out.detach().cpu().double().numpy()
+    points = torch.cat(batches).detach().cpu().double().numpy()
+    splits = np.cumsum([len(b) for b in batches])[:-1]
+    verdicts = []
+    parts = zip(np.split(values, splits), np.split(points, splits), strict=True)
+    for k, (part, where) in enumerate(parts):
+        (r, d, valid), row, unc = shapes[k], rows[k], uncertainty[k]
+        normals = row.normals
+        proj = np.eye(n) - (np.linalg.pinv(normals) @ normals if len(normals) else 0.0)
+        slope = np.linalg.norm(part[1:, 1:] @ proj, axis=1).reshape(r, d)
+        diff = np.where(valid, part[1:, 0].reshape(r, d) - part[0, 0], np.nan)
+        margin = tol.loss_noise(part[0, 0]) + slope * unc
+        kind, nature = sampled_kind(diff, margin)
+        flat = (valid & (np.abs(diff) <= margin)).all(axis=0)
+        rays = where[1:].reshape(r, d, n).transpose(1, 0, 2)[flat]
+        verdicts.append(_Verdict(kind, nature, rays, unc))
+    return verdicts
+
+
+def _probe(
+    objective: Objective, rows: list[Row], verdicts: list[_Verdict], tol: Tolerances
+) -> list[np.ndarray]:
+    """Continuum members along the flat rays of each interior flat point (m, n); m = 0 if none.
+
+    A ray is part of the critical set when every sample on it is critical up to the point's
+    location uncertainty δ: ‖∇F(x)‖ ≤ tol.root + ‖∇²F(x)‖₂·δ (the gradient at x moves by
+    about ∇²F·e when the point moves by e). Newton from the lattice can miss such a set: on
+    F = u²v² it contracts every start onto the origin, where two lines of minima cross.
+    """
+    out = []
+    for row, verdict in zip(rows, verdicts, strict=True):
+        rays = verdict.rays
+        if row.cand.face is not None or verdict.kind is not None or len(rays) == 0:
+            out.append(np.zeros((0, objective.dim)))
+            continue
+        d = second_order(objective.loss, objective.as_tensor(rays.reshape(-1, objective.dim)))
+        grad = torch.linalg.vector_norm(d.grad, dim=-1).detach().cpu().double().numpy()
+        eig = d.hessian_eigenvalues().detach().cpu().double().numpy()
+        bound = tol.root + np.abs(eig).max(axis=1) * verdict.uncertainty
+        critical = (grad <= bound).reshape(rays.shape[:2]).all(axis=1)
+        out.append(rays[critical].reshape(-1, objective.dim))
+    return out
+
+
+def _point(row: Row, kind: str, method: str, nature: str | None = None) -> CriticalPoint:
+    c = row.cand
+    return CriticalPoint(
+        c.point,
+        float(row.loss),
+        row.grad_norm,
+        row.eig,
+        kind,
+        c.face is not None,
+        nature or kind,
+        c.point[None, :],
+        c.multipliers,
+        row.tangent,
+        row.vecs,
+        method,
+    )
+
+
+def _continuum(rows: list[Row], members: list[int], tol: Tolerances) -> CriticalPoint:
+    pts = np.stack([rows[i].cand.point for i in members])
+    rep = rows[members[int(np.argmin(np.linalg.norm(pts - pts.mean(0), axis=1)))]]
+    tol_eig = max(tol.eigenvalue(rows[i].cand.residual) for i in members)
+    eig = np.stack([rows[i].eig for i in members])
+    if rep.cand.face is None:
+        nature = continua.continuum_nature(eig, tol_eig)
+    else:
+        mu = np.concatenate([rows[i].cand.multipliers for i in members])
+        tangent = np.concatenate([rows[i].tangent for i in members])
+        nature = continua.boundary_continuum_nature(mu, tangent, eig, tol.multiplier, tol_eig)
+    point = _point(rep, "degenerate", "continuum", nature)
+    return replace(point, grad_norm=max(rows[i].grad_norm for i in members), members=pts)
+
+
+def _outside_blobs(
+    rows: list[Row], decided: list[int], blobs: list[list[int]], tol: Tolerances
+) -> list[int]:
+    """Decided rows that do not lie inside a blob of the same face (those are the blob's
+    point, found to within its scatter, and are reported once, with the blob)."""
+    keep = []
+    for i in decided:
+        row = rows[i]
+        inside = False
+        for blob in blobs:
+            if rows[blob[0]].cand.face is not row.cand.face:
+                continue
+            pts = np.stack([rows[j].cand.point for j in blob])
+            gap = float(np.min(np.linalg.norm(pts - row.cand.point, axis=1)))
+            inside |= gap <= _width(rows, blob) + row.cand.uncertainty + tol.same_point
+        if not inside:
+            keep.append(i)
+    return keep
+
+
+def _absorbed(points: list[CriticalPoint], tol: Tolerances) -> list[CriticalPoint]:
+    """Drop boundary points with μ = 0 lying on an interior continuum (reported already)."""
+    sets = [p.members for p in points if len(p.members) > 1 and not p.on_boundary]
+    if not sets:
+        return points
+    members = np.concatenate(sets)
+    return [
+        p
+        for p in points
+        if not p.on_boundary
+        or len(p.members) > 1
+        or np.any(np.abs(p.multipliers) > tol.multiplier)
+        or float(np.min(np.linalg.norm(members - p.point, axis=1))) > 2 * tol.spacing
+    ]
+
+
+def describe_all(
+    objective: Objective,
+    modes: Modes,
+    window: Window,
+    roots: list[Candidate],
+    tol: Tolerances,
+    blocks: TimedBlocks,
+) -> Generator[float, None, list[CriticalPoint]]:
+    """The critical points made of the accepted roots (see the module docstring)."""
+    if not roots:
+        return []
+    rows = yield from _within(describe_roots(objective, merged(roots, tol), tol, blocks), 0, 0.3)
+    limit = continua.BLOB * tol.spacing
+
+    def is_wide(c: list[int]) -> bool:
+        return len(c) > 1 and _width(rows, c) > limit
+
+    clusters = _clusters(rows, tol)
+    pieces = yield from _within(
+        _verify(objective, window, rows, [c for c in clusters if is_wide(c)], tol, blocks), 0.3, 0.6
+    )
+    sets = [c for c in pieces if is_wide(c)]
+    blobs = [c for c in clusters + pieces if not is_wide(c)]
+    decided = _outside_blobs(rows, [i for i, r in enumerate(rows) if r.kind], blobs, tol)
+    reps = [min(c, key=lambda i: rows[i].cand.residual) for c in blobs]
+    rep_rows = [rows[i] for i in reps]
+    widths = [_width(rows, c) for c in blobs]
+    verdicts = yield from _within(_sample(objective, modes, rep_rows, widths, tol, blocks), 0.6, 1)
+    extra = _probe(objective, rep_rows, verdicts, tol)
+    points = [_point(rows[i], str(rows[i].kind), rows[i].method) for i in decided]
+    for row, verdict, more in zip(rep_rows, verdicts, extra, strict=True):
+        if len(more):
+            members = np.concatenate([row.cand.point[None], more])
+            point = _point(row, "degenerate", "continuum", verdict.nature)
+            points.append(replace(point, members=members))
+        else:
+            points.append(_point(row, verdict.kind or "degenerate", "sampling", verdict.nature))
+    points += [_continuum(rows, c, tol) for c in sets]
+    return _absorbed(points, tol)
