@@ -22,10 +22,17 @@ MAX_TRIALS = 10_000
 MAX_CURVE_POINTS = 2_000_000
 """trials × (depth + 1): the per-trial curves kept for the quantiles (16 MB per scheme)."""
 MAX_DRAWS = 4_000_000_000
-"""trials × depth × width² × matrices (× 2 with the backward view, which redraws): about
-4 ns each on this 2-core CPU, so the largest sweep takes under a minute."""
-BLOCK_DRAWS = 1 << 23
-"""Weight entries drawn per block of trials (about 50 ms of work): the unit of streaming."""
+"""trials × depth × width² × matrices (× 2 with the backward view, which redraws): measured
+9–13 ns each on this 2-core CPU with other work running, so under a minute."""
+MAX_LAYER_STEPS = 300_000
+"""blocks of trials × depth (× 3 with the backward view): each layer of a block costs about
+0.15 ms of per-operation overhead however small, so narrow deep stacks are bounded by this."""
+LAYER_DRAWS = 1 << 17
+"""Weight entries drawn per layer of a block of trials (about 0.4 ms here): enough that the
+per-operation overhead does not dominate, small enough to stream (a block of the default
+sweep, 13 trials × 100 layers, takes about 50 ms)."""
+BLOCK_FLOATS = 1 << 22
+"""Activations a block keeps for the backward pass, (depth + 1) × trials × width × 5 (32 MB)."""
 YIELD_SECONDS = 0.05
 
 
@@ -66,6 +73,8 @@ class NormSweepConfig:
             raise LandscapeError(f"input must be {' or '.join(INPUTS)}, got {self.input!r}")
         if self.matrices not in (1, 2):
             raise LandscapeError(f"a residual branch has 1 or 2 matrices, got {self.matrices}")
+        if not 0 <= self.seed < 2**63:
+            raise LandscapeError(f"seed must be a whole number ≥ 0, got {self.seed}")
         if not (math.isfinite(self.gain) and 0 < self.gain <= 100):
             raise LandscapeError(f"gain must be in (0, 100], got {self.gain:g}")
         points = self.trials * (self.depth + 1)
@@ -80,6 +89,17 @@ class NormSweepConfig:
                 f" = {self.draws:.3g} exceeds {MAX_DRAWS:.0e} (about a minute on this CPU): "
                 "lower trials, width or depth"
             )
+        if self.layer_steps > MAX_LAYER_STEPS:
+            raise LandscapeError(
+                f"{self.layer_steps:,} layer passes of {self.block_trials}-trial blocks exceed "
+                f"{MAX_LAYER_STEPS:,} (about a minute on this CPU): lower trials or depth"
+            )
+
+    @property
+    def layer_steps(self) -> int:
+        """Blocks × depth (× 3 with backward): how many times a layer runs on a block."""
+        blocks = math.ceil(self.trials / self.block_trials)
+        return blocks * self.depth * (3 if self.backward else 1)
 
     @property
     def draws(self) -> int:
@@ -91,9 +111,9 @@ class NormSweepConfig:
     def block_trials(self) -> int:
         """Trials per block: a function of the shapes only, so that every scheme subset and the
         backward option see the same random draws (the blocks are seeded by their index)."""
-        per_trial = self.depth * self.width**2 * self.matrices
-        by_states = (1 << 22) // ((self.depth + 1) * self.width * len(SCHEMES))
-        return max(1, min(BLOCK_DRAWS // per_trial, by_states))
+        by_draws = LAYER_DRAWS // (self.width**2 * self.matrices)
+        by_states = BLOCK_FLOATS // ((self.depth + 1) * self.width * len(SCHEMES))
+        return max(1, min(by_draws, by_states))
 
 
 def _bounded(name: str, value: int, most: int) -> None:

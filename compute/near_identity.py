@@ -73,6 +73,8 @@ class DepthSweepConfig:
         for name, value, most in (("dim", self.dim, 16), ("hidden", self.hidden, 128)):
             if not 1 <= value <= most:
                 raise LandscapeError(f"{name} must be between 1 and {most}, got {value}")
+        if not 0 <= self.seed < 2**31:
+            raise LandscapeError(f"seed must be between 0 and 2³¹ − 1, got {self.seed}")
         if not 8 <= self.samples <= 4096:
             raise LandscapeError(f"samples must be between 8 and 4096, got {self.samples}")
         layer_steps = sum(self.depths) * self.steps

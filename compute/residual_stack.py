@@ -20,6 +20,8 @@ YIELD_SECONDS = 0.05
 
 
 def block_generator(seed: int, block: int, stream: int) -> torch.Generator:
+    """The generator of one block of trials: stream 0 draws the weights, stream 1 the inputs
+    and readouts (so neither depends on the other's options)."""
     state = np.random.SeedSequence([seed, block, stream]).generate_state(1)[0]
     return torch.Generator().manual_seed(int(state))
 
@@ -53,6 +55,8 @@ class StackedLayers:
         return [torch.randn(shape, generator=gen).double() for _ in self.stds]
 
     def layer(self, z: torch.Tensor, weights: list[torch.Tensor]) -> torch.Tensor:
+        """z (T, d, S) ↦ α (z + β σ_last W_last φ(σ₁ W₁ u)) per scheme column (the W₁ factor
+        only with two matrices), u = z, or z·√d/‖z‖ with ``normalize``; weights N(0, 1)."""
         u = z * (math.sqrt(self.width) / norms(z).unsqueeze(-2)) if self.normalize else z
         if len(weights) == 2:
             u = (weights[0] @ u) * self.stds[0]
@@ -98,7 +102,8 @@ def propagate_block(
     bwd[..., depth] = 1.0
     for layer in range(depth, 0, -1):
         # reverse mode, recomputing each layer from its re-drawn weights (checkpointing:
-        # holding every layer's (T, d, d) weights would need depth × 16 MB at the defaults)
+        # keeping every layer's (T, d, d) weights instead would grow with depth: 64 MB per
+        # block at the defaults, and redrawing costs one more draw per layer)
         gen_w.set_state(states[layer - 1])
         weights = stack.draw(gen_w, trials)
         with torch.enable_grad():

@@ -196,6 +196,8 @@ def test_common_random_numbers_and_reproducibility():
         ({"trials": 1000, "depth": 1000, "width": 100}, "about a minute"),
         ({"schemes": ("kaiming",)}, "unknown initialization scheme"),
         ({"activation": "tanh"}, "activation must be linear or relu"),
+        ({"seed": -1}, "seed must be a whole number ≥ 0"),
+        ({"trials": 180, "depth": 10_000, "width": 16}, "layer passes of 5-trial blocks"),
     ],
 )
 def test_limits_are_named(kw, words):
