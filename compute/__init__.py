@@ -17,6 +17,7 @@ _API: dict[str, tuple[str, str]] = {
     "OTHER_CODES": ("compute.basins", "OTHER_CODES"),
     "attractors_from": ("compute.basins", "attractors_from"),
     "basin_map": ("compute.basins", "basin_map"),
+    "basin_resolution": ("compute.basins", "basin_resolution"),
     "KINDS": ("compute.critical", "KINDS"),
     "CriticalPoint": ("compute.critical", "CriticalPoint"),
     "critical_points": ("compute.critical", "critical_points"),
@@ -39,6 +40,7 @@ _API: dict[str, tuple[str, str]] = {
     "GradientField": ("compute.frames", "GradientField"),
     "MapFrame": ("compute.frames", "MapFrame"),
     "landscape_frames": ("compute.frames", "landscape_frames"),
+    "landscape_geometry": ("compute.frames", "landscape_geometry"),
     "make_frame": ("compute.frames", "make_frame"),
     "map_frames": ("compute.frames", "map_frames"),
     "drain": ("compute.generators", "drain"),
@@ -170,6 +172,7 @@ __all__ = [
     "Window",
     "attractors_from",
     "basin_map",
+    "basin_resolution",
     "build_landscape",
     "build_plane",
     "critical_points",
@@ -192,6 +195,7 @@ __all__ = [
     "is_network",
     "isolines",
     "landscape_frames",
+    "landscape_geometry",
     "levels_for",
     "line",
     "load_session",
@@ -243,6 +247,7 @@ if TYPE_CHECKING:
     from compute.basins import BasinMap as BasinMap
     from compute.basins import attractors_from as attractors_from
     from compute.basins import basin_map as basin_map
+    from compute.basins import basin_resolution as basin_resolution
     from compute.critical import KINDS as KINDS
     from compute.critical import CriticalPoint as CriticalPoint
     from compute.critical import critical_points as critical_points
@@ -265,6 +270,7 @@ if TYPE_CHECKING:
     from compute.frames import GradientField as GradientField
     from compute.frames import MapFrame as MapFrame
     from compute.frames import landscape_frames as landscape_frames
+    from compute.frames import landscape_geometry as landscape_geometry
     from compute.frames import make_frame as make_frame
     from compute.frames import map_frames as map_frames
     from compute.generators import drain as drain

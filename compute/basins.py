@@ -169,6 +169,18 @@ def _cell_points(axes: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.stack([g.ravel() for g in np.meshgrid(*axes)], axis=-1)
 
 
+STEP_BUDGET_FLOPS = 4e9
+"""About one second of this CPU's arithmetic per optimizer step of a basin map."""
+
+
+def basin_resolution(objective: Objective, requested: int) -> int:
+    """Cells per axis of a basin map of ``objective``: at most ``requested`` and 128, and few
+    enough that one step of all runs (a forward and a backward pass each, ~3 evaluations)
+    stays within STEP_BUDGET_FLOPS; at least 12. Exact toys get 128; a digits slice ~12."""
+    per_axis = (STEP_BUDGET_FLOPS / (3.0 * objective.flops)) ** (1.0 / objective.dim)
+    return int(max(min(12, requested), min(requested, 128, per_axis)))
+
+
 def basin_map(
     objective: Objective,
     modes: Modes,

@@ -71,8 +71,13 @@ class RunTrace:
     Attributes
     ----------
     label, color : legend text (e.g. "run 3 · adam lr=0.05") and line colour "#rrggbb"
-    path : (T, n) iterates, start first; loss, grad_norm : (T,) F and ‖∇F‖ at each iterate
+    path : (K, d) map coordinates of the iterates kept (toys: every step), start first
+    loss, grad_norm : (T,) F and ‖∇F‖ at the recorded steps ``steps`` (default 0…T−1; NaN
+        where not evaluated)
     status : "running", "converged", "max_steps" or "diverged"
+    path_steps : (K,) the step of each path point (default 0…K−1)
+    thetas : (K, n) the iterates in θ (networks), distance : (K,) their distance from the plane
+    metrics : name → (T,) other recorded quantities (test loss, the scenario's metric)
     """
 
     label: str
@@ -81,6 +86,27 @@ class RunTrace:
     loss: np.ndarray
     grad_norm: np.ndarray
     status: str
+    steps: np.ndarray | None = None
+    path_steps: np.ndarray | None = None
+    thetas: np.ndarray | None = None
+    distance: np.ndarray | None = None
+    metrics: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
+
+    def step_axis(self) -> np.ndarray:
+        """(T,) the steps of ``loss``/``grad_norm`` (default 0, 1, …)."""
+        return np.arange(len(self.loss)) if self.steps is None else np.asarray(self.steps)
+
+    def path_axis(self) -> np.ndarray:
+        """(K,) the steps of the path's snapshots (default 0, 1, …)."""
+        return np.arange(len(self.path)) if self.path_steps is None else np.asarray(self.path_steps)
+
+    def loss_on_path(self) -> np.ndarray:
+        """F at each snapshot (the record of the same step; NaN where none is finite)."""
+        steps, loss = self.step_axis(), np.asarray(self.loss, dtype=float)
+        ok = np.isfinite(loss)
+        if not ok.any():
+            return np.full(len(self.path), np.nan)
+        return np.interp(self.path_axis(), steps[ok], loss[ok])
 
 
 @dataclass(frozen=True)
@@ -94,6 +120,7 @@ class Scene:
     levels : isoline levels in loss units (None: ~12 chosen from the data)
     constraint : ball / box whose outline is drawn; runs, critical : what is drawn on top
     metadata : JSON-serialisable settings (scenario, params, modes, window, ...); title
+    plane : a slice's ``origin``, ``d1``, ``d2`` (n,) each (empty for toys)
     """
 
     axis_names: tuple[str, ...]
@@ -105,6 +132,7 @@ class Scene:
     critical: tuple[CriticalPoint, ...]
     metadata: dict[str, object]
     title: str = ""
+    plane: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def _jsonable(obj: object) -> object:
@@ -180,18 +208,20 @@ def _check_dpi(dpi: float) -> None:
 
 
 def _runs(scene: Scene) -> list[tuple[RunTrace, np.ndarray, np.ndarray, np.ndarray]]:
-    """Each run with its path (T, n), loss (T,) and grad_norm (T,) as float arrays, checked."""
+    """Each run with its path (K, d), loss (T,) and grad_norm (T,) as float arrays, checked."""
     n, out = len(scene.grid.axes), []
     for i, run in enumerate(scene.runs):
         path = np.asarray(run.path, dtype=float)
-        loss = np.asarray(run.loss, dtype=float)
-        grad = np.asarray(run.grad_norm, dtype=float)
-        if not (path.ndim == 2 and path.shape[1] == n and len(path) == len(loss) == len(grad)):
+        loss = np.asarray(run.loss, dtype=float).ravel()
+        grad = np.asarray(run.grad_norm, dtype=float).ravel()
+        ok = path.ndim == 2 and path.shape[1] == n and len(loss) == len(grad)
+        ok = ok and len(run.step_axis()) == len(loss) and len(run.path_axis()) == len(path)
+        if not ok:
             raise LandscapeError(
-                f"run {i} ({run.label}) needs path (T, {n}), loss and grad_norm (T,); "
-                f"got {path.shape}, {loss.shape}, {grad.shape}"
+                f"run {i} ({run.label}) needs path (K, {n}) with K path steps, loss, grad_norm "
+                f"and steps (T,); got {path.shape}, {loss.shape}, {grad.shape}"
             )
-        out.append((run, path, loss.ravel(), grad.ravel()))
+        out.append((run, path, loss, grad))
     return out
 
 
@@ -248,8 +278,8 @@ def _draw_critical(
 def _draw_runs(ax: Axes, scene: Scene, place: Place | None) -> list[Artist]:
     """Each run's path (2-D: θ; 1-D: (θ, F)) in its colour, ○ at the start, ● at the end."""
     handles: list[Artist] = []
-    for run, path, loss, _ in _runs(scene):
-        y = place(path[:, 0], loss) if place else path[:, 1]
+    for run, path, _, _ in _runs(scene):
+        y = place(path[:, 0], run.loss_on_path()) if place else path[:, 1]
         xy = np.column_stack([path[:, 0], y])
         xy = xy[np.isfinite(xy).all(axis=1)]
         handles.append(Line2D([], [], color=run.color, marker="o", ms=3.5, label=run.label))
@@ -422,10 +452,11 @@ def export_curves_figure(scene: Scene, path: str | Path, dpi: int = 300) -> list
         for ax, which in zip(axes, ("loss", "grad_norm"), strict=True):
             series = _log_safe([loss if which == "loss" else grad for _, _, loss, grad in runs])
             for (run, *_), y in zip(runs, series, strict=True):
-                ax.plot(np.arange(len(y)), y, color=run.color, lw=1.2)
-                ok = np.flatnonzero(np.isfinite(y))
-                if run.status == "diverged" and len(ok):
-                    ax.plot(ok[-1], y[ok[-1]], mfc=run.color, **_DIVERGED)
+                x, ok = run.step_axis(), np.isfinite(y)
+                ax.plot(x[ok], y[ok], color=run.color, lw=1.2)
+                last = np.flatnonzero(ok)
+                if run.status == "diverged" and len(last):
+                    ax.plot(x[last[-1]], y[last[-1]], mfc=run.color, **_DIVERGED)
             ax.set_yscale("log")
             ax.set_ylabel("$F$" if which == "loss" else r"$\|\nabla F\|$")
             ax.grid(True, lw=0.3, alpha=0.5)
@@ -461,10 +492,12 @@ def export_grid_data(scene: Scene, path: str | Path) -> list[Path]:
 
     Parameters
     ----------
-    scene : its grid is written
-    path : ``.npz``: arrays ``x`` (, ``y``), every field of ``grid.values``, ``axis_names`` and
-        ``metadata`` (a JSON string); ``.csv``: a header row ``x,(y,)loss,grad_norm,hess_min,
-        hess_max`` (+ any other fields), then one row per grid point, x varying fastest
+    scene : its grid is written (and a slice's plane)
+    path : ``.npz``: arrays ``x`` (, ``y``), every field of ``grid.values``, ``axis_names``,
+        ``metadata`` (a JSON string) and, for a slice, its ``origin``, ``d1``, ``d2``;
+        ``.csv``: a header row ``x,(y,)loss,grad_norm,hess_min,hess_max`` (+ any other fields)
+        naming the axes, then one row per grid point, x varying fastest (a slice's vectors go
+        to the sidecar)
 
     Returns
     -------
@@ -478,23 +511,34 @@ def export_grid_data(scene: Scene, path: str | Path) -> list[Path]:
     arrays: dict[str, Any] = {f: np.asarray(grid.values[f]) for f in fields}
     arrays |= dict(zip(names, map(np.asarray, grid.axes), strict=True))
     rows: list[list[Any]] = []
+    csv_scene = scene
     if target.suffix.lower() == ".csv":
         coords = np.meshgrid(*grid.axes[::-1], indexing="ij")[::-1]  # each (ny, nx), row = y
         columns = [c.ravel() for c in coords] + [arrays[f].ravel() for f in fields]
         rows = np.column_stack(columns).tolist()
+        if scene.plane:
+            plane = {k: np.asarray(v).tolist() for k, v in scene.plane.items()}
+            csv_scene = dataclasses.replace(
+                scene, metadata={**scene.metadata, "plane_vectors": plane}
+            )
     arrays["axis_names"] = np.array(scene.axis_names)
-    return _save_data(target, scene, "grid", names + fields, rows, arrays)
+    arrays |= {k: np.asarray(v) for k, v in scene.plane.items()}
+    header = [f"{n} ({a})" for n, a in zip(names, scene.axis_names, strict=False)] + fields
+    return _save_data(target, csv_scene, "grid", header, rows, arrays)
 
 
 def export_runs_data(scene: Scene, path: str | Path) -> list[Path]:
-    """Write every run's iterates and a sidecar JSON.
+    """Write every run's records and path and a sidecar JSON.
 
     Parameters
     ----------
     scene : its runs are written (run i is the i-th of ``scene.runs``)
-    path : ``.npz``: arrays ``run{i}_path`` (T, n), ``run{i}_loss``, ``run{i}_grad_norm``, JSON
-        strings ``runs`` (label, color, status, steps per run) and ``metadata``; ``.csv``: a
-        header row ``run,label,step,theta_1..theta_n,loss,grad_norm,status``, one row per iterate
+    path : ``.npz``: per run ``run{i}_steps``, ``run{i}_loss``, ``run{i}_grad_norm`` (T,),
+        ``run{i}_<metric>`` (T,), ``run{i}_path`` (K, d) with ``run{i}_path_steps`` (K,), and
+        for networks ``run{i}_theta`` (K, n) and ``run{i}_distance`` (K,); JSON strings
+        ``runs`` (label, colour, status, steps) and ``metadata``. ``.csv``: a header row
+        ``run,label,step,loss,grad_norm,<metrics>,<axes>,distance,theta_1..theta_n,status``
+        and one row per recorded step (path, distance and θ where a snapshot was kept)
 
     Returns
     -------
@@ -502,17 +546,42 @@ def export_runs_data(scene: Scene, path: str | Path) -> list[Path]:
         The data file and its sidecar.
     """
     target = _target(path, DATA_FORMATS)
-    n = len(scene.grid.axes)
-    header = ["run", "label", "step", *(f"theta_{k + 1}" for k in range(n)), "loss", "grad_norm"]
+    runs = _runs(scene)
+    keys = sorted({k for r, *_ in runs for k in r.metrics})
+    n = max((r.thetas.shape[1] for r, *_ in runs if r.thetas is not None), default=0)
+    header = ["run", "label", "step", "loss", "grad_norm", *keys, *scene.axis_names, "distance"]
+    header += [f"theta_{k + 1}" for k in range(n)] + ["status"]
     rows: list[list[Any]] = []
     arrays: dict[str, Any] = {}
     info = []
-    for i, (run, p, loss, grad) in enumerate(_runs(scene)):
-        for t, (theta, f, g) in enumerate(
-            zip(p.tolist(), loss.tolist(), grad.tolist(), strict=True)
-        ):
-            rows.append([i, run.label, t, *theta, f, g, run.status])
-        arrays |= {f"run{i}_path": p, f"run{i}_loss": loss, f"run{i}_grad_norm": grad}
-        info.append({"label": run.label, "color": run.color, "status": run.status, "steps": len(p)})
+    for i, (run, p, loss, grad) in enumerate(runs):
+        steps = run.step_axis()
+        where = {int(s): j for j, s in enumerate(run.path_axis())}
+        for t, step in enumerate(steps.tolist()):
+            j = where.get(int(step))
+            snap = [""] * (len(scene.axis_names) + 1 + n)
+            if j is not None:
+                theta = [] if run.thetas is None else np.asarray(run.thetas[j]).tolist()
+                dist = "" if run.distance is None else float(run.distance[j])
+                snap = [*p[j].tolist(), dist, *theta, *[""] * (n - len(theta))]
+            metrics = [
+                float(np.asarray(run.metrics[k])[t]) if k in run.metrics else "" for k in keys
+            ]
+            rows.append([i, run.label, step, loss[t], grad[t], *metrics, *snap, run.status])
+        arrays |= {
+            f"run{i}_steps": steps,
+            f"run{i}_loss": loss,
+            f"run{i}_grad_norm": grad,
+            f"run{i}_path": p,
+            f"run{i}_path_steps": run.path_axis(),
+        }
+        arrays |= {f"run{i}_{k}": np.asarray(v) for k, v in run.metrics.items()}
+        if run.thetas is not None:
+            arrays[f"run{i}_theta"] = np.asarray(run.thetas)
+        if run.distance is not None:
+            arrays[f"run{i}_distance"] = np.asarray(run.distance)
+        info.append(
+            {"label": run.label, "color": run.color, "status": run.status, "steps": len(steps)}
+        )
     arrays["runs"] = np.array(json.dumps(info))
-    return _save_data(target, scene, "runs", [*header, "status"], rows, arrays)
+    return _save_data(target, scene, "runs", header, rows, arrays)

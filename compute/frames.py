@@ -146,6 +146,16 @@ def gradient_field(
     return GradientField(pts, -torch.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0).numpy())
 
 
+def landscape_geometry(
+    landscape: Landscape, window: Window, resolution: int
+) -> Generator[GradientField | GridBlock, None, LandscapeGrid]:
+    """The gradient field (coarse lattice), then ‖∇F‖, λ_min and λ_max of ∇²F row block by
+    row block (on a slice: of the 2-D restriction)."""
+    shown = landscape.shown
+    yield gradient_field(shown, window)
+    return (yield from evaluate_grid(shown, window, resolution, shown.chunk_points))
+
+
 def landscape_frames(
     landscape: Landscape,
     window: Window,
@@ -154,9 +164,7 @@ def landscape_frames(
     with_geometry: bool = True,
 ) -> Generator[MapFrame | GradientField | GridBlock, None, LandscapeGrid | None]:
     """Map frames first, then (``with_geometry``) the gradient field and the field rows."""
-    shown = landscape.shown
-    yield from map_frames(shown, window, resolution, log_scale)
+    yield from map_frames(landscape.shown, window, resolution, log_scale)
     if not with_geometry:
         return None
-    yield gradient_field(shown, window)
-    return (yield from evaluate_grid(shown, window, resolution, shown.chunk_points))
+    return (yield from landscape_geometry(landscape, window, resolution))

@@ -225,6 +225,7 @@ class NetworkProblem:
             batch_loss=self.batch_loss,
             metrics=tuple(metrics),
             chunk_points=max(1, self.points_per_chunk(len(self.data.x_train)) // 2),
+            flops=2.0 * len(self.data.x_train) * self.dim,
             split=OutputSplit(
                 lambda t: self.outputs(t),
                 lambda out: self.model.sample_loss(out, y).mean(-1),

@@ -25,7 +25,8 @@ class NetworkSpec(Parametrised):
     """A trainable network scenario: formula, parameters (dimensions, counts, noise, seed).
 
     ``problem(overrides)`` builds the concrete NetworkProblem (data, teacher, init) from the
-    parameter values; the same values always give the same problem.
+    parameter values; the same values always give the same problem. ``has_teacher``: whether
+    the student's own architecture has a teacher point (planes towards it make sense).
     """
 
     id: str
@@ -36,6 +37,7 @@ class NetworkSpec(Parametrised):
     build: Callable[..., NetworkProblem | Generator[str, None, NetworkProblem]]
     params: tuple[ParamSpec, ...] = field(default_factory=tuple)
     kind: str = "network"
+    has_teacher: bool = True
     window: tuple[float, ...] = NETWORK_WINDOW
     map_dim: int = 2
     default_lr: Mapping[str, float] = field(default_factory=lambda: dict(NETWORK_LR))
@@ -150,6 +152,7 @@ NETWORKS: dict[str, NetworkSpec] = {
                 NOISE,
                 SEED,
             ),
+            has_teacher=False,
         ),
         NetworkSpec(
             "relaxation",
@@ -200,6 +203,7 @@ NETWORKS: dict[str, NetworkSpec] = {
                 ),
                 SEED,
             ),
+            has_teacher=False,
         ),
         NetworkSpec(
             "linear-residual",
@@ -233,6 +237,7 @@ NETWORKS: dict[str, NetworkSpec] = {
                 _real("test_fraction", 0.2, "share of the 1797 images held out", 0.05, 0.5),
                 SEED,
             ),
+            has_teacher=False,
         ),
     )
 }

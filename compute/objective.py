@@ -79,6 +79,9 @@ class Objective:
         (network slices); None: the map is computed in one pass.
     chunk_points
         How many points to differentiate at once (memory: activations × points).
+    flops
+        About how many floating-point operations one evaluation of F costs (sizes work that
+        must stay interactive, e.g. the resolution of a basin map).
     split
         F as a convex loss of model outputs (for the Gauss–Newton matrix); None where F is not.
     layout
@@ -98,6 +101,7 @@ class Objective:
     values: ValuesFn | None = None
     progressive: Progressive | None = None
     chunk_points: int = 16384
+    flops: float = 20.0
     split: OutputSplit | None = None
     layout: ParamLayout | None = None
 
@@ -163,6 +167,7 @@ def restrict_to_plane(
         values=values,
         progressive=progressive,
         chunk_points=objective.chunk_points if chunk_points is None else chunk_points,
+        flops=objective.flops + 4.0 * objective.dim,
         split=None if split is None else OutputSplit(lift(split.outputs), split.output_loss),
         layout=None,
     )

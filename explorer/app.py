@@ -1,17 +1,59 @@
-"""QApplication start-up: pyqtgraph options, the main window, the event loop."""
+"""QApplication start-up: pyqtgraph options, error routing, the main window, the event loop."""
 
 from __future__ import annotations
 
 import gc
+import logging
 import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
 
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
+
+LOG = logging.getLogger("landscape-explorer")
 
 
 def configure_pyqtgraph() -> None:
     """Row-major images (array rows are y) and antialiased curves, once per process."""
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+
+def _log_file() -> Path:
+    base = QtCore.QStandardPaths.writableLocation(
+        QtCore.QStandardPaths.StandardLocation.AppDataLocation
+    )
+    folder = Path(base or Path.home() / ".landscape-explorer")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "explorer.log"
+
+
+def route_errors(window: QtWidgets.QMainWindow | None) -> Path:
+    """Unexpected Python exceptions and Qt warnings go to a log file, and exceptions to a
+    message in the window, never as a traceback on stderr. Returns the log's path."""
+    path = _log_file()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+
+    def excepthook(
+        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        LOG.error("".join(traceback.format_exception(kind, value, tb)))
+        state = getattr(window, "state", None)
+        if state is not None:
+            state.notify(f"Internal error: {kind.__name__}: {value} (details in {path})", "error")
+
+    def qt_messages(
+        mode: QtCore.QtMsgType, context: QtCore.QMessageLogContext, message: str
+    ) -> None:
+        LOG.warning("Qt %s: %s", mode.name, message)
+
+    sys.excepthook = excepthook
+    QtCore.qInstallMessageHandler(qt_messages)
+    return path
 
 
 def run_app(session: str | None = None) -> int:
@@ -22,6 +64,7 @@ def run_app(session: str | None = None) -> int:
     from explorer.main_window import MainWindow
 
     window = MainWindow(session)
+    route_errors(window)
     window.show()
     # Hundreds of thousands of long-lived objects (torch, Qt) exist by now; moving them out of
     # the collector's reach turns 40–200 ms full collections (visible freezes) into ~1 ms ones.

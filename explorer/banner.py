@@ -33,6 +33,10 @@ class Banner(QWidget):
         self.hide()
 
     def show_message(self, text: str, kind: str = "info") -> None:
+        """Show ``text`` (kind "info" or "error"); kind "clear" hides the current message."""
+        if kind == "clear":
+            self.hide()
+            return
         self.kind = kind
         self.label.setText(text)
         self.setStyleSheet(f"QWidget {{{STYLES[kind]}}}")

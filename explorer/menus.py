@@ -1,37 +1,44 @@
-"""Menus, shortcuts and tooltips of the main window."""
+"""Menus and shortcuts: actions bound to explicit callbacks (no reaching into the window)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QMenu, QMenuBar
 
-from explorer import session_io
-from explorer.exporting import export_kinds
+from explorer.exporting import KINDS
+from explorer.state import AppState
 
-if TYPE_CHECKING:
-    from explorer.main_window import MainWindow
 
-SESSION_FILTER = "Landscape Explorer session (*.json)"
+@dataclass(frozen=True)
+class Commands:
+    """What the menus can do, as callables the window provides."""
 
-ABOUT = """<b>Landscape Explorer</b><p>Exact toy landscapes from residual-network theory:
-Shamir (2018), the lecture notes on ResNet landscapes, Hardt &amp; Ma (2016).</p>
-<p>Click the map to start a run; Ctrl+click starts every optimizer. Drag a start handle to move
-it. Ctrl+Z undoes any change, including a mistaken click.</p>"""
+    new: Callable[[], None]
+    open: Callable[[], None]
+    save: Callable[[bool], None]
+    fill_recent: Callable[[QMenu], None]
+    export: Callable[[str], None]
+    run_action: Callable[[str], None]
+    reset_view: Callable[[], None]
+    toggle_log: Callable[[], None]
+    cancel: Callable[[], None]
+    about: Callable[[], None]
+    quit: Callable[[], None]
 
 
 def _action(
-    w: MainWindow,
+    owner: QObject,
     menu: QMenu,
     text: str,
     slot: Callable[[], object],
-    shortcut: QKeySequence | str | None = None,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
     tip: str = "",
 ) -> QAction:
-    act = QAction(text, w)
+    act = QAction(text, owner)
     if shortcut is not None:
         act.setShortcut(QKeySequence(shortcut))
     act.setToolTip(tip or text)
@@ -41,54 +48,47 @@ def _action(
     return act
 
 
-def build_menus(w: MainWindow) -> dict[str, QAction]:
-    bar = w.menuBar()
+def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> dict[str, QAction]:
+    """The menu bar's actions, keyed; Undo / Redo name what they undo and redo."""
     acts: dict[str, QAction] = {}
     file = bar.addMenu("&File")
     acts["new"] = _action(
-        w,
+        owner,
         file,
         "&New session",
-        w.new_session,
+        c.new,
         QKeySequence.StandardKey.New,
         "Start over with the current scenario's defaults (undoable)",
     )
-    acts["open"] = _action(
-        w, file, "&Open session…", lambda: _open(w), QKeySequence.StandardKey.Open
-    )
+    acts["open"] = _action(owner, file, "&Open session…", c.open, QKeySequence.StandardKey.Open)
     recent = file.addMenu("Open &recent")
-    recent.aboutToShow.connect(lambda: _fill_recent(w, recent))
+    recent.aboutToShow.connect(lambda: c.fill_recent(recent))
     acts["save"] = _action(
-        w, file, "&Save session", lambda: _save(w, False), QKeySequence.StandardKey.Save
+        owner, file, "&Save session", lambda: c.save(False), QKeySequence.StandardKey.Save
     )
     acts["save_as"] = _action(
-        w, file, "Save session &as…", lambda: _save(w, True), QKeySequence.StandardKey.SaveAs
+        owner, file, "Save session &as…", lambda: c.save(True), QKeySequence.StandardKey.SaveAs
     )
     file.addSeparator()
     export = file.addMenu("&Export")
-    for key, text in export_kinds().items():
+    for key, text in KINDS.items():
         acts[f"export_{key}"] = _action(
-            w,
+            owner,
             export,
             text,
-            lambda k=key: w.exporter.ask(k),
+            lambda k=key: c.export(k),
             "Ctrl+E" if key == "map" else None,
             "Write it for a paper, with a JSON sidecar of settings",
         )
     file.addSeparator()
-    acts["quit"] = _action(w, file, "&Quit", w.close, QKeySequence.StandardKey.Quit)
+    acts["quit"] = _action(owner, file, "&Quit", c.quit, QKeySequence.StandardKey.Quit)
     edit = bar.addMenu("&Edit")
-    acts["undo"] = _action(
-        w,
-        edit,
-        "&Undo",
-        w.state.undo,
-        QKeySequence.StandardKey.Undo,
-        "Undo the last change (a click, a parameter, a mode)",
-    )
-    acts["redo"] = _action(w, edit, "&Redo", w.state.redo, QKeySequence.StandardKey.Redo)
+    acts["undo"] = _action(owner, edit, "&Undo", state.undo, QKeySequence.StandardKey.Undo)
+    acts["redo"] = _action(owner, edit, "&Redo", state.redo, QKeySequence.StandardKey.Redo)
+    for key in ("undo", "redo"):  # undo the exploration, even from a focused table or field
+        acts[key].setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     edit.addSeparator()
-    acts["clear"] = _action(w, edit, "Clear all runs", lambda: w.run_action("clear", []))
+    acts["clear"] = _action(owner, edit, "Clear all runs", lambda: c.run_action("clear"))
     runs = bar.addMenu("&Runs")
     for key, text, keys in (
         ("pause", "Pause / resume", "Space"),
@@ -98,50 +98,29 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         ("remove", "Remove", QKeySequence.StandardKey.Delete),
     ):
         acts[f"run_{key}"] = _action(
-            w,
+            owner,
             runs,
             text,
-            lambda k=key: w.run_action(k, w.run_table.selected()),
+            lambda k=key: c.run_action(k),
             keys,
             "Acts on the selected runs (all runs when none is selected)",
         )
     view = bar.addMenu("&View")
     acts["reset_view"] = _action(
-        w, view, "Reset view", w.reset_view, "Home", "Back to the scenario's default window"
+        owner, view, "Reset view", c.reset_view, "Home", "Back to the scenario's default window"
     )
-    acts["log"] = _action(
-        w, view, "Toggle log colour scale", lambda: w.modes_panel.log.toggle(), "L"
-    )
-    acts["cancel"] = _action(w, view, "Cancel computations", w.cancel_computations, "Esc")
+    acts["log"] = _action(owner, view, "Toggle log colour scale", c.toggle_log, "L")
+    acts["cancel"] = _action(owner, view, "Cancel computations", c.cancel, "Esc")
     help_menu = bar.addMenu("&Help")
-    _action(w, help_menu, "About", lambda: QMessageBox.about(w, "Landscape Explorer", ABOUT))
+    _action(owner, help_menu, "About", c.about)
+
+    def refresh_undo() -> None:
+        undo, redo = state.undo_label(), state.redo_label()
+        acts["undo"].setEnabled(bool(undo))
+        acts["redo"].setEnabled(bool(redo))
+        acts["undo"].setText(f"&Undo {undo}" if undo else "&Undo")
+        acts["redo"].setText(f"&Redo {redo}" if redo else "&Redo")
+
+    state.subscribe("undo", refresh_undo)
+    refresh_undo()
     return acts
-
-
-def _open(w: MainWindow) -> None:
-    path, _ = QFileDialog.getOpenFileName(w, "Open session", _start_dir(w), SESSION_FILTER)
-    if path:
-        w.open_session(path)
-
-
-def _save(w: MainWindow, ask: bool) -> None:
-    path = str(w.session_path) if w.session_path and not ask else ""
-    if not path:
-        path, _ = QFileDialog.getSaveFileName(w, "Save session", _start_dir(w), SESSION_FILTER)
-    if path:
-        if not path.lower().endswith(".json"):
-            path += ".json"
-        w.save_session(path)
-
-
-def _start_dir(w: MainWindow) -> str:
-    return str(w.session_path.parent if w.session_path else Path.home())
-
-
-def _fill_recent(w: MainWindow, menu: QMenu) -> None:
-    menu.clear()
-    files = session_io.recent_files()
-    if not files:
-        menu.addAction("(none)").setEnabled(False)
-    for path in files:
-        menu.addAction(Path(path).name, lambda p=path: w.open_session(p)).setToolTip(path)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-from compute import session as ses
+from compute import LandscapeError, Session, load_session, save_session
 
 RECENT_MAX = 8
 
@@ -41,13 +42,34 @@ def remember(path: str | Path) -> None:
     settings().setValue("recent", items[:RECENT_MAX])
 
 
-def write_autosave(session: ses.Session) -> None:
+def write_autosave(session: Session) -> None:
     target = autosave_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    ses.save(session, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LandscapeError(f"cannot create {target.parent}: {exc.strerror}") from None
+    save_session(session, target)
 
 
-def read_autosave() -> ses.Session | None:
-    """The autosaved session, or None when there is none (a corrupt one raises)."""
+def read_autosave() -> tuple[Session | None, str]:
+    """The autosaved session (None when there is none) and a note for the user.
+
+    An autosave that cannot be read is renamed aside (``autosave.json.bad-<time>``) so that it
+    never prevents a later start, and the note says where it went and why.
+    """
     path = autosave_path()
-    return ses.load(path) if path.exists() else None
+    if not path.exists():
+        return None, ""
+    try:
+        return load_session(path), ""
+    except LandscapeError as exc:
+        aside = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            path.rename(aside)
+            where = f"it was kept as {aside.name}"
+        except OSError:
+            where = "it could not be moved aside"
+        return (
+            None,
+            f"The autosaved session could not be restored ({exc}); {where}. Starting fresh.",
+        )

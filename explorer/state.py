@@ -1,85 +1,112 @@
-"""The explorer's Qt-free state: the saved session, live run data, undo/redo, change events."""
+"""The explorer's Qt-free state: the session (what is saved and undone), the runs' live data,
+the computed results and a few view settings, with change events.
+
+The state is the single source of truth: panels, views and controllers subscribe to its
+events and change it only through its methods (which validate, record undo steps and emit).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
+from compute import LandscapeError, PlaneSpec, RunSettings, Session, default_session, scenario
+from explorer.live import LiveRun, RunData
+from explorer.results import Results
 
-from compute import LandscapeError, OptimizerConfig, scenario
-from compute.session import RunSettings, Session, default_session
-
-# Okabe–Ito palette: distinguishable for colour-blind viewers, in the order runs receive them.
+# Okabe–Ito palette: distinguishable for colour-blind viewers, in the order runs receive them
+# (markers of critical points use other colours and shapes, see views/style.py).
 RUN_COLORS = (
     "#E69F00",
     "#56B4E9",
     "#009E73",
-    "#F0E442",
     "#0072B2",
     "#D55E00",
     "#CC79A7",
     "#000000",
+    "#F0E442",
 )
-LANDSCAPE_FIELDS = frozenset(
-    {"scenario", "params", "l2", "constraint", "window", "resolution", "plane", "batch_size"}
-)
+LANDSCAPE_FIELDS = frozenset({"scenario", "params", "l2", "constraint", "window", "resolution"})
+PROBLEM_FIELDS = frozenset({"scenario", "params"})
 UNDO_DEPTH = 200
-
-
-@dataclass
-class LiveRun:
-    """A run's settings and the data streamed back so far (path (T, n), loss (T,), ...)."""
-
-    id: int
-    settings: RunSettings
-    path: list[np.ndarray] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    grad_norm: list[float] = field(default_factory=list)
-    status: str = "queued"
-    paused: bool = False
-    # network runs: θ snapshots (full space), their distance from the slice's plane, and the
-    # extra curves (test loss, the scenario's metric)
-    thetas: list[np.ndarray] = field(default_factory=list)
-    distance: list[float] = field(default_factory=list)
-    curves: dict[str, list[float]] = field(default_factory=dict)
-
-    def reset(self) -> None:
-        for store in (self.path, self.loss, self.grad_norm, self.thetas, self.distance):
-            store.clear()
-        self.curves.clear()
-        self.status = "queued"
-
-    @property
-    def steps(self) -> int:
-        """Steps taken: one record per step (toys: path points; networks: loss records)."""
-        return max(0, len(self.path) - 1, len(self.loss) - 1)
-
+FIELD_LABELS = {
+    "scenario": "scenario",
+    "params": "parameter",
+    "l2": "L2 setting",
+    "constraint": "constraint",
+    "window": "zoom",
+    "resolution": "resolution",
+    "log_scale": "colour scale",
+    "overlays": "overlays",
+    "equal_axes": "axis scales",
+    "optimizer": "optimizer settings",
+    "runs": "runs",
+    "plane": "plane",
+    "in_plane": "in-plane setting",
+}
 
 Listener = Callable[..., None]
 
 
+@dataclass
+class ViewState:
+    """Settings of this window that are not part of the session (not undone, not saved in it):
+    where networks compute, how slowly runs are shown, whether a slider is being dragged (the
+    map then redraws without its geometry)."""
+
+    device: str = "cpu"
+    delay_ms: int = 0
+    dragging: bool = False
+
+
+@dataclass(frozen=True)
+class _Entry:
+    label: str
+    session: Session
+    ids: tuple[int, ...]
+
+
+@dataclass
+class _Gesture:
+    label: str
+    recorded: bool = False
+
+
 class AppState:
-    """What the user has set up, as a ``Session`` plus the runs' live data.
+    """What the user has set up (a ``Session``), the runs' live data, computed results.
 
     Events (``subscribe(name, callback)``):
-    ``landscape`` (scenario, params, modes, window or resolution changed),
-    ``scenario`` (another scenario: panels rebuild), ``view`` (log scale, overlays),
-    ``optimizer``, ``runs(ids)`` (runs added, removed, moved, shown/hidden), ``run_data(id)``.
-    Every user change goes through ``update`` or the run methods, is validated first (a
-    LandscapeError leaves the state untouched), and can be undone.
+
+    - ``scenario`` (another scenario: panels rebuild), ``landscape`` (scenario, parameters,
+      modes, window or resolution changed), ``problem`` (scenario or parameters: a network is
+      rebuilt), ``plane``, ``view`` (log scale, overlays, axis scales), ``optimizer``,
+      ``in_plane``, ``session(changed)`` (any of these, with the changed field names)
+    - ``runs(ids)`` (runs added, removed, moved, shown or hidden), ``run_data(id)`` (streamed
+      data arrived), ``run_status(id)``
+    - ``result(name)`` (a computed result changed, see ``Results``)
+    - ``message(text, kind)`` (something to tell the user: kind "info" or "error"),
+      ``busy(task, fraction)`` (progress: fraction ≥ 1 finished, < 0 failed)
+    - ``undo`` (what undo and redo would do changed), ``view_state``
+
+    Every user change goes through ``apply``/``update`` or the run methods, is validated first
+    (a LandscapeError leaves the state untouched), and is one undo step (a ``gesture`` groups
+    several changes into one).
     """
 
     def __init__(self, session: Session | None = None) -> None:
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._next_id = 1
-        self._undo: list[tuple[Session, tuple[int, ...]]] = []
-        self._redo: list[tuple[Session, tuple[int, ...]]] = []
+        self._undo: list[_Entry] = []
+        self._redo: list[_Entry] = []
         self._merge: str | None = None
+        self._gesture: _Gesture | None = None
         self.session = default_session()
         self.runs: dict[int, LiveRun] = {}
+        self.results = Results()
+        self.view = ViewState()
         self._install(session or self.session)
 
     # events -------------------------------------------------------------------------------
@@ -90,38 +117,88 @@ class AppState:
         for callback in list(self._listeners[event]):
             callback(*args)
 
+    def notify(self, text: str, kind: str = "info") -> None:
+        self.emit("message", text, kind)
+
+    def progress(self, task: str, fraction: float) -> None:
+        self.emit("busy", task, fraction)
+
+    # questions ------------------------------------------------------------------------------
+    @property
+    def is_network(self) -> bool:
+        return self.session.is_network
+
     def axis_names(self) -> tuple[str, ...]:
-        if self.session.is_network:
-            return ("a", "b")
-        return scenario(self.session.scenario).axis_names
+        spec = scenario(self.session.scenario)
+        return ("a", "b") if spec.kind == "network" else spec.axis_names  # type: ignore[union-attr]
+
+    def undo_label(self) -> str:
+        return self._undo[-1].label if self._undo else ""
+
+    def redo_label(self) -> str:
+        return self._redo[-1].label if self._redo else ""
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
 
     # session-level changes ----------------------------------------------------------------
-    def update(self, merge: str | None = None, **changes: Any) -> None:
+    def apply(self, label: str | None = None, merge: str | None = None, **changes: Any) -> bool:
+        """``update`` for user gestures: a refused change is reported (``message``) and the
+        state kept; returns whether it was applied."""
+        try:
+            self.update(label, merge, **changes)
+        except LandscapeError as exc:
+            self.notify(f"Refused: {exc}. The previous setting is kept.", "error")
+            self.emit("session", set())  # widgets mirror the kept state again
+            return False
+        return True
+
+    def update(self, label: str | None = None, merge: str | None = None, **changes: Any) -> None:
         """Change session fields (validated; undoable). Raises LandscapeError if invalid.
 
         Consecutive updates with the same ``merge`` key (the ticks of one slider drag) share
-        one undo entry.
+        one undo entry. A parameter change of a network drops a plane made from a run of the
+        old network (PCA, three points) for the random plane of the same seed.
         """
         if "scenario" in changes and changes["scenario"] != self.session.scenario:
             changes = self._scenario_switch(changes)
         new = self.session.with_changes(**changes)
         if new == self.session:
             return
-        if merge is None or merge != self._merge:
-            self._push_undo()
-        self._merge = merge
+        old_plane = self.session.plane
+        if new.params != self.session.params and old_plane.derived and new.plane == old_plane:
+            new = new.with_changes(plane=PlaneSpec("random", 0))
+            self.notify(
+                "The slice's plane came from a run of the previous parameters: showing a "
+                "random plane (Ctrl+Z brings the old state back)."
+            )
+        self._record(label or _label_of(changes), merge)
         self._set(new, tuple(self.runs) if new.runs == self.session.runs else ())
+
+    def amend(self, **changes: Any) -> None:
+        """Complete the current state without an undo step (e.g. run starts resolved in θ once
+        a rebuilt network is known)."""
+        new = self.session.with_changes(**changes)
+        if new != self.session:
+            self._set(new, tuple(self.runs))
 
     def _scenario_switch(self, changes: dict[str, Any]) -> dict[str, Any]:
         fresh = default_session(changes["scenario"])
-        base = {"params": fresh.params, "window": fresh.window, "runs": ()}
+        base = {"params": fresh.params, "window": fresh.window, "runs": (), "plane": fresh.plane}
         if fresh.is_network != self.session.is_network:  # slices are coarser; other optimizers
-            base |= {"resolution": fresh.resolution, "optimizer": fresh.optimizer}
+            base |= {
+                "resolution": fresh.resolution,
+                "optimizer": fresh.optimizer,
+                "overlays": fresh.overlays,
+            }
         return base | changes
 
-    def load(self, session: Session) -> None:
+    def load(self, session: Session, label: str = "open session") -> None:
         """Replace everything with ``session`` (undoable)."""
-        self._push_undo()
+        self._record(label, None)
         self._install(session)
 
     def _install(self, session: Session) -> None:
@@ -140,94 +217,174 @@ class AppState:
         for rid, settings in zip(ids, new.runs, strict=True):
             live = before.get(rid)
             if live is None or live.settings != settings:
+                old = live
                 live = LiveRun(rid, settings)
+                if old is not None and _same_start(old.settings, settings):
+                    # only shown/hidden or annotated: the run and its data go on
+                    live.data, live.status, live.paused = old.data, old.status, old.paused
             self.runs[rid] = live
         if "scenario" in changed:
             self.emit("scenario")
+        if changed & PROBLEM_FIELDS:
+            self.emit("problem")
         if changed & LANDSCAPE_FIELDS:
             self.emit("landscape")
-        if changed & {"log_scale", "overlays"}:
+        if "plane" in changed:
+            self.emit("plane")
+        if changed & {"log_scale", "overlays", "equal_axes"}:
             self.emit("view")
         if "optimizer" in changed:
             self.emit("optimizer")
-        touched = set(before) ^ set(self.runs) | {
-            rid for rid in self.runs if rid in before and before[rid] is not self.runs[rid]
-        }
-        touched |= {
-            rid
-            for rid in self.runs
-            if rid in before and before[rid].settings.visible != self.runs[rid].settings.visible
-        }
+        if "in_plane" in changed:
+            self.emit("in_plane")
+        touched = set(before) ^ set(self.runs)
+        touched |= {rid for rid in self.runs if rid in before and before[rid] is not self.runs[rid]}
         if touched or "runs" in changed:
             self.emit("runs", sorted(touched))
+        self.emit("session", changed)
+        self.emit("undo")
 
     # runs ---------------------------------------------------------------------------------
-    def add_run(
-        self,
-        start: tuple[float, ...],
-        optimizer: OptimizerConfig | None = None,
-        in_plane: bool = False,
-    ) -> int:
-        """Add a run from ``start`` with the current (or given) optimizer; returns its id.
+    def next_color(self, offset: int = 0) -> str:
+        return RUN_COLORS[(self._next_id - 1 + offset) % len(RUN_COLORS)]
 
-        For network scenarios ``start`` is (a, b) on the slice and ``in_plane`` restricts the
-        descent to the plane."""
-        rid = self._next_id
-        color = RUN_COLORS[(rid - 1) % len(RUN_COLORS)]
-        settings = RunSettings(
-            tuple(float(v) for v in start),
-            optimizer or self.session.optimizer,
-            color,
-            in_plane=in_plane,
-        )
-        new = self.session.with_changes(runs=(*self.session.runs, settings))
-        self._next_id += 1
-        self._push_undo()
-        self._set(new, (*self.runs, rid))
-        return rid
+    def add_runs(self, settings: list[RunSettings], label: str | None = None) -> list[int]:
+        """Add runs (one undo step for all of them: one click, one gesture); returns their ids."""
+        if not settings:
+            return []
+        new = self.session.with_changes(runs=(*self.session.runs, *settings))
+        ids = list(range(self._next_id, self._next_id + len(settings)))
+        what = "click" if len(settings) == 1 else f"click ({len(settings)} runs)"
+        self._record(label or what, None)
+        self._next_id += len(settings)
+        self._set(new, (*self.runs, *ids))
+        return ids
 
-    def _replace_run(self, rid: int, settings: RunSettings | None) -> None:
-        if rid not in self.runs:
-            raise LandscapeError(f"there is no run {rid}")
-        pairs = [(i, settings if i == rid else live.settings) for i, live in self.runs.items()]
-        pairs = [(i, s) for i, s in pairs if s is not None]
-        new = self.session.with_changes(runs=tuple(s for _, s in pairs))
-        self._push_undo()
-        self._set(new, tuple(i for i, _ in pairs))
+    def _replace_runs(self, label: str, changed: dict[int, RunSettings | None]) -> None:
+        missing = set(changed) - set(self.runs)
+        if missing:
+            raise LandscapeError(f"there is no run {min(missing)}")
+        pairs = [(i, changed.get(i, live.settings)) for i, live in self.runs.items()]
+        kept = [(i, s) for i, s in pairs if s is not None]
+        new = self.session.with_changes(runs=tuple(s for _, s in kept))
+        self._record(label, None)
+        self._set(new, tuple(i for i, _ in kept))
 
-    def move_run(self, rid: int, start: tuple[float, ...]) -> None:
-        self._replace_run(rid, replace(self.runs[rid].settings, start=tuple(map(float, start))))
+    def move_run(self, rid: int, settings: RunSettings) -> None:
+        self._replace_runs(f"move of run {rid}", {rid: settings})
 
-    def set_run_visible(self, rid: int, visible: bool) -> None:
-        self._replace_run(rid, replace(self.runs[rid].settings, visible=visible))
+    def set_runs_visible(self, ids: list[int], visible: dict[int, bool]) -> None:
+        changes = {i: replace(self.runs[i].settings, visible=visible[i]) for i in ids}
+        self._replace_runs("show/hide runs", changes)  # type: ignore[arg-type]
 
-    def remove_run(self, rid: int) -> None:
-        self._replace_run(rid, None)
+    def remove_runs(self, ids: list[int]) -> None:
+        if ids:
+            self._replace_runs("remove runs", dict.fromkeys(ids))
 
     def clear_runs(self) -> None:
         if self.runs:
-            self._push_undo()
+            self._record("clear runs", None)
             self._set(self.session.with_changes(runs=()), ())
 
+    # streamed data and computed results (not undoable) ------------------------------------
+    def set_run_status(self, rid: int, status: str, error: str = "") -> None:
+        run = self.runs.get(rid)
+        if run is not None:
+            run.status, run.error = status, error
+            self.emit("run_status", rid)
+
+    def set_run_paused(self, rid: int, paused: bool) -> None:
+        run = self.runs.get(rid)
+        if run is not None:
+            run.paused = paused
+            self.emit("run_status", rid)
+
+    def append_run_data(self, rid: int, update: Any) -> None:
+        """A chunk of a running run (compute.RunUpdate) enters the state."""
+        run = self.runs.get(rid)
+        if run is not None:
+            run.data.append(update)
+            self.emit("run_data", rid)
+
+    def reset_run_data(self, rid: int) -> None:
+        run = self.runs.get(rid)
+        if run is not None:
+            run.data = RunData()
+            run.status = "queued"
+            self.emit("run_data", rid)
+
+    def set_run_projection(self, rid: int, coords: Any, distance: Any) -> None:
+        """The run's snapshots projected onto a new chart (the plane changed)."""
+        run = self.runs.get(rid)
+        if run is not None:
+            run.data.reproject(coords, distance)
+            self.emit("run_data", rid)
+
+    def set_result(self, name: str, value: Any) -> None:
+        setattr(self.results, name, value)
+        self.emit("result", name)
+
+    def clear_results(self, *names: str) -> None:
+        for name in names or self.results.names():
+            self.set_result(name, self.results.empty(name))
+
+    def set_view(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            setattr(self.view, key, value)
+        self.emit("view_state")
+
     # undo / redo --------------------------------------------------------------------------
-    def _push_undo(self) -> None:
-        self._merge = None
-        self._undo.append((self.session, tuple(self.runs)))
+    @contextmanager
+    def gesture(self, label: str) -> Iterator[None]:
+        """Every change inside is one undo step named ``label`` (e.g. a Ctrl+click)."""
+        outer = self._gesture
+        if outer is None:
+            self._gesture = _Gesture(label)
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._gesture = None
+
+    def _record(self, label: str, merge: str | None) -> None:
+        if self._gesture is not None:
+            if self._gesture.recorded:
+                return
+            self._gesture.recorded = True
+            label = self._gesture.label
+        elif merge is not None and merge == self._merge:
+            return
+        self._merge = merge
+        self._undo.append(_Entry(label, self.session, tuple(self.runs)))
         del self._undo[:-UNDO_DEPTH]
         self._redo.clear()
 
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
     def undo(self) -> None:
         if self._undo:
-            self._redo.append((self.session, tuple(self.runs)))
-            self._set(*self._undo.pop())
+            entry = self._undo.pop()
+            self._redo.append(_Entry(entry.label, self.session, tuple(self.runs)))
+            self._merge = None
+            self._set(entry.session, entry.ids)
 
     def redo(self) -> None:
         if self._redo:
-            self._undo.append((self.session, tuple(self.runs)))
-            self._set(*self._redo.pop())
+            entry = self._redo.pop()
+            self._undo.append(_Entry(entry.label, self.session, tuple(self.runs)))
+            self._merge = None
+            self._set(entry.session, entry.ids)
+
+
+def _label_of(changes: dict[str, Any]) -> str:
+    names = [FIELD_LABELS.get(k, k) for k in changes if k in FIELD_LABELS]
+    return names[0] if len(names) == 1 else "change of " + ", ".join(names[:2]) if names else ""
+
+
+def _same_start(a: RunSettings, b: RunSettings) -> bool:
+    """Whether two settings describe the same run up to how it is drawn (colour, visibility)
+    or annotated (a note): then its streamed data stays valid."""
+    return replace(a, visible=True, color="#000000", note="") == replace(
+        b, visible=True, color="#000000", note=""
+    )
+
+
+__all__ = ["RUN_COLORS", "AppState", "LiveRun", "ViewState"]

@@ -1,14 +1,20 @@
-"""The table of critical points of the current landscape and mode."""
+"""The table of critical points of the shown landscape (of a slice's 2-D restriction)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from compute import CriticalPoint
+from compute import IN_PLANE_NOTE
+from explorer.state import AppState
 
 COLUMNS = ("kind", "point", "F", "Hessian eigenvalues", "where")
 
@@ -17,36 +23,65 @@ def _vec(values: np.ndarray) -> str:
     return "(" + ", ".join(f"{v:.4g}" for v in values) + ")"
 
 
-class CriticalTable(QTableWidget):
-    """``sigSelected(index)``: the user picked row ``index`` (−1: none)."""
+class CriticalTable(QWidget):
+    """The state's critical points; selecting a row selects the point (its eigenvectors are
+    drawn and the map centres on it)."""
 
-    sigSelected = Signal(int)
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.note = QLabel(IN_PLANE_NOTE)
+        self.note.setObjectName("critical-note")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #7A4B00;")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("critical-table")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip("Select a point to centre on it and draw its Hessian eigenvectors")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.note)
+        layout.addWidget(self.table)
+        self.table.itemSelectionChanged.connect(self._selected)
+        state.subscribe("result", self._result)
+        state.subscribe("scenario", lambda: self.note.setVisible(state.is_network))
+        self.note.setVisible(state.is_network)
 
-    def __init__(self) -> None:
-        super().__init__(0, len(COLUMNS))
-        self.setObjectName("critical-table")
-        self.setHorizontalHeaderLabels(COLUMNS)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.setToolTip("Select a point to centre on it and draw its Hessian eigenvectors")
-        self.itemSelectionChanged.connect(
-            lambda: self.sigSelected.emit(self.currentRow() if self.selectedItems() else -1)
-        )
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self.state.set_result("selected", rows[0].row() if rows else -1)
 
-    def show_points(self, points: Sequence[CriticalPoint]) -> None:
-        self.blockSignals(True)
-        self.setRowCount(len(points))
+    def _result(self, name: str) -> None:
+        if name == "critical":
+            self.show_points()
+        elif name == "selected":
+            index = self.state.results.selected
+            if index >= 0 and self.table.currentRow() != index:
+                self.table.blockSignals(True)
+                self.table.selectRow(index)
+                self.table.blockSignals(False)
+
+    def show_points(self) -> None:
+        points = self.state.results.critical
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(points))
         for row, p in enumerate(points):
             kind = p.kind if len(p.members) == 1 else f"{p.nature} set ({len(p.members)} pts)"
-            where = "boundary" if p.on_boundary else "interior"
+            where = (
+                "boundary"
+                if p.on_boundary
+                else ("in the plane" if self.state.is_network else "interior")
+            )
             if p.on_boundary and len(p.multipliers):
                 where += f", μ={_vec(p.multipliers)}"
             cells = (kind, _vec(p.point), f"{p.loss:.6g}", _vec(p.hessian_eigenvalues), where)
             for col, text in enumerate(cells):
-                self.setItem(row, col, QTableWidgetItem(text))
-        self.clearSelection()
-        self.blockSignals(False)
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self.table.clearSelection()
+        self.table.blockSignals(False)

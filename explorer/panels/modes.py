@@ -1,12 +1,10 @@
-"""Regularisation and constraint modes (seed 001's three contour panels), and view toggles."""
+"""Regularisation and constraint modes (seed 001's three contour panels), and what is shown."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -14,7 +12,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute.session import Session
+from explorer.panels.fields import NumberField
+from explorer.state import AppState
 
 OVERLAY_LABELS = {
     "isolines": ("Isolines", "Contour lines of the map"),
@@ -26,36 +25,21 @@ OVERLAY_LABELS = {
         "Colour every cell by the minimum the current optimizer reaches from it",
     ),
 }
-
-
-def _spin(lo: float, hi: float, value: float, tip: str, name: str) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setDecimals(4)
-    spin.setRange(lo, hi)
-    spin.setValue(value)
-    spin.setSingleStep(0.05)
-    spin.setKeyboardTracking(False)
-    spin.setToolTip(tip)
-    spin.setObjectName(name)
-    spin.setMaximumWidth(100)
-    return spin
+SLICE_NOTE = " (on a slice: of the 2-D restriction F(a, b))"
 
 
 class ModesPanel(QWidget):
-    """``sigModes(l2, constraint_spec)`` and ``sigView(log_scale, overlays)`` from the user."""
+    """L2 λ, the constraint set and the display options, bound to the state."""
 
-    sigModes = Signal(float, object)
-    sigView = Signal(bool, tuple)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         modes = QGroupBox("Landscape mode")
         form = QFormLayout(modes)
         self.l2_on = QCheckBox("L2 regulariser  (λ/2)‖θ‖²")
         self.l2_on.setObjectName("l2-on")
         self.l2_on.setToolTip("Add (λ/2)‖θ‖² to the loss (seed 001, panel b)")
-        # ranges admit impossible values on purpose: they are refused with a message
-        self.l2 = _spin(-10.0, 1000.0, 0.2, "λ ≥ 0", "l2-lambda")
+        self.l2 = NumberField(0.2, name="l2-lambda", tip="λ ≥ 0 (e.g. 0.2 or 1e-3)")
         form.addRow(self.l2_on, self.l2)
         self.kind = QComboBox()
         self.kind.setObjectName("constraint-kind")
@@ -64,7 +48,7 @@ class ModesPanel(QWidget):
             "Restrict θ to ‖θ‖₂ ≤ R (ball, seed 001 panel c) or |θᵢ| ≤ R (box);"
             " runs then take projected steps"
         )
-        self.radius = _spin(0.0, 1000.0, 2.0, "R > 0", "constraint-radius")
+        self.radius = NumberField(2.0, name="constraint-radius", tip="R > 0")
         row = QHBoxLayout()
         row.addWidget(self.kind)
         row.addWidget(self.radius)
@@ -74,7 +58,11 @@ class ModesPanel(QWidget):
         self.log = QCheckBox("Log colour scale")
         self.log.setObjectName("log-scale")
         self.log.setToolTip("Colour by log₁₀(F − min F): reveals structure near minima")
+        self.equal = QCheckBox("Equal axis scales")
+        self.equal.setObjectName("equal-axes")
+        self.equal.setToolTip("One unit is as long on both axes (a ball looks round)")
         vbox.addWidget(self.log)
+        vbox.addWidget(self.equal)
         self.overlays: dict[str, QCheckBox] = {}
         for key, (text, tip) in OVERLAY_LABELS.items():
             box = QCheckBox(text)
@@ -83,41 +71,57 @@ class ModesPanel(QWidget):
             vbox.addWidget(box)
             self.overlays[key] = box
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(modes)
         layout.addWidget(view)
-        layout.addStretch(1)
-        for w in (self.l2_on, self.kind):
-            (w.toggled if isinstance(w, QCheckBox) else w.currentIndexChanged).connect(
-                self._modes_changed
-            )
-        self.l2.valueChanged.connect(self._modes_changed)
-        self.radius.valueChanged.connect(self._modes_changed)
-        self.log.toggled.connect(self._view_changed)
-        for box in self.overlays.values():
+        self.l2_on.toggled.connect(self._modes_changed)
+        self.kind.currentIndexChanged.connect(self._modes_changed)
+        self.l2.sigValue.connect(self._modes_changed)
+        self.radius.sigValue.connect(self._modes_changed)
+        for box in (self.log, self.equal, *self.overlays.values()):
             box.toggled.connect(self._view_changed)
+        state.subscribe("session", lambda _: self.mirror())
+        state.subscribe("scenario", self._scenario)
 
     def _modes_changed(self, *_: object) -> None:
-        l2 = self.l2.value() if self.l2_on.isChecked() else 0.0
+        l2, radius = self.l2.text(), self.radius.text()
         kind = self.kind.currentText()
-        self.sigModes.emit(l2, None if kind == "none" else f"{kind}:{self.radius.value()!r}")
+        try:
+            lam = float(l2) if self.l2_on.isChecked() else 0.0
+            constraint = None if kind == "none" else f"{kind}:{float(radius)!r}"
+        except ValueError:
+            return  # the field marks its own invalid text
+        if not self.state.apply(l2=lam, constraint=constraint):
+            field, text = (self.l2, l2) if lam < 0 or not lam == lam else (self.radius, radius)
+            field.refuse(text, "refused: see the message above the map")
 
     def _view_changed(self, *_: object) -> None:
         chosen = tuple(k for k, box in self.overlays.items() if box.isChecked())
-        self.sigView.emit(self.log.isChecked(), chosen)
+        self.state.apply(
+            log_scale=self.log.isChecked(), overlays=chosen, equal_axes=self.equal.isChecked()
+        )
 
-    def show_session(self, s: Session) -> None:
-        """Mirror the state in the widgets without emitting."""
-        widgets = [self.l2_on, self.l2, self.kind, self.radius, self.log, *self.overlays.values()]
+    def _scenario(self) -> None:
+        note = SLICE_NOTE if self.state.is_network else ""
+        for key, box in self.overlays.items():
+            tip = OVERLAY_LABELS[key][1]
+            box.setToolTip(tip + note)
+
+    def mirror(self) -> None:
+        """Show the state in the widgets without emitting (keeps refused text marked)."""
+        s = self.state.session
+        widgets = [self.l2_on, self.kind, self.log, self.equal, *self.overlays.values()]
         for w in widgets:
             w.blockSignals(True)
         self.l2_on.setChecked(s.l2 > 0)
         if s.l2 > 0:
-            self.l2.setValue(s.l2)
+            self.l2.set_value(s.l2)
         kind, _, radius = (s.constraint or "none").partition(":")
         self.kind.setCurrentText(kind)
         if radius:
-            self.radius.setValue(float(radius))
+            self.radius.set_value(float(radius))
         self.log.setChecked(s.log_scale)
+        self.equal.setChecked(s.equal_axes)
         for key, box in self.overlays.items():
             box.setChecked(key in s.overlays)
         for w in widgets:

@@ -1,14 +1,17 @@
-"""Settings of the optimizer that the next click starts."""
+"""Settings of the runs the next click starts: optimizer, step size, momentum, steps, batch."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from dataclasses import replace
 
-from compute import DEFAULT_LR, OPTIMIZERS, OptimizerConfig
+from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QWidget
+
+from compute import OPTIMIZERS, LandscapeError, RunConfig, scenario
+from explorer.panels.fields import NumberField, parse_number
+from explorer.state import AppState
 
 NAMES = {
-    "gd": "Gradient descent",
+    "gd": "Gradient descent (SGD on minibatches)",
     "momentum": "Heavy-ball momentum",
     "nesterov": "Nesterov",
     "adam": "Adam",
@@ -17,26 +20,27 @@ NAMES = {
 
 
 class OptimizerPanel(QWidget):
-    """``sigConfig(OptimizerConfig)`` on every change; ``delay_ms`` slows runs down to watch."""
+    """The session's run settings, bound to the state; the step delay is a view setting (it
+    only slows the display of runs down, to watch them)."""
 
-    sigConfig = Signal(object)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         self.name = QComboBox()
         self.name.setObjectName("optimizer")
         for key in OPTIMIZERS:
             self.name.addItem(NAMES[key], key)
         self.name.setToolTip("Optimizer for the next run; Ctrl+click the map runs all of them")
-        self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=100.0, singleStep=0.01)
-        self.lr.setObjectName("lr")
-        self.lr.setToolTip("Step size (Newton: fraction of the Newton step). Too large diverges.")
-        self.momentum = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=0.999, singleStep=0.05)
-        self.momentum.setObjectName("momentum")
-        self.momentum.setToolTip("β for momentum / Nesterov, β₁ for Adam")
-        self.steps = QSpinBox(minimum=1, maximum=1_000_000, singleStep=100)
-        self.steps.setObjectName("steps")
-        self.steps.setToolTip("Maximum number of steps per run")
+        self.lr = NumberField(0.1, name="lr", tip="Step size η > 0 (e.g. 0.05 or 1e-4)")
+        self.momentum = NumberField(
+            0.9, name="momentum", tip="β in [0, 1): momentum / Nesterov; β₁ of Adam"
+        )
+        self.steps = NumberField(
+            1000, True, "steps", "Maximum number of steps per run (1 … 1,000,000)"
+        )
+        self.batch = NumberField(
+            0, True, "batch-size", "Minibatch size for networks (0: full batch)"
+        )
         self.delay = QSpinBox(minimum=0, maximum=1000, suffix=" ms")
         self.delay.setObjectName("delay")
         self.delay.setToolTip("Pause between steps, to watch a run in slow motion (0: full speed)")
@@ -45,39 +49,63 @@ class OptimizerPanel(QWidget):
         form.addRow("Learning rate", self.lr)
         form.addRow("Momentum β", self.momentum)
         form.addRow("Max steps", self.steps)
+        form.addRow("Batch size", self.batch)
         form.addRow("Step delay", self.delay)
-        for spin in (self.lr, self.momentum, self.steps):
-            spin.setKeyboardTracking(False)
-            spin.valueChanged.connect(self._changed)
+        self.form = form
+        self._keys = {self.lr: "lr", self.momentum: "momentum", self.steps: "steps"}
+        self._keys[self.batch] = "batch_size"
         self.name.currentIndexChanged.connect(self._optimizer_changed)
+        for field in (self.lr, self.momentum, self.steps, self.batch):
+            field.sigValue.connect(lambda _=None, f=field: self._changed(f))
+        self.delay.valueChanged.connect(lambda ms: state.set_view(delay_ms=int(ms)))
+        state.subscribe("session", lambda _: self.mirror())
+        state.subscribe("scenario", self._scenario)
+
+    def _scenario(self) -> None:
+        network = self.state.is_network
+        self.form.setRowVisible(self.batch, network)
 
     def _optimizer_changed(self, *_: object) -> None:
-        self.lr.blockSignals(True)
-        self.lr.setValue(DEFAULT_LR[self.name.currentData()])
-        self.lr.blockSignals(False)
-        self._changed()
-
-    def config(self) -> OptimizerConfig:
-        return OptimizerConfig.for_optimizer(
-            self.name.currentData(),
-            lr=self.lr.value(),
-            momentum=self.momentum.value(),
-            steps=self.steps.value(),
+        """Another optimizer starts from its own default step size (for this scenario)."""
+        s = self.state.session
+        name = self.name.currentData()
+        spec = scenario(s.scenario)
+        config = RunConfig.for_optimizer(
+            name,
+            spec.default_lr,
+            momentum=s.optimizer.momentum,
+            steps=s.optimizer.steps,
+            batch_size=s.optimizer.batch_size if name != "newton" else 0,
+            seed=s.optimizer.seed,
         )
+        self.state.apply("optimizer", optimizer=config)
 
-    def _changed(self, *_: object) -> None:
-        self.sigConfig.emit(self.config())
+    def _changed(self, field: NumberField) -> None:
+        """One field was edited: the session's settings with that value (the others as the
+        state has them); a refused value stays in its field, marked, with the reason."""
+        text = field.text()
+        try:
+            typed = parse_number(text, field.integer)
+        except ValueError:
+            return
+        key = self._keys[field]
+        value = int(typed) if field.integer else typed
+        current = self.state.session.optimizer
+        try:
+            config = replace(current, **{key: value})
+        except LandscapeError as exc:
+            field.refuse(text, str(exc))
+            self.state.notify(f"Refused: {exc}. The previous setting is kept.", "error")
+            return
+        if not self.state.apply("optimizer settings", optimizer=config):
+            field.refuse(text, "refused: see the message above the map")
 
-    @property
-    def delay_ms(self) -> int:
-        return int(self.delay.value())
-
-    def show_config(self, c: OptimizerConfig) -> None:
-        for w in (self.name, self.lr, self.momentum, self.steps):
-            w.blockSignals(True)
-        self.name.setCurrentIndex(self.name.findData(c.name))
-        self.lr.setValue(c.lr)
-        self.momentum.setValue(c.momentum)
-        self.steps.setValue(c.steps)
-        for w in (self.name, self.lr, self.momentum, self.steps):
-            w.blockSignals(False)
+    def mirror(self) -> None:
+        c = self.state.session.optimizer
+        self.name.blockSignals(True)
+        self.name.setCurrentIndex(self.name.findData(c.optimizer))
+        self.name.blockSignals(False)
+        self.lr.set_value(c.lr)
+        self.momentum.set_value(c.momentum)
+        self.steps.set_value(c.steps)
+        self.batch.set_value(c.batch_size)

@@ -1,4 +1,4 @@
-"""Slice settings of network scenarios: which plane, how runs move, minibatches."""
+"""Slice settings of network scenarios: which plane, how clicked runs move, the device."""
 
 from __future__ import annotations
 
@@ -14,47 +14,47 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute.session import Session
+from compute import IN_PLANE_NOTE
+from explorer.controllers.planes import PlaneController
+from explorer.state import AppState
 
 PLANES = {
     "random": (
         "Random, filter-normalised",
-        "Two random directions scaled filter by filter to "
-        "the weights at θ₀ (Li et al. 2018); biases not perturbed",
-    ),
-    "pca": (
-        "PCA of the latest run",
-        "Top two principal directions of the latest finished "
-        "run's trajectory (explained variance shown below)",
-    ),
-    "points": (
-        "Through init, run end, teacher",
-        "The plane through three points: the "
-        "initialization, the latest run's end and the teacher (or the run's midpoint)",
+        "Two random directions scaled filter by filter to the weights at θ₀ (Li et al. 2018); "
+        "biases not perturbed",
     ),
     "teacher": (
         "Towards the teacher + random",
         "a = 1 reaches the teacher; b is a random direction of the same length",
     ),
+    "pca": (
+        "PCA of the latest run",
+        "Top two principal directions of the latest finished run's trajectory (explained "
+        "variance shown below); kept with the session",
+    ),
+    "points": (
+        "Through θ₀, a run's end, the teacher",
+        "The plane through three points: the initialization, the latest finished run's end and "
+        "the teacher (or, without one, the run's midpoint); kept with the session",
+    ),
 }
 
 
 class PlanePanel(QWidget):
-    """``sigPlane(spec)`` ("kind:seed"), ``sigBatch(size)``; ``in_plane`` for the next click."""
+    """The slice's plane (through ``PlaneController``), the in-plane flag for the next clicks,
+    the device, and two actions: ``sigTrainInit``, ``sigInterpolate``."""
 
-    sigPlane = Signal(str)
-    sigBatch = Signal(int)
     sigTrainInit = Signal()
     sigInterpolate = Signal()
-    sigDevice = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, state: AppState, planes: PlaneController, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.state, self.planes = state, planes
         self.kind = QComboBox()
         self.kind.setObjectName("plane-kind")
-        for key, (text, tip) in PLANES.items():
-            self.kind.addItem(text, key)
-            self.kind.setItemData(self.kind.count() - 1, tip, 3)  # 3: Qt.ToolTipRole
         self.kind.setToolTip("How the 2-D slice θ₀ + a·d₁ + b·d₂ is chosen")
         self.seed = QSpinBox(minimum=0, maximum=10**6)
         self.seed.setObjectName("plane-seed")
@@ -62,13 +62,10 @@ class PlanePanel(QWidget):
         self.in_plane = QCheckBox("Descend within the plane")
         self.in_plane.setObjectName("in-plane")
         self.in_plane.setToolTip(
-            "Off: a click trains in the full parameter space from that point "
-            "(its projection is drawn, with its distance from the plane). "
-            "On: the descent is restricted to the plane itself."
+            "Off: a click trains in the full parameter space from that point (its projection "
+            "is drawn, with its distance from the plane). On: the descent is restricted to the "
+            "plane itself. " + IN_PLANE_NOTE
         )
-        self.batch = QSpinBox(minimum=0, maximum=100000, specialValueText="full batch")
-        self.batch.setObjectName("batch-size")
-        self.batch.setToolTip("Minibatch size for training (0: full batch)")
         self.device = QComboBox()
         self.device.setObjectName("device")
         self.device.addItem("CPU", "cpu")
@@ -78,45 +75,65 @@ class PlanePanel(QWidget):
         self.train_init = QPushButton("Train from θ₀")
         self.train_init.setObjectName("train-init")
         self.train_init.setToolTip(
-            "One action: train from the scenario's initialization (the "
-            "slice's centre), e.g. relaxation's warm start"
+            "One action: train in full space from the scenario's initialization θ₀ (e.g. "
+            "relaxation's warm start), whatever the plane"
         )
         self.interpolate = QPushButton("1-D: θ₀ → latest run's end")
         self.interpolate.setObjectName("interpolate")
         self.interpolate.setToolTip(
-            "F along the straight line from the initialization to where "
-            "the latest finished run ended (α ∈ [−0.25, 1.25])"
+            "F along the straight line from the initialization to where the latest finished run "
+            "ended (α ∈ [−0.25, 1.25])"
         )
         self.info = QLabel()
+        self.info.setObjectName("plane-info")
         self.info.setWordWrap(True)
         self.info.setStyleSheet("color: #444;")
         form = QFormLayout(self)
         form.addRow("Plane", self.kind)
         form.addRow("Seed", self.seed)
         form.addRow(self.in_plane)
-        form.addRow("Batch size", self.batch)
         form.addRow("Device", self.device)
         form.addRow(self.train_init)
         form.addRow(self.interpolate)
         form.addRow(self.info)
-        self.kind.currentIndexChanged.connect(self._plane)
+        self.kind.activated.connect(self._plane)
         self.seed.valueChanged.connect(self._plane)
-        self.batch.valueChanged.connect(self.sigBatch)
+        self.in_plane.toggled.connect(lambda on: state.apply("in-plane setting", in_plane=on))
         self.train_init.clicked.connect(self.sigTrainInit)
         self.interpolate.clicked.connect(self.sigInterpolate)
         self.device.currentIndexChanged.connect(
-            lambda _: self.sigDevice.emit(self.device.currentData())
+            lambda _: state.set_view(device=self.device.currentData())
         )
+        state.subscribe("scenario", self._scenario)
+        state.subscribe("session", lambda _: self.mirror())
+        state.subscribe("result", self._result)
+
+    def _scenario(self) -> None:
+        self.kind.blockSignals(True)
+        self.kind.clear()
+        for key in self.planes.kinds():
+            text, tip = PLANES[key]
+            self.kind.addItem(text, key)
+            self.kind.setItemData(self.kind.count() - 1, tip, 3)  # 3: Qt.ToolTipRole
+        self.kind.blockSignals(False)
+        self.mirror()
 
     def _plane(self, *_: object) -> None:
-        self.sigPlane.emit(f"{self.kind.currentData()}:{self.seed.value()}")
+        kind = self.kind.currentData()
+        if kind is not None:
+            self.planes.choose(kind, self.seed.value())
 
-    def show_session(self, s: Session) -> None:
-        for w in (self.kind, self.seed, self.batch):
+    def _result(self, name: str) -> None:
+        if name == "plane_info":
+            self.info.setText(self.state.results.plane_info)
+
+    def mirror(self) -> None:
+        s = self.state.session
+        for w in (self.kind, self.seed, self.in_plane):
             w.blockSignals(True)
-        kind, _, seed = s.plane.partition(":")
-        self.kind.setCurrentIndex(self.kind.findData(kind))
-        self.seed.setValue(int(seed or 0))
-        self.batch.setValue(s.batch_size)
-        for w in (self.kind, self.seed, self.batch):
+        self.kind.setCurrentIndex(max(0, self.kind.findData(s.plane.kind)))
+        self.seed.setValue(s.plane.seed)
+        self.seed.setEnabled(not s.plane.derived)
+        self.in_plane.setChecked(s.in_plane)
+        for w in (self.kind, self.seed, self.in_plane):
             w.blockSignals(False)

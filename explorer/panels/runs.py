@@ -1,9 +1,11 @@
-"""The run table: every run with its status, and the actions on the selected ones."""
+"""The run table: every run with its status, latest values and the scenario's metric, and the
+actions on the selected runs."""
 
 from __future__ import annotations
 
-import numpy as np
-from PySide6.QtCore import Qt, Signal
+import math
+
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,10 +17,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import qthrottled
 
-from explorer.state import LiveRun
+from explorer.live import LiveRun
+from explorer.state import AppState
 
-COLUMNS = ("", "#", "optimizer", "start", "status", "steps", "F", "‖∇F‖")
+COLUMNS = ("", "#", "optimizer", "start", "status", "steps", "F", "‖∇F‖", "metric", "where")
 ACTIONS = {
     "pause": ("Pause / resume", "Pause or resume the selected runs (Space)"),
     "step": ("Step", "Advance the selected (paused) runs by one step (S)"),
@@ -29,17 +33,18 @@ ACTIONS = {
 }
 
 
-def _fmt(values: np.ndarray | tuple[float, ...]) -> str:
-    return "(" + ", ".join(f"{v:.3g}" for v in values) + ")"
+def _num(value: float, digits: int = 4) -> str:
+    return "" if not math.isfinite(value) else f"{value:.{digits}g}"
 
 
 class RunTable(QWidget):
-    """``sigAction(name, run_ids)`` for a button; row ``i`` shows the i-th run."""
+    """``sigAction(name, run_ids)`` for a button; row ``i`` shows the i-th run of the state."""
 
     sigAction = Signal(str, list)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("run-table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -49,7 +54,6 @@ class RunTable(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)
         self.buttons: dict[str, QPushButton] = {}
         row = QGridLayout()
@@ -65,6 +69,7 @@ class RunTable(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(row)
         self.ids: list[int] = []
+        self._binding = _Binding(self)
 
     def selected(self) -> list[int]:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
@@ -74,7 +79,8 @@ class RunTable(QWidget):
         if rid in self.ids:
             self.table.selectRow(self.ids.index(rid))
 
-    def show_runs(self, runs: list[LiveRun]) -> None:
+    def show_runs(self) -> None:
+        runs = list(self.state.runs.values())
         keep = set(self.selected())
         self.ids = [r.id for r in runs]
         self.table.setRowCount(len(runs))
@@ -84,21 +90,42 @@ class RunTable(QWidget):
         for rid in keep & set(self.ids):
             self.table.selectRow(self.ids.index(rid))
 
+    def set_metric_label(self, label: str | None) -> None:
+        self.table.setHorizontalHeaderItem(8, QTableWidgetItem(label or "metric"))
+        self.table.setColumnHidden(8, label is None)
+        self.table.setColumnHidden(9, not self.state.is_network)
+
     def update_run(self, row: int, run: LiveRun) -> None:
+        d = run.data
         status = run.status + (" (paused)" if run.paused and run.status == "running" else "")
-        if run.distance:  # network runs: where the path is relative to the slice
-            where = "in plane" if run.settings.in_plane else f"{run.distance[-1]:.2g} off plane"
-            status += f" · {where}"
+        where = ""
+        if self.state.is_network:
+            dist = d.distance
+            where = (
+                "in plane"
+                if run.settings.in_plane
+                else (f"{dist[-1]:.2g} off plane" if dist.size else "full space")
+            )
+            if run.settings.at == "init":
+                where += " · from θ₀"
+        start = (
+            "θ₀"
+            if run.settings.at == "init"
+            else "(" + ", ".join(f"{v:.3g}" for v in run.settings.start) + ")"
+        )
         cells = [
             "",
             str(run.id),
-            f"{run.settings.optimizer.name} lr={run.settings.optimizer.lr:g}",
-            _fmt(run.settings.start),
+            run.settings.optimizer.describe(),
+            start,
             status,
-            str(run.steps),
-            f"{run.loss[-1]:.4g}" if run.loss else "",
-            f"{run.grad_norm[-1]:.3g}" if run.grad_norm else "",
+            str(d.step),
+            _num(d.last("loss")),
+            _num(d.last("grad_norm"), 3),
+            _num(d.last("metric")) if "metric" in d.metric_keys() else "",
+            where,
         ]
+        tips = {4: run.error or run.settings.note or None}
         for col, text in enumerate(cells):
             item = self.table.item(row, col)
             if item is None:
@@ -108,10 +135,45 @@ class RunTable(QWidget):
             if col == 0:
                 item.setBackground(QColor(run.settings.color))
             if col == 4:
-                item.setForeground(QColor("#C00000" if run.status == "diverged" else "#000000"))
-            faded = not run.settings.visible
-            item.setData(Qt.ItemDataRole.ToolTipRole, "hidden" if faded else None)
+                bad = run.status in ("diverged", "error")
+                item.setForeground(QColor("#C00000" if bad else "#000000"))
+            item.setData(
+                Qt.ItemDataRole.ToolTipRole,
+                tips.get(col) or ("hidden" if not run.settings.visible else None),
+            )
 
-    def refresh(self, run: LiveRun) -> None:
-        if run.id in self.ids:
-            self.update_run(self.ids.index(run.id), run)
+    def refresh(self, rid: int) -> None:
+        run = self.state.runs.get(rid)
+        if run is not None and rid in self.ids:
+            self.update_run(self.ids.index(rid), run)
+
+
+class _Binding(QObject):
+    """The table subscribed to the state (row updates throttled to ~10 a second)."""
+
+    def __init__(self, table: RunTable) -> None:
+        super().__init__(table)
+        self.table = table
+        self._dirty: set[int] = set()
+        self._update = qthrottled(self._flush, timeout=100, parent=self)
+        state = table.state
+        state.subscribe("runs", lambda _: table.show_runs())
+        state.subscribe("run_data", self._mark)
+        state.subscribe("run_status", self._mark)
+        state.subscribe("scenario", lambda: table.set_metric_label(None))
+        state.subscribe("result", self._result)
+
+    def _result(self, name: str) -> None:
+        landscape = self.table.state.results.landscape
+        if name == "landscape" and landscape is not None:
+            labels = {m.key: m.label for m in landscape.objective.metrics}
+            self.table.set_metric_label(labels.get("metric"))
+
+    def _mark(self, rid: int) -> None:
+        self._dirty.add(rid)
+        self._update()
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for rid in dirty:
+            self.table.refresh(rid)

@@ -1,11 +1,12 @@
-"""Scenario picker, its formula, and one slider + spin-box pair per parameter."""
+"""Scenario picker, its formula, and one slider + number field per parameter."""
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -14,14 +15,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute import NETWORKS, SCENARIOS, ParamSpec
-from compute.session import scenario_spec
+from compute import NETWORKS, SCENARIOS, ParamSpec, scenario
+from explorer.panels.fields import NumberField
+from explorer.state import AppState
 
 SLIDER_STEPS = 1000
 
 
 class ParamControl(QWidget):
-    """A labelled slider (over the parameter's span) tied to a spin box (its full range).
+    """A labelled slider (over the parameter's span) tied to a number field (its full range).
 
     ``sigChanged(name, value, dragging)``: dragging is True while the slider is held.
     """
@@ -34,39 +36,33 @@ class ParamControl(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setToolTip(f"{spec.doc} (drag: the landscape redraws live)")
-        self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(0 if spec.integer else 4)
-        self.spin.setRange(max(spec.minimum, -1e6), min(spec.maximum, 1e6))
-        self.spin.setSingleStep(1 if spec.integer else (spec.span[1] - spec.span[0]) / 100)
-        self.spin.setKeyboardTracking(False)
-        self.spin.setToolTip(f"{spec.doc}; allowed {spec.minimum:g} … {spec.maximum:g}")
-        self.spin.setObjectName(f"param-{spec.name}")
-        self.spin.setMaximumWidth(100)
         self.slider.setObjectName(f"slider-{spec.name}")
+        tip = f"{spec.doc}; allowed {spec.minimum:g} … {spec.maximum:g}"
+        self.field = NumberField(value, spec.integer, f"param-{spec.name}", tip)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.slider, 3)
-        layout.addWidget(self.spin, 2)
+        layout.addWidget(self.field, 2)
         self.set_value(value)
         self.slider.valueChanged.connect(self._slid)
-        self.slider.sliderReleased.connect(lambda: self._emit(self.spin.value(), False))
-        self.spin.valueChanged.connect(lambda v: self._emit(v, False))
+        self.slider.sliderReleased.connect(lambda: self._emit(self._slider_value(), False))
+        self.field.sigValue.connect(lambda v: self._emit(v, False))
 
     def set_value(self, value: float) -> None:
-        for w in (self.slider, self.spin):
-            w.blockSignals(True)
-        self.spin.setValue(float(value))
+        self.slider.blockSignals(True)
+        self.field.set_value(value)
         lo, hi = self.spec.span
         self.slider.setValue(round((min(max(value, lo), hi) - lo) / (hi - lo) * SLIDER_STEPS))
-        for w in (self.slider, self.spin):
-            w.blockSignals(False)
+        self.slider.blockSignals(False)
 
-    def _slid(self, position: int) -> None:
+    def _slider_value(self) -> float:
         lo, hi = self.spec.span
-        value = round(lo + (hi - lo) * position / SLIDER_STEPS, 0 if self.spec.integer else 6)
-        self.spin.blockSignals(True)
-        self.spin.setValue(value)
-        self.spin.blockSignals(False)
+        value = lo + (hi - lo) * self.slider.value() / SLIDER_STEPS
+        return round(value) if self.spec.integer else round(value, 6)
+
+    def _slid(self, _: int) -> None:
+        value = self._slider_value()
+        self.field.setText(f"{value:g}")
         self._emit(value, self.slider.isSliderDown())
 
     def _emit(self, value: float, dragging: bool) -> None:
@@ -74,13 +70,12 @@ class ParamControl(QWidget):
 
 
 class ScenarioPanel(QWidget):
-    """``sigScenario(id)`` when another scenario is picked; ``sigParam(name, value, dragging)``."""
+    """The scenario and its parameters, bound to the state (changes are applied through it;
+    a network is rebuilt when a slider is released, a toy redraws while it is dragged)."""
 
-    sigScenario = Signal(str)
-    sigParam = Signal(str, object, bool)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         self.combo = QComboBox()
         self.combo.setObjectName("scenario")
         for spec in SCENARIOS.values():
@@ -94,9 +89,11 @@ class ScenarioPanel(QWidget):
         )
         self.combo.setMinimumContentsLength(18)
         self.formula = QLabel()
+        self.formula.setObjectName("formula")
         self.formula.setWordWrap(True)
+        self.formula.setTextFormat(Qt.TextFormat.RichText)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.formula.setStyleSheet("font-family: serif; font-size: 13pt; padding: 4px;")
+        self.formula.setStyleSheet("font-family: serif; font-size: 12pt; padding: 4px;")
         self.source = QLabel()
         self.source.setWordWrap(True)
         self.source.setStyleSheet("color: #555;")
@@ -106,48 +103,72 @@ class ScenarioPanel(QWidget):
         layout.addWidget(self.formula)
         layout.addWidget(self.source)
         layout.addLayout(self.form)
-        layout.addStretch(1)
         self.controls: dict[str, QWidget] = {}
         self.combo.currentIndexChanged.connect(
-            lambda i: self.sigScenario.emit(self.combo.itemData(i))
+            lambda i: state.apply(scenario=self.combo.itemData(i))
         )
+        state.subscribe("scenario", self.rebuild)
+        state.subscribe("session", lambda _: self.mirror())
 
-    def show_scenario(self, scenario_id: str, values: dict[str, object]) -> None:
-        """Rebuild the parameter rows for ``scenario_id`` (no signals emitted)."""
-        spec = scenario_spec(scenario_id)[0]
+    def rebuild(self) -> None:
+        """Parameter rows for the current scenario (no signals emitted)."""
+        s = self.state.session
+        spec = scenario(s.scenario)
         self.combo.blockSignals(True)
-        self.combo.setCurrentIndex(self.combo.findData(scenario_id))
+        self.combo.setCurrentIndex(self.combo.findData(s.scenario))
         self.combo.blockSignals(False)
-        self.formula.setText(spec.formula)
+        self.formula.setText(_rich(spec.formula))
         self.source.setText(f"seed {spec.seed}")
         while self.form.rowCount():
             self.form.removeRow(0)
         self.controls = {}
         for p in spec.params:
+            widget: QWidget
             if p.choices:
                 combo = QComboBox()
                 combo.setObjectName(f"param-{p.name}")
                 combo.addItems(list(p.choices))
-                combo.setCurrentText(str(values[p.name]))
+                combo.setCurrentText(str(s.params[p.name]))
                 combo.setToolTip(p.doc)
                 combo.currentTextChanged.connect(
-                    lambda text, name=p.name: self.sigParam.emit(name, text, False)
+                    lambda text, n=p.name: self._changed(n, text, False)
                 )
-                widget: QWidget = combo
+                widget = combo
             else:
-                control = ParamControl(p, float(values[p.name]))  # type: ignore[arg-type]
-                control.sigChanged.connect(self.sigParam)
+                control = ParamControl(p, float(s.params[p.name]))  # type: ignore[arg-type]
+                control.sigChanged.connect(self._changed)
                 widget = control
             label = QLabel(p.name)
             label.setToolTip(p.doc)
             self.form.addRow(label, widget)
             self.controls[p.name] = widget
 
-    def set_values(self, values: dict[str, object]) -> None:
+    def mirror(self) -> None:
         for name, widget in self.controls.items():
-            if isinstance(widget, ParamControl):
-                widget.set_value(float(values[name]))  # type: ignore[arg-type]
+            value = self.state.session.params.get(name)
+            if isinstance(widget, ParamControl) and value is not None:
+                widget.set_value(float(value))
             elif isinstance(widget, QComboBox):
                 widget.blockSignals(True)
-                widget.setCurrentText(str(values[name]))
+                widget.setCurrentText(str(value))
                 widget.blockSignals(False)
+
+    def _changed(self, name: str, value: object, dragging: bool) -> None:
+        if dragging and self.state.is_network:
+            return  # a network is rebuilt (data, teacher) when the slider is released
+        if self.state.view.dragging != dragging:
+            self.state.set_view(dragging=dragging)
+        params = dict(self.state.session.params) | {name: value}
+        applied = self.state.apply(
+            f"parameter {name}", merge=f"drag:{name}" if dragging else None, params=params
+        )
+        widget = self.controls.get(name)
+        if not applied and isinstance(widget, ParamControl):
+            widget.field.refuse(f"{value}", f"{name} = {value} was refused (see the message above)")
+
+
+def _rich(formula: str) -> str:
+    """Formula text with ``_{…}`` / ``^{…}`` as sub- and superscripts (Qt rich text)."""
+    text = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", text)
+    return re.sub(r"\^\{([^}]*)\}", r"<sup>\1</sup>", text)

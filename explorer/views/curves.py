@@ -1,6 +1,8 @@
-"""Training curves: F and ‖∇F‖ (projected) per step for every run, on log axes."""
+"""Training curves of every run: F, ‖∇F‖ and the scenario's own metric against the step."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -10,122 +12,107 @@ from PySide6.QtWidgets import QWidget
 from explorer.views.style import cache_axes
 
 FLOOR = 1e-20  # log axes cannot show 0: smaller values (exact zeros) sit on this floor
+DASHED = Qt.PenStyle.DashLine
+DOTTED = Qt.PenStyle.DotLine
+
+
+def loggable(values: np.ndarray) -> np.ndarray:
+    """Positive values for a log axis: |v| floored at FLOOR; non-finite values become gaps."""
+    v = np.abs(np.asarray(values, dtype=float))
+    return np.where(np.isfinite(v), np.maximum(v, FLOOR), np.nan)
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
-    """Two stacked plots sharing the step axis: loss (top) and gradient norm (bottom)."""
+    """Three stacked plots sharing the step axis: F (train solid, test dashed; reference levels
+    dotted), ‖∇F‖ (projected gradient dotted when a constraint acts), and the metric.
+
+    ``set_series(rid, plot, key, x, y, color, style, visible)`` draws one line; ranges follow
+    the visible finite data in whole decades (log axes take no SI multiplier).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground("w")
-        self.loss_plot = self.addPlot(row=0, col=0)
-        self.grad_plot = self.addPlot(row=1, col=0)
-        self.grad_plot.setXLink(self.loss_plot)
-        self.loss_plot.setLabel("left", "F")
-        self.grad_plot.setLabel("left", "‖∇F‖")
-        self.grad_plot.setLabel("bottom", "step")
-        for plot in (self.loss_plot, self.grad_plot):
-            plot.setLogMode(False, True)
+        self.plots = {
+            "loss": self.addPlot(row=0, col=0),
+            "grad": self.addPlot(row=1, col=0),
+            "metric": self.addPlot(row=2, col=0),
+        }
+        labels = {"loss": "F", "grad": "‖∇F‖", "metric": "metric"}
+        for name, plot in self.plots.items():
+            plot.setLabel("left", labels[name])
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
             plot.disableAutoRange()
+            plot.setLogMode(False, name != "metric")
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
             cache_axes(plot)
-        self._ranges: dict[str, tuple[float, float]] = {}
-        self.loss_plot.addLegend(
-            offset=(-10, 10),
-            labelTextSize="8pt",
-            brush=pg.mkBrush(255, 255, 255, 210),
-            pen=pg.mkPen("#999999"),
-        )
-        self.items: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
-        self.markers: dict[int, pg.ScatterPlotItem] = {}
-        self.extras: dict[int, pg.PlotDataItem] = {}
+            if name != "loss":
+                plot.setXLink(self.plots["loss"])
+        self.plots["metric"].setLabel("bottom", "step")
+        self.legend = pg.LabelItem(justify="left", size="8pt", color="#333333")
+        self.addItem(self.legend, row=3, col=0)
+        self.lines: dict[tuple[int, str], pg.PlotDataItem] = {}
         self.baselines: list[pg.InfiniteLine] = []
+        self._log = {"loss": True, "grad": True, "metric": False}
+        self._ranges: dict[str, tuple[float, float]] = {}
+        self.set_metric(None)
 
-    def set_run(
+    def set_metric(self, label: str | None, log: bool = False) -> None:
+        """The third plot's quantity (None: hidden, e.g. for toys)."""
+        plot = self.plots["metric"]
+        plot.setVisible(label is not None)
+        plot.setLabel("left", label or "")
+        self.plots["grad" if label is None else "metric"].setLabel("bottom", "step")
+        if label is not None:
+            self.plots["grad"].setLabel("bottom", "")
+        if self._log["metric"] != log:
+            self._log["metric"] = log
+            plot.setLogMode(False, log)
+        self._ranges.pop("metric", None)
+
+    def set_legend(self, text: str) -> None:
+        self.legend.setText(text)
+
+    def set_series(
         self,
         rid: int,
-        label: str,
+        key: str,
+        x: np.ndarray,
+        y: np.ndarray,
         color: str,
-        loss: np.ndarray,
-        grad_norm: np.ndarray,
+        style: Qt.PenStyle,
         visible: bool,
-        diverged: bool,
     ) -> None:
-        if rid not in self.items:
-            pen = pg.mkPen(color, width=2)
-            self.items[rid] = (
-                self.loss_plot.plot(pen=pen, name=label),
-                self.grad_plot.plot(pen=pen),
-            )
-        steps = np.arange(len(loss))
-        for item, values in zip(self.items[rid], (loss, grad_norm), strict=True):
-            item.setData(steps, _loggable(values))
-            item.setVisible(visible)
-        self._mark_divergence(rid, diverged and len(loss) > 0, steps, loss, visible)
+        """Line ``key`` (``loss``, ``test_loss``, ``grad``, ``projected``, ``metric``) of run
+        ``rid``; points where y is not finite are left out."""
+        plot = self.plots[_plot_of(key)]
+        line = self.lines.get((rid, key))
+        if line is None:
+            width = 2.0 if style == Qt.PenStyle.SolidLine else 1.5
+            line = plot.plot(pen=pg.mkPen(color, width=width, style=style))
+            self.lines[(rid, key)] = line
+        values = loggable(y) if self._log[_plot_of(key)] else np.asarray(y, dtype=float)
+        ok = np.isfinite(values)
+        line.setData(np.asarray(x)[ok], values[ok])
+        line.setVisible(visible and bool(ok.any()))
 
-    def grow_ranges(self, max_steps: int = 0) -> None:
-        """Widen the axes in coarse jumps, never shrinking while runs go on.
+    def remove_run(self, rid: int) -> None:
+        for r, key in [k for k in self.lines if k[0] == rid]:
+            line = self.lines.pop((r, key))
+            self.plots[_plot_of(key)].removeItem(line)
 
-        Steps span ``max_steps`` (the runs' budget) or the longest run, rounded up to a power of
-        two; F and ‖∇F‖ span whole multiples of 4 decades. Every axis change re-renders its tick
-        text (~7 ms per axis here), so a growing run must not change them at every redraw.
-        """
-        n, lows, highs = max(max_steps, 1), {"loss": [], "grad": []}, {"loss": [], "grad": []}
-        for loss_item, grad_item in self.items.values():
-            for key, item in (("loss", loss_item), ("grad", grad_item)):
-                x, y = item.getOriginalDataset()
-                if x is None or not len(x) or not item.isVisible():
-                    continue
-                n = max(n, len(x))
-                finite = y[np.isfinite(y)]
-                if finite.size:
-                    lows[key].append(np.log10(finite.min()))
-                    highs[key].append(np.log10(finite.max()))
-        x_max = float(max(16, 2 ** int(np.ceil(np.log2(n)))))
-        if self._ranges.get("steps") != (0.0, x_max):
-            self._ranges["steps"] = (0.0, x_max)
-            self.loss_plot.setXRange(0, x_max, padding=0.02)
-        for key, plot in (("loss", self.loss_plot), ("grad", self.grad_plot)):
-            if not lows[key]:
-                continue
-            lo = 4 * np.floor(min(lows[key]) / 4)
-            hi = 4 * np.ceil(max(max(highs[key]), lo + 1) / 4)
-            have = self._ranges.get(key)
-            want = (min(lo, have[0]), max(hi, have[1])) if have else (lo, hi)
-            if want != have:
-                self._ranges[key] = want
-                plot.setYRange(*want, padding=0.02)
-
-    def _mark_divergence(
-        self, rid: int, diverged: bool, steps: np.ndarray, loss: np.ndarray, visible: bool
-    ) -> None:
-        """A red × at the last finite loss of a diverged run."""
-        marker = self.markers.get(rid)
-        if not diverged:
-            if marker is not None:
-                marker.setData([], [])
-            return
-        if marker is None:
-            marker = pg.ScatterPlotItem(symbol="x", size=13, pen=pg.mkPen("#D00000", width=2))
-            self.loss_plot.addItem(marker)
-            self.markers[rid] = marker
-        marker.setData([steps[-1]], [np.log10(_loggable(loss[-1:])[0])])
-        marker.setVisible(visible)
-
-    def set_test_loss(self, rid: int, color: str, values: np.ndarray, visible: bool) -> None:
-        """A network run's test loss, dashed in its colour (on the evaluation steps)."""
-        item = self.extras.get(rid)
-        if item is None:
-            item = self.loss_plot.plot(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine))
-            self.extras[rid] = item
-        item.setData(np.arange(len(values)), _loggable(values))
-        item.setVisible(visible)
+    def clear_runs(self) -> None:
+        for rid in {r for r, _ in self.lines}:
+            self.remove_run(rid)
+        self._ranges.clear()
 
     def set_baselines(self, values: dict[str, float]) -> None:
-        """Reference losses (e.g. F_lin, the best linear predictor) as labelled lines."""
+        """Reference losses (F_lin, the least-squares loss, ...) as labelled dotted lines."""
+        plot = self.plots["loss"]
         for line in self.baselines:
-            self.loss_plot.removeItem(line)
+            plot.removeItem(line)
         self.baselines = []
         for name, value in values.items():
             if not np.isfinite(value) or value <= 0:
@@ -134,29 +121,53 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 pos=float(np.log10(value)),
                 angle=0,
                 label=f"{name} = {value:.4g}",
-                pen=pg.mkPen("#555555", width=1.5, style=Qt.PenStyle.DotLine),
+                pen=pg.mkPen("#555555", width=1.5, style=DOTTED),
                 labelOpts={"position": 0.85, "color": "#333333"},
             )
-            self.loss_plot.addItem(line)
+            plot.addItem(line)
             self.baselines.append(line)
 
-    def remove_run(self, rid: int) -> None:
-        pair = self.items.pop(rid, None)
-        if pair is not None:
-            self.loss_plot.removeItem(pair[0])
-            self.grad_plot.removeItem(pair[1])
-        for store in (self.markers, self.extras):
-            item = store.pop(rid, None)
-            if item is not None:
-                self.loss_plot.removeItem(item)
+    def fit_ranges(self) -> None:
+        """Axes span the visible finite data: steps up to a power of two, log plots in whole
+        decades (so growing runs rarely change the ticks), linear plots with 5 % margins."""
+        steps, lows, highs = 16.0, {}, {}
+        for (_, key), line in self.lines.items():
+            if not line.isVisible():
+                continue
+            x, y = line.getData()
+            if x is None or not len(x):
+                continue
+            steps = max(steps, float(np.max(x)))
+            name = _plot_of(key)
+            lows.setdefault(name, []).append(float(np.min(y)))
+            highs.setdefault(name, []).append(float(np.max(y)))
+        x_max = float(2 ** math.ceil(math.log2(max(steps, 16.0))))
+        self._set_range("steps", self.plots["loss"], (0.0, x_max), x=True)
+        for name, plot in self.plots.items():
+            if name not in lows:
+                continue
+            lo, hi = min(lows[name]), max(highs[name])
+            if self._log[name]:  # y values are already log₁₀ on a log plot
+                want = (math.floor(lo), max(math.ceil(hi), math.floor(lo) + 1))
+            else:
+                pad = 0.05 * (hi - lo) if hi > lo else max(1e-12, 0.05 * abs(hi) + 1e-12)
+                want = (lo - pad, hi + pad)
+            self._set_range(name, plot, want)
 
-    def clear_runs(self) -> None:
-        for rid in list(self.items):
-            self.remove_run(rid)
-        self._ranges.clear()
+    def _set_range(
+        self, key: str, plot: pg.PlotItem, want: tuple[float, float], x: bool = False
+    ) -> None:
+        if self._ranges.get(key) != want:
+            self._ranges[key] = want
+            if x:
+                plot.setXRange(*want, padding=0.02)
+            else:
+                plot.setYRange(*want, padding=0.02)
 
 
-def _loggable(values: np.ndarray) -> np.ndarray:
-    """Positive values for a log axis: |v| floored at FLOOR; non-finite values become gaps."""
-    v = np.abs(np.asarray(values, dtype=float))
-    return np.where(np.isfinite(v), np.maximum(v, FLOOR), np.nan)
+def _plot_of(key: str) -> str:
+    if key in ("loss", "test_loss"):
+        return "loss"
+    if key in ("grad", "projected"):
+        return "grad"
+    return "metric"

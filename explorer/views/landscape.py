@@ -10,8 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from compute import Ball, Box, CriticalPoint
-from compute.frames import GradientField, MapFrame
+from compute import Ball, Box, CriticalPoint, GradientField, MapFrame
 from explorer.views.style import (
     CRITICAL_STYLE,
     MAP_COLORMAP,
@@ -141,24 +140,19 @@ class LandscapeView(pg.PlotWidget):
             self.curve.setData(frame.axes[0], _curve_values(frame))
             self.getPlotItem().setLogMode(False, frame.log_scale and _positive(frame.loss))
             return
-        x, y = frame.axes
-        shown = np.where(np.isfinite(frame.display), frame.display, np.nan)
-        finite = shown[np.isfinite(shown)]
-        # colours span the 1st–100th percentile: log maps otherwise spend most of the range
-        # on the few cells next to a minimum
-        lo, hi = (
-            (float(np.percentile(finite, 1)), float(finite.max())) if finite.size else (0.0, 1.0)
-        )
-        hi = hi if hi > lo else lo + 1.0
-        # overflow (inf) saturates at the top colour rather than vanishing
-        self.image.setImage(np.nan_to_num(shown, nan=hi, posinf=hi, neginf=lo), autoLevels=False)
+        lo, hi = colour_range(frame.display)
+        # the drawn image is the display resampled (smooth for coarse slices); overflow (inf,
+        # NaN) saturates at the top colour rather than vanishing
+        image = frame.image if frame.image.size else frame.display
+        x, y = frame.image_axes or frame.axes
+        self.image.setImage(np.nan_to_num(image, nan=hi, posinf=hi, neginf=lo), autoLevels=False)
         self.colorbar.setLevels((lo, hi))
         self.colorbar.axis.setLabel("log₁₀(F − min F)" if frame.log_scale else "F")
-        dx, dy = x[1] - x[0], y[1] - y[0]
-        self.image.setRect(QRectF(x[0] - dx / 2, y[0] - dy / 2, dx * len(x), dy * len(y)))
+        self.image.setRect(_cell_rect(x, y))
         self._set_isolines(frame.lines)
+        cx, cy = frame.axes
         for overlay in (self.curvature, self.basins):
-            overlay.setRect(self.image.mapRectToParent(self.image.boundingRect()))
+            overlay.setRect(_cell_rect(cx, cy))
 
     def _set_isolines(self, lines: Sequence[np.ndarray]) -> None:
         while len(self.isolines) < len(lines):
@@ -184,13 +178,22 @@ class LandscapeView(pg.PlotWidget):
         segs = arrow_segments(field.points, field.descent, 0.035 * (x1 - x0))
         self.arrows.setData(segs[:, 0], segs[:, 1])
 
-    def show_overlay_image(self, which: str, rgba: np.ndarray | None) -> None:
+    def show_overlay_image(
+        self, which: str, rgba: np.ndarray | None, axes: tuple[np.ndarray, ...] = ()
+    ) -> None:
+        """An RGBA overlay (..., 4) on cells centred at ``axes`` (default: the map's grid)."""
         item = self.curvature if which == "curvature" else self.basins
         if rgba is None or self.dim != 2:
             item.clear()
             return
         item.setImage(rgba, autoLevels=False)
-        item.setRect(self.image.mapRectToParent(self.image.boundingRect()))
+        x, y = axes or (self.frame.axes if self.frame is not None else (None, None))
+        if x is not None:
+            item.setRect(_cell_rect(x, y))
+
+    def set_equal_axes(self, equal: bool) -> None:
+        """Equal axis scales (a ball looks round) or the window filling the view."""
+        self.getPlotItem().vb.setAspectLocked(equal and self.dim == 2, ratio=1.0)
 
     def show_constraint(self, constraint: Ball | Box | None) -> None:
         if constraint is None:
@@ -237,8 +240,13 @@ class LandscapeView(pg.PlotWidget):
             self.addItem(label)
             self.mark_labels.append(label)
 
+    def window(self) -> tuple[float, ...]:
+        """The visible data range: (x0, x1, y0, y1), or (x0, x1) for a 1-D map."""
+        (x0, x1), (y0, y1) = self.getPlotItem().vb.viewRange()
+        return (x0, x1, y0, y1) if self.dim == 2 else (x0, x1)
+
     def select_critical(self, point: CriticalPoint | None) -> None:
-        """Centre on ``point`` and draw its Hessian eigenvectors (white: λ > 0, red: λ < 0)."""
+        """Draw ``point``'s Hessian eigenvectors (white: λ > 0, red: λ < 0)."""
         for item in self.selection.values():
             item.setData([], [])
         if point is None or self.dim != 2 or point.hessian_eigenvectors.size == 0:
@@ -256,12 +264,6 @@ class LandscapeView(pg.PlotWidget):
                 both = np.concatenate([vecs, -vecs])  # an eigenvector has no sign: arrows both ways
                 segs = arrow_segments(np.repeat(point.point[None, :], len(both), 0), both, length)
                 self.selection[sign].setData(segs[:, 0], segs[:, 1])
-        cx, cy = point.point
-        self.setRange(
-            xRange=(cx - (x1 - x0) / 2, cx + (x1 - x0) / 2),
-            yRange=(cy - (y1 - y0) / 2, cy + (y1 - y0) / 2),
-            padding=0,
-        )
 
     # runs ---------------------------------------------------------------------------------
     def set_run(
@@ -343,6 +345,20 @@ class LandscapeView(pg.PlotWidget):
         xy = self.data_point(scene_pos)
         if xy is not None:
             self.sigHovered.emit(*xy)
+
+
+def colour_range(display: np.ndarray) -> tuple[float, float]:
+    """The colour bar's range: the 1st to 100th percentile of the finite display values (log
+    maps otherwise spend most of the range on the few cells next to a minimum)."""
+    finite = display[np.isfinite(display)]
+    lo, hi = (float(np.percentile(finite, 1)), float(finite.max())) if finite.size else (0.0, 1.0)
+    return lo, hi if hi > lo else lo + 1.0
+
+
+def _cell_rect(x: np.ndarray, y: np.ndarray) -> QRectF:
+    """The rectangle an image of samples at x (nx,), y (ny,) covers: cells centred on them."""
+    dx, dy = x[1] - x[0], y[1] - y[0]
+    return QRectF(x[0] - dx / 2, y[0] - dy / 2, dx * len(x), dy * len(y))
 
 
 def _positive(values: np.ndarray) -> bool:

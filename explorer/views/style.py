@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem
 
-from compute.basins import OTHER_CODES, BasinMap
+from compute import OTHER_CODES, BasinMap
 
 MAP_COLORMAP = "cividis"  # perceptually uniform, designed for colour-vision deficiency
 BASIN_COLORS = (

@@ -193,7 +193,7 @@ def test_nonfinite_grid_exports_and_shows_the_overflow_colour(scene, tmp_path, l
 def test_grid_csv_has_one_row_per_point_matching_the_grid(scene, tmp_path):
     out, side = export_grid_data(scene, tmp_path / "grid.csv")
     rows = _csv_rows(out)
-    assert rows[0] == ["x", "y", "loss", "grad_norm", "hess_min", "hess_max"]
+    assert rows[0] == ["x (w)", "y (v)", "loss", "grad_norm", "hess_min", "hess_max"]
     table = np.array(rows[1:], dtype=float)
     x, y = scene.grid.axes
     assert table.shape == (len(x) * len(y), 6)
@@ -221,7 +221,7 @@ def test_runs_csv_long_format(scene, tmp_path):
     with out.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == [
-        "run", "label", "step", "theta_1", "theta_2", "loss", "grad_norm", "status"
+        "run", "label", "step", "loss", "grad_norm", "w", "v", "distance", "status"
     ]  # fmt: skip
     assert len(rows) == sum(len(r.path) for r in scene.runs)
     for i, run in enumerate(scene.runs):
@@ -229,7 +229,7 @@ def test_runs_csv_long_format(scene, tmp_path):
         assert [int(r["step"]) for r in mine] == list(range(len(run.path)))
         assert {r["label"] for r in mine} == {run.label}
         assert {r["status"] for r in mine} == {run.status}
-        theta = np.array([[float(r["theta_1"]), float(r["theta_2"])] for r in mine])
+        theta = np.array([[float(r["w"]), float(r["v"])] for r in mine])
         np.testing.assert_array_equal(theta, run.path)
         np.testing.assert_array_equal([float(r["loss"]) for r in mine], run.loss)
         np.testing.assert_array_equal([float(r["grad_norm"]) for r in mine], run.grad_norm)
@@ -263,10 +263,10 @@ def test_one_dimensional_scenario_exports_everything(scene_1d, tmp_path):
     export_landscape_figure(shifted, tmp_path / "symlog.png", dpi=80)
     grid_csv, _ = export_grid_data(scene_1d, tmp_path / "grid.csv")
     rows = _csv_rows(grid_csv)
-    assert rows[0] == ["x", "loss", "grad_norm", "hess_min", "hess_max"]
+    assert rows[0] == ["x (w)", "loss", "grad_norm", "hess_min", "hess_max"]
     assert len(rows) == 1 + len(scene_1d.grid.axes[0])
     runs_csv, _ = export_runs_data(scene_1d, tmp_path / "runs.csv")
-    assert _csv_rows(runs_csv)[0][3:5] == ["theta_1", "loss"]
+    assert _csv_rows(runs_csv)[0][3:6] == ["loss", "grad_norm", "w"]
     with np.load(export_grid_data(scene_1d, tmp_path / "g.npz")[0]) as data:
         assert "y" not in data and data["loss"].shape == (120,)
 

@@ -1,19 +1,33 @@
-"""pytest-qt fixtures: a real main window, isolated settings/autosave, no dangling threads."""
+"""pytest-qt fixtures: a real main window, isolated settings/autosave, no dangling threads,
+nothing written to stderr, and helpers that act as a user does (clicks at data coordinates)."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt, QThreadPool
+from PySide6.QtCore import QPointF, Qt, QThreadPool, qInstallMessageHandler
 
 from explorer.app import configure_pyqtgraph
 
+BENIGN_QT = ("propagateSizeHints",)  # the offscreen platform plugin's notice, not a problem
+
+
+def _qt_messages(mode, context, message):
+    if not any(b in message for b in BENIGN_QT):
+        import sys
+
+        print(f"Qt {mode.name}: {message}", file=sys.stderr)
+
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
+def _isolated(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("LANDSCAPE_EXPLORER_AUTOSAVE", str(tmp_path / "autosave.json"))
     monkeypatch.setenv("LANDSCAPE_EXPLORER_SETTINGS", str(tmp_path / "settings.ini"))
     configure_pyqtgraph()
+    previous = qInstallMessageHandler(_qt_messages)
     yield
-    assert QThreadPool.globalInstance().waitForDone(5000), "a worker thread was left running"
+    assert QThreadPool.globalInstance().waitForDone(10000), "a worker thread was left running"
+    qInstallMessageHandler(previous)
+    err = capfd.readouterr().err
+    assert not err, f"the window wrote to stderr:\n{err}"
 
 
 @pytest.fixture
@@ -29,16 +43,18 @@ def window(qtbot):
     w.close()
 
 
-def wait_idle(qtbot, w, timeout=20000):
-    """Until no job (map, critical points, runs, basins…) is computing."""
-    qtbot.waitUntil(
-        lambda: (
-            not w.jobs.busy_slots()
-            and not w.runs_ctl.busy()
-            and not w.landscape_ctl._critical_timer.isActive()
-        ),
-        timeout=timeout,
-    )
+def wait_idle(qtbot, w, timeout=30000):
+    """Until nothing computes (map, critical points, runs, basins…), and the throttled
+    redraws (at most every 100 ms) have shown the last results."""
+    qtbot.waitUntil(lambda: not w.busy(), timeout=timeout)
+    qtbot.wait(150)
+
+
+def pick(qtbot, w, sid, timeout=60000):
+    """Choose a scenario in the combo box, as a user does, and wait for it to settle."""
+    combo = w.scenario_panel.combo
+    combo.setCurrentIndex(combo.findData(sid))
+    wait_idle(qtbot, w, timeout)
 
 
 def click_data(qtbot, w, x, y, modifier=Qt.KeyboardModifier.NoModifier):
@@ -49,12 +65,24 @@ def click_data(qtbot, w, x, y, modifier=Qt.KeyboardModifier.NoModifier):
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, modifier, pos=pos)
 
 
+def type_into(qtbot, field, text):
+    """Select a field's text, type ``text`` and press Return (what a user does)."""
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
 def last_run(w):
     return list(w.state.runs.values())[-1]
 
 
 def path_of(run):
-    return np.array(run.path)
+    return np.asarray(run.path())
+
+
+def finished(run):
+    return run.status in ("converged", "max_steps", "diverged")
 
 
 def toggle(qtbot, box):

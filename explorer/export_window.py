@@ -1,73 +1,17 @@
-"""Export for papers: figures via matplotlib (compute.export), the window via Qt painters."""
+"""The whole window as PNG, SVG or PDF via Qt painters (paper figures come from matplotlib)."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from compute import LandscapeError, LandscapeGrid
-from compute.export import RunTrace, Scene, write_sidecar
-from compute.session import to_json
-from explorer.state import AppState
-
-
-def scene_from(
-    state: AppState, grid: LandscapeGrid, critical: list[Any], levels: np.ndarray | None
-) -> Scene:
-    """The exportable picture of the current state (grid, runs, critical points, metadata)."""
-    s = state.session
-    runs = tuple(
-        RunTrace(
-            f"run {r.id} · {r.settings.optimizer.name} lr={r.settings.optimizer.lr:g}",
-            r.settings.color,
-            np.array(r.path).reshape(-1, len(r.settings.start)),
-            np.array(r.loss),
-            np.array(r.grad_norm),
-            r.status,
-        )
-        for r in state.runs.values()
-        if r.settings.visible and r.path
-    )
-    return Scene(
-        state.axis_names(),
-        grid,
-        s.log_scale,
-        levels,
-        s.modes().constraint,
-        runs,
-        tuple(critical),
-        metadata(state),
-        title=_title(state),
-    )
-
-
-def metadata(state: AppState) -> dict[str, Any]:
-    """Scenario, parameters, modes and runs: enough to trace a figure back to its settings."""
-    return {
-        "session": to_json(state.session),
-        "exported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def _title(state: AppState) -> str:
-    s = state.session
-    params = ", ".join(
-        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in s.params.items()
-    )
-    mode = []
-    if s.l2:
-        mode.append(f"L2 λ={s.l2:g}")
-    if s.constraint:
-        mode.append(s.constraint)
-    return f"{s.scenario} ({params})" + (f" · {' · '.join(mode)}" if mode else "")
+from compute import LandscapeError, write_sidecar
 
 
 def _paint(widget: QWidget, device: QImage | QSvgGenerator | QPdfWriter, scale: float) -> bool:

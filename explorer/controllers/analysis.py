@@ -1,0 +1,136 @@
+"""Critical points and basins of attraction of the shown landscape (a toy, or a slice's 2-D
+restriction), computed in workers once the map is known."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject
+from superqt.utils import qdebounced, qthrottled
+
+from compute import (
+    BasinBlock,
+    BasinMap,
+    CriticalPoint,
+    Window,
+    basin_map,
+    basin_resolution,
+    critical_points,
+)
+from explorer.jobs import Jobs
+from explorer.state import AppState
+
+
+class AnalysisController(QObject):
+    """Critical points (debounced after each change of the landscape) and the basin map (when
+    its overlay is on, after the critical points it needs); partial basin maps stream in."""
+
+    def __init__(self, state: AppState, jobs: Jobs) -> None:
+        super().__init__()
+        self.state, self.jobs = state, jobs
+        self._debounced = qdebounced(self.refresh_critical, timeout=150, parent=self)
+        self.pending = False
+        self._draw_basins = qthrottled(self._partial_basins, timeout=200, parent=self)
+        state.subscribe("result", self._result)
+        state.subscribe("optimizer", self._optimizer)
+        state.subscribe("view", self._view)
+
+    def schedule(self) -> None:
+        """Critical points shortly after the map settles (a burst of changes computes once)."""
+        self.pending = True
+        self._debounced()
+
+    def _result(self, name: str) -> None:
+        """A complete map (not while a slider is dragged) is followed by its critical points."""
+        r = self.state.results
+        if name != "frame" or r.frame is None or not r.frame.complete:
+            return
+        if not self.state.view.dragging and not r.critical_known and not self.jobs.busy("critical"):
+            self.schedule()
+
+    def _optimizer(self) -> None:
+        if "basins" in self.state.session.overlays:
+            self.refresh_basins()
+
+    def _view(self) -> None:
+        r = self.state.results
+        if "basins" in self.state.session.overlays and r.basins is None and r.critical_known:
+            self.refresh_basins()
+
+    def stop(self) -> None:
+        self._debounced.cancel()
+        self.pending = False
+        for slot in ("critical", "basins"):
+            self.jobs.cancel(slot)
+
+    def refresh_critical(self) -> None:
+        self.pending = False
+        landscape = self.state.results.landscape
+        if landscape is None:
+            return
+        window = Window(self.state.session.window)
+        self.state.results.critical_known = False
+        self.state.progress("critical points", 0.0)
+
+        def job() -> Generator[Any, None, list[CriticalPoint]]:
+            return (
+                yield from critical_points(landscape.map_objective, landscape.map_modes, window)
+            )
+
+        self.jobs.submit(
+            "critical", job, self._critical_progress, self._critical_done, self._failed
+        )
+
+    def _critical_progress(self, items: list[Any]) -> None:
+        last = items[-1]
+        stage, fraction = getattr(last, "stage", str(last)), getattr(last, "fraction", 0.5)
+        self.state.progress(f"critical points: {stage}", min(0.99, fraction))
+
+    def _critical_done(self, points: list[CriticalPoint]) -> None:
+        r = self.state.results
+        r.critical_known = True
+        again = -1
+        if r.selection_hint is not None and points:
+            gaps = [float(np.linalg.norm(p.point - r.selection_hint)) for p in points]
+            again = int(np.argmin(gaps)) if min(gaps) < 1e-6 * (1 + np.abs(r.selection_hint).max()) else -1
+        r.selection_hint = None
+        self.state.set_result("critical", points)
+        self.state.set_result("selected", again)
+        self.state.progress("critical points", 1.0)
+        if "basins" in self.state.session.overlays:
+            self.refresh_basins()
+
+    def refresh_basins(self) -> None:
+        """One batched run from every cell (needs this landscape's critical points)."""
+        landscape, s = self.state.results.landscape, self.state.session
+        if landscape is None or self.jobs.busy("critical") or not self.state.results.critical_known:
+            return  # started when the critical points arrive
+        objective, modes = landscape.map_objective, landscape.map_modes
+        resolution = basin_resolution(objective, s.resolution)
+        config, critical, window = s.optimizer, list(self.state.results.critical), Window(s.window)
+        self.state.clear_results("basins", "basin_labels")
+        self.state.progress("basin map", 0.0)
+        self.jobs.submit(
+            "basins",
+            lambda: basin_map(objective, modes, window, resolution, config, critical),
+            lambda blocks: self._draw_basins(blocks[-1]),
+            self._basins_done,
+            self._failed,
+        )
+
+    def _partial_basins(self, block: BasinBlock) -> None:
+        if self.state.results.basins is None and self.jobs.busy("basins"):
+            self.state.set_result("basin_labels", block.labels)
+            self.state.progress("basin map", block.done_fraction)
+
+    def _basins_done(self, result: BasinMap) -> None:
+        self._draw_basins.cancel()
+        self.state.set_result("basin_labels", result.labels)
+        self.state.set_result("basins", result)
+        self.state.progress("basin map", 1.0)
+
+    def _failed(self, exc: Exception) -> None:
+        self.state.progress("analysis", -1.0)
+        self.state.notify(f"{exc}", "error")

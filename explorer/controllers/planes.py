@@ -1,0 +1,103 @@
+"""Choosing a network slice's plane (a recipe, or one made from a run in a worker) and the
+1-D interpolation from θ₀ to a run's end."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, Signal
+
+from compute import (
+    Interpolation,
+    NetworkProblem,
+    PlaneSpec,
+    derive_plane,
+    interpolate,
+    scenario,
+)
+from explorer.jobs import Jobs
+from explorer.live import LiveRun
+from explorer.state import AppState
+
+FINISHED = ("converged", "max_steps", "diverged", "cancelled")
+
+
+class PlaneController(QObject):
+    """``choose(kind, seed)``: recipes apply at once; PCA and three-point planes are built from
+    the latest finished run in a worker, then applied (one undo step, with the window that
+    frames the run). ``sigInterpolation(result, start, end)`` when a 1-D cut is ready."""
+
+    sigInterpolation = Signal(object, str, str)
+
+    def __init__(self, state: AppState, jobs: Jobs) -> None:
+        super().__init__()
+        self.state, self.jobs = state, jobs
+
+    def latest_finished(self) -> LiveRun | None:
+        done = [
+            r for r in self.state.runs.values() if r.status in FINISHED and len(r.data.thetas) > 1
+        ]
+        return done[-1] if done else None
+
+    def kinds(self) -> list[str]:
+        """The planes this scenario offers (towards the teacher only where there is one)."""
+        spec = scenario(self.state.session.scenario)
+        teacher = bool(getattr(spec, "has_teacher", False))
+        return ["random", *(["teacher"] if teacher else []), "pca", "points"]
+
+    def choose(self, kind: str, seed: int) -> bool:
+        if kind in ("random", "teacher"):
+            return self.state.apply("plane", plane=PlaneSpec(kind, seed))
+        run = self.latest_finished()
+        landscape = self.state.results.landscape
+        if run is None or landscape is None or not isinstance(landscape.problem, NetworkProblem):
+            self.state.notify(
+                f"A {kind} plane is made from a finished run: train one first (click the map or "
+                "'Train from θ₀').",
+                "error",
+            )
+            self.state.emit("session", set())  # the panel shows the plane that is kept
+            return False
+        problem, trajectory, source = landscape.problem, run.data.thetas, f"run {run.id}"
+
+        def job() -> Generator[None, None, tuple[PlaneSpec, tuple[float, ...]]]:
+            yield None
+            return derive_plane(problem, kind, trajectory, source)
+
+        self.state.progress(f"{kind} plane", 0.0)
+        self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
+        return True
+
+    def _derived(self, result: tuple[PlaneSpec, tuple[float, ...]]) -> None:
+        spec, window = result
+        self.state.progress("plane", 1.0)
+        self.state.apply("plane", plane=spec, window=tuple(float(f"{b:.6g}") for b in window))
+
+    def _failed(self, exc: Exception) -> None:
+        self.state.progress("plane", -1.0)
+        self.state.notify(f"The plane could not be built: {exc}", "error")
+        self.state.emit("session", set())
+
+    def interpolate_latest(self) -> None:
+        """F on the segment from θ₀ to the latest finished run's end, in a worker."""
+        run, landscape = self.latest_finished(), self.state.results.landscape
+        if run is None or landscape is None or not isinstance(landscape.problem, NetworkProblem):
+            self.state.notify("1-D interpolation needs a finished run: train one first", "error")
+            return
+        problem = landscape.problem
+        end = torch.as_tensor(np.asarray(run.data.thetas[-1]), dtype=problem.dtype)
+
+        def job() -> Generator[None, None, Interpolation]:
+            yield None
+            return interpolate(problem, problem.init, end)
+
+        label = f"run {run.id}'s end"
+        self.jobs.submit(
+            "interpolate",
+            job,
+            lambda _: None,
+            lambda result: self.sigInterpolation.emit(result, "θ₀", label),
+            self._failed,
+        )

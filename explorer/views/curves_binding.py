@@ -1,0 +1,81 @@
+"""The curves view subscribed to the state: every run's series, the scenario's metric and
+reference levels."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from superqt.utils import qthrottled
+
+from explorer.state import AppState
+from explorer.views.curves import DASHED, DOTTED, CurvesView
+
+SOLID = Qt.PenStyle.SolidLine
+TOY_LEGEND = "Per run: F (top), ‖∇F‖ (middle; dotted: projected gradient on the constraint set)."
+NETWORK_LEGEND = (
+    "Solid: training loss F · dashed: test loss · dotted lines: reference levels; "
+    "‖∇F‖ of the step's (mini)batch; bottom: {metric}."
+)
+
+
+class CurvesBinding(QObject):
+    """Keeps ``view`` in step with ``state`` (redrawn at most ~15 times a second)."""
+
+    def __init__(self, state: AppState, view: CurvesView) -> None:
+        super().__init__(view)
+        self.state, self.view = state, view
+        self._dirty: set[int] = set()
+        self._redraw = qthrottled(self._draw_dirty, timeout=66, parent=self)
+        state.subscribe("scenario", self._scenario)
+        state.subscribe("result", self._result)
+        state.subscribe("runs", self._runs)
+        state.subscribe("run_data", self._mark)
+        state.subscribe("run_status", self._mark)
+
+    def _scenario(self) -> None:
+        self.view.clear_runs()
+        self.view.set_baselines({})
+        self.view.set_metric(None)
+        self.view.set_legend(TOY_LEGEND if not self.state.is_network else "")
+
+    def _result(self, name: str) -> None:
+        if name != "landscape" or self.state.results.landscape is None:
+            return
+        landscape = self.state.results.landscape
+        labels = {m.key: m.label for m in landscape.objective.metrics}
+        metric = labels.get("metric")
+        self.view.set_metric(metric, log=metric is not None and "‖" in metric)
+        self.view.set_baselines(dict(landscape.problem.baselines))
+        if self.state.is_network:
+            self.view.set_legend(NETWORK_LEGEND.format(metric=metric or "no metric"))
+        for rid in self.state.runs:
+            self._mark(rid)
+
+    def _runs(self, ids: list[int]) -> None:
+        for rid in {r for r, _ in self.view.lines} - set(self.state.runs):
+            self.view.remove_run(rid)
+        for rid in self.state.runs:
+            self._mark(rid)
+
+    def _mark(self, rid: int) -> None:
+        self._dirty.add(rid)
+        self._redraw()
+
+    def _draw_dirty(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for rid in dirty:
+            run = self.state.runs.get(rid)
+            if run is None:
+                continue
+            d, color, shown = run.data, run.settings.color, run.settings.visible
+            steps = d.steps
+            self.view.set_series(rid, "loss", steps, d.loss, color, SOLID, shown)
+            self.view.set_series(rid, "grad", steps, d.grad_norm, color, SOLID, shown)
+            constrained = self.state.session.constraint is not None and not run.settings.in_plane
+            projected = d.projected if constrained else np.full(len(steps), np.nan)
+            self.view.set_series(rid, "projected", steps, projected, color, DOTTED, shown)
+            keys = set(d.metric_keys())
+            for key, style in (("test_loss", DASHED), ("metric", SOLID)):
+                values = d.metric(key) if key in keys else np.full(len(steps), np.nan)
+                self.view.set_series(rid, key, steps, values, color, style, shown)
+        self.view.fit_ranges()

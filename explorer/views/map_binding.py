@@ -1,0 +1,107 @@
+"""The landscape view subscribed to the state: it draws the computed results and the runs."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject
+from superqt.utils import qthrottled
+
+from explorer.state import AppState
+from explorer.views.landscape import LandscapeView
+from explorer.views.style import curvature_image, label_image
+
+REDRAW_MS = 33
+
+
+class MapBinding(QObject):
+    """Keeps ``view`` in step with ``state``: frame, overlays, critical points, marks, the
+    constraint set, runs (redrawn at most ~30 times a second while they stream)."""
+
+    def __init__(self, state: AppState, view: LandscapeView) -> None:
+        super().__init__(view)
+        self.state, self.view = state, view
+        self._dirty: set[int] = set()
+        self._redraw = qthrottled(self._draw_dirty, timeout=REDRAW_MS, parent=self)
+        state.subscribe("scenario", self._scenario)
+        state.subscribe("landscape", self._landscape)
+        state.subscribe("view", self._overlays)
+        state.subscribe("result", self._result)
+        state.subscribe("runs", self._runs)
+        state.subscribe("run_data", self._mark)
+        state.subscribe("run_status", self._mark)
+
+    def _scenario(self) -> None:
+        s = self.state.session
+        for rid in list(self.view.paths):
+            self.view.remove_run(rid)
+        self.view.set_axis_names(self.state.axis_names())
+        self.view.set_window(s.window)
+        self.view.show_marks({})
+        self.view.show_critical([])
+        self._overlays()
+
+    def _landscape(self) -> None:
+        s = self.state.session
+        if tuple(round(b, 9) for b in self.view.window()) != tuple(round(b, 9) for b in s.window):
+            self.view.set_window(s.window)
+        self.view.show_constraint(s.modes().constraint if not s.is_network else None)
+
+    def _result(self, name: str) -> None:
+        r = self.state.results
+        if name == "frame" and r.frame is not None:
+            self.view.show_frame(r.frame)
+            self._overlays()
+        elif name in ("fields", "gradient", "basin_labels", "critical"):
+            self._overlays()
+        elif name == "selected":
+            index = r.selected
+            self.view.select_critical(r.critical[index] if 0 <= index < len(r.critical) else None)
+        elif name == "marks":
+            self.view.show_marks(r.marks)
+
+    def _overlays(self) -> None:
+        s, r = self.state.session, self.state.results
+        overlays = set(s.overlays)
+        self.view.set_equal_axes(s.equal_axes)
+        self.view.show_isolines("isolines" in overlays)
+        self.view.show_gradient(r.gradient if "gradient" in overlays else None)
+        hess_min = r.fields.get("hess_min")
+        curvature = (
+            curvature_image(hess_min) if "curvature" in overlays and hess_min is not None else None
+        )
+        self.view.show_overlay_image("curvature", curvature)
+        labels = r.basin_labels if "basins" in overlays else None
+        axes = r.basins.axes if r.basins is not None else self._basin_axes(labels)
+        self.view.show_overlay_image(
+            "basins", None if labels is None else label_image(labels), axes
+        )
+        self.view.show_critical(r.critical if "critical" in overlays else [])
+        self.view.show_constraint(s.modes().constraint if not s.is_network else None)
+
+    def _basin_axes(self, labels: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        if labels is None or labels.ndim != 2:
+            return ()
+        w = self.state.session.window
+        ny, nx = labels.shape
+        return (np.linspace(w[0], w[1], nx), np.linspace(w[2], w[3], ny))
+
+    # runs -----------------------------------------------------------------------------------
+    def _runs(self, ids: list[int]) -> None:
+        for rid in list(self.view.paths):
+            if rid not in self.state.runs:
+                self.view.remove_run(rid)
+        for rid in self.state.runs:
+            self._mark(rid)
+
+    def _mark(self, rid: int) -> None:
+        self._dirty.add(rid)
+        self._redraw()
+
+    def _draw_dirty(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for rid in dirty:
+            run = self.state.runs.get(rid)
+            if run is None:
+                continue
+            loss = run.data.loss if run.data.loss.size else np.array([np.nan])
+            self.view.set_run(rid, run.settings.color, run.path(), loss, run.settings.visible)

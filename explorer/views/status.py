@@ -1,0 +1,123 @@
+"""Small read-outs bound to the state: the hover read-out, the basin legend, the status bar's
+progress and messages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+from compute import IN_PLANE_NOTE
+from explorer.state import AppState
+from explorer.views.style import basin_legend
+
+TOY_HINT = (
+    "Move over the map to read θ, F, ‖∇F‖ and the Hessian eigenvalues; click to start a run "
+    "(Ctrl+click: every optimizer)."
+)
+SLICE_HINT = (
+    "Move over the slice to read F, the in-plane gradient and curvature and the full-space "
+    "‖∇_θF‖; click to train from that point (Slice ▸ 'Descend within the plane' restricts the "
+    "run to the plane). "
+)
+
+
+def _vec(values: tuple[float, ...]) -> str:
+    return ", ".join(f"{v:.4g}" for v in values)
+
+
+class ReadoutLabel(QLabel):
+    """Exact values at the cursor (``results.readout``); on a slice the in-plane gradient and
+    curvature beside the full-space gradient norm, which can differ widely."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("readout")
+        self.setWordWrap(True)  # long read-outs must not widen the window
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        state.subscribe("scenario", self.hint)
+        state.subscribe("result", self._result)
+        self.hint()
+
+    def hint(self) -> None:
+        self.setText(SLICE_HINT + IN_PLANE_NOTE if self.state.is_network else TOY_HINT)
+
+    def _result(self, name: str) -> None:
+        r = self.state.results.readout
+        if name != "readout" or r is None:
+            return
+        names = self.state.axis_names()
+        where = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, r.coords, strict=False))
+        if r.full_grad_norm is None:
+            self.setText(
+                f"{where}   F={r.loss:.6g}   ‖∇F‖={r.grad_norm:.3g}   "
+                f"λ(∇²F)=({_vec(r.hessian_eigenvalues)})"
+            )
+        else:
+            curvature = _vec(r.hessian_eigenvalues)
+            self.setText(
+                f"{where}   F={r.loss:.6g}   in the plane: ‖∇F‖={r.grad_norm:.3g}, "
+                f"λ(∇²F)=({curvature})   full space: ‖∇_θF‖={r.full_grad_norm:.3g}"
+            )
+
+
+class BasinLegend(QLabel):
+    """Colour, attractor and share of the cells, for the basin map when it is shown."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("basin-legend")
+        self.setWordWrap(True)
+        self.hide()
+        state.subscribe("result", lambda name: self.refresh() if name == "basins" else None)
+        state.subscribe("view", self.refresh)
+
+    def refresh(self) -> None:
+        basins = self.state.results.basins
+        shown = basins is not None and "basins" in self.state.session.overlays
+        self.setText(basin_legend(basins) if shown else "")
+        self.setVisible(shown)
+
+
+class StatusBinding(QObject):
+    """The status bar: what is computing (with progress and Cancel), and the latest message."""
+
+    def __init__(self, state: AppState, bar: QStatusBar) -> None:
+        super().__init__(bar)
+        self.text = QLabel()
+        self.text.setObjectName("status-text")
+        self.progress = QProgressBar(maximumWidth=180, maximum=1000)
+        self.progress.setTextVisible(False)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setObjectName("cancel")
+        self.cancel.setToolTip("Stop the computations in progress (Esc)")
+        for w in (self.progress, self.cancel):
+            w.hide()
+            bar.addPermanentWidget(w)
+        bar.addWidget(self.text, 1)
+        self._tasks: dict[str, float] = {}
+        state.subscribe("busy", self._busy)
+        state.subscribe("message", lambda text, kind="info": self.text.setText(text))
+
+    def _busy(self, task: str, fraction: float) -> None:
+        key = task.split(":")[0]
+        if 0 <= fraction < 1:
+            self._tasks[key] = fraction
+        else:
+            self._tasks.pop(key, None)
+        running = bool(self._tasks)
+        self.progress.setVisible(running)
+        self.cancel.setVisible(running)
+        if running:
+            self.progress.setValue(int(1000 * min(self._tasks.values())))
+            self.text.setText(f"Computing {task}…")
+        elif fraction < 0:
+            self.text.setText(f"{task}: failed (see the message above the map)")
+        else:
+            self.text.setText("Ready")
+
+    def cancelled(self) -> None:
+        self._tasks.clear()
+        self._busy("", 1.0)
+        self.text.setText("Cancelled")
