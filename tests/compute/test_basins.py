@@ -216,3 +216,24 @@ def test_a_run_on_a_continuum_beyond_its_sampled_members_is_assigned_by_loss_lev
     flat = label_of(m, "flat set")
     assert m.attractors[flat].points.min() == pytest.approx(-1.0)
     assert (m.labels[m.axes[0] < 0] == flat).all()
+
+
+def test_end_points_are_matched_in_units_of_each_attractors_own_tolerance():
+    """_Sites: an isolated minimum has tolerance h (the cell), a continuum sampled every 1.0
+    has tolerance 1.0 (its widest gap). A run ending 0.50 from the continuum's nearest member
+    (between two members, half a gap) and 0.35 from the isolated minimum belongs to the
+    continuum: 0.50 / 1.0 < 0.35 / h. One shared tolerance gets it wrong either way: h for
+    both leaves it unassigned, 1.0 for both gives it to the minimum."""
+    from compute.basins import _Sites
+    from compute.critical import CriticalPoint
+
+    def point(members, loss, kind, nature):
+        members = np.asarray(members, dtype=float)
+        return CriticalPoint(members[0], loss, 0.0, np.ones(2), kind, False, nature, members)
+
+    curve = point([[x, 1.0] for x in (-2, -1, 0, 1, 2)], 0.0, "degenerate", "minimum")
+    lone = point([[0.5, 0.6]], 0.2, "minimum", "minimum")
+    sites = _Sites([curve, lone], [curve, lone], cell=0.1)
+    ends = np.array([[0.5, 0.95], [0.5, 0.62], [0.5, 1.0 + 1.5]])
+    labels = sites.label(ends, np.array([5.0, 0.2, 5.0]))
+    assert labels.tolist() == [0, 1, STATIONARY]
