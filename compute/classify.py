@@ -36,7 +36,12 @@ class Tolerances:
 
     - a root is accepted where ‖∇F‖ (or the KKT residual ‖∇F + Jcᵀμ‖) ≤ √eps·G, and |c| ≤
       √eps·L on its face: half the digits, what a gradient computed in this precision can
-      promise at a root (``root``, ``feasibility``);
+      promise at a root (``root``, ``feasibility``); or where Newton settled (its residual
+      stopped halving) with ‖∇F‖ ≤ eps^¼·G and a linear model that puts the root within
+      h/64 of the point (``accepts``): the loss of a ReLU network is only piecewise smooth,
+      ∇F jumps across each kink, and ∇F = 0 may hold nowhere exactly near a minimum of a
+      slice (the digits slice settles at ‖∇F‖ ≈ 1e-3·G with a float32 gradient accurate to
+      1e-8);
     - Newton stops early at 16·eps·G (``newton_stop``): below that G is rounding noise;
     - a multiplier counts as nonzero where |μ| > √eps·G (``multiplier``: μ has the units of
       ∇F, as ‖∇c‖ = 1 on every face);
@@ -75,6 +80,17 @@ class Tolerances:
     @property
     def root(self) -> float:
         return math.sqrt(self.eps) * self.grad
+
+    @property
+    def settle(self) -> float:
+        return self.spacing / 64
+
+    def accepts(self, residual: np.ndarray, step: np.ndarray, located: np.ndarray) -> np.ndarray:
+        """Which Newton results are roots (see the rules above): (B,) bools."""
+        with np.errstate(invalid="ignore"):
+            smooth = residual <= self.root
+            settled = located & (step <= self.settle) & (residual <= self.eps**0.25 * self.grad)
+        return np.asarray(smooth | settled, dtype=bool)
 
     @property
     def newton_stop(self) -> float:

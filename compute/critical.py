@@ -100,24 +100,26 @@ def _face_starts(objective: Objective, face: ActiveFace, starts: torch.Tensor) -
 
 
 def _candidates(
-    z: np.ndarray, res: np.ndarray, step: np.ndarray, n: int, face: ActiveFace | None
+    z: np.ndarray,
+    res: np.ndarray,
+    step: np.ndarray,
+    ok: np.ndarray,
+    n: int,
+    face: ActiveFace | None,
 ) -> list[Candidate]:
+    """The accepted roots as candidates (θ = z[:n], μ = z[n:])."""
     return [
         Candidate(z[i, :n], z[i], z[i, n:], float(res[i]), float(step[i]), face)
-        for i in range(len(z))
+        for i in np.flatnonzero(ok)
     ]
 
 
 def _admissible(
     roots: list[Candidate], window: Window, modes: Modes, tol: Tolerances
 ) -> list[Candidate]:
-    """Accepted roots (residual ≤ tol.root) inside the window and the constraint set; interior
-    roots on a face are left to that face's search."""
-    keep = [
-        r
-        for r in roots
-        if np.isfinite(r.z).all() and r.residual <= tol.root and window.contains(r.point)
-    ]
+    """Roots inside the window and the constraint set; interior roots on a face are left to
+    that face's search."""
+    keep = [r for r in roots if np.isfinite(r.z).all() and window.contains(r.point)]
     constraint = modes.constraint
     if constraint is None or not keep:
         return keep

@@ -95,13 +95,13 @@ def _verify(
             gradient_residual(objective) if face is None else kkt_residual(objective, face, tol)
         )
         lo, hi = c / len(wide), (c + 1) / len(wide)
-        snapped, res, _ = yield from _within(
+        snapped, res, _, ok = yield from _within(
             run_newton(residual, objective.as_tensor(mid), window, tol, blocks), lo, (lo + hi) / 2
         )
         n = objective.dim
         length = np.linalg.norm(pts[edges[:, 0]] - pts[edges[:, 1]], axis=1)
         moved = np.linalg.norm(snapped[:, :n] - mid[:, :n], axis=1)
-        keep = (res <= tol.root) & (moved <= length / 4)
+        keep = ok & (moved <= length / 4)
         if keep.any():
             cands = [
                 Candidate(z[:n], z, z[n:], float(r), 0.0, face)

@@ -56,8 +56,9 @@ def kkt_residual(objective: Objective, face: ActiveFace, tol: Tolerances) -> Res
 
 def run_newton(
     residual: Residual, starts: torch.Tensor, window: Window, tol: Tolerances, blocks: TimedBlocks
-) -> Generator[float, None, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Newton from ``starts`` with the search's tolerances → z (B, m), residuals, step lengths."""
+) -> Generator[float, None, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Newton from ``starts`` with the search's tolerances → z (B, m), residuals, step lengths
+    and whether each is accepted as a root (``Tolerances.accepts``)."""
     centre = starts.new_tensor([(lo + hi) / 2 for lo, hi in window.ranges()])
     result = yield from newton_roots(
         residual,
@@ -65,13 +66,15 @@ def run_newton(
         stop_norm=tol.newton_stop,
         max_step=0.25 * tol.length,
         rtol=tol.pinv_rtol,
+        settle=tol.settle,
         escape=(centre, 2 * tol.length, window.dim),
         blocks=blocks,
     )
     z, res, step = (
         t.detach().cpu().double().numpy() for t in (result.z, result.residual, result.step)
     )
-    return z, res, step
+    ok = tol.accepts(res, step, result.located.cpu().numpy())
+    return z, res, step, ok
 
 
 @dataclass

@@ -21,7 +21,7 @@ BLOCK_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class NewtonResult:
-    """Where each start ended.
+    """Where each start ended: its best iterate (smallest ‖G‖).
 
     Attributes
     ----------
@@ -30,11 +30,15 @@ class NewtonResult:
     step : (B,) length of the full Newton step −J⁺G at z: how far the root it points at
         still is (about (k − 1) steps for a root of multiplicity k, where Newton converges
         linearly), so the location's uncertainty
+    located : (B,) whether the linear model explains the residual there, ‖G + J·step‖ ≤
+        ½‖G‖: then a root lies within about ``step`` of z (at a local minimum of ‖G‖ that is
+        not a root, G is orthogonal to J's range, the step is 0 and this fails)
     """
 
     z: torch.Tensor
     residual: torch.Tensor
     step: torch.Tensor
+    located: torch.Tensor
 
 
 class TimedBlocks:
@@ -78,8 +82,10 @@ def newton_roots(
     stop_norm: float,
     max_step: float,
     rtol: float,
+    settle: float = 0.0,
     escape: tuple[torch.Tensor, float, int] | None = None,
     iterations: int = 60,
+    patience: int = 4,
     blocks: TimedBlocks | None = None,
 ) -> Generator[float, None, NewtonResult]:
     """Newton on G(z) = 0 from every row of ``starts`` (B, m), with pseudo-inverse steps.
@@ -88,11 +94,13 @@ def newton_roots(
     running, block by block, yielding the fraction of the iteration budget used after each
     block. The step −J⁺G (min-norm: at a singular J, as on a continuum of roots, it moves to
     the nearest root instead of along the continuum; singular values below ``rtol``·σ_max
-    are dropped) is capped at ``max_step``. A start stops when ‖G‖ ≤ ``stop_norm``, when its
-    step is below 4 ulp of ‖z‖ (no further progress is possible in this precision), when G
-    is not finite, or, with ``escape = (centre, radius, k)``, when its first k coordinates
-    are farther than ``radius`` from ``centre`` (it left the search region). The last pass
-    only evaluates.
+    are dropped) is capped at ``max_step``. Each start keeps its best iterate (smallest ‖G‖).
+    A start stops when ‖G‖ ≤ ``stop_norm``; when its step is below 4 ulp of ‖z‖ (no progress
+    is possible in this precision); when ‖G‖ has not halved for ``patience`` iterations while
+    its best step is ≤ ``settle`` (it sits at a root it cannot locate better: rounding, or a
+    kink of a ReLU network's loss where ∇F jumps); when G is not finite; or, with ``escape =
+    (centre, radius, k)``, when its first k coordinates are farther than ``radius`` from
+    ``centre``. The last pass only evaluates.
     """
     blocks = blocks or TimedBlocks()
     eps = torch.finfo(starts.dtype).eps
@@ -103,8 +111,11 @@ def newton_roots(
 
     jac = vmap(jacrev(both, has_aux=True))
     z = starts.clone()
-    norms = torch.full((len(z),), torch.nan, dtype=z.dtype, device=z.device)
-    steps = torch.full_like(norms, torch.inf)
+    best = z.clone()
+    inf = torch.full((len(z),), torch.inf, dtype=z.dtype, device=z.device)
+    best_res, best_step, ref = inf.clone(), inf.clone(), inf.clone()
+    located = torch.zeros(len(z), dtype=torch.bool, device=z.device)
+    since = torch.zeros(len(z), dtype=torch.long, device=z.device)
     active = torch.ones(len(z), dtype=torch.bool, device=z.device)
     for it in range(iterations + 1):
         index = torch.nonzero(active).flatten()
@@ -117,11 +128,19 @@ def newton_roots(
             j, g = torch.nan_to_num(j), torch.nan_to_num(g)
             step = -(torch.linalg.pinv(j, rtol=rtol) @ g.unsqueeze(-1)).squeeze(-1)
             length = torch.linalg.vector_norm(step, dim=-1)
-            gnorm = torch.linalg.vector_norm(g, dim=-1)
-            norms[block] = torch.where(finite, gnorm, torch.nan)
-            steps[block] = torch.where(finite, length, torch.inf)
+            gnorm = torch.where(finite, torch.linalg.vector_norm(g, dim=-1), torch.inf)
+            model = torch.linalg.vector_norm((j @ step.unsqueeze(-1)).squeeze(-1) + g, dim=-1)
+            better = gnorm < best_res[block]
+            best[block] = torch.where(better.unsqueeze(-1), zb, best[block])
+            best_res[block] = torch.where(better, gnorm, best_res[block])
+            best_step[block] = torch.where(better, length, best_step[block])
+            located[block] = torch.where(better, model <= 0.5 * gnorm, located[block])
+            halved = gnorm <= 0.5 * ref[block]
+            ref[block] = torch.where(halved, gnorm, ref[block])
+            since[block] = torch.where(halved, 0, since[block] + 1)
             size = torch.linalg.vector_norm(zb, dim=-1)
-            done = ~finite | (gnorm <= stop_norm) | (length <= 4 * eps * size)
+            stuck = (since[block] >= patience) & (best_step[block] <= settle)
+            done = ~finite | (gnorm <= stop_norm) | (length <= 4 * eps * size) | stuck
             if escape is not None:
                 centre, radius, k = escape
                 far = torch.linalg.vector_norm(zb[:, :k] - centre, dim=-1) > radius
@@ -132,4 +151,5 @@ def newton_roots(
             z[block] = torch.where(done.unsqueeze(-1), zb, zb + capped)
             active[block] = ~done
             yield min(1.0, (it + (int(block[-1]) + 1) / max(1, int(index[-1]) + 1)) / iterations)
-    return NewtonResult(z, norms, steps)
+    residuals = torch.where(torch.isfinite(best_res), best_res, torch.nan)
+    return NewtonResult(best, residuals, best_step, located)
