@@ -27,6 +27,7 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
     return scipy.sparse.csgraph.connected_components(graph, directed=False)[1]
 
 
+@np.errstate(all="ignore")  # far-out roots may overflow; they are non-finite
 def merge_same(points: np.ndarray, uncertainty: np.ndarray, radius: float) -> np.ndarray:
     """Labels (N,) joining roots i, j with ‖p_i − p_j‖ ≤ radius + u_i + u_j (transitively).
 
@@ -44,6 +45,7 @@ def merge_same(points: np.ndarray, uncertainty: np.ndarray, radius: float) -> np
     return _components(len(points), pairs.reshape(-1, 2))
 
 
+@np.errstate(all="ignore")
 def link_clusters(points: np.ndarray, link: float) -> np.ndarray:
     """Single-linkage labels (N,): points closer than ``link`` share a cluster."""
     if len(points) == 0:
@@ -52,11 +54,13 @@ def link_clusters(points: np.ndarray, link: float) -> np.ndarray:
     return _components(len(points), pairs.reshape(-1, 2))
 
 
+@np.errstate(all="ignore")
 def extent(points: np.ndarray) -> float:
     """The diagonal of the points' bounding box (0 for one point)."""
     return float(np.linalg.norm(points.max(axis=0) - points.min(axis=0))) if len(points) else 0.0
 
 
+@np.errstate(all="ignore")
 def spanning_edges(points: np.ndarray) -> np.ndarray:
     """The edges (E, 2) of the Euclidean minimum spanning tree of ``points`` (m, n)."""
     if len(points) < 2:
@@ -74,6 +78,7 @@ def split_by_edges(n: int, edges: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return _components(n, edges[keep].reshape(-1, 2))
 
 
+@np.errstate(all="ignore")
 def continuum_nature(eigenvalues: np.ndarray, tol: float) -> str:
     """What the members of an interior continuum are, from their Hessian eigenvalues (m, n).
 
@@ -90,6 +95,7 @@ def continuum_nature(eigenvalues: np.ndarray, tol: float) -> str:
     return "saddle"
 
 
+@np.errstate(all="ignore")
 def boundary_continuum_nature(
     multipliers: np.ndarray,
     tangent: np.ndarray,

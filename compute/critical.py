@@ -114,6 +114,7 @@ def _candidates(
     ]
 
 
+@np.errstate(all="ignore")
 def _admissible(
     roots: list[Candidate], window: Window, modes: Modes, tol: Tolerances
 ) -> list[Candidate]:

@@ -55,6 +55,7 @@ def _within(gen: Generator[float, None, T], lo: float, hi: float) -> Generator[f
         yield lo + (hi - lo) * f
 
 
+@np.errstate(all="ignore")
 def _clusters(rows: list[Row], tol: Tolerances) -> list[list[int]]:
     """Indices of undecided rows, grouped per face by single linkage at 2h."""
     out: list[list[int]] = []
@@ -70,6 +71,7 @@ def _clusters(rows: list[Row], tol: Tolerances) -> list[list[int]]:
     return out
 
 
+@np.errstate(all="ignore")
 def _width(rows: list[Row], members: list[int]) -> float:
     pts = np.stack([rows[i].cand.point for i in members])
     return continua.extent(pts) + max(rows[i].cand.uncertainty for i in members)
@@ -165,7 +167,22 @@ def _sample(
     out = yield from evaluate_blocks(evaluate, torch.cat(batches), blocks)
     values = out.detach().cpu().double().numpy()
     points = torch.cat(batches).detach().cpu().double().numpy()
-    splits = np.cumsum([len(b) for b in batches])[:-1]
+    return _verdicts(values, points, [len(b) for b in batches], shapes, rows, uncertainty, tol)
+
+
+@np.errstate(all="ignore")  # F and ∇F may overflow far out; such samples count as non-finite
+def _verdicts(
+    values: np.ndarray,
+    points: np.ndarray,
+    counts: list[int],
+    shapes: list[tuple[int, int, np.ndarray]],
+    rows: list[Row],
+    uncertainty: list[float],
+    tol: Tolerances,
+) -> list[_Verdict]:
+    """Each point's verdict from F, ∇F (P, 1 + n) at its samples (first row: the point)."""
+    n = points.shape[1]
+    splits = np.cumsum(counts)[:-1]
     verdicts = []
     parts = zip(np.split(values, splits), np.split(points, splits), strict=True)
     for k, (part, where) in enumerate(parts):
@@ -182,6 +199,7 @@ def _sample(
     return verdicts
 
 
+@np.errstate(all="ignore")
 def _probe(
     objective: Objective, rows: list[Row], verdicts: list[_Verdict], tol: Tolerances
 ) -> list[np.ndarray]:
@@ -225,6 +243,7 @@ def _point(row: Row, kind: str, method: str, nature: str | None = None) -> Criti
     )
 
 
+@np.errstate(all="ignore")
 def _continuum(rows: list[Row], members: list[int], tol: Tolerances) -> CriticalPoint:
     pts = np.stack([rows[i].cand.point for i in members])
     rep = rows[members[int(np.argmin(np.linalg.norm(pts - pts.mean(0), axis=1)))]]
@@ -240,6 +259,7 @@ def _continuum(rows: list[Row], members: list[int], tol: Tolerances) -> Critical
     return replace(point, grad_norm=max(rows[i].grad_norm for i in members), members=pts)
 
 
+@np.errstate(all="ignore")
 def _outside_blobs(
     rows: list[Row], decided: list[int], blobs: list[list[int]], tol: Tolerances
 ) -> list[int]:
@@ -260,6 +280,7 @@ def _outside_blobs(
     return keep
 
 
+@np.errstate(all="ignore")
 def _absorbed(points: list[CriticalPoint], tol: Tolerances) -> list[CriticalPoint]:
     """Drop boundary points with μ = 0 lying on an interior continuum (reported already)."""
     sets = [p.members for p in points if len(p.members) > 1 and not p.on_boundary]

@@ -92,6 +92,7 @@ class Row:
     method: str
 
 
+@np.errstate(all="ignore")
 def _merge(group: list[Candidate], tol: Tolerances, best: str) -> list[Candidate]:
     pts = np.stack([r.point for r in group])
     labels = continua.merge_same(pts, np.array([r.uncertainty for r in group]), tol.same_point)
@@ -134,6 +135,7 @@ def _derivatives(
     return arr[:, 0], arr[:, 1 : 1 + n], arr[:, 1 + n :].reshape(-1, n, n)
 
 
+@np.errstate(all="ignore")
 def _face_geometry(
     objective: Objective, cand: Candidate, hess: np.ndarray, grad: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, float]:
