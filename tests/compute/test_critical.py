@@ -365,9 +365,16 @@ def test_a_float32_objective_gets_the_same_points_to_its_precision():
 def test_huge_windows_are_refused_or_searched_without_warnings():
     """pytest turns numpy RuntimeWarnings into errors: none may escape. A window whose span
     overflows the objective's dtype (1e30 in float32) is refused with a LandscapeError."""
-    obj = scenario("shamir").objective()
-    pts = drain(critical_points(obj, Modes(), Window((-1e150, 1e150, -1e150, 1e150))))
-    assert all(np.isfinite(p.point).all() for p in pts)
+    huge = (-1e150, 1e150)
+    for sid, window in (
+        ("shamir", huge * 2),
+        ("psd-factorization", huge * 2),
+        ("activation", huge),
+    ):
+        obj = scenario(sid).objective()
+        for modes in (Modes(), Modes(constraint=Ball(1e100)), Modes(constraint=Box(1.0))):
+            pts = drain(critical_points(obj, modes, Window(window)))
+            assert all(np.isfinite(p.point).all() for p in pts)
     f32 = _scaled_objective("shamir", {"eps": 1.0}, 1.0, torch.float32)
     with pytest.raises(LandscapeError, match="too large"):
         drain(critical_points(f32, Modes(), Window((-1e30, 1e30, -1, 1))))
