@@ -143,11 +143,21 @@ def critical_points(
 ) -> Generator[CriticalProgress, None, list[CriticalPoint]]:
     """Every critical point of F + (λ/2)‖θ‖² in ``window`` ∩ C, grouped and classified.
 
+    Critical points of F on C: roots of ∇F inside C, and on each face of C's boundary every
+    point where F restricted to the face is stationary (∇F + Jcᵀμ = 0, c = 0) - KKT points of
+    min F (μ ≥ 0), of max F (μ ≤ 0), or neither (μ of both signs at an edge or corner). Each
+    is a ``minimum``, ``maximum`` or ``saddle`` of F on C's feasible points near it (see
+    CriticalPoint.kind), or ``degenerate`` (a continuum with its members, or a point flat in
+    some direction at every scale probed). Tolerances follow ``compute.classify.Tolerances``.
+
     ``starts`` (M, n): where Newton starts (default: a 32 × 32 lattice of the window, 241
     points in 1-D); pass a few dozen chosen points (``grid_candidates`` of a computed map plus
-    a coarse lattice) for an objective whose evaluations are expensive. Yields a
-    CriticalProgress after every block of starts of every Newton iteration (about every
-    50 ms); closing the generator stops the search there. Returns the points sorted by loss.
+    a coarse lattice) for an objective whose evaluations are expensive. The search resolves
+    features down to the start spacing h (√n × the median distance between neighbouring
+    starts). Yields a CriticalProgress after every block of starts of every Newton iteration
+    (about every 50 ms of work); closing the generator stops the search there, with no side
+    effects. Returns the points sorted by loss. Windows the objective's dtype cannot span
+    (|bounds| ≥ √(largest float)) raise LandscapeError.
     """
     objective = modes.apply(objective)
     length = _check_window(window, objective)
@@ -157,9 +167,8 @@ def critical_points(
     blocks = TimedBlocks()
     tol = yield from _scaled(_measure(objective, start_t, length, h, blocks), "scales", 0, 0.05)
     faces = [] if modes.constraint is None else modes.constraint.faces(objective.dim)
-    bounds = np.linspace(0.05, 0.85, len(faces) + 2)
-    bounds[1] = 0.5 if faces else 0.85
-    bounds[2:] = np.linspace(bounds[1], 0.85, len(faces) + 1)[1:]
+    # progress: interior Newton up to 0.5 (0.85 without faces), the faces share up to 0.85
+    bounds = [0.05, *np.linspace(0.5 if faces else 0.85, 0.85, len(faces) + 1)]
     n = objective.dim
     found = yield from _scaled(
         run_newton(gradient_residual(objective), start_t, window, tol, blocks),

@@ -35,7 +35,9 @@ class CriticalPoint:
         is flat to rounding in some direction at every scale probed)
     on_boundary : whether the point lies on the boundary of the constraint set
     nature : for a continuum, what its members are by their nonzero curvatures (``minimum``,
-        ``maximum``, ``saddle``, or ``flat`` when ∇²F vanishes); otherwise equal to ``kind``
+        ``maximum``, ``saddle``, or ``flat`` when ∇²F vanishes); for an isolated degenerate
+        point, what sampling saw around it (``minimum``: nothing lower, F flat in some
+        direction; ``maximum``; ``flat``); otherwise equal to ``kind``
     members : (m, n) the distinct roots found on a continuum (m = 1 for an isolated point)
     multipliers : (k,) μ on the active face, empty in the interior
     tangent_eigenvalues : eigenvalues of the Lagrangian Hessian on the face's tangent space
