@@ -4,11 +4,12 @@ The baseline is tomgoldstein/loss-landscape's method: for each grid point, copy 
 into an ``nn.Module``'s parameters (``p.data.copy_``, as its ``set_weights``), then loop over
 the training data in minibatches of 128 accumulating the loss and the correct count (its
 ``evaluation.eval_loss``), with the data as pre-sliced tensors (its DataLoader would only add
-to its time). Ours is ``compute.slices.evaluate_slice`` (progressive, batched over
-grid points, first layer precomputed). Both use the same plane (filter-normalised random
-directions around briefly trained weights) and the same float32 data; the loss grids must
-agree to float32 round-off. Prints both times, the time to the first (coarse) image, the
-largest difference, and ends with ``ratio: X`` (baseline time / ours).
+to its time). Ours is ``compute.slices.evaluate_slice`` (progressive, batched over grid points,
+first layer precomputed, the residual MLP's plane head). Both use the same plane
+(filter-normalised random directions around briefly trained weights) and the same float32
+data; the loss grids must agree to float32 round-off. Prints both times, the time to the first
+(coarse) image, the largest difference, the other processes' load, and ends with ``ratio: X``
+(baseline time / ours).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep
 
 import numpy as np
 import torch
+from machine_load import busy_seconds, other_load
 from torch import nn
 
 from compute import TrainConfig, drain, network, random_plane, resolve_device, train
@@ -119,11 +121,13 @@ def main() -> None:
     center = problem.as_theta(result.theta)
     plane = random_plane(problem.model.layout, center, seed=0)
     drain(evaluate_slice(problem, plane, resolution=9))  # warm-up (first calls are slow)
+    before, t_start = busy_seconds(), time.perf_counter()
     grid, t_ours, t_first = ours(problem, plane, args.resolution)
     a_axis = np.linspace(-1, 1, args.resolution)
     baseline_threads = args.baseline_threads or args.threads
     torch.set_num_threads(baseline_threads)
     ref, t_ref = reference_slice(problem, plane, (a_axis, a_axis), device)
+    load = other_load(before, time.perf_counter() - t_start)
     diff = float(np.max(np.abs(grid - ref)))
     rel = float(np.max(np.abs(grid - ref) / (1 + np.abs(ref))))
     print(
@@ -135,7 +139,11 @@ def main() -> None:
         f"reference per-point loop (copy weights, minibatches of 128): {t_ref:.3f} s "
         f"({1e3 * t_ref / args.resolution**2:.2f} ms/point)"
     )
-    print(f"ours (batched, progressive): {t_ours:.3f} s, first coarse image after {t_first:.3f} s")
+    print(
+        f"ours (batched, progressive): {t_ours:.3f} s ({1e3 * t_ours / args.resolution**2:.2f} "
+        f"ms/point), first coarse image after {t_first:.3f} s"
+    )
+    print(load)
     print(
         f"loss range [{ref.min():.4g}, {ref.max():.4g}], max |difference| {diff:.2e} "
         f"(relative to 1 + |loss|: {rel:.1e})"
