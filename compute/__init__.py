@@ -44,6 +44,9 @@ _API: dict[str, tuple[str, str]] = {
     "make_frame": ("compute.frames", "make_frame"),
     "map_frames": ("compute.frames", "map_frames"),
     "drain": ("compute.generators", "drain"),
+    "cli_main": ("compute.cli", "main"),
+    "output_path": ("compute.outputs", "output_path"),
+    "atomic_write": ("compute.outputs", "atomic_write"),
     "FIELDS": ("compute.grid", "FIELDS"),
     "GridBlock": ("compute.grid", "GridBlock"),
     "LandscapeGrid": ("compute.grid", "LandscapeGrid"),
@@ -57,6 +60,7 @@ _API: dict[str, tuple[str, str]] = {
     "Landscape": ("compute.landscape", "Landscape"),
     "Readout": ("compute.landscape", "Readout"),
     "build_landscape": ("compute.landscape", "build_landscape"),
+    "search_starts": ("compute.landscape", "search_starts"),
     "readout": ("compute.landscape", "readout"),
     "Ball": ("compute.modes", "Ball"),
     "Box": ("compute.modes", "Box"),
@@ -170,11 +174,13 @@ __all__ = [
     "ToyProblem",
     "TrainConfig",
     "Window",
+    "atomic_write",
     "attractors_from",
     "basin_map",
     "basin_resolution",
     "build_landscape",
     "build_plane",
+    "cli_main",
     "critical_points",
     "default_session",
     "derive_plane",
@@ -203,6 +209,7 @@ __all__ = [
     "make_frame",
     "map_frames",
     "network",
+    "output_path",
     "parse_constraint",
     "pca_plane",
     "random_plane",
@@ -213,6 +220,7 @@ __all__ = [
     "run_to_end",
     "save_session",
     "scenario",
+    "search_starts",
     "second_order",
     "session_from_json",
     "session_to_json",
@@ -248,6 +256,7 @@ if TYPE_CHECKING:
     from compute.basins import attractors_from as attractors_from
     from compute.basins import basin_map as basin_map
     from compute.basins import basin_resolution as basin_resolution
+    from compute.cli import main as cli_main
     from compute.critical import KINDS as KINDS
     from compute.critical import CriticalPoint as CriticalPoint
     from compute.critical import critical_points as critical_points
@@ -288,6 +297,7 @@ if TYPE_CHECKING:
     from compute.landscape import Readout as Readout
     from compute.landscape import build_landscape as build_landscape
     from compute.landscape import readout as readout
+    from compute.landscape import search_starts as search_starts
     from compute.modes import Ball as Ball
     from compute.modes import Box as Box
     from compute.modes import Modes as Modes
@@ -305,6 +315,8 @@ if TYPE_CHECKING:
     from compute.objectives.layout import ParamLayout as ParamLayout
     from compute.optimizers import DEFAULT_LR as DEFAULT_LR
     from compute.optimizers import RunConfig as RunConfig
+    from compute.outputs import atomic_write as atomic_write
+    from compute.outputs import output_path as output_path
     from compute.plane_choice import PlaneSpec as PlaneSpec
     from compute.plane_choice import build_plane as build_plane
     from compute.plane_choice import derive_plane as derive_plane

@@ -105,9 +105,8 @@ def cmd_descend(args: argparse.Namespace) -> int:
     start = parse_floats(args.start, "--start")
     dim = landscape.map_objective.dim
     if len(start) != dim:
-        raise LandscapeError(
-            f"{landscape.problem.id} maps {dim} coordinates; --start has {len(start)}"
-        )
+        names = ", ".join(landscape.map_objective.axis_names)
+        raise LandscapeError(f"--start needs {dim} numbers ({names}), got {len(start)}")
     config = config_from(args, landscape.problem, args.steps)
     objective, modes = landscape.map_objective, landscape.map_modes
     h = run_with_progress(descend(objective, modes, np.array([start]), config), config, "descent")

@@ -198,7 +198,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     problem = problem_from(args)
     if not isinstance(problem, NetworkProblem):
         raise LandscapeError(f"{problem.id} is a toy: use descend (train is for networks)")
-    config = config_from(args, problem, args.steps or 1000)
+    config = config_from(args, problem, 1000 if args.steps is None else args.steps)
     history = train_run(problem, config, modes_from(args), "training")
     summary = train_summary(problem, config, history)
     path = thin(history.thetas[:, 0, :], args.trajectory)

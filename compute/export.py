@@ -559,12 +559,12 @@ def export_runs_data(scene: Scene, path: str | Path) -> list[Path]:
         where = {int(s): j for j, s in enumerate(run.path_axis())}
         for t, step in enumerate(steps.tolist()):
             j = where.get(int(step))
-            snap = [""] * (len(scene.axis_names) + 1 + n)
+            snap: list[Any] = [""] * (len(scene.axis_names) + 1 + n)
             if j is not None:
                 theta = [] if run.thetas is None else np.asarray(run.thetas[j]).tolist()
                 dist = "" if run.distance is None else float(run.distance[j])
                 snap = [*p[j].tolist(), dist, *theta, *[""] * (n - len(theta))]
-            metrics = [
+            metrics: list[Any] = [
                 float(np.asarray(run.metrics[k])[t]) if k in run.metrics else "" for k in keys
             ]
             rows.append([i, run.label, step, loss[t], grad[t], *metrics, *snap, run.status])

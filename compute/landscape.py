@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from compute.critical_starts import grid_candidates
 from compute.derivatives import gradient, second_order
+from compute.grid import Window
 from compute.modes import Modes
 from compute.network_problem import NetworkProblem
 from compute.objective import Objective, restrict_to_plane
@@ -217,3 +219,24 @@ def readout(landscape: Landscape, coords: tuple[float, ...]) -> Readout:
         tuple(float(v) for v in eig),
         full,
     )
+
+
+EXPENSIVE_FLOPS = 1e5
+"""Objectives costing more per evaluation than this search for critical points from the
+discrete critical cells of their computed map (a few dozen starts), not a 32 × 32 lattice."""
+
+
+def search_starts(
+    landscape: Landscape, axes: tuple[np.ndarray, ...], loss: np.ndarray, window: Window
+) -> np.ndarray | None:
+    """Where the critical-point search of the map starts: None (the default lattice) for a
+    cheap objective; for an expensive one (a network slice) every cell of the computed map
+    ``loss`` on ``axes`` that is a discrete minimum, maximum or saddle, plus a 6 × 6 lattice
+    of the window (so a point between cells, or one the grid smooths away, is still reached).
+    """
+    if landscape.map_objective.flops < EXPENSIVE_FLOPS:
+        return None
+    cells = grid_candidates(axes, loss)
+    mesh = np.meshgrid(*(np.linspace(lo, hi, 6) for lo, hi in window.ranges()))
+    coarse = np.stack([m.ravel() for m in mesh], axis=-1)
+    return np.concatenate([cells.reshape(-1, coarse.shape[1]), coarse])

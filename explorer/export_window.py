@@ -1,63 +1,97 @@
-"""The whole window as PNG, SVG or PDF via Qt painters (paper figures come from matplotlib)."""
+"""The whole window as a picture (PNG, or that picture inside a PDF or SVG page).
+
+A screenshot of the window, not a paper figure (those come from matplotlib, in vector form):
+the window is rendered to an image at the chosen DPI and written as PNG, or placed on a PDF
+page or in an SVG ``<image>``. Qt's vector painters were tried and left: their PDF gradients
+fail ("colors of different spec") and their SVG strokes rely on ``non-scaling-stroke``, which
+librsvg draws as filled blobs; an embedded image looks the same in every viewer.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
-from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPoint, QRectF, QSize, QSizeF
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from compute import LandscapeError, write_sidecar
+from compute import LandscapeError, atomic_write, output_path, write_sidecar
+
+SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def _paint(widget: QWidget, device: QImage | QSvgGenerator | QPdfWriter, scale: float) -> bool:
-    painter = QPainter(device)
+def render(widget: QWidget, dpi: int) -> QImage:
+    """The widget as an image at ``dpi`` (the screen's 96 dpi scaled)."""
+    scale = dpi / 96
+    size = widget.size()
+    image = QImage(
+        QSize(round(size.width() * scale), round(size.height() * scale)),
+        QImage.Format.Format_ARGB32,
+    )
+    image.setDotsPerMeterX(round(dpi / 0.0254))
+    image.setDotsPerMeterY(round(dpi / 0.0254))
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
     try:
         painter.scale(scale, scale)
         widget.render(painter, QPoint(0, 0))
     finally:
-        ok = painter.end()
-    return bool(ok)
+        painter.end()
+    return image
+
+
+def _png_bytes(image: QImage) -> bytes:
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, b"PNG"):
+        raise LandscapeError("could not encode the window as PNG")
+    return bytes(data.data())
+
+
+def _svg(image: QImage, png: bytes, meta: dict[str, Any]) -> str:
+    w, h = image.width(), image.height()
+    href = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">\n'
+        f"<title>Landscape Explorer window</title>\n<desc>{escape(json.dumps(meta))}</desc>\n"
+        f'<image width="{w}" height="{h}" xlink:href={quoteattr(href)}/>\n'
+        "</svg>\n"
+    )
 
 
 def export_window(widget: QWidget, path: str | Path, dpi: int, meta: dict[str, Any]) -> list[Path]:
-    """The whole window as PNG (at ``dpi``, screen = 96), SVG or PDF (vector, via Qt painters)."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    size = widget.size()
+    """The window at ``dpi`` as PNG, a one-page PDF or an SVG holding the image; the file and
+    its JSON sidecar are written whole or not at all."""
+    target = output_path(path, SUFFIXES)
     if not 50 <= dpi <= 1200:
         raise LandscapeError(f"dpi must be between 50 and 1200, got {dpi}")
-    if suffix == ".png":
-        scale = dpi / 96
-        image = QImage(
-            QSize(round(size.width() * scale), round(size.height() * scale)),
-            QImage.Format.Format_ARGB32,
-        )
-        image.setDotsPerMeterX(round(dpi / 0.0254))
-        image.setDotsPerMeterY(round(dpi / 0.0254))
-        image.fill(0xFFFFFFFF)
-        ok = _paint(widget, image, scale) and image.save(str(target))
-    elif suffix == ".svg":
-        gen = QSvgGenerator()
-        gen.setFileName(str(target))
-        gen.setSize(size)
-        gen.setViewBox(QRect(0, 0, size.width(), size.height()))
-        gen.setTitle("Landscape Explorer window")
-        gen.setDescription(json.dumps(meta))
-        ok = _paint(widget, gen, 1.0)
-    elif suffix == ".pdf":
-        writer = QPdfWriter(str(target))
+    image = render(widget, dpi)
+    suffix = target.suffix.lower()
+    if suffix == ".pdf":
+        tmp = target.with_name(f".{target.name}.tmp.pdf")
+        writer = QPdfWriter(str(tmp))
         writer.setResolution(dpi)
-        writer.setPageSize(QPageSize(QSizeF(size.width(), size.height()), QPageSize.Unit.Point))
+        points = QSizeF(image.width() * 72 / dpi, image.height() * 72 / dpi)
+        writer.setPageSize(QPageSize(points, QPageSize.Unit.Point))
         writer.setPageMargins(QMarginsF(0, 0, 0, 0))
         writer.setTitle("Landscape Explorer window")
-        ok = _paint(widget, writer, writer.width() / size.width())
+        painter = QPainter(writer)
+        painter.drawImage(QRectF(0, 0, writer.width(), writer.height()), image)
+        ok = painter.end()
+        del writer
+        if not ok or not tmp.exists() or tmp.stat().st_size == 0:
+            tmp.unlink(missing_ok=True)
+            raise LandscapeError(f"could not write {target}")
+        tmp.replace(target)
     else:
-        raise LandscapeError(f"cannot export the window as {suffix!r}: use .png, .svg or .pdf")
-    if not ok or not target.exists():
-        raise LandscapeError(f"could not write {target}")
-    return [target, write_sidecar(target, meta | {"kind": "window"})]
+        png = _png_bytes(image)
+        with atomic_write(target, "wb" if suffix == ".png" else "w") as fh:
+            fh.write(png if suffix == ".png" else _svg(image, png, meta))  # type: ignore[arg-type]
+    return [target, write_sidecar(target, meta | {"kind": "window", "dpi": dpi})]

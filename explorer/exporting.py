@@ -60,7 +60,7 @@ class Exporter(QObject):
         prefs.setValue("export-dir", str(Path(path).parent))
         dpi = 300
         if figure and Path(path).suffix.lower() in (".png", ".pdf"):
-            saved = int(prefs.value("export-dpi", 300))
+            saved = int(str(prefs.value("export-dpi", 300)))
             dpi, ok = QInputDialog.getInt(
                 self.window, "Resolution", "Dots per inch:", saved, 50, 1200, 50
             )

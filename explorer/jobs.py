@@ -17,7 +17,7 @@ from typing import Any
 
 import torch._dynamo  # noqa: F401  (see below)
 from PySide6.QtCore import QObject, QThreadPool
-from superqt.utils import GeneratorWorker, create_worker
+from superqt.utils import create_worker
 
 # torch.optim's first optimizer imports torch._dynamo (~1.5 s of module code). Done lazily in a
 # worker, that import holds the GIL and the import lock and freezes the window for hundreds of
@@ -103,7 +103,7 @@ def batched(
 
 @dataclass
 class _Job:
-    worker: GeneratorWorker
+    worker: Any  # superqt's GeneratorWorker (create_worker's return type is a union)
     done: bool = False
 
 

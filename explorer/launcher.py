@@ -12,7 +12,7 @@ from collections.abc import Sequence
 # instead of 0.16 s).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from compute import cli
+from compute import cli_main
 
 
 def launch_gui(args: argparse.Namespace) -> int:
@@ -23,7 +23,7 @@ def launch_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, gui=launch_gui)
+    return cli_main(argv, gui=launch_gui)
 
 
 if __name__ == "__main__":

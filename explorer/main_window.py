@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.state = AppState()
         self.jobs = Jobs(self)
         self.session_path: Path | None = None
+        self._closed = False
         self.landscape_ctl = LandscapeController(self.state, self.jobs)
         self.analysis_ctl = AnalysisController(self.state, self.jobs)
         self.runs_ctl = RunController(self.state, self.jobs)
@@ -89,7 +91,7 @@ class MainWindow(QMainWindow):
         self.gestures = Gestures(self.state)
         self._build_widgets()
         self.exporter = Exporter(self.state, self.jobs, self)
-        self.actions = build_menus(self, self.menuBar(), self.state, self._commands())
+        self.menu_actions = build_menus(self, self.menuBar(), self.state, self._commands())
         self._undo_filter = _UndoEverywhere(self)
         app = QApplication.instance()
         if app is not None:
@@ -174,7 +176,8 @@ class MainWindow(QMainWindow):
             width, height = min(width, screen.width()), min(height, screen.height())
         self.resize(width, height)
         side = min(430, width // 4)  # the map keeps at least half of a small screen
-        content = self.controls_scroll.widget().minimumSizeHint().width() + 24
+        controls = self.controls_scroll.widget()
+        content = (controls.minimumSizeHint().width() if controls else 0) + 24
         self.controls_scroll.setMinimumWidth(min(content, max(260, int(0.3 * width))))
         QTimer.singleShot(
             0,
@@ -204,10 +207,10 @@ class MainWindow(QMainWindow):
             export=self.exporter.ask,
             run_action=lambda action: self.run_action(action, self.run_table.selected()),
             reset_view=self.reset_view,
-            toggle_log=lambda: self.state.apply(log_scale=not self.state.session.log_scale),
+            toggle_log=self._toggle_log,
             cancel=self.cancel_computations,
             about=lambda: QMessageBox.about(self, "Landscape Explorer", ABOUT),
-            quit=self.close,
+            quit=self._quit,
         )
 
     def _connect(self) -> None:
@@ -244,7 +247,7 @@ class MainWindow(QMainWindow):
 
     # gestures -----------------------------------------------------------------------------
     def _clicked(self, x: float, y: float, modifiers: object) -> None:
-        mods = Qt.KeyboardModifier(modifiers)  # type: ignore[call-overload]
+        mods = Qt.KeyboardModifier(modifiers)
         every = bool(
             mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         )
@@ -291,6 +294,12 @@ class MainWindow(QMainWindow):
 
     def reset_view(self) -> None:
         self.state.apply("reset view", window=tuple(scenario(self.state.session.scenario).window))
+
+    def _toggle_log(self) -> None:
+        self.state.apply(log_scale=not self.state.session.log_scale)
+
+    def _quit(self) -> None:
+        self.close()
 
     def busy(self) -> bool:
         """Whether anything is still computing (jobs, runs, critical points about to start)."""
@@ -373,7 +382,7 @@ class MainWindow(QMainWindow):
         if not files:
             menu.addAction("(none)").setEnabled(False)
         for path in files:
-            menu.addAction(Path(path).name, lambda p=path: self.open_session(p)).setToolTip(path)
+            menu.addAction(Path(path).name, partial(self.open_session, path)).setToolTip(path)
 
     def autosave(self) -> None:
         try:
@@ -390,7 +399,11 @@ class MainWindow(QMainWindow):
             self.restoreState(dock_state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Save, then stop every worker (runs and jobs) within CLOSE_TIMEOUT_MS."""
+        """Save, then stop every worker (runs and jobs) within CLOSE_TIMEOUT_MS (once)."""
+        if self._closed:
+            event.accept()
+            return
+        self._closed = True
         self._autosave.stop()
         self.autosave()
         prefs = session_io.settings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -76,7 +77,7 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
             owner,
             export,
             text,
-            lambda k=key: c.export(k),
+            partial(c.export, key),
             "Ctrl+E" if key == "map" else None,
             "Write it for a paper, with a JSON sidecar of settings",
         )
@@ -101,7 +102,7 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
             owner,
             runs,
             text,
-            lambda k=key: c.run_action(k),
+            partial(c.run_action, key),
             keys,
             "Acts on the selected runs (all runs when none is selected)",
         )

@@ -32,7 +32,7 @@ def autosave_path() -> Path:
 
 def recent_files() -> list[str]:
     value = settings().value("recent", [])
-    items = [value] if isinstance(value, str) else list(value or [])
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
     return [p for p in items if Path(p).exists()][:RECENT_MAX]
 
 

@@ -217,11 +217,11 @@ class AppState:
         for rid, settings in zip(ids, new.runs, strict=True):
             live = before.get(rid)
             if live is None or live.settings != settings:
-                old = live
+                prev = live
                 live = LiveRun(rid, settings)
-                if old is not None and _same_start(old.settings, settings):
+                if prev is not None and _same_start(prev.settings, settings):
                     # only shown/hidden or annotated: the run and its data go on
-                    live.data, live.status, live.paused = old.data, old.status, old.paused
+                    live.data, live.status, live.paused = prev.data, prev.status, prev.paused
             self.runs[rid] = live
         if "scenario" in changed:
             self.emit("scenario")

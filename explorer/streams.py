@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject
-from superqt.utils import GeneratorWorker, create_worker
+from superqt.utils import create_worker
 
 from explorer.jobs import IDLE, Gate, JobFailed
 
@@ -46,7 +46,7 @@ class StreamPool(QObject):
         self._lock = threading.Lock()
         self._inbox: list[tuple[Any, _Stream | None]] = []  # (key, stream or None = cancel)
         self._request = 0
-        self._worker: GeneratorWorker | None = None
+        self._worker: Any = None  # a superqt GeneratorWorker while streams exist
         self._wake = threading.Event()  # set when there is news for the worker
 
     def add(

@@ -18,6 +18,7 @@ from compute import (
     basin_map,
     basin_resolution,
     critical_points,
+    search_starts,
 )
 from explorer.jobs import Jobs
 from explorer.state import AppState
@@ -70,14 +71,14 @@ class AnalysisController(QObject):
         landscape = self.state.results.landscape
         if landscape is None:
             return
-        window = Window(self.state.session.window)
+        window, frame = Window(self.state.session.window), self.state.results.frame
         self.state.results.critical_known = False
         self.state.progress("critical points", 0.0)
 
         def job() -> Generator[Any, None, list[CriticalPoint]]:
-            return (
-                yield from critical_points(landscape.map_objective, landscape.map_modes, window)
-            )
+            starts = search_starts(landscape, frame.axes, frame.loss, window) if frame else None
+            objective, modes = landscape.map_objective, landscape.map_modes
+            return (yield from critical_points(objective, modes, window, starts))
 
         self.jobs.submit(
             "critical", job, self._critical_progress, self._critical_done, self._failed
@@ -94,7 +95,11 @@ class AnalysisController(QObject):
         again = -1
         if r.selection_hint is not None and points:
             gaps = [float(np.linalg.norm(p.point - r.selection_hint)) for p in points]
-            again = int(np.argmin(gaps)) if min(gaps) < 1e-6 * (1 + np.abs(r.selection_hint).max()) else -1
+            again = (
+                int(np.argmin(gaps))
+                if min(gaps) < 1e-6 * (1 + np.abs(r.selection_hint).max())
+                else -1
+            )
         r.selection_hint = None
         self.state.set_result("critical", points)
         self.state.set_result("selected", again)
@@ -115,10 +120,13 @@ class AnalysisController(QObject):
         self.jobs.submit(
             "basins",
             lambda: basin_map(objective, modes, window, resolution, config, critical),
-            lambda blocks: self._draw_basins(blocks[-1]),
+            self._basin_blocks,
             self._basins_done,
             self._failed,
         )
+
+    def _basin_blocks(self, blocks: list[BasinBlock]) -> None:
+        self._draw_basins(blocks[-1])
 
     def _partial_basins(self, block: BasinBlock) -> None:
         if self.state.results.basins is None and self.jobs.busy("basins"):

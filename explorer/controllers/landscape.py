@@ -4,7 +4,7 @@ fields, the hover read-out. Everything runs in worker slots; results enter the s
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -131,6 +131,7 @@ class LandscapeController(QObject):
             if shown is None:
                 shown = build_landscape(built, modes, plane)
                 yield ("landscape", (shown, shown.marks()))
+            items: Iterator[Any]
             if frame is not None:  # the values are known: only their display changes
                 yield ("frame", make_frame(frame.axes, frame.loss, log, extra=frame.extra))
                 items = landscape_geometry(shown, window, resolution) if want else iter(())
@@ -213,7 +214,7 @@ def _staged(stream: Generator[str, None, Problem]) -> Generator[tuple[str, Any],
         try:
             stage = next(stream)
         except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+            return stop.value
         yield ("stage", f"building: {stage}")
 
 

@@ -44,7 +44,7 @@ class RunController(QObject):
         if new is None:
             return
         same_runs = old is not None and old.problem is new.problem and old.modes == new.modes
-        if same_runs and old.plane_spec != new.plane_spec:
+        if old is not None and same_runs and old.plane_spec != new.plane_spec:
             self.reproject()
         elif not same_runs:
             self.restart_all()

@@ -92,7 +92,7 @@ class ModesPanel(QWidget):
         except ValueError:
             return  # the field marks its own invalid text
         if not self.state.apply(l2=lam, constraint=constraint):
-            field, text = (self.l2, l2) if lam < 0 or not lam == lam else (self.radius, radius)
+            field, text = (self.l2, l2) if lam < 0 else (self.radius, radius)
             field.refuse(text, "refused: see the message above the map")
 
     def _view_changed(self, *_: object) -> None:

@@ -92,7 +92,7 @@ class OptimizerPanel(QWidget):
         value = int(typed) if field.integer else typed
         current = self.state.session.optimizer
         try:
-            config = replace(current, **{key: value})
+            config = replace(current, **{key: value})  # type: ignore[arg-type]
         except LandscapeError as exc:
             field.refuse(text, str(exc))
             self.state.notify(f"Refused: {exc}. The previous setting is kept.", "error")

@@ -135,7 +135,7 @@ class ScenarioPanel(QWidget):
                 )
                 widget = combo
             else:
-                control = ParamControl(p, float(s.params[p.name]))  # type: ignore[arg-type]
+                control = ParamControl(p, float(s.params[p.name]))
                 control.sigChanged.connect(self._changed)
                 widget = control
             label = QLabel(p.name)

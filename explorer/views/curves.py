@@ -130,7 +130,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def fit_ranges(self) -> None:
         """Axes span the visible finite data: steps up to a power of two, log plots in whole
         decades (so growing runs rarely change the ticks), linear plots with 5 % margins."""
-        steps, lows, highs = 16.0, {}, {}
+        steps = 16.0
+        lows: dict[str, list[float]] = {}
+        highs: dict[str, list[float]] = {}
         for (_, key), line in self.lines.items():
             if not line.isVisible():
                 continue
@@ -147,8 +149,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
             if name not in lows:
                 continue
             lo, hi = min(lows[name]), max(highs[name])
+            want: tuple[float, float]
             if self._log[name]:  # y values are already log₁₀ on a log plot
-                want = (math.floor(lo), max(math.ceil(hi), math.floor(lo) + 1))
+                want = (float(math.floor(lo)), float(max(math.ceil(hi), math.floor(lo) + 1)))
             else:
                 pad = 0.05 * (hi - lo) if hi > lo else max(1e-12, 0.05 * abs(hi) + 1e-12)
                 want = (lo - pad, hi + pad)

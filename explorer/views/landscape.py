@@ -73,7 +73,7 @@ class LandscapeView(pg.PlotWidget):
         self.arrows = InertCurve(connect="pairs", pen=pg.mkPen(255, 255, 255, 200, width=1))
         self.arrows.setZValue(OVERLAY_Z["gradient"])
         self.addItem(self.arrows)
-        self.constraint = InertCurve(pen=pg.mkPen("#FF5555", width=2, style=Qt.DashLine))
+        self.constraint = InertCurve(pen=pg.mkPen("#FF5555", width=2, style=Qt.PenStyle.DashLine))
         self.constraint.setZValue(OVERLAY_Z["constraint"])
         self.addItem(self.constraint)
         self.critical: dict[str, pg.ScatterPlotItem] = {}
@@ -187,9 +187,9 @@ class LandscapeView(pg.PlotWidget):
             item.clear()
             return
         item.setImage(rgba, autoLevels=False)
-        x, y = axes or (self.frame.axes if self.frame is not None else (None, None))
-        if x is not None:
-            item.setRect(_cell_rect(x, y))
+        grid = axes or (self.frame.axes if self.frame is not None else ())
+        if len(grid) == 2:
+            item.setRect(_cell_rect(grid[0], grid[1]))
 
     def set_equal_axes(self, equal: bool) -> None:
         """Equal axis scales (a ball looks round) or the window filling the view."""
@@ -220,7 +220,9 @@ class LandscapeView(pg.PlotWidget):
             scatter.setData(pos=pos, data=chosen)
         sets = [p for p in points if len(p.members) > 1]
         members = np.concatenate([p.members for p in sets]) if sets else np.zeros((0, self.dim))
-        losses = np.concatenate([np.full(len(p.members), p.loss) for p in sets]) if sets else []
+        losses = (
+            np.concatenate([np.full(len(p.members), p.loss) for p in sets]) if sets else np.zeros(0)
+        )
         self.members.setData(pos=self._run_xy(members, np.asarray(losses)))
 
     def show_marks(self, marks: dict[str, tuple[float, float, float]]) -> None:

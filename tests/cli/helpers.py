@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -11,4 +12,6 @@ EXE = shutil.which("landscape-explorer") or str(
 
 
 def cli(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [EXE, *args], capture_output=True, text=True, timeout=300, cwd=tempfile.gettempdir()
+    )

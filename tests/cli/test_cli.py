@@ -106,7 +106,7 @@ def test_grid_writes_npz_with_axes_fields_and_metadata(tmp_path):
         (["grid", "shamir", "--resolution", "0", "--out", "x.npz"], "resolution"),
         (["grid", "shamir", "--resolution", "100000", "--out", "x.npz"], "resolution"),
         (["descend", "shamir", "--start=nan,1"], "finite"),
-        (["descend", "shamir", "--start=1"], "parameters"),
+        (["descend", "shamir", "--start=1"], "needs 2 numbers (w, v)"),
         (["descend", "shamir", "--start", "-1,1"], "= form"),
         (["descend", "shamir", "--start=1,1", "--lr", "-1"], "learning rate"),
         (["critical", "shamir", "--l2", "nan"], "L2"),

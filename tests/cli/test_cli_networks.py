@@ -27,7 +27,7 @@ def test_scenarios_json_adds_the_networks_and_keeps_the_toys_as_they_were():
         "linear-residual",
         "digits-resnet",
     }
-    assert "kind" not in data["shamir"] and data["shamir"]["window"] == [-3, 3, -3, 3]
+    assert data["shamir"]["kind"] == "toy" and data["shamir"]["window"] == [-3, 3, -3, 3]
     li = data["li-yuan"]
     assert "ReLU((I + W)ᵀx)" in li["formula"] and li["metric"] == "‖W − W*‖_F"
     dim = next(p for p in li["params"] if p["name"] == "dim")
@@ -80,7 +80,7 @@ def test_slice_writes_the_grid_plane_and_projected_trajectory(tmp_path):
     assert data["trajectory_distance"].max() >= 0
     meta = json.loads(str(data["metadata"]))
     assert meta["scenario"] == "li-yuan" and meta["training"]["steps"] > 0
-    assert set(meta["references"]) == {"init", "teacher"}
+    assert set(meta["marks"]) == {"init", "teacher"}
 
 
 def test_slice_through_three_points_marks_them(tmp_path):
@@ -103,15 +103,54 @@ def test_slice_through_three_points_marks_them(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     meta = json.loads(str(np.load(out_file)["metadata"]))
-    assert meta["marks"]["init"] == [0.0, 0.0] and meta["window"] == [-0.2, 1, -0.2, 1]
-    a, b, dist = meta["references"]["teacher"]
-    assert [a, b] == pytest.approx(meta["marks"]["teacher"], abs=1e-5) and dist < 1e-5
+    assert meta["marks"]["init"] == [0.0, 0.0, 0.0] and meta["window"] == [-0.2, 1, -0.2, 1]
+    a, b, dist = meta["marks"]["teacher"]
+    assert a > 0 and b > 0 and dist < 1e-5  # the teacher lies in the plane through it
+
+
+def test_critical_on_a_slice_lists_the_in_plane_minimum_at_the_teacher():
+    """The issue's example: in the plane through init, final and teacher, the in-plane
+    minimum sits at the teacher, where the full-space gradient vanishes as well."""
+    out = cli("critical", "li-yuan", "--seed", "0", "--plane", "points")
+    out = cli(
+        "critical", "li-yuan", "--seed", "0", "--plane", "points",
+        "--points", "init,final,teacher", "--steps", "20", "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    teacher = data["marks"]["teacher"][:2]
+    assert data["in_plane"] is True
+    at_teacher = [
+        p for p in data["points"] if np.linalg.norm(np.subtract(p["point"], teacher)) < 1e-4
+    ]
+    assert [p["kind"] for p in at_teacher] == ["minimum"]
+    assert at_teacher[0]["grad_norm"] < 1e-6 and at_teacher[0]["full_grad_norm"] < 1e-5
+
+
+def test_grid_and_descend_work_in_plane_coordinates(tmp_path):
+    out_file = tmp_path / "g.npz"
+    out = cli("grid", "li-yuan", *SMALL, "--resolution", "7", "--out", str(out_file))
+    assert out.returncode == 0, out.stderr
+    with np.load(out_file) as z:
+        assert z["loss"].shape == (7, 7) and z["hess_min"].shape == (7, 7)
+        assert z["a"][0] == -1 and z["d1"].shape == (16,)
+        assert (z["hess_max"] >= z["hess_min"]).all()
+    out = cli(
+        "descend", "li-yuan", *SMALL, "--plane", "teacher", "--start=0,0",
+        "--optimizer", "gd", "--lr", "0.5", "--steps", "300", "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["in_plane"] is True and len(data["final_point"]) == 2
+    assert data["final_point"] == pytest.approx([1.0, 0.0], abs=0.05)  # a = 1 is the teacher
+    assert data["trajectory"][0] == [0.0, 0.0]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["train", "nope"], "unknown network scenario"),
+        (["train", "nope"], "unknown scenario"),
+        (["train", "shamir"], "use descend"),
         (["train", "li-yuan", "--set", "dim=-3"], "outside"),
         (["train", "li-yuan", "--steps", "0"], "steps"),
         (["slice", "digits-resnet", "--plane", "points", "--out", "x.npz"], "no reference point"),
@@ -119,18 +158,24 @@ def test_slice_through_three_points_marks_them(tmp_path):
             ["slice", "li-yuan", "--plane", "points", "--points", "init,teacher", "--out", "x.npz"],
             "three names",
         ),
-        (["grid", "li-yuan", "--out", "x.npz"], "network scenario"),
+        (["grid", "li-yuan", "--out", "x"], "use .npz"),
+        (["grid", "shamir", "--seed", "1", "--out", "x.npz"], "no seed"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_status_2(args, message, capsys):
+def test_bad_input_is_one_line_and_exit_status_2(args, message, capsys, tmp_path, monkeypatch):
     """In process (the console script is compute.cli.main; one subprocess check follows)."""
+    monkeypatch.chdir(tmp_path)
     assert main(args) == 2
+    assert not list(tmp_path.iterdir())  # nothing written
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
 
 
-def test_bad_input_from_the_console_script():
-    out = cli("slice", "li-yuan", "--plane", "random", "--center", "nowhere", "--out", "x.npz")
+def test_bad_input_from_the_console_script(tmp_path):
+    out = cli(
+        "slice", "li-yuan", "--plane", "random", "--center", "nowhere",
+        "--out", str(tmp_path / "x.npz"),
+    )  # fmt: skip
     assert out.returncode == 2
     assert "no reference point 'nowhere'" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, Qt, QThreadPool, qInstallMessageHandler
 
 from explorer.app import configure_pyqtgraph
 
-BENIGN_QT = ("propagateSizeHints",)  # the offscreen platform plugin's notice, not a problem
+BENIGN_QT = ("This plugin does not support",)  # the offscreen platform plugin's notices
 
 
 def _qt_messages(mode, context, message):

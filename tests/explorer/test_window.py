@@ -29,7 +29,7 @@ def test_click_starts_a_run_that_reaches_the_known_minimum(qtbot, window):
 def test_undo_removes_a_mistaken_click_even_from_a_focused_field(qtbot, window):
     click_data(qtbot, window, 1.0, 1.0)
     qtbot.waitUntil(lambda: len(window.state.runs) == 1)
-    assert window.actions["undo"].text() == "&Undo click"
+    assert window.menu_actions["undo"].text() == "&Undo click"
     window.optimizer_panel.lr.setFocus()  # a text field has the focus: Ctrl+Z still undoes
     qtbot.keyClick(window.optimizer_panel.lr, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.state.runs)
@@ -43,7 +43,7 @@ def test_modifier_click_starts_every_optimizer_and_is_one_undo_step(qtbot, windo
     names = [r.settings.optimizer.optimizer for r in window.state.runs.values()]
     assert names == ["gd", "momentum", "nesterov", "adam", "newton"]
     assert len({r.settings.start for r in window.state.runs.values()}) == 1
-    assert window.actions["undo"].text() == "&Undo click (5 runs)"
+    assert window.menu_actions["undo"].text() == "&Undo click (5 runs)"
     wait_idle(qtbot, window)
     for r in window.state.runs.values():
         w, v = path_of(r)[-1]
@@ -146,7 +146,7 @@ def test_slider_drag_redraws_the_map_and_is_one_undo_step(qtbot, window):
     wait_idle(qtbot, window)
     saddle = next(p for p in window.state.results.critical if p.kind == "saddle")
     assert np.allclose(saddle.point, [0, -1 / eps], atol=1e-8)
-    window.actions["undo"].trigger()
+    window.menu_actions["undo"].trigger()
     assert window.state.session.params["eps"] == 1.0
     wait_idle(qtbot, window)
 
@@ -224,15 +224,17 @@ def test_moving_a_start_handle_reruns_from_there_and_undo_brings_it_back(qtbot, 
     handle.setPos(1.0, 1.0)  # what a drag of the handle does, then it reports the end of it
     handle.sigPositionChangeFinished.emit(handle)
     qtbot.waitUntil(
-        lambda: last_run(window).status == "converged"
-        and np.allclose(path_of(last_run(window))[0], [1.0, 1.0]),
+        lambda: (
+            last_run(window).status == "converged"
+            and np.allclose(path_of(last_run(window))[0], [1.0, 1.0])
+        ),
         timeout=20000,
     )
     assert len(window.state.runs) == 1
     w, v = path_of(last_run(window))[-1]
     assert w * (1 + v) == pytest.approx(1.0, abs=1e-6)
-    assert window.actions["undo"].text().startswith("&Undo move of run")
-    window.actions["undo"].trigger()
+    assert window.menu_actions["undo"].text().startswith("&Undo move of run")
+    window.menu_actions["undo"].trigger()
     qtbot.waitUntil(lambda: np.allclose(last_run(window).settings.start, [-1.5, -1.0], atol=0.02))
     wait_idle(qtbot, window)
 
