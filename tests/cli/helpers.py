@@ -2,8 +2,8 @@
 
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 EXE = shutil.which("landscape-explorer") or str(
