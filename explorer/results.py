@@ -24,6 +24,8 @@ class Results:
     marks : name → (a, b, distance from the plane) of a slice's named points
     readout : compute.Readout under the cursor
     plane_info : the shown plane in words
+    spectrum : the Hessian spectrum report of the point last asked for (compute.hessian);
+        spectrum_progress: the Ritz values streaming in while it is computed
     """
 
     landscape: Any = None
@@ -39,6 +41,8 @@ class Results:
     marks: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     readout: Any = None
     plane_info: str = ""
+    spectrum: Any = None
+    spectrum_progress: Any = None
 
     @classmethod
     def names(cls) -> list[str]:
