@@ -56,7 +56,8 @@ class SpectrumRequest:
     tol·‖A‖ (‖A‖ from ``PILOT_STEPS`` Lanczos steps when bottom eigenvalues are asked for and
     n > 10·PILOT_STEPS: near-zero ones never converge relative to themselves); trace, density :
     Hutch++ (exact for n ≤ TRACE_PRODUCTS) and SLQ; histogram : every eigenvalue too (dense)
-    where n ≤ DENSE_OVERLAY_MAX; sopsp_eps, mu2 : seed 001's ε-SOPSP test (μ₂ None: estimated); dtype of the products.
+    where n ≤ DENSE_OVERLAY_MAX; sopsp_eps, mu2 : seed 001's ε-SOPSP test on the (w, V)
+    block (μ₂ None: estimated); dtype : of the products.
     """
 
     matrix: str = "hessian"
