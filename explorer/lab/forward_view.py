@@ -24,6 +24,7 @@ from compute import ParamSpec
 from compute.lab_api import INIT_SCHEMES, NORM_LIMITS, NORM_PRESETS, NormProfile, norm_sweep
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, ForwardData, LabState, final_text
+from explorer.panels.fields import NumberField
 from explorer.panels.scenario import ParamControl
 from explorer.views.style import cache_axes
 
@@ -33,6 +34,14 @@ SLIDERS = {
     "width": ((2.0, 400.0), "width d of every layer"),
     "depth": ((1.0, 300.0), "residual layers L (type larger values into the field)"),
     "trials": ((1.0, 1000.0), "random stacks per scheme: the bands are their percentiles"),
+}
+NUMBERS = {
+    "gain": "branch weights N(0, gain/d): 1 is Xavier, 2 is He (for ReLU)",
+    "seed": "seed of the random weights (and inputs)",
+}
+FLAGS = {
+    "normalize": "branches read z·√d/‖z‖ (as batch normalisation gives)",
+    "backward": "Backward view (gradient norms per layer)",
 }
 DEBOUNCE_MS = 250
 
@@ -185,11 +194,21 @@ class ForwardView(QWidget):
             combo.currentIndexChanged.connect(lambda _, n=name: self._chosen(n))
             self.combos[name] = combo
             form.addRow("branch" if name == "matrices" else name, combo)
+        self.numbers: dict[str, NumberField] = {}
+        for name, tip in NUMBERS.items():
+            integer = name == "seed"
+            field = NumberField(getattr(self.state.forward_config, name), integer, name, tip)
+            field.sigValue.connect(lambda v, n=name, f=field: self._typed(n, f, v))
+            self.numbers[name] = field
+            form.addRow(name, field)
         box.addLayout(form)
-        self.backward = QCheckBox("Backward view (gradient norms per layer)")
-        self.backward.setObjectName("backward")
-        self.backward.toggled.connect(lambda on: self.state.set_forward(backward=on))
-        box.addWidget(self.backward)
+        self.flags: dict[str, QCheckBox] = {}
+        for name, text in FLAGS.items():
+            flag = QCheckBox(text)
+            flag.setObjectName(name)
+            flag.toggled.connect(lambda on, n=name: self.state.set_forward(**{n: on}))
+            self.flags[name] = flag
+            box.addWidget(flag)
         for name, text, tip in (
             ("matlab", "Seed 004's MATLAB loop", "L = 10, d = 100, x = ones, ten passes"),
             ("batchnorm-beta", "β-scaling with normalised branches", ""),
@@ -220,6 +239,12 @@ class ForwardView(QWidget):
             if not dragging:
                 control.field.refuse(text, reason)
 
+    def _typed(self, name: str, field: NumberField, value: float) -> None:
+        text = field.text()
+        reason = self.state.set_forward(**{name: int(value) if field.integer else value})
+        if reason:
+            field.refuse(text, reason)
+
     def _chosen(self, name: str) -> None:
         if self.state.set_forward(**{name: self.combos[name].currentData()}):
             self._mirror()
@@ -238,9 +263,13 @@ class ForwardView(QWidget):
             combo.blockSignals(True)
             combo.setCurrentIndex(combo.findData(getattr(config, name)))
             combo.blockSignals(False)
-        self.backward.blockSignals(True)
-        self.backward.setChecked(config.backward)
-        self.backward.blockSignals(False)
+        for name, field in self.numbers.items():
+            if field.valid or not field.hasFocus():
+                field.set_value(float(getattr(config, name)))
+        for name, flag in self.flags.items():
+            flag.blockSignals(True)
+            flag.setChecked(bool(getattr(config, name)))
+            flag.blockSignals(False)
 
     def _config_changed(self) -> None:
         self._mirror()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ class LabState:
             ("default", "xavier", "scaled", "fixup"), 20, 32, RunConfig("adam", lr=1e-3, steps=300)
         )
         self.training: dict[str, TrainingCurve] = {}
+        self.training_clock = 0.0
 
     # events -------------------------------------------------------------------------------
     def subscribe(self, event: str, callback: Listener) -> None:
@@ -258,6 +260,7 @@ class LabState:
         return ""
 
     def training_started(self) -> None:
+        self.training_clock = time.perf_counter()
         self.training = {s: TrainingCurve(s) for s in self.training_config.schemes}
         self.emit("training_data")
         self.emit("busy", "training", 0.0)
@@ -276,6 +279,13 @@ class LabState:
                 curve.status = "max_steps"
         self.emit("training_data")
         self.emit("busy", "training", 1.0)
+        c = self.training_config
+        seconds = time.perf_counter() - self.training_clock
+        self.notify(
+            "training",
+            f"{len(self.training)} runs of {c.run.steps} steps, {c.blocks} blocks of width "
+            f"{c.width}: {seconds:.1f} s",
+        )
 
 
 def final_text(value: float) -> str:

@@ -203,9 +203,13 @@ class TrainingView(QWidget):
             "training",
             lambda: train_schemes(config),
             self.state.training_progress,
-            lambda _: self.state.training_finished(),
+            self._finished,
             lambda exc: self.state.stopped("training", f"Training failed: {exc}", "error"),
         )
+
+    def _finished(self, _: object) -> None:
+        self.state.training_finished()
+        self._redraw.flush()
 
     def cancel(self) -> bool:
         if not self.jobs.busy("training"):

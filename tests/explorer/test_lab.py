@@ -219,3 +219,19 @@ def test_training_each_scheme(qtbot, lab):
     else:  # the scenario's init parameter is not there yet: the scheme says why
         assert "no 'init' parameter" in rows[SCHEME_LABELS["xavier"]][1]
         assert "not trained" in " ".join(i[1].text for i in lab.training_view.plot.legend.items)
+
+
+def test_preset_shows_its_settings_and_esc_stops_it(qtbot, lab):
+    _click(qtbot, lab, "preset-batchnorm-beta")  # stops the sweep the window started with
+    assert _find(lab, QCheckBox, "normalize").isChecked()
+    checked = [
+        s
+        for s in ("xavier", "scaled", "alpha", "beta", "fixup")
+        if _find(lab, QCheckBox, f"scheme-{s}").isChecked()
+    ]
+    assert checked == ["xavier", "beta"]
+    assert "β²·L + 1" in _find(lab, QLabel, "forward-message").text()  # the preset says what it is
+    qtbot.keyClick(lab, Qt.Key.Key_Escape)  # before the debounced sweep starts
+    qtbot.wait(400)
+    assert not lab.busy() and "cancelled" in _find(lab, QLabel, "forward-message").text()
+    assert QThreadPool.globalInstance().waitForDone(3000)
