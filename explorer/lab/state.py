@@ -125,7 +125,7 @@ class LabState:
         self.depth_curves: dict[str, DepthSweepResult] = {}
         self.depth_status = ""
         self.training_config = SchemeTrainingConfig(
-            ("default", "xavier", "scaled", "fixup"), 20, 32, RunConfig("adam", lr=1e-3, steps=300)
+            ("default", "xavier", "scaled", "fixup"), 20, 32, RunConfig("adam", lr=0.01, steps=300)
         )
         self.training: dict[str, TrainingCurve] = {}
         self.training_clock = 0.0

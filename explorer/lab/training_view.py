@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
-from compute.lab_api import TRAIN_INITS, has_init_parameter, train_schemes
+from compute import NETWORKS
+from compute.lab_api import TRAIN_INITS, TRAIN_SCENARIO, has_init_parameter, train_schemes
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, LabState, TrainingCurve
 from explorer.panels.fields import NumberField
@@ -147,9 +148,7 @@ class TrainingView(QWidget):
         for name, text in (("adam", "Adam"), ("gd", "gradient descent")):
             self.optimizer.addItem(text, name)
         self.optimizer.setCurrentIndex(self.optimizer.findData(config.run.optimizer))
-        self.optimizer.currentIndexChanged.connect(
-            lambda _: self.state.set_training(optimizer=self.optimizer.currentData())
-        )
+        self.optimizer.currentIndexChanged.connect(self._optimizer_changed)
         form.addRow("optimizer", self.optimizer)
         self.fields: dict[str, NumberField] = {}
         for name, (label, whole, tip) in SETTINGS.items():
@@ -169,6 +168,13 @@ class TrainingView(QWidget):
         box.addWidget(self.note)
         box.addStretch(1)
         return box
+
+    def _optimizer_changed(self) -> None:
+        """Another optimizer starts from the scenario's step size for it."""
+        name = self.optimizer.currentData()
+        lr = NETWORKS[TRAIN_SCENARIO].default_lr[name]
+        if not self.state.set_training(optimizer=name, lr=lr):
+            self.fields["lr"].set_value(lr)
 
     def _schemes_changed(self) -> None:
         chosen = tuple(s for s, c in self.checks.items() if c.isChecked())

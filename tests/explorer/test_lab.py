@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QTableWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableWidget
 
 from compute import drain
 from compute.lab_api import (
@@ -173,6 +173,10 @@ def test_backward_view(qtbot, lab):
 def test_depth_sweep_two_presets_on_one_plot(qtbot, lab):
     lab.tabs.setCurrentIndex(1)
     toggle(qtbot, _find(lab, QCheckBox, "depth-preset-linear-adam"))
+    type_into(qtbot, _find(lab, QLineEdit, "depth-depths"), "2,100")
+    _click(qtbot, lab, "depth-run")  # refused by the compute's limit, nothing runs
+    assert "depths must be between 2 and 64" in _find(lab, QLabel, "depth-message").text()
+    assert not lab.depth_view.busy() and not lab.depth_view.plot.curves
     type_into(qtbot, _find(lab, QLineEdit, "depth-depths"), "2,4")
     type_into(qtbot, _find(lab, QLineEdit, "depth-steps"), "20")
     _click(qtbot, lab, "depth-run")
@@ -198,7 +202,11 @@ def test_training_each_scheme(qtbot, lab):
     lab.tabs.setCurrentIndex(2)
     for scheme in ("scaled", "fixup"):
         toggle(qtbot, _find(lab, QCheckBox, f"train-scheme-{scheme}"))
-    for name, value in (("blocks", 2), ("width", 16), ("steps", 15)):
+    combo = _find(lab, QComboBox, "train-optimizer")
+    combo.setCurrentIndex(combo.findData("gd"))
+    assert lab.state.training_config.run.optimizer == "gd"
+    assert _find(lab, QLineEdit, "train-lr").text() == "0.05"  # the scenario's GD step
+    for name, value in (("blocks", 2), ("width", 16), ("steps", 15), ("lr", 0.1)):
         type_into(qtbot, _find(lab, QLineEdit, f"train-{name}"), str(value))
     assert lab.state.training_config.schemes == ("default", "xavier")
     _click(qtbot, lab, "train-run")
