@@ -202,13 +202,18 @@ class NetworkProblem:
         """The training loss as the one objective interface (full space, n axes).
 
         Metrics recorded along runs: the test loss, the scenario's metric (e.g. ‖W − W*‖_F),
-        and for classifiers the train and test accuracy. F = mean ℓ(f(x; θ), y) splits into
+        for teacher scenarios the raw, symmetry-aligned and function-space distances to the
+        teacher (``compute.symmetry.teacher_metrics``), and for classifiers the train and test
+        accuracy. F = mean ℓ(f(x; θ), y) splits into
         outputs and a convex per-sample loss (for the Gauss–Newton matrix).
         """
         metrics = [RunMetric("test_loss", "test loss", lambda t: self.loss(t, "test"))]
         if self.metric is not None:
             metric = self.metric
             metrics.append(RunMetric("metric", metric.name, lambda t: metric.fn(self, t)))
+        from compute.symmetry import teacher_metrics  # symmetry builds on this module
+
+        metrics += teacher_metrics(self)
         if self.classification:
             metrics.append(RunMetric("accuracy", "accuracy", self._train_accuracy))
             metrics.append(RunMetric("test_accuracy", "test accuracy", self._test_accuracy))

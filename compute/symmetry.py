@@ -16,6 +16,7 @@ import torch
 
 from compute.errors import LandscapeError
 from compute.network_problem import NetworkProblem
+from compute.objective import Metric
 
 
 @dataclass(frozen=True)
@@ -216,3 +217,30 @@ def teacher_distances(problem: NetworkProblem, theta: torch.Tensor) -> dict[str,
         "aligned_distance": align(problem, theta, teacher).distance,
         "function_distance": float(function_distance(problem, theta)),
     }
+
+
+def has_symmetry_group(problem: NetworkProblem) -> bool:
+    """Whether ``align`` knows the scenario's symmetry group (li-yuan, the ResNet block)."""
+    return {blk.name for blk in problem.model.layout.blocks} in ({"W"}, {"W1", "W2"})
+
+
+def teacher_metrics(problem: NetworkProblem) -> tuple[Metric, ...]:
+    """What a teacher scenario records along runs besides the loss: the raw ``distance``
+    ‖θ − θ*‖, the ``aligned_distance`` (min over the symmetry group, where it is known) and
+    the ``function_distance`` ‖f(·; θ) − f(·; θ*)‖ on the test inputs. Empty without a
+    teacher of the student's architecture."""
+    if "teacher" not in problem.references:
+        return ()
+    teacher = problem.reference("teacher")
+    out = [
+        Metric(
+            "distance", "‖θ − θ*‖", lambda t: torch.linalg.vector_norm(t - teacher.to(t), dim=-1)
+        ),
+        Metric(
+            "function_distance", "‖f − f*‖ (test inputs)", lambda t: function_distance(problem, t)
+        ),
+    ]
+    if has_symmetry_group(problem):
+        label = "‖θ − θ*‖ up to symmetries"
+        out.insert(1, Metric("aligned_distance", label, lambda t: aligned_distance(problem, t)))
+    return tuple(out)

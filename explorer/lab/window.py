@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -84,8 +84,8 @@ class JobBar(QWidget):
 class LabWindow(QMainWindow):
     """The initialization and depth lab (issue 9), independent of the main window's session.
 
-    Every computation runs in this window's ``Jobs`` (one slot per tab); Esc cancels the
-    current tab's job; closing the window stops them all.
+    ``LabWindow(parent=None)``. Every computation runs in this window's ``Jobs`` (one slot
+    per tab); Esc cancels the current tab's job; closing the window stops them all.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -119,8 +119,6 @@ class LabWindow(QMainWindow):
             self.tabs.addTab(page, TITLES[name])
         self.setCentralWidget(self.tabs)
         self.resize(1200, 780)
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        escape.activated.connect(self.cancel_current)
         self.forward_view.run()  # the default sweep (about 3 s) fills the first tab at once
 
     def current_tab(self) -> str:
@@ -133,7 +131,18 @@ class LabWindow(QMainWindow):
     def busy(self) -> bool:
         return any(view.busy() for view in self.views.values())
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc that no field took (a number field's Esc restores its value) cancels."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancel_current()
+            return
+        super().keyPressEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop this window's jobs; they end at their next yield (≤ 50 ms of work). Not
+        ``Jobs.shutdown``, whose wait on the global pool would also wait for the main
+        window's work."""
         self.forward_view.cancel()
-        self.jobs.shutdown(3000)
+        for slot in self.views:
+            self.jobs.cancel(slot)
         super().closeEvent(event)

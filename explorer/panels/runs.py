@@ -22,7 +22,9 @@ from superqt.utils import qthrottled
 from explorer.live import LiveRun
 from explorer.state import AppState
 
-COLUMNS = ("", "#", "optimizer", "start", "status", "steps", "F", "‖∇F‖", "metric", "where")
+BASE = ("", "#", "optimizer", "start", "status", "steps", "F", "‖∇F‖")
+METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
+"""Recorded quantities that get a column (when the scenario has them), after ‖∇F‖."""
 ACTIONS = {
     "pause": ("Pause / resume", "Pause or resume the selected runs (Space)"),
     "step": ("Step", "Advance the selected (paused) runs by one step (S)"),
@@ -45,9 +47,10 @@ class RunTable(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = QTableWidget(0, len(BASE) + 1)
         self.table.setObjectName("run-table")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.metrics: dict[str, str] = {}
+        self.set_metrics({})
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -90,10 +93,23 @@ class RunTable(QWidget):
         for rid in keep & set(self.ids):
             self.table.selectRow(self.ids.index(rid))
 
-    def set_metric_label(self, label: str | None) -> None:
-        self.table.setHorizontalHeaderItem(8, QTableWidgetItem(label or "metric"))
-        self.table.setColumnHidden(8, label is None)
-        self.table.setColumnHidden(9, not self.state.is_network)
+    def set_metrics(self, labels: dict[str, str]) -> None:
+        """Columns: the fixed ones, one per recorded metric of METRIC_KEYS (its label as the
+        header), and where the run is relative to the plane (networks)."""
+        self.metrics = {k: labels[k] for k in METRIC_KEYS if k in labels}
+        headers = [*BASE, *self.metrics.values(), "where"]
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setColumnHidden(len(headers) - 1, not self.state.is_network)
+        self.show_runs()
+
+    def column(self, header: str) -> int:
+        """The index of the column headed ``header`` (−1 if there is none)."""
+        for col in range(self.table.columnCount()):
+            item = self.table.horizontalHeaderItem(col)
+            if item is not None and item.text() == header:
+                return col
+        return -1
 
     def update_run(self, row: int, run: LiveRun) -> None:
         d = run.data
@@ -113,6 +129,7 @@ class RunTable(QWidget):
             if run.settings.at == "init"
             else "(" + ", ".join(f"{v:.3g}" for v in run.settings.start) + ")"
         )
+        keys = set(d.metric_keys())
         cells = [
             "",
             str(run.id),
@@ -122,7 +139,7 @@ class RunTable(QWidget):
             str(d.step),
             _num(d.last("loss")),
             _num(d.last("grad_norm"), 3),
-            _num(d.last("metric")) if "metric" in d.metric_keys() else "",
+            *(_num(d.last(k)) if k in keys else "" for k in self.metrics),
             where,
         ]
         tips = {4: run.error or run.settings.note or None}
@@ -160,14 +177,13 @@ class _Binding(QObject):
         state.subscribe("runs", lambda _: table.show_runs())
         state.subscribe("run_data", self._mark)
         state.subscribe("run_status", self._mark)
-        state.subscribe("scenario", lambda: table.set_metric_label(None))
+        state.subscribe("scenario", lambda: table.set_metrics({}))
         state.subscribe("result", self._result)
 
     def _result(self, name: str) -> None:
         landscape = self.table.state.results.landscape
         if name == "landscape" and landscape is not None:
-            labels = {m.key: m.label for m in landscape.objective.metrics}
-            self.table.set_metric_label(labels.get("metric"))
+            self.table.set_metrics({m.key: m.label for m in landscape.objective.metrics})
 
     def _mark(self, rid: int) -> None:
         self._dirty.add(rid)

@@ -173,4 +173,4 @@ def _plot_of(key: str) -> str:
         return "loss"
     if key in ("grad", "projected"):
         return "grad"
-    return "metric"
+    return "metric"  # the scenario's metric and the teacher distances

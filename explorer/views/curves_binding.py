@@ -13,9 +13,15 @@ from explorer.views.curves import DASHED, DOTTED, CurvesView
 SOLID = Qt.PenStyle.SolidLine
 TOY_LEGEND = "Per run: F (top), ‖∇F‖ (middle; dotted: projected gradient on the constraint set)."
 NETWORK_LEGEND = (
-    "Solid: training loss F · dashed: test loss · dotted lines: reference levels; "
+    "Top: training loss F (solid), test loss (dashed), reference levels (dotted lines); "
     "‖∇F‖ of the step's (mini)batch; bottom: {metric}."
 )
+METRIC_LINES = (("metric", SOLID), ("aligned_distance", DASHED), ("function_distance", DOTTED))
+"""Drawn in the bottom plot: the scenario's metric, and for teacher scenarios the distance up
+to symmetries and the distance between the functions."""
+
+
+_STYLE_NAMES = {"metric": "solid", "aligned_distance": "dashed", "function_distance": "dotted"}
 
 
 class CurvesBinding(QObject):
@@ -47,7 +53,8 @@ class CurvesBinding(QObject):
         self.view.set_metric(metric, log=metric is not None and "‖" in metric)
         self.view.set_baselines(dict(landscape.problem.baselines))
         if self.state.is_network:
-            self.view.set_legend(NETWORK_LEGEND.format(metric=metric or "no metric"))
+            shown = [f"{labels[k]} ({s})" for k, s in _STYLE_NAMES.items() if k in labels]
+            self.view.set_legend(NETWORK_LEGEND.format(metric=", ".join(shown) or "no metric"))
         for rid in self.state.runs:
             self._mark(rid)
 
@@ -75,7 +82,7 @@ class CurvesBinding(QObject):
             projected = d.projected if constrained else np.full(len(steps), np.nan)
             self.view.set_series(rid, "projected", steps, projected, color, DOTTED, shown)
             keys = set(d.metric_keys())
-            for key, style in (("test_loss", DASHED), ("metric", SOLID)):
+            for key, style in (("test_loss", DASHED), *METRIC_LINES):
                 values = d.metric(key) if key in keys else np.full(len(steps), np.nan)
                 self.view.set_series(rid, key, steps, values, color, style, shown)
         self.view.fit_ranges()

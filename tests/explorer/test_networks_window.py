@@ -58,12 +58,10 @@ def test_li_yuan_slice_and_a_clicked_run_reaches_the_teacher(qtbot, window):
     assert np.linalg.norm(run.data.thetas[-1] - teacher) < 0.05 * np.linalg.norm(teacher)
     assert run.data.distance[-1] == pytest.approx(marks["teacher"][2], rel=0.05)
     wait_idle(qtbot, window)
-    table = window.run_table.table
-    assert "off plane" in table.item(0, 9).text()
-    assert (
-        table.horizontalHeaderItem(8).text() == "‖W − W*‖_F"
-        and float(table.item(0, 8).text()) < 1e-3
-    )
+    table, col = window.run_table.table, window.run_table.column
+    assert "off plane" in table.item(0, col("where")).text()
+    assert float(table.item(0, col("‖W − W*‖_F")).text()) < 1e-3
+    assert float(table.item(0, col("‖f − f*‖ (test inputs)")).text()) < 1e-3
     metric = window.curves.plots["metric"]
     assert metric.isVisible() and "‖W − W*‖_F" in metric.getAxis("left").labelText
     xs, _ = window.view.paths[run.id].getData()
@@ -177,7 +175,7 @@ def test_in_plane_runs_stay_in_the_plane(qtbot, window):
     loss = run.data.loss
     assert loss[-1] < loss[0]
     wait_idle(qtbot, window, SLOW)
-    assert "in plane" in window.run_table.table.item(0, 9).text()
+    assert "in plane" in window.run_table.table.item(0, window.run_table.column("where")).text()
 
 
 def test_options_that_do_not_apply_are_not_offered(qtbot, window):

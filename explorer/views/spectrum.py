@@ -1,0 +1,365 @@
+"""The Spectrum panel: choices, the top-k / bottom-k eigenvalues with residuals, the trace, the
+eigenvalue density (linear or symlog axis, dense histogram overlaid) and Ritz values converging
+while they are computed; for ``residual-predictor`` seed 001's ε-SOPSP test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.controllers.spectrum import SpectrumController
+from explorer.panels.fields import NumberField, parse_number
+from explorer.state import AppState
+from explorer.views.style import cache_axes
+
+TOP, BOTTOM = "#D55E00", "#0072B2"  # Okabe–Ito vermilion / blue
+LINEAR_WITHIN = 1e-3
+"""Symlog axis: linear within ±c, c = LINEAR_WITHIN · max|λ| (logarithmic beyond)."""
+
+
+def symlog(x: np.ndarray, c: float) -> np.ndarray:
+    """The symlog axis coordinate s = sign(λ)·log₁₀(1 + |λ|/c) (display only)."""
+    return np.sign(x) * np.log10(1 + np.abs(x) / c)
+
+
+def symlog_ticks(lo: float, hi: float, c: float) -> list[tuple[float, str]]:
+    """Ticks at λ = 0 and ±10^k within [lo, hi] (in λ), placed at their symlog coordinates."""
+    top = max(abs(lo), abs(hi), c)
+    powers = 10.0 ** np.arange(np.floor(np.log10(c)), np.ceil(np.log10(top)) + 1)
+    values = [0.0, *powers, *(-powers)]
+    shown = [v for v in values if lo <= v <= hi]
+    return [(float(symlog(np.array(v), c)), f"{v:g}") for v in sorted(shown)]
+
+
+class SpectrumPlots(pg.GraphicsLayoutWidget):
+    """Ritz values against products (top end vermilion, bottom end blue) and the density."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.ritz = self.addPlot(row=0, col=0)
+        self.ritz.setLabel("bottom", "products (Hessian-vector)")
+        self.ritz.setLabel("left", "Ritz values")
+        self.density = self.addPlot(row=1, col=0)
+        for plot in (self.ritz, self.density):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setMenuEnabled(False)
+            cache_axes(plot)
+        self.density_curve = self.density.plot(pen=pg.mkPen("#333333", width=2))
+        self.histogram = pg.PlotCurveItem(fillLevel=0, brush=(86, 180, 233, 90), pen=None)
+        self.density.addItem(self.histogram)
+        self.lines: list[pg.PlotDataItem] = []
+        self.axis = "linear"
+
+    def show_trail(self, trail: Any) -> None:
+        """Draw a ``compute.RitzTrail`` (one line per wanted eigenvalue)."""
+        columns = [(trail.top, TOP), (trail.bottom, BOTTOM)]
+        wanted = sum(v.shape[1] for v, _ in columns if v.ndim == 2)
+        while len(self.lines) < wanted:
+            self.lines.append(self.ritz.plot())
+        i = 0
+        for values, color in columns:
+            for j in range(values.shape[1] if values.ndim == 2 else 0):
+                self.lines[i].setData(trail.counts, values[:, j], pen=pg.mkPen(color, width=1.5))
+                i += 1
+        for line in self.lines[i:]:
+            line.setData([], [])
+
+    def show_density(self, result: Any, axis: str) -> None:
+        """The SLQ density (and the dense histogram) of a ``compute.PointSpectrum``."""
+        self.axis = axis
+        density, hist = result.report.density, result.histogram()
+        bottom = self.density.getAxis("bottom")
+        if density is None and hist is None:
+            self.density_curve.setData([], [])
+            self.histogram.setData([0.0, 1.0], [0.0], stepMode="center")
+            self.density.setLabel("bottom", "λ (ask for the density)")
+            return
+        ends = [np.abs(density.grid).max()] if density is not None else []
+        ends += [np.abs(hist[0]).max()] if hist is not None else []
+        c = max(LINEAR_WITHIN * max(ends), 1e-300)
+        if density is not None:
+            x, y = density.grid, density.values
+            if axis == "symlog":  # density per unit of the axis: φ(λ)·dλ/ds
+                x, y = symlog(x, c), y * np.log(10) * (c + np.abs(x))
+            self.density_curve.setData(x, y)
+        if hist is not None:
+            edges, values = hist
+            if axis == "symlog":
+                s = symlog(edges, c)
+                edges, values = s, values * np.diff(hist[0]) / np.maximum(np.diff(s), 1e-300)
+            self.histogram.setData(edges, values, stepMode="center")
+        else:
+            self.histogram.setData([0.0, 1.0], [0.0], stepMode="center")
+        if axis == "symlog":
+            lo = float(
+                min(density.grid[0] if density is not None else 0, hist[0][0] if hist else 0)
+            )
+            hi = float(
+                max(density.grid[-1] if density is not None else 0, hist[0][-1] if hist else 0)
+            )
+            bottom.setTicks([symlog_ticks(lo, hi, c), []])
+            self.density.setLabel("bottom", f"λ, symlog: sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}")
+            self.density.setLabel("left", "density per axis unit")
+        else:
+            bottom.setTicks(None)
+            self.density.setLabel("bottom", "λ")
+            self.density.setLabel("left", "density")
+        self.density.autoRange()
+
+
+class SpectrumPanel(QWidget):
+    """The Spectrum panel, bound to the state's ``spectrum`` / ``spectrum_progress`` results and
+    to the landscape (what it offers); its choices go to the controller's request."""
+
+    def __init__(
+        self, state: AppState, controller: SpectrumController, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.state, self.ctl = state, controller
+        req = controller.request
+        self.header = _label("spectrum-label", "Click a point, a run or a critical point.")
+        self.matrix = _named(QComboBox(), "spectrum-matrix")
+        self.samples = _named(QSpinBox(), "spectrum-samples")
+        self.samples.setSpecialValueText("all")
+        self.block = _named(QComboBox(), "spectrum-block")
+        self.top, self.bottom = (
+            _named(QSpinBox(), "spectrum-top"),
+            _named(QSpinBox(), "spectrum-bottom"),
+        )
+        for spin, value in ((self.top, req.top), (self.bottom, req.bottom)):
+            spin.setRange(0, 50)
+            spin.setValue(value)
+        self.tol = NumberField(req.tol, name="spectrum-tol", tip="residual ‖Hv − λv‖ ≤ tol·|λ|")
+        self.density = _named(QCheckBox("density (SLQ)"), "spectrum-density")
+        self.trace = _named(QCheckBox("trace (Hutch++)"), "spectrum-trace")
+        self.axis = _named(QComboBox(), "spectrum-axis")
+        self.axis.addItem("linear λ axis", "linear")
+        self.axis.addItem("symlog λ axis", "symlog")
+        self.at_selected = _named(QPushButton("At selected critical point"), "spectrum-at-selected")
+        self.at_run = _named(QPushButton("At latest run"), "spectrum-at-run")
+        self.again = _named(QPushButton("Recompute"), "spectrum-again")
+        self.cancel = _named(QPushButton("Cancel"), "spectrum-cancel")
+        self.table = _named(QTableWidget(0, 4), "spectrum-table")
+        self.table.setHorizontalHeaderLabels(["", "λ", "‖Hv − λv‖", "converged"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.trace_label = _label("spectrum-trace-label", "")
+        self.status = _label("spectrum-status", "")
+        self.plots = _named(SpectrumPlots(), "spectrum-plots")
+        self.sopsp = _named(QGroupBox("ε-SOPSP (seed 001, Definition 1)"), "spectrum-sopsp")
+        self.sopsp_on = _named(QCheckBox("test the (w, V) block"), "spectrum-sopsp-on")
+        self.eps = NumberField(0.01, name="spectrum-eps", tip="ε of Definition 1")
+        self.mu2 = _named(QLineEdit(), "spectrum-mu2")
+        self.mu2.setPlaceholderText("estimate")
+        self.mu2.setToolTip("μ₂, the Lipschitz constant of ∇²F on M (blank: estimated)")
+        self.sopsp_result = _label("spectrum-sopsp-result", "")
+        self._layout()
+        self._connect()
+        state.subscribe("result", self._result)
+        self._options()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("matrix", self.matrix)
+        form.addRow("training samples (first N)", self.samples)
+        form.addRow("parameters", self.block)
+        ends = QHBoxLayout()
+        for w in (QLabel("top"), self.top, QLabel("bottom"), self.bottom, QLabel("tol"), self.tol):
+            ends.addWidget(w)
+        form.addRow("eigenvalues", ends)
+        extras = QHBoxLayout()
+        for w in (self.density, self.trace, self.axis):
+            extras.addWidget(w)
+        form.addRow(extras)
+        sform = QFormLayout(self.sopsp)
+        sform.addRow(self.sopsp_on)
+        sform.addRow("ε", self.eps)
+        sform.addRow("μ₂", self.mu2)
+        sform.addRow(self.sopsp_result)
+        buttons = QHBoxLayout()
+        for b in (self.at_selected, self.at_run, self.again, self.cancel):
+            buttons.addWidget(b)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(2, 2, 2, 2)
+        box.addWidget(self.header)
+        box.addLayout(form)
+        box.addWidget(self.sopsp)
+        box.addLayout(buttons)
+        box.addWidget(self.status)
+        box.addWidget(self.table)
+        box.addWidget(self.trace_label)
+        box.addWidget(self.plots, 1)
+
+    def _connect(self) -> None:
+        ctl = self.ctl
+        self.matrix.activated.connect(lambda _: ctl.choose(matrix=self.matrix.currentData()))
+        self.samples.valueChanged.connect(lambda v: ctl.choose(samples=v or None))
+        self.block.activated.connect(lambda _: ctl.choose(blocks=_blocks(self.block.currentData())))
+        self.top.valueChanged.connect(lambda v: self._choose(self.top, top=v))
+        self.bottom.valueChanged.connect(lambda v: self._choose(self.bottom, bottom=v))
+        self.tol.sigValue.connect(self._tol)
+        self.density.toggled.connect(lambda on: ctl.choose(density=on, histogram=on))
+        self.trace.toggled.connect(lambda on: ctl.choose(trace=on))
+        self.axis.activated.connect(lambda _: self._show_result())
+        self.sopsp_on.toggled.connect(lambda _: self._sopsp())
+        self.eps.sigValue.connect(lambda _: self._sopsp())
+        self.mu2.editingFinished.connect(self._sopsp)
+        self.at_selected.clicked.connect(ctl.at_selected)
+        self.at_run.clicked.connect(self._latest_run)
+        self.again.clicked.connect(ctl.again)
+        self.cancel.clicked.connect(ctl.cancel)
+
+    # choices ---------------------------------------------------------------------------------
+    def _choose(self, spin: QSpinBox, **change: int) -> None:
+        if not self.ctl.choose(**change):
+            spin.blockSignals(True)
+            spin.setValue(getattr(self.ctl.request, next(iter(change))))
+            spin.blockSignals(False)
+
+    def _tol(self, value: float) -> None:
+        if self.ctl.choose(tol=value):
+            self.tol.set_value(value)
+        else:
+            self.tol.refuse(self.tol.text(), "tolerances must be ≥ 0")
+
+    def _sopsp(self) -> None:
+        text = self.mu2.text().strip()
+        try:
+            mu2 = parse_number(text) if text else None
+        except ValueError as exc:
+            self.mu2.setToolTip(f"Not applied: {exc}")
+            return
+        on = self.sopsp_on.isChecked()
+        self.ctl.choose(sopsp_eps=self.eps.value() if on else None, mu2=mu2)
+
+    def _latest_run(self) -> None:
+        ids = [rid for rid, run in self.state.runs.items() if len(run.data.thetas)]
+        if not ids:
+            self.state.notify("No run has a θ yet: click the map to start one.", "error")
+            return
+        self.ctl.at_run(ids[-1], "current")
+
+    def _options(self) -> None:
+        """Offer what the shown landscape has: GGN and blocks for networks, ε-SOPSP for the
+        residual predictor; reset choices that no longer apply."""
+        options = self.ctl.options()
+        network = options is not None and options.samples > 0
+        self.matrix.clear()
+        for m in options.matrices if options else ("hessian",):
+            self.matrix.addItem({"hessian": "Hessian", "ggn": "Gauss–Newton (GGN)"}[m], m)
+        self.block.clear()
+        self.block.addItem("full space", "")
+        for name in options.blocks if options else ():
+            self.block.addItem(name, name)
+        if options is not None and options.sopsp_blocks:
+            self.block.addItem(", ".join(options.sopsp_blocks), ",".join(options.sopsp_blocks))
+        self.samples.setRange(0, options.samples if network and options else 0)
+        self.samples.setEnabled(network)
+        self.block.setEnabled(network)
+        self.sopsp.setVisible(bool(options and options.sopsp_blocks))
+        keep = self.ctl.request
+        fits = keep.matrix == "hessian" or network
+        fits = fits and (
+            not keep.blocks or bool(options and set(keep.blocks) <= set(options.blocks))
+        )
+        fits = fits and (
+            keep.samples is None or (options is not None and keep.samples <= options.samples)
+        )
+        if not fits or (keep.sopsp_eps is not None and not self.sopsp.isVisible()):
+            self.ctl.choose(matrix="hessian", blocks=(), samples=None, sopsp_eps=None)
+        self.matrix.setCurrentIndex(max(0, self.matrix.findData(self.ctl.request.matrix)))
+        self.samples.setValue(self.ctl.request.samples or 0)
+
+    # results ---------------------------------------------------------------------------------
+    def _result(self, name: str) -> None:
+        if name == "landscape":
+            self._options()
+        elif name == "spectrum_progress":
+            trail = self.state.results.spectrum_progress
+            if trail is not None:
+                self.plots.show_trail(trail)
+                count = int(trail.counts[-1]) if len(trail.counts) else 0
+                self.status.setText(f"{trail.phase} · {count} products")
+        elif name == "spectrum":
+            self._show_result()
+
+    def _show_result(self) -> None:
+        result = self.state.results.spectrum
+        if result is None:
+            self.header.setText("Click a point, a run or a critical point.")
+            self.table.setRowCount(0)
+            self.trace_label.setText("")
+            self.sopsp_result.setText("")
+            return
+        eig = result.report.eigen
+        self.header.setText(result.label())
+        state = "converged" if result.report.converged else "NOT all converged"
+        self.status.setText(
+            f"F = {result.loss:.6g}, ‖∇F‖ = {result.grad_norm:.3g} · {result.hvp_count} "
+            f"products, {result.seconds:.2f} s · {state}"
+        )
+        rows = [(f"top {i + 1}", i) for i in range(eig.n_top)]
+        rows += [(f"bottom {i + 1}", eig.n_top + i) for i in range(len(eig.bottom))]
+        self.table.setRowCount(len(rows))
+        for r, (label, i) in enumerate(rows):
+            ok = bool(eig.converged[i])
+            cells = (
+                label,
+                f"{eig.eigenvalues[i]:.8g}",
+                f"{eig.residuals[i]:.2g}",
+                "✓" if ok else "✗",
+            )
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        trace = result.report.trace
+        self.trace_label.setText(
+            ""
+            if trace is None
+            else f"trace = {trace.estimate:.6g} ± {2 * trace.stderr:.2g} (±2 standard errors, "
+            f"{trace.method}, {trace.hvp_count} products)"
+        )
+        self.plots.show_density(result, self.axis.currentData())
+        s = result.sopsp
+        self.sopsp_result.setText(
+            ""
+            if s is None
+            else f"‖∇_(w,V)F‖ = {s.grad_norm:.3g} {'≤' if s.gradient_ok else '>'} ε = {s.eps:g}<br>"
+            f"λ_min(w, V) = {s.lambda_min:.4g} {'≥' if s.curvature_ok else '<'} −√(μ₂ε) = "
+            f"{s.threshold:.4g} (μ₂ = {s.mu2:.3g}{', estimated' if s.mu2_estimated else ''})<br>"
+            f"<b>{'an' if s.is_sopsp else 'not an'} ε-SOPSP</b>"
+        )
+
+
+def _blocks(data: str) -> tuple[str, ...]:
+    """The block combo's item data ("w,V"; "" for the full space) as block names."""
+    return tuple(name for name in data.split(",") if name)
+
+
+def _named(widget: Any, name: str) -> Any:
+    widget.setObjectName(name)
+    return widget
+
+
+def _label(name: str, text: str) -> QLabel:
+    label = _named(QLabel(text), name)
+    label.setWordWrap(True)
+    return label
