@@ -136,6 +136,8 @@ def test_impossible_depth_keeps_previous_plot(qtbot, lab):
     assert not lab.busy() and lab.state.forward_config == config
     after = _median_line(lab, "xavier")
     assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    qtbot.keyClick(field, Qt.Key.Key_Escape)  # the field's Esc: back to the value in use
+    assert field.text() == "10" and field.valid
 
 
 def test_overflow_is_text_and_marker_never_nan(qtbot, lab):
