@@ -25,6 +25,7 @@ import torch
 from machine_load import busy_seconds, other_load
 from torch.func import grad, jacrev, vmap
 
+from compute import RunConfig, run_from_init
 from compute.generators import drain
 from compute.hessian import (
     curvature_map,
@@ -37,7 +38,6 @@ from compute.hessian import (
 )
 from compute.network_registry import network
 from compute.planes import random_plane
-from compute.training import TrainConfig, train
 
 TOP = 5
 MAP_TOL = 1e-4
@@ -46,9 +46,9 @@ OUR_TOL = 1e-3  # the spectrum default: residual ≤ 1e-3·λ, eigenvalue error 
 
 def trained_digits() -> tuple[object, torch.Tensor]:
     problem = network("digits-resnet").problem()
-    config = TrainConfig(optimizer="adam", lr=0.01, steps=300, tol=0)
-    result = drain(train(problem, config))
-    return problem, torch.as_tensor(np.asarray(result.theta), dtype=torch.float32)
+    config = RunConfig("adam", lr=0.01, steps=300, tol=0)
+    result = run_from_init(problem, config)
+    return problem, torch.as_tensor(result.final.theta[0], dtype=torch.float32)
 
 
 def worst(values: np.ndarray, reference: np.ndarray) -> float:

@@ -25,7 +25,7 @@ import torch
 from machine_load import busy_seconds, other_load
 from torch import nn
 
-from compute import TrainConfig, drain, network, random_plane, resolve_device, train
+from compute import RunConfig, drain, network, random_plane, resolve_device, run_from_init
 from compute.slices import evaluate_slice
 
 
@@ -116,9 +116,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     problem = network("digits-resnet").problem()
-    result = drain(train(problem, TrainConfig.for_optimizer("adam", steps=args.train_steps)))
+    result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=args.train_steps))
     problem = problem.to(device)
-    center = problem.as_theta(result.theta)
+    center = problem.as_theta(result.final.theta[0])
     plane = random_plane(problem.model.layout, center, seed=0)
     drain(evaluate_slice(problem, plane, resolution=9))  # warm-up (first calls are slow)
     before, t_start = busy_seconds(), time.perf_counter()

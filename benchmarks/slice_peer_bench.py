@@ -33,7 +33,7 @@ from machine_load import busy_seconds, other_load
 from slice_bench import ResidualMLP, module_tensors, ours
 from torch import nn
 
-from compute import TrainConfig, drain, network, random_plane, resolve_device, train
+from compute import RunConfig, drain, network, random_plane, resolve_device, run_from_init
 from compute.slices import PlaneEvaluator, evaluate_slice
 
 
@@ -96,9 +96,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     problem = network("digits-resnet").problem()
-    result = drain(train(problem, TrainConfig.for_optimizer("adam", steps=args.train_steps)))
+    result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=args.train_steps))
     problem = problem.to(device)
-    plane = random_plane(problem.model.layout, problem.as_theta(result.theta), seed=0)
+    plane = random_plane(problem.model.layout, problem.as_theta(result.final.theta[0]), seed=0)
     axes = (np.linspace(-1, 1, args.resolution),) * 2
     drain(evaluate_slice(problem, plane, resolution=9))  # warm-up (first calls are slow)
     package_slice(problem, plane, (axes[0][:3], axes[1][:3]), device)

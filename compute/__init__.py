@@ -94,8 +94,7 @@ _API: dict[str, tuple[str, str]] = {
     "random_plane": ("compute.planes", "random_plane"),
     "three_point_plane": ("compute.planes", "three_point_plane"),
     "filter_normalized_direction": ("compute.planes", "filter_normalized_direction"),
-    "TrainConfig": ("compute.training", "TrainConfig"),
-    "train": ("compute.training", "train"),
+    "run_from_init": ("compute.descent", "run_from_init"),
     "Problem": ("compute.problem", "Problem"),
     "ToyProblem": ("compute.problem", "ToyProblem"),
     "is_network": ("compute.problem", "is_network"),
@@ -172,7 +171,6 @@ __all__ = [
     "Scene",
     "Session",
     "ToyProblem",
-    "TrainConfig",
     "Window",
     "atomic_write",
     "attractors_from",
@@ -217,6 +215,7 @@ __all__ = [
     "resolve_device",
     "resolve_starts",
     "restrict_to_plane",
+    "run_from_init",
     "run_to_end",
     "save_session",
     "scenario",
@@ -229,7 +228,6 @@ __all__ = [
     "three_point_plane",
     "toy",
     "track_run",
-    "train",
     "write_sidecar",
 ]
 
@@ -266,6 +264,7 @@ if TYPE_CHECKING:
     from compute.descent import RunChunk as RunChunk
     from compute.descent import RunHistory as RunHistory
     from compute.descent import descend as descend
+    from compute.descent import run_from_init as run_from_init
     from compute.descent import run_to_end as run_to_end
     from compute.errors import LandscapeError as LandscapeError
     from compute.errors import short as short
@@ -351,8 +350,6 @@ if TYPE_CHECKING:
     from compute.tracking import resolve_starts as resolve_starts
     from compute.tracking import start_theta as start_theta
     from compute.tracking import track_run as track_run
-    from compute.training import TrainConfig as TrainConfig
-    from compute.training import train as train
     from compute.vocabulary import OPTIMIZERS as OPTIMIZERS
     from compute.vocabulary import PLANE_KINDS as PLANE_KINDS
     from compute.vocabulary import RUN_STATES as RUN_STATES

@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -313,3 +314,13 @@ def run_to_end(run: Generator[RunChunk, None, RunChunk]) -> RunHistory:
         cat("thetas"),
         final,
     )
+
+
+def run_from_init(
+    problem: Any, config: RunConfig, modes: Modes | None = None
+) -> RunHistory:
+    """A full-space run of ``problem`` (a network) from its θ₀ to its end, with every record:
+    ``descend`` on ``problem.objective()`` for headless callers (benchmarks, tests, figures).
+    The final point is ``.final.theta[0]``."""
+    start = problem.init[None, :]
+    return run_to_end(descend(problem.objective(), modes or Modes(), start, config))

@@ -233,8 +233,15 @@ NETWORKS: dict[str, NetworkSpec] = {
             networks.digits_resnet,
             (
                 _int("width", 32, "units per layer", 1, 1024),
-                _int("blocks", 2, "residual blocks", 0, 32),
+                _int("blocks", 2, "residual blocks", 0, 100),
                 _real("test_fraction", 0.2, "share of the 1797 images held out", 0.05, 0.5),
+                ParamSpec(
+                    "init",
+                    "default",
+                    "initialization: nn.Linear's default, or a scheme of the initialization "
+                    "lab (xavier N(0, 1/d), scaled N(0, 1/(dL)), α- / β-scaling, Fixup)",
+                    choices=("default", "xavier", "scaled", "alpha", "beta", "fixup"),
+                ),
                 SEED,
             ),
             has_teacher=False,

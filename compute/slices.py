@@ -99,10 +99,11 @@ class _ResidualMLPPlane:
 
     @staticmethod
     def blocks_of(model: Model) -> int | None:
-        """The residual MLP's number of blocks, None for any other model."""
-        if not getattr(model.head, "__qualname__", "").startswith("residual_mlp."):
+        """The residual MLP's number of blocks, None for any other model (and for α ≠ 1:
+        α scales h but not its constant row, which is not one product per layer)."""
+        if model.family != "residual_mlp" or model.sample_loss is not cross_entropy:
             return None
-        if model.sample_loss is not cross_entropy:
+        if model.constants.get("alpha", 1.0) != 1.0:
             return None
         return sum(1 for n in model.layout.names if re.fullmatch(r"W\d+1", n))
 
@@ -115,6 +116,7 @@ class _ResidualMLPPlane:
         y: torch.Tensor,
     ) -> None:
         self.y, self.classes, self.blocks = y, model.classes, blocks
+        self.beta = float(model.constants.get("beta", 1.0))
         self.rows, self.samples = z[0].shape[-1], z[0].shape[-2]  # w + 1, N
         self.basis = torch.stack([zi.T for zi in z]).reshape(3, -1)  # (3, (w + 1)·N)
         mats = [self._matrices(model, p, i == 0) for i, p in enumerate(points)]
@@ -128,7 +130,7 @@ class _ResidualMLPPlane:
             for j, keep in ((1, origin), (2, False)):
                 a = theta.new_zeros(self.rows, self.rows)
                 a[:-1, :-1], a[:-1, -1], a[-1, -1] = p[f"W{k}{j}"], p[f"b{k}{j}"], float(keep)
-                parts.append(a.reshape(-1))
+                parts.append((a * self.beta if j == 2 else a).reshape(-1))  # β scales a branch
         parts.append(torch.cat([p["W_out"], p["b_out"].unsqueeze(-1)], dim=-1).reshape(-1))
         return torch.cat(parts)
 

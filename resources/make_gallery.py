@@ -2,9 +2,10 @@
 
     .venv/bin/python resources/make_gallery.py      # writes resources/gallery/*.png
 
-Each panel trains a scenario with its defaults (Adam, full batch, seed 0) through
-``compute.training.train`` and plots its metric (or loss) per step, with the reference lines the
-seed compares against. Uses matplotlib's non-GUI canvas.
+Each panel trains a scenario with its defaults (Adam, full batch, seed 0) with
+``compute.run_from_init`` and plots its metric (or loss) per step, with the reference lines the
+seed compares against; teacher scenarios also show the distance up to the network's symmetries
+(dashed). Uses matplotlib's non-GUI canvas.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from compute import drain, network  # noqa: E402
-from compute.training import TrainConfig, train  # noqa: E402
+from compute import STATUS_NAMES, RunConfig, network, run_from_init  # noqa: E402
 
 OUT = Path(__file__).with_name("gallery")
 PANELS = (
@@ -36,14 +37,20 @@ def main() -> None:
     axes = fig.subplots(2, 3)
     for ax, (sid, field, label, title) in zip(axes.ravel(), PANELS, strict=True):
         problem = network(sid).problem()
-        result = drain(train(problem, TrainConfig.for_optimizer("adam", steps=1500)))
-        ax.plot(result.steps_recorded, result.curve(field), color="#0072B2", lw=2)
-        for name, value in result.baselines.items():
+        h = run_from_init(problem, RunConfig("adam", lr=0.01, steps=1500))
+        values = h.loss[:, 0] if field == "loss" else h.metrics[field][:, 0]
+        ok = np.isfinite(values)
+        ax.plot(h.steps[ok], values[ok], color="#0072B2", lw=2, label=label)
+        if "aligned_distance" in h.metrics:
+            aligned = h.metrics["aligned_distance"][:, 0]
+            ax.plot(h.steps, aligned, color="#009E73", ls="--", lw=2, label="up to symmetries")
+        for name, value in problem.baselines.items():
             if field == "loss":
                 ax.axhline(value, color="#D55E00", ls="--", lw=1.5, label=f"{name} = {value:.3g}")
         if field == "loss":
             ax.set_yscale("log")
-        ax.set_title(f"{title}\n({sid}, {result.status} after {result.steps} steps)", fontsize=10)
+        status, steps = STATUS_NAMES[int(h.final.status[0])], int(h.final.stopped_at[0])
+        ax.set_title(f"{title}\n({sid}, {status} after {steps} steps)", fontsize=10)
         ax.set_xlabel("step")
         ax.set_ylabel(label)
         if ax.get_legend_handles_labels()[0]:

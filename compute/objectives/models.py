@@ -10,8 +10,8 @@ where the units (filters) are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import torch
 
@@ -42,6 +42,10 @@ class Model:
         ``z``'s last dimension: activations per sample, used to size evaluation chunks.
     classes
         C for classifiers (``out`` are logits), 0 for regression.
+    family, constants
+        Which builder made the model and its structural constants (not weights), for fast
+        paths that reimplement its forward pass (``compute.slices``): e.g. ``residual_mlp``
+        with ``{"alpha": α, "beta": β}``.
     """
 
     layout: ParamLayout
@@ -50,6 +54,8 @@ class Model:
     sample_loss: SampleLoss
     width: int
     classes: int = 0
+    family: str = ""
+    constants: Mapping[str, float] = field(default_factory=dict)
 
     def forward(self, p: Params, x: torch.Tensor) -> torch.Tensor:
         return self.head(p, self.features(p, x), x)
@@ -220,13 +226,18 @@ def linear_residual(dim: int, depth: int) -> Model:
     return Model(layout, features, head, squared_norm, dim)
 
 
-def residual_mlp(inputs: int, width: int, blocks: int, classes: int) -> Model:
+def residual_mlp(
+    inputs: int, width: int, blocks: int, classes: int, alpha: float = 1.0, beta: float = 1.0
+) -> Model:
     """A residual MLP without normalisation layers, weights (out, in) as in ``nn.Linear``.
 
-    ``h₀ = ReLU(W_in x + b_in)``, ``h_k = h_{k−1} + W_k2 ReLU(W_k1 h_{k−1} + b_k1) + b_k2``,
-    logits ``W_out h_L + b_out``; cross-entropy loss. ``z = [W_in x + b_in, 1]`` (affine; the
-    constant column lets every later bias ride inside its matrix product, see ``_augmented``).
-    The head modifies ``z`` in place (it is always a fresh tensor).
+    ``h₀ = ReLU(W_in x + b_in)``,
+    ``h_k = α (h_{k−1} + β (W_k2 ReLU(W_k1 h_{k−1} + b_k1) + b_k2))``,
+    logits ``W_out h_L + b_out``; cross-entropy loss. α and β are the α- and β-scalings of the
+    initialization lab (constants of the architecture, 1 for a plain residual net). ``z =
+    [W_in x + b_in, 1]`` (affine; the constant column lets every later bias ride inside its
+    matrix product, see ``_augmented``). The head modifies ``z`` in place (it is always a
+    fresh tensor).
     """
     entries: list[tuple[str, tuple[int, ...], str]] = [
         ("W_in", (width, inputs), "weight"),
@@ -250,11 +261,17 @@ def residual_mlp(inputs: int, width: int, blocks: int, classes: int) -> Model:
         h = z.relu_()  # [h, 1]: the constant column carries the biases through the products
         for k in range(1, blocks + 1):
             u = (h @ _augmented(p[f"W{k}1"], p[f"b{k}1"], 1.0)).relu_()
-            h = (u @ _augmented(p[f"W{k}2"], p[f"b{k}2"], 0.0)).add_(h)
+            branch = u @ _augmented(p[f"W{k}2"], p[f"b{k}2"], 0.0)  # constant column 0
+            h = (branch.mul_(beta) if beta != 1.0 else branch).add_(h)
+            if alpha != 1.0:  # scale h, never the constant column that carries the biases
+                h = torch.cat([h[..., :-1] * alpha, h[..., -1:]], dim=-1)
         w_out = torch.cat([p["W_out"], p["b_out"].unsqueeze(-1)], dim=-1)
         return w_out @ _t(h)
 
-    return Model(layout, features, head, cross_entropy, width + 1, classes)
+    constants = {"alpha": float(alpha), "beta": float(beta)}
+    return Model(
+        layout, features, head, cross_entropy, width + 1, classes, "residual_mlp", constants
+    )
 
 
 def _augmented(w: torch.Tensor, b: torch.Tensor, corner: float) -> torch.Tensor:

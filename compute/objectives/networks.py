@@ -18,6 +18,7 @@ from compute.errors import LandscapeError
 from compute.network_problem import Metric, NetworkProblem
 from compute.objectives import models
 from compute.objectives.datasets import Dataset, digits, gaussian_inputs, generator
+from compute.resnet_init import forward_multipliers, residual_mlp_init
 
 MAX_PARAMS = 2_000_000
 
@@ -292,20 +293,30 @@ def linear_residual(
     )
 
 
-def digits_resnet(width: int, blocks: int, test_fraction: float, seed: int) -> NetworkProblem:
-    """A residual MLP on the 8×8 digits; nn.Linear's default initialization
-    U(−1/√fan_in, 1/√fan_in) for weights and biases; metric: test accuracy."""
+def digits_resnet(
+    width: int, blocks: int, test_fraction: float, init: str, seed: int
+) -> NetworkProblem:
+    """A residual MLP on the 8×8 digits; metric: test accuracy.
+
+    ``init="default"``: nn.Linear's U(−1/√fan_in, 1/√fan_in) for weights and biases; otherwise
+    one of the initialization lab's schemes (``compute.resnet_init``: xavier, scaled, alpha,
+    beta, fixup), with the α/β forward multipliers those schemes need built into the model.
+    """
     data = digits(seed, test_fraction)
-    model = _check_size(models.residual_mlp(64, width, blocks, 10))
+    alpha, beta = (1.0, 1.0) if init == "default" else forward_multipliers(init, blocks)
+    model = _check_size(models.residual_mlp(64, width, blocks, 10, alpha, beta))
     gen = generator(seed)
-    parts = {}
-    for block in model.layout.blocks:
-        fan_in = block.shape[-1] if block.kind == "weight" else _fan_in(model, block.name)
-        bound = 1.0 / math.sqrt(fan_in)
-        parts[block.name] = (torch.rand(block.shape, generator=gen) * 2 - 1) * bound
-    init = model.layout.flatten(parts)
+    if init == "default":
+        parts = {}
+        for block in model.layout.blocks:
+            fan_in = block.shape[-1] if block.kind == "weight" else _fan_in(model, block.name)
+            bound = 1.0 / math.sqrt(fan_in)
+            parts[block.name] = (torch.rand(block.shape, generator=gen) * 2 - 1) * bound
+        theta0 = model.layout.flatten(parts)
+    else:
+        theta0 = residual_mlp_init(model.layout, blocks, init, gen)
     metric = Metric("test accuracy", held_out_accuracy)
-    return NetworkProblem("digits-resnet", {}, model, data, init, {"init": init}, metric)
+    return NetworkProblem("digits-resnet", {}, model, data, theta0, {"init": theta0}, metric)
 
 
 def _fan_in(model: models.Model, bias_name: str) -> int:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from compute.generators import drain
+from compute import RunConfig, run_from_init
 from compute.network_registry import network
 from compute.objectives.models import (
     correct,
@@ -16,7 +16,6 @@ from compute.objectives.models import (
     half_squared,
     squared_norm,
 )
-from compute.training import TrainConfig, train
 
 
 def exact_cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -124,8 +123,8 @@ def test_float32_digits_loss_at_a_trained_point_agrees_with_float64():
     """At a trained point (loss ~1e-4) the float32 loss is within 2e-5 relative of float64
     (``logsumexp − z_y`` was off by ~4e-4 here, ``log_softmax`` by ~2.6e-5)."""
     problem = network("digits-resnet").problem()
-    run = drain(train(problem, TrainConfig(optimizer="adam", lr=0.01, steps=300, tol=0)))
-    theta = torch.as_tensor(run.theta, dtype=torch.float32)
+    run = run_from_init(problem, RunConfig("adam", lr=0.01, steps=300, tol=0))
+    theta = torch.as_tensor(run.final.theta[0], dtype=torch.float32)
     wide = problem.to(dtype=torch.float64)
     with torch.no_grad():
         single = float(problem.loss(theta))

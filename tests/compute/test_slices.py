@@ -9,14 +9,14 @@ import torch
 
 from compute import (
     LandscapeError,
-    TrainConfig,
+    RunConfig,
     drain,
     evaluate_slice,
     interpolate,
     network,
     random_plane,
+    run_from_init,
     three_point_plane,
-    train,
 )
 from compute.slices import PlaneEvaluator
 
@@ -183,8 +183,8 @@ def test_overflowing_regions_come_out_non_finite_not_as_errors():
 
 def test_reference_points_are_marked_with_their_distance_from_the_plane():
     p = network("li-yuan").problem({"dim": 4, "samples": 128})
-    run = drain(train(p, TrainConfig(steps=30)))
-    final = torch.as_tensor(run.theta)
+    run = run_from_init(p, RunConfig("adam", lr=0.01, steps=30))
+    final = torch.as_tensor(run.final.theta[0], dtype=p.dtype)
     plane = three_point_plane({"init": p.init, "final": final, "teacher": p.reference("teacher")})
     sliced = drain(evaluate_slice(p, plane, resolution=5))
     a, b, dist = sliced.references["teacher"]
@@ -226,3 +226,17 @@ def test_first_coarse_digits_image_arrives_well_within_a_second():
     gen.close()
     assert block.level == 0 and block.done == 121
     assert elapsed < 1.0
+
+
+@pytest.mark.parametrize("init", ["alpha", "beta"])
+def test_slices_of_alpha_and_beta_scaled_residual_nets_match_direct_evaluation(init):
+    """β scales each branch (the fast path folds it into the branch's matrix); α scales h but
+    not the constant row (the generic path): both agree with the model evaluated point by
+    point."""
+    problem = network("digits-resnet").problem({"init": init, "blocks": 3, "width": 8})
+    problem = problem.to(dtype=torch.float64)
+    plane = random_plane(problem.model.layout, problem.init, seed=1)
+    coords = torch.tensor([[0.3, -0.2], [-0.5, 0.4]], dtype=torch.float64)
+    values = PlaneEvaluator(problem, plane)(coords)["loss"]
+    direct = torch.stack([problem.loss(plane.point(c)) for c in coords])
+    torch.testing.assert_close(values, direct, rtol=1e-10, atol=1e-12)
