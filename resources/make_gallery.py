@@ -15,10 +15,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
-from compute import STATUS_NAMES, RunConfig, network, run_from_init  # noqa: E402
+from compute import STATUS_NAMES, RunConfig, network, run_from_init
 
 OUT = Path(__file__).with_name("gallery")
 PANELS = (

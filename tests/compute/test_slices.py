@@ -190,7 +190,7 @@ def test_reference_points_are_marked_with_their_distance_from_the_plane():
     a, b, dist = sliced.references["teacher"]
     assert (a, b) == pytest.approx(plane.marks["teacher"], abs=1e-6) and dist < 1e-6
     assert sliced.references["init"][:2] == pytest.approx((0.0, 0.0), abs=1e-9)
-    assert sliced.plane is plane and sliced.seconds > 0
+    assert sliced.plane is plane and sliced.axes[0].shape == (5,)
 
 
 def test_interpolation_hits_both_ends():
