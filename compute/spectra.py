@@ -197,8 +197,9 @@ class PointSpectrum:
         data = f", {self.samples} of {self.total_samples} samples" if self.total_samples else ""
         return f"{self.scenario}: {self.matrix} ({space}, n = {self.size}{data}) at {self.where}"
 
-    def histogram(self, bins: int = 60) -> tuple[np.ndarray, np.ndarray] | None:
-        """(edges (b+1,), density (b,)) of every eigenvalue, when known."""
+    def histogram(self, bins: int | np.ndarray = 60) -> tuple[np.ndarray, np.ndarray] | None:
+        """(edges (b+1,), density (b,)) of every eigenvalue, when known; ``bins``: a count
+        or the edges (b+1,)."""
         values = self.all_eigenvalues
         return None if values is None else dense_histogram(values, bins)
 
@@ -310,11 +311,15 @@ class _Plan:
             if phase == "ε-SOPSP":  # its own operators: their count
                 own = int(getattr(item, "hvp_count", 0))
             within = min(0.95, own / max(weight, 1.0))
+            label = str(getattr(item, "phase", phase))
+            # Ritz values of the wanted pairs only: not the ‖A‖ estimate's, and not the final
+            # values that the trace and density phases repeat
+            ritz = phase == "spectrum" and label not in ("trace", "density")
             yield SpectrumStep(
-                str(getattr(item, "phase", phase)),
+                label,
                 self.op.hvp_count - self.count0,
-                getattr(item, "top", empty),
-                getattr(item, "bottom", empty),
+                getattr(item, "top", empty) if ritz else empty,
+                getattr(item, "bottom", empty) if ritz else empty,
                 min(0.99, (self.done + within * weight) / self.total),
             )
 

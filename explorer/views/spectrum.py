@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,9 +42,10 @@ def symlog(x: np.ndarray, c: float) -> np.ndarray:
 
 
 def symlog_ticks(lo: float, hi: float, c: float) -> list[tuple[float, str]]:
-    """Ticks at λ = 0 and ±10^k within [lo, hi] (in λ), placed at their symlog coordinates."""
+    """Ticks at λ = 0 and ±10^k within [lo, hi] (in λ), placed at their symlog coordinates;
+    powers start above c (a tick at c or below would crowd the 0 tick)."""
     top = max(abs(lo), abs(hi), c)
-    powers = 10.0 ** np.arange(np.floor(np.log10(c)), np.ceil(np.log10(top)) + 1)
+    powers = 10.0 ** np.arange(np.floor(np.log10(c)) + 1, np.ceil(np.log10(top)) + 1)
     values = [0.0, *powers, *(-powers)]
     shown = [v for v in values if lo <= v <= hi]
     return [(float(symlog(np.array(v), c)), f"{v:g}") for v in sorted(shown)]
@@ -61,6 +63,8 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         self.density = self.addPlot(row=1, col=0)
         for plot in (self.ritz, self.density):
             plot.showGrid(x=True, y=True, alpha=0.25)
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
             plot.setMenuEnabled(False)
             cache_axes(plot)
         self.density_curve = self.density.plot(pen=pg.mkPen("#333333", width=2))
@@ -84,38 +88,41 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
             line.setData([], [])
 
     def show_density(self, result: Any, axis: str) -> None:
-        """The SLQ density (and the dense histogram) of a ``compute.PointSpectrum``."""
+        """The SLQ density (and the dense histogram) of a ``compute.PointSpectrum``; on the
+        symlog axis both are densities per unit of that axis (areas stay probabilities) and the
+        histogram's bins are uniform on it."""
         self.axis = axis
-        density, hist = result.report.density, result.histogram()
-        bottom = self.density.getAxis("bottom")
-        if density is None and hist is None:
+        density, values = result.report.density, result.all_eigenvalues
+        empty = ([0.0, 1.0], [0.0])
+        if density is None and values is None:
             self.density_curve.setData([], [])
-            self.histogram.setData([0.0, 1.0], [0.0], stepMode="center")
-            self.density.setLabel("bottom", "λ (ask for the density)")
+            self.histogram.setData(*empty, stepMode="center")
+            self.density.setLabel("bottom", "λ (tick 'density' and compute again)")
             return
-        ends = [np.abs(density.grid).max()] if density is not None else []
-        ends += [np.abs(hist[0]).max()] if hist is not None else []
-        c = max(LINEAR_WITHIN * max(ends), 1e-300)
+        known = [a for a in (values, None if density is None else density.grid) if a is not None]
+        lo, hi = min(float(a.min()) for a in known), max(float(a.max()) for a in known)
+        c = max(LINEAR_WITHIN * max(abs(lo), abs(hi)), 1e-300)
+        log = axis == "symlog"
         if density is not None:
             x, y = density.grid, density.values
-            if axis == "symlog":  # density per unit of the axis: φ(λ)·dλ/ds
+            if log:  # φ(λ)·dλ/ds with s = symlog(λ): dλ/ds = ln(10)·(c + |λ|)
                 x, y = symlog(x, c), y * np.log(10) * (c + np.abs(x))
             self.density_curve.setData(x, y)
+        hist = None
+        s_lo, s_hi = (float(v) for v in symlog(np.array([lo, hi]), c))
+        if values is not None:
+            edges = _unsymlog(np.linspace(s_lo, s_hi, 61), c) if log else 60
+            hist = result.histogram(edges)
         if hist is not None:
-            edges, values = hist
-            if axis == "symlog":
+            edges, per = hist
+            if log:
                 s = symlog(edges, c)
-                edges, values = s, values * np.diff(hist[0]) / np.maximum(np.diff(s), 1e-300)
-            self.histogram.setData(edges, values, stepMode="center")
+                edges, per = s, per * np.diff(hist[0]) / np.maximum(np.diff(s), 1e-300)
+            self.histogram.setData(edges, per, stepMode="center")
         else:
-            self.histogram.setData([0.0, 1.0], [0.0], stepMode="center")
-        if axis == "symlog":
-            lo = float(
-                min(density.grid[0] if density is not None else 0, hist[0][0] if hist else 0)
-            )
-            hi = float(
-                max(density.grid[-1] if density is not None else 0, hist[0][-1] if hist else 0)
-            )
+            self.histogram.setData(*empty, stepMode="center")
+        bottom = self.density.getAxis("bottom")
+        if log:
             bottom.setTicks([symlog_ticks(lo, hi, c), []])
             self.density.setLabel("bottom", f"λ, symlog: sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}")
             self.density.setLabel("left", "density per axis unit")
@@ -124,6 +131,11 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
             self.density.setLabel("bottom", "λ")
             self.density.setLabel("left", "density")
         self.density.autoRange()
+
+
+def _unsymlog(s: np.ndarray, c: float) -> np.ndarray:
+    """λ of symlog coordinates s (the inverse of ``symlog``)."""
+    return np.sign(s) * c * (10 ** np.abs(s) - 1)
 
 
 class SpectrumPanel(QWidget):
@@ -339,13 +351,15 @@ class SpectrumPanel(QWidget):
         )
         self.plots.show_density(result, self.axis.currentData())
         s = result.sopsp
+        if s is None:
+            self.sopsp_result.setText("")
+            return
+        estimated = ", estimated" if s.mu2_estimated else ""
         self.sopsp_result.setText(
-            ""
-            if s is None
-            else f"‖∇_(w,V)F‖ = {s.grad_norm:.3g} {'≤' if s.gradient_ok else '>'} ε = {s.eps:g}<br>"
+            f"‖∇_(w,V)F‖ = {s.grad_norm:.3g} {'≤' if s.gradient_ok else '>'} ε = {s.eps:g}\n"
             f"λ_min(w, V) = {s.lambda_min:.4g} {'≥' if s.curvature_ok else '<'} −√(μ₂ε) = "
-            f"{s.threshold:.4g} (μ₂ = {s.mu2:.3g}{', estimated' if s.mu2_estimated else ''})<br>"
-            f"<b>{'an' if s.is_sopsp else 'not an'} ε-SOPSP</b>"
+            f"{s.threshold:.4g} (μ₂ = {s.mu2:.3g}{estimated})\n"
+            f"{'an' if s.is_sopsp else 'not an'} ε-SOPSP"
         )
 
 
@@ -362,4 +376,5 @@ def _named(widget: Any, name: str) -> Any:
 def _label(name: str, text: str) -> QLabel:
     label = _named(QLabel(text), name)
     label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     return label

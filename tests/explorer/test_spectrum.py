@@ -118,6 +118,7 @@ def test_li_yuan_clicked_point_and_run_agree_with_dense(qtbot, window):
     assert f"run {run.id}" in result.where
 
 
+@pytest.mark.slow
 def test_cancel_midway_and_the_sopsp_section(qtbot, window):
     """residual-predictor: the ε-SOPSP verdict is the two inequalities it shows; with μ₂ to be
     estimated (dense block Hessians, seconds) a Cancel stops the worker and no result comes."""
