@@ -110,6 +110,7 @@ class LabState:
 
     Events (``subscribe(name, callback)``): ``forward_config`` (the sweep's settings changed:
     widgets mirror them and a new sweep is due), ``forward_data`` (new summaries to draw),
+    ``training_config`` (the training settings changed: widgets mirror them),
     ``depth_data``, ``training_data``, ``message(tab, text, kind)`` (kind ``info`` or
     ``error``), ``busy(tab, fraction)`` (< 1 running, ≥ 1 done, < 0 stopped or failed).
     Refused settings (a LandscapeError from compute) leave everything as it was.
@@ -256,7 +257,9 @@ class LabState:
         except LandscapeError as exc:
             self.notify("training", f"Refused: {exc}. The previous setting is kept.", "error")
             return str(exc)
-        self.training_config = config
+        if config != self.training_config:
+            self.training_config = config
+            self.emit("training_config")
         return ""
 
     def training_started(self) -> None:

@@ -105,18 +105,20 @@ def _state_text(run: TrainingCurve) -> str:
 
 
 class TrainingView(QWidget):
-    """Schemes, depth, width and optimizer settings, the live curves and a summary table;
+    """Schemes, depth, width and optimizer settings, the live curves and a summary table (F/F₀
+    near 1 is a stalled run);
     the runs share ``jobs``' ``training`` slot (one worker steps every scheme in turn)."""
 
     def __init__(self, state: LabState, jobs: Jobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.jobs = state, jobs
         self.plot = TrainingPlot()
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 6)
         self.table.setObjectName("train-table")
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setHorizontalHeaderLabels(["scheme", "state", "step", "loss F", "test acc."])
+        heads = ["scheme", "state", "step", "loss F", "F / F₀", "test acc."]
+        self.table.setHorizontalHeaderLabels(heads)
         right = QVBoxLayout()
         right.addWidget(self.plot, 3)
         right.addWidget(self.table, 1)
@@ -125,6 +127,20 @@ class TrainingView(QWidget):
         layout.addLayout(right, 1)
         self._redraw = qthrottled(self._draw, timeout=REDRAW_MS, parent=self)
         state.subscribe("training_data", self._data_changed)
+        state.subscribe("training_config", self._mirror)
+
+    def _mirror(self) -> None:
+        config = self.state.training_config
+        for scheme, check in self.checks.items():
+            check.blockSignals(True)
+            check.setChecked(scheme in config.schemes)
+            check.blockSignals(False)
+        self.optimizer.blockSignals(True)
+        self.optimizer.setCurrentIndex(self.optimizer.findData(config.run.optimizer))
+        self.optimizer.blockSignals(False)
+        for name, field in self.fields.items():
+            if field.valid:
+                field.set_value(getattr(config.run if name in ("lr", "steps") else config, name))
 
     def _data_changed(self) -> None:
         self._redraw()
@@ -172,25 +188,18 @@ class TrainingView(QWidget):
     def _optimizer_changed(self) -> None:
         """Another optimizer starts from the scenario's step size for it."""
         name = self.optimizer.currentData()
-        lr = NETWORKS[TRAIN_SCENARIO].default_lr[name]
-        if not self.state.set_training(optimizer=name, lr=lr):
-            self.fields["lr"].set_value(lr)
+        self.state.set_training(optimizer=name, lr=NETWORKS[TRAIN_SCENARIO].default_lr[name])
 
     def _schemes_changed(self) -> None:
         chosen = tuple(s for s, c in self.checks.items() if c.isChecked())
         if self.state.set_training(schemes=chosen):
-            for scheme, check in self.checks.items():
-                check.blockSignals(True)
-                check.setChecked(scheme in self.state.training_config.schemes)
-                check.blockSignals(False)
+            self._mirror()
 
     def _typed(self, name: str, field: NumberField, value: float) -> None:
         text = field.text()
         reason = self.state.set_training(**{name: int(value) if field.integer else value})
         if reason:
             field.refuse(text, reason)
-        else:
-            field.set_value(value)
 
     def run(self) -> None:
         """Train the chosen schemes with the current settings (replacing running ones)."""
@@ -242,6 +251,7 @@ class TrainingView(QWidget):
                 state,
                 str(run.stopped_at),
                 f"{losses[-1]:.4g}" if losses else "",
+                f"{losses[-1] / losses[0]:.3g}" if losses and losses[0] > 0 else "",
                 f"{accs[-1]:.3f}" if accs else "",
             ]
             for c, text in enumerate(cells):
