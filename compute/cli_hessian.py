@@ -179,10 +179,13 @@ def _listing(result: Any) -> str:
         for i, (v, r, c) in enumerate(zip(values, res, ok, strict=True)):
             mark = "" if c else "  (not converged)"
             lines.append(f"  {name} {i + 1}: λ = {v: .8g}   ‖Hv − λv‖ = {r:.2g}{mark}")
+    if result.atol and len(eig.bottom):
+        lines.append(f"  (to ‖Hv − λv‖ ≤ {result.atol:.2g} = tol·‖H‖ near 0; --atol 0: relative)")
     trace = result.report.trace
     if trace is not None:
         lines.append(
-            f"  trace ≈ {trace.estimate:.6g} ± {trace.stderr:.2g} ({trace.hvp_count} products)"
+            f"  trace ≈ {trace.estimate:.6g} ± {trace.stderr:.2g} (1 standard error, "
+            f"{trace.hvp_count} products)"
         )
     density = result.report.density
     if density is not None:

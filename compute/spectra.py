@@ -173,6 +173,8 @@ class PointSpectrum:
     all_eigenvalues : (size,) ascending when a dense pass ran (the histogram), else None
     sopsp : seed 001's ε-SOPSP test (of F with its L2 term), when asked for
     hvp_count : every product used (‖A‖ estimate, spectrum, dense pass); seconds : wall time
+    atol : the absolute residual tolerance used (tol·‖A‖ by default where bottom eigenvalues
+        of a network were asked for; 0: relative only)
     """
 
     report: SpectrumReport
@@ -191,6 +193,7 @@ class PointSpectrum:
     sopsp: SopspReport | None
     hvp_count: int
     seconds: float
+    atol: float = 0.0
 
     def label(self) -> str:
         space = ", ".join(self.request.blocks) or "full space"
@@ -217,6 +220,7 @@ class PointSpectrum:
             "samples": self.samples or None,
             "point": {"where": self.where, "loss": self.loss, "grad_norm": self.grad_norm},
             "seconds": self.seconds,
+            "atol": self.atol,
         }
         if self.sopsp is not None:
             out["sopsp"] = self.sopsp.to_json()
@@ -430,6 +434,7 @@ def spectrum_of(
         report_sopsp,
         op.hvp_count - plan.count0,
         time.perf_counter() - start,
+        atol,
     )
 
 

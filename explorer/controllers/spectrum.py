@@ -4,7 +4,7 @@ with its Ritz values streaming into the state."""
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,15 @@ from explorer.jobs import Jobs
 from explorer.state import AppState
 
 SLOT = "spectrum"
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A job's error, returned rather than raised: ``Jobs`` creates its workers without
+    ``_ignore_errors``, so superqt also re-raises a raised error in the GUI thread (a
+    traceback on stderr) besides calling the slot's error handler."""
+
+    message: str
 
 
 class SpectrumController(QObject):
@@ -122,8 +131,11 @@ class SpectrumController(QObject):
             where = _coords(self.state.axis_names(), point)
             where += " on the slice" if landscape.is_slice else ""
 
-        def job() -> Generator[SpectrumStep, None, PointSpectrum]:
-            return (yield from spectrum_at(landscape, point, request, where))
+        def job() -> Generator[SpectrumStep, None, PointSpectrum | _Failure]:
+            try:
+                return (yield from spectrum_at(landscape, point, request, where))
+            except Exception as exc:  # reported in the window (see _Failure)
+                return _Failure(f"{exc}" if isinstance(exc, LandscapeError) else repr(exc))
 
         self._basis = (landscape.problem, landscape.modes.l2)
         self._last = (point, where)
@@ -141,11 +153,14 @@ class SpectrumController(QObject):
             self.state.set_result("spectrum_progress", trail.extend(steps))
             self.state.progress(SLOT, steps[-1].fraction)
 
-    def _done(self, result: PointSpectrum) -> None:
+    def _done(self, result: PointSpectrum | _Failure) -> None:
+        if isinstance(result, _Failure):
+            self._failed(result.message)
+            return
         self.state.set_result("spectrum", result)
         self.state.progress(SLOT, 1.0)
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception | str) -> None:
         self.state.progress(SLOT, -1.0)
         self.state.notify(f"The spectrum could not be computed: {exc}", "error")
 

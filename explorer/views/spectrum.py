@@ -325,6 +325,8 @@ class SpectrumPanel(QWidget):
         eig = result.report.eigen
         self.header.setText(result.label())
         state = "converged" if result.report.converged else "NOT all converged"
+        if result.atol and len(eig.bottom):
+            state += f" (near 0 to ‖Hv − λv‖ ≤ {result.atol:.2g})"
         self.status.setText(
             f"F = {result.loss:.6g}, ‖∇F‖ = {result.grad_norm:.3g} · {result.hvp_count} "
             f"products, {result.seconds:.2f} s · {state}"

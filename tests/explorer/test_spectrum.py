@@ -155,3 +155,17 @@ def test_symlog_axis_places_and_labels_ticks():
     labels = [t[1] for t in ticks]
     assert "0" in labels and "10" in labels and "-0.1" in labels and "100" not in labels
     assert [t[0] for t in ticks] == sorted(t[0] for t in ticks)
+
+
+def test_a_refused_request_is_a_message_not_a_traceback(qtbot, window):
+    """The GGN of a toy does not exist: the job fails with one message, the busy task ends as
+    failed, and nothing reaches stderr (the conftest fixture checks)."""
+    ctl, _panel, seen = panel_for(qtbot, window)
+    failed = []
+    window.state.subscribe("busy", lambda task, f: failed.append(task) if f < 0 else None)
+    assert ctl.choose(matrix="ggn")
+    assert not ctl.choose(top=-1) and ctl.request.top == 5  # refused at once, kept
+    assert ctl.at_point((0.5, 0.5))
+    qtbot.waitUntil(lambda: failed == ["spectrum"] and not ctl.busy(), timeout=SLOW)
+    errors = [m for m in seen if m.startswith("error:")]
+    assert any("toy" in m for m in errors) and window.state.results.spectrum is None
