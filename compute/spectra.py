@@ -305,6 +305,7 @@ class _Plan:
     def relay(self, gen: Generator[Any, None, Any], phase: str) -> Step:
         """Re-yield a compute.hessian generator's progress as SpectrumSteps; return its result."""
         empty, weight, first = np.empty(0), self.weights[phase], self.op.hvp_count
+        within = 0.0
         while True:
             try:
                 item = next(gen)
@@ -312,9 +313,9 @@ class _Plan:
                 self.done += weight
                 return stop.value
             own = self.op.hvp_count - first
-            if phase == "ε-SOPSP":  # its own operators: their count
+            if phase == "ε-SOPSP":  # its own operators: their count (restarting per probe)
                 own = int(getattr(item, "hvp_count", 0))
-            within = min(0.95, own / max(weight, 1.0))
+            within = max(within, min(0.95, own / max(weight, 1.0)))
             label = str(getattr(item, "phase", phase))
             # Ritz values of the wanted pairs only: not the ‖A‖ estimate's, and not the final
             # values that the trace and density phases repeat
