@@ -4,7 +4,7 @@ For each two-parameter toy scenario (shamir over eps, factorization over y, psd-
 over m12, deep-linear over y) the parameter sweeps ``--values`` values across its slider span
 (``ParamSpec.span``); every value is one full redraw at 256×256 (and 512×512 for shamir):
 
-* ours: ``compute.frames.map_frame(..., log_scale=True)`` (F on the grid, display transform,
+* ours: ``compute.map_frames(..., log_scale=True)`` (F on the grid, display transform,
   14 contourpy isolines), ``LandscapeView.show_frame``, then the event loop's repaint;
 * baseline: the same F grid and display values (``evaluate_loss``, ``display_values``,
   ``levels_for``) drawn in a plain pyqtgraph ``PlotWidget``: an ``ImageItem`` (same colour map
@@ -42,7 +42,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtWidgets import QApplication
 
 from compute import Window, scenario
-from compute.frames import map_frame
+from compute import drain, map_frames
 from compute.grid import evaluate_loss
 from compute.isolines import display_values, levels_for
 from explorer.app import configure_pyqtgraph
@@ -98,7 +98,7 @@ class Ours:
 
         self.app = app
         self.view = LandscapeView()
-        self.view.setWindowTitle("ours: map_frame + LandscapeView")
+        self.view.setWindowTitle("ours: map_frames + LandscapeView")
         self.counter = show(self.view, app)
 
     def set_scenario(self, spec) -> None:
@@ -107,7 +107,7 @@ class Ours:
         self.app.processEvents()
 
     def redraw(self, objective, window: Window, resolution: int):
-        frame = map_frame(objective, window, resolution, log_scale=True, levels=LEVELS)
+        frame = drain(map_frames(objective, window, resolution, log_scale=True))
         self.view.show_frame(frame)
         repaint(self.app, self.view, self.counter)
         return frame

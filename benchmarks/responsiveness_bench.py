@@ -69,11 +69,7 @@ def wait_until(condition, timeout_s: float, what: str) -> None:
 
 
 def idle(w) -> bool:
-    return (
-        not w.jobs.busy_slots()
-        and not w.runs_ctl.busy()
-        and not w.landscape_ctl._critical_timer.isActive()
-    )
+    return not w.busy()
 
 
 def click_data(w, x: float, y: float) -> None:
@@ -116,14 +112,14 @@ def trial(timeout_s: float) -> dict[str, object]:
         pause(50)  # a user's clicks are apart
     assert len(w.state.runs) == len(CLICKS), f"{len(w.state.runs)} runs started, not 4"
     marks["clicked"] = time.perf_counter()
-    wait_until(lambda: w.landscape_ctl.basins is not None, timeout_s, "the basin map")
+    wait_until(lambda: w.state.results.basins is not None, timeout_s, "the basin map")
     marks["basins"] = time.perf_counter()
     wait_until(lambda: idle(w), timeout_s, "every job and run to stop")
     marks["idle"] = time.perf_counter()
     others = other_load(load, marks["idle"] - marks["toggle"])
     pause(50)
     timer.stop()
-    labels = w.landscape_ctl.basins.labels
+    labels = w.state.results.basins.labels
     assert labels.shape == (128, 128), labels.shape
     statuses = [r.status for r in w.state.runs.values()]
     w.close()

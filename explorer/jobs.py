@@ -135,7 +135,7 @@ class Jobs(QObject):
             except RuntimeError as exc:
                 raise JobFailed(f"{type(exc).__name__}: {exc}") from exc
 
-        worker = create_worker(body, _start_thread=False)
+        worker = create_worker(body, _start_thread=False, _ignore_errors=True)
         job = _Job(worker)
         self._jobs[slot] = job
 

@@ -23,7 +23,6 @@ class RunData:
 
     def __init__(self) -> None:
         self._parts: dict[str, list[np.ndarray]] = defaultdict(list)
-        self._cache: dict[str, np.ndarray] = {}
         self.dim = 0
         self.map_dim = 0
 
@@ -40,19 +39,19 @@ class RunData:
         self._parts["distance"].append(update.distance)
         self.dim = update.thetas.shape[-1] if update.thetas.size else self.dim
         self.map_dim = update.coords.shape[-1] if update.coords.size else self.map_dim
-        self._cache.clear()
 
     def reproject(self, coords: np.ndarray, distance: np.ndarray) -> None:
         self._parts["coords"] = [np.asarray(coords)]
         self._parts["distance"] = [np.asarray(distance)]
-        self._cache.pop("coords", None)
-        self._cache.pop("distance", None)
 
     def array(self, name: str) -> np.ndarray:
-        if name not in self._cache:
-            parts = self._parts.get(name, [])
-            self._cache[name] = np.concatenate(parts) if parts else np.zeros(0)
-        return self._cache[name]
+        """A series so far; the chunks are merged on read (once per redraw, not per chunk)."""
+        parts = self._parts.get(name)
+        if not parts:
+            return np.zeros(0)
+        if len(parts) > 1:
+            parts[:] = [np.concatenate(parts)]
+        return parts[0]
 
     @property
     def steps(self) -> np.ndarray:

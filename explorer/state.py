@@ -299,11 +299,12 @@ class AppState:
             run.paused = paused
             self.emit("run_status", rid)
 
-    def append_run_data(self, rid: int, update: Any) -> None:
-        """A chunk of a running run (compute.RunUpdate) enters the state."""
+    def append_run_data(self, rid: int, updates: list[Any]) -> None:
+        """Chunks of a running run (compute.RunUpdate) enter the state (one event for all)."""
         run = self.runs.get(rid)
-        if run is not None:
-            run.data.append(update)
+        if run is not None and updates:
+            for update in updates:
+                run.data.append(update)
             self.emit("run_data", rid)
 
     def reset_run_data(self, rid: int) -> None:

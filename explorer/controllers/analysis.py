@@ -33,7 +33,9 @@ class AnalysisController(QObject):
         self.state, self.jobs = state, jobs
         self._debounced = qdebounced(self.refresh_critical, timeout=150, parent=self)
         self.pending = False
-        self._draw_basins = qthrottled(self._partial_basins, timeout=200, parent=self)
+        self._draw_basins = qthrottled(
+            self._partial_basins, timeout=200, leading=False, parent=self
+        )
         state.subscribe("result", self._result)
         state.subscribe("optimizer", self._optimizer)
         state.subscribe("view", self._view)

@@ -92,8 +92,7 @@ class RunController(QObject):
         )
 
     def _updates(self, rid: int, updates: list[Any]) -> None:
-        for update in updates:
-            self.state.append_run_data(rid, update)
+        self.state.append_run_data(rid, updates)
 
     def _finished(self, rid: int, final: RunChunk) -> None:
         self.state.set_run_status(rid, STATUS_NAMES[int(final.status[0])])

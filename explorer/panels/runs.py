@@ -22,7 +22,7 @@ from superqt.utils import qthrottled
 from explorer.live import LiveRun
 from explorer.state import AppState
 
-BASE = ("", "#", "optimizer", "start", "status", "steps", "F", "‖∇F‖")
+BASE = ("#", "optimizer", "status", "steps", "F", "‖∇F‖")
 METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
 """Recorded quantities that get a column (when the scenario has them), after ‖∇F‖."""
 ACTIONS = {
@@ -33,6 +33,11 @@ ACTIONS = {
     "remove": ("Remove", "Delete the selected runs (Delete; Ctrl+Z brings them back)"),
     "clear": ("Clear all", "Delete every run (Ctrl+Z brings them back)"),
 }
+
+
+def _dark(color: str) -> bool:
+    c = QColor(color)
+    return 0.3 * c.red() + 0.59 * c.green() + 0.11 * c.blue() < 128
 
 
 def _num(value: float, digits: int = 4) -> str:
@@ -122,8 +127,7 @@ class RunTable(QWidget):
                 if run.settings.in_plane
                 else (f"{dist[-1]:.2g} off plane" if dist.size else "full space")
             )
-            if run.settings.at == "init":
-                where += " · from θ₀"
+
         start = (
             "θ₀"
             if run.settings.at == "init"
@@ -131,10 +135,8 @@ class RunTable(QWidget):
         )
         keys = set(d.metric_keys())
         cells = [
-            "",
             str(run.id),
             run.settings.optimizer.describe(),
-            start,
             status,
             str(d.step),
             _num(d.last("loss")),
@@ -142,7 +144,7 @@ class RunTable(QWidget):
             *(_num(d.last(k)) if k in keys else "" for k in self.metrics),
             where,
         ]
-        tips = {4: run.error or run.settings.note or None}
+        tips = {0: f"run {run.id} from {start}", 2: run.error or run.settings.note or None}
         for col, text in enumerate(cells):
             item = self.table.item(row, col)
             if item is None:
@@ -151,7 +153,8 @@ class RunTable(QWidget):
             item.setText(text)
             if col == 0:
                 item.setBackground(QColor(run.settings.color))
-            if col == 4:
+                item.setForeground(QColor("#FFFFFF" if _dark(run.settings.color) else "#000000"))
+            if col == 2:
                 bad = run.status in ("diverged", "error")
                 item.setForeground(QColor("#C00000" if bad else "#000000"))
             item.setData(
@@ -172,7 +175,7 @@ class _Binding(QObject):
         super().__init__(table)
         self.table = table
         self._dirty: set[int] = set()
-        self._update = qthrottled(self._flush, timeout=100, parent=self)
+        self._update = qthrottled(self._flush, timeout=100, leading=False, parent=self)
         state = table.state
         state.subscribe("runs", lambda _: table.show_runs())
         state.subscribe("run_data", self._mark)

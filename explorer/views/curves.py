@@ -129,7 +129,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     def fit_ranges(self) -> None:
         """Axes span the visible finite data: steps up to a power of two, log plots in whole
-        decades (so growing runs rarely change the ticks), linear plots with 5 % margins."""
+        multiples of 4 decades, linear plots with 5 % margins. Coarse on purpose: every change
+        of range re-renders an axis's tick text (~7 ms), so growing runs must rarely cause one;
+        a removed or hidden run's range goes with it."""
         steps = 16.0
         lows: dict[str, list[float]] = {}
         highs: dict[str, list[float]] = {}
@@ -150,8 +152,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 continue
             lo, hi = min(lows[name]), max(highs[name])
             want: tuple[float, float]
-            if self._log[name]:  # y values are already log₁₀ on a log plot
-                want = (float(math.floor(lo)), float(max(math.ceil(hi), math.floor(lo) + 1)))
+            if self._log[name]:  # y values are already log₁₀; whole multiples of 4 decades
+                low = 4.0 * math.floor(lo / 4)
+                want = (low, max(4.0 * math.ceil(hi / 4), low + 4.0))
             else:
                 pad = 0.05 * (hi - lo) if hi > lo else max(1e-12, 0.05 * abs(hi) + 1e-12)
                 want = (lo - pad, hi + pad)

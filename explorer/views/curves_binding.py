@@ -31,7 +31,7 @@ class CurvesBinding(QObject):
         super().__init__(view)
         self.state, self.view = state, view
         self._dirty: set[int] = set()
-        self._redraw = qthrottled(self._draw_dirty, timeout=66, parent=self)
+        self._redraw = qthrottled(self._draw_dirty, timeout=66, leading=False, parent=self)
         state.subscribe("scenario", self._scenario)
         state.subscribe("result", self._result)
         state.subscribe("runs", self._runs)

@@ -21,7 +21,7 @@ class MapBinding(QObject):
         super().__init__(view)
         self.state, self.view = state, view
         self._dirty: set[int] = set()
-        self._redraw = qthrottled(self._draw_dirty, timeout=REDRAW_MS, parent=self)
+        self._redraw = qthrottled(self._draw_dirty, timeout=REDRAW_MS, leading=False, parent=self)
         state.subscribe("scenario", self._scenario)
         state.subscribe("landscape", self._landscape)
         state.subscribe("view", self._overlays)

@@ -101,10 +101,10 @@ def test_streamed_run_data_enters_the_state_with_events():
     [rid] = state.add_runs([RunSettings((0.0, 0.0), RunConfig("gd", lr=0.05, steps=30), at="init")])
     seen = _recorder(state, "run_data")
     updates = list(track_run(landscape, state.runs[rid].settings))
-    for update in updates:
-        state.append_run_data(rid, update)
+    state.append_run_data(rid, updates[:5])
+    state.append_run_data(rid, updates[5:])
     data = state.runs[rid].data
-    assert len(seen) == len(updates) and data.steps.tolist() == list(range(31))
+    assert len(seen) == 2 and data.steps.tolist() == list(range(31))
     assert data.thetas.shape == (len(data.coords), 9) and data.coords.shape[1] == 2
     np.testing.assert_array_equal(data.thetas[0], problem.init.numpy())
     assert np.isfinite(data.metric("metric")).all() and data.last("loss") < data.loss[0]

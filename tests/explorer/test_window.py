@@ -23,7 +23,7 @@ def test_click_starts_a_run_that_reaches_the_known_minimum(qtbot, window):
     wait_idle(qtbot, window)
     xs, ys = window.view.paths[run.id].getData()
     assert xs[-1] == pytest.approx(end[0]) and ys[-1] == pytest.approx(end[1])
-    assert window.run_table.table.item(0, 4).text() == "converged"
+    assert window.run_table.table.item(0, window.run_table.column("status")).text() == "converged"
 
 
 def test_undo_removes_a_mistaken_click_even_from_a_focused_field(qtbot, window):
@@ -128,7 +128,7 @@ def test_diverging_run_stops_and_says_so(qtbot, window):
     run = last_run(window)
     assert np.isfinite(path_of(run)).all()
     wait_idle(qtbot, window)
-    assert window.run_table.table.item(0, 4).text() == "diverged"
+    assert window.run_table.table.item(0, window.run_table.column("status")).text() == "diverged"
     xs, ys = window.view.paths[run.id].getData()
     assert np.isfinite(xs).all() and np.isfinite(ys).all()
 
