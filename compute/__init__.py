@@ -44,6 +44,40 @@ _API: dict[str, tuple[str, str]] = {
     "make_frame": ("compute.frames", "make_frame"),
     "map_frames": ("compute.frames", "map_frames"),
     "drain": ("compute.generators", "drain"),
+    "DEPTH_PRESETS": ("compute.lab_api", "DEPTH_PRESETS"),
+    "INIT_SCHEMES": ("compute.lab_api", "INIT_SCHEMES"),
+    "NORM_LIMITS": ("compute.lab_api", "NORM_LIMITS"),
+    "NORM_PRESETS": ("compute.lab_api", "NORM_PRESETS"),
+    "TRAIN_INITS": ("compute.lab_api", "TRAIN_INITS"),
+    "TRAIN_SCENARIO": ("compute.lab_api", "TRAIN_SCENARIO"),
+    "DepthSweepConfig": ("compute.lab_api", "DepthSweepConfig"),
+    "DepthSweepProgress": ("compute.lab_api", "DepthSweepProgress"),
+    "DepthSweepResult": ("compute.lab_api", "DepthSweepResult"),
+    "NormProfile": ("compute.lab_api", "NormProfile"),
+    "NormSweepConfig": ("compute.lab_api", "NormSweepConfig"),
+    "NormSweepProgress": ("compute.lab_api", "NormSweepProgress"),
+    "NormSweepResult": ("compute.lab_api", "NormSweepResult"),
+    "SchemeNorms": ("compute.lab_api", "SchemeNorms"),
+    "SchemeRunChunk": ("compute.lab_api", "SchemeRunChunk"),
+    "SchemeTrainingConfig": ("compute.lab_api", "SchemeTrainingConfig"),
+    "depth_sweep": ("compute.lab_api", "depth_sweep"),
+    "has_init_parameter": ("compute.lab_api", "has_init_parameter"),
+    "norm_sweep": ("compute.lab_api", "norm_sweep"),
+    "train_schemes": ("compute.lab_api", "train_schemes"),
+    "PointSpectrum": ("compute.spectra", "PointSpectrum"),
+    "RitzTrail": ("compute.spectra", "RitzTrail"),
+    "SpectrumOptions": ("compute.spectra", "SpectrumOptions"),
+    "SpectrumRequest": ("compute.spectra", "SpectrumRequest"),
+    "SpectrumStep": ("compute.spectra", "SpectrumStep"),
+    "spectrum_at": ("compute.spectra", "spectrum_at"),
+    "spectrum_options": ("compute.spectra", "spectrum_options"),
+    "spectrum_of": ("compute.spectra", "spectrum_of"),
+    "curvature_at": ("compute.spectra", "curvature_at"),
+    "curvature_of": ("compute.spectra", "curvature_of"),
+    "theta_at": ("compute.spectra", "theta_at"),
+    "teacher_distances": ("compute.symmetry", "teacher_distances"),
+    "grid_candidates": ("compute.critical_starts", "grid_candidates"),
+    "CriticalProgress": ("compute.critical_point", "CriticalProgress"),
     "cli_main": ("compute.cli", "main"),
     "output_path": ("compute.outputs", "output_path"),
     "atomic_write": ("compute.outputs", "atomic_write"),
@@ -123,10 +157,14 @@ _API: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "DEFAULT_LR",
+    "DEPTH_PRESETS",
     "FIELDS",
+    "INIT_SCHEMES",
     "IN_PLANE_NOTE",
     "KINDS",
     "NETWORKS",
+    "NORM_LIMITS",
+    "NORM_PRESETS",
     "OPTIMIZERS",
     "OTHER_CODES",
     "OVERLAYS",
@@ -134,12 +172,18 @@ __all__ = [
     "RUN_STATES",
     "SCENARIOS",
     "STATUS_NAMES",
+    "TRAIN_INITS",
+    "TRAIN_SCENARIO",
     "Attractor",
     "Ball",
     "BasinBlock",
     "BasinMap",
     "Box",
     "CriticalPoint",
+    "CriticalProgress",
+    "DepthSweepConfig",
+    "DepthSweepProgress",
+    "DepthSweepResult",
     "Derivatives",
     "GradientField",
     "GridBlock",
@@ -152,6 +196,10 @@ __all__ = [
     "Modes",
     "NetworkProblem",
     "NetworkSpec",
+    "NormProfile",
+    "NormSweepConfig",
+    "NormSweepProgress",
+    "NormSweepResult",
     "Objective",
     "ParamBlock",
     "ParamLayout",
@@ -159,8 +207,10 @@ __all__ = [
     "Plane",
     "PlaneProjection",
     "PlaneSpec",
+    "PointSpectrum",
     "Problem",
     "Readout",
+    "RitzTrail",
     "RunChunk",
     "RunConfig",
     "RunHistory",
@@ -169,7 +219,13 @@ __all__ = [
     "RunUpdate",
     "ScenarioSpec",
     "Scene",
+    "SchemeNorms",
+    "SchemeRunChunk",
+    "SchemeTrainingConfig",
     "Session",
+    "SpectrumOptions",
+    "SpectrumRequest",
+    "SpectrumStep",
     "ToyProblem",
     "Window",
     "atomic_write",
@@ -180,7 +236,10 @@ __all__ = [
     "build_plane",
     "cli_main",
     "critical_points",
+    "curvature_at",
+    "curvature_of",
     "default_session",
+    "depth_sweep",
     "derive_plane",
     "descend",
     "directions_plane",
@@ -195,6 +254,8 @@ __all__ = [
     "export_runs_data",
     "filter_normalized_direction",
     "gradient",
+    "grid_candidates",
+    "has_init_parameter",
     "interpolate",
     "is_network",
     "isolines",
@@ -207,6 +268,7 @@ __all__ = [
     "make_frame",
     "map_frames",
     "network",
+    "norm_sweep",
     "output_path",
     "parse_constraint",
     "pca_plane",
@@ -224,10 +286,16 @@ __all__ = [
     "session_from_json",
     "session_to_json",
     "short",
+    "spectrum_at",
+    "spectrum_of",
+    "spectrum_options",
     "start_theta",
+    "teacher_distances",
+    "theta_at",
     "three_point_plane",
     "toy",
     "track_run",
+    "train_schemes",
     "write_sidecar",
 ]
 
@@ -258,6 +326,8 @@ if TYPE_CHECKING:
     from compute.critical import KINDS as KINDS
     from compute.critical import CriticalPoint as CriticalPoint
     from compute.critical import critical_points as critical_points
+    from compute.critical_point import CriticalProgress as CriticalProgress
+    from compute.critical_starts import grid_candidates as grid_candidates
     from compute.derivatives import Derivatives as Derivatives
     from compute.derivatives import gradient as gradient
     from compute.derivatives import second_order as second_order
@@ -291,6 +361,26 @@ if TYPE_CHECKING:
     from compute.isolines import display_values as display_values
     from compute.isolines import isolines as isolines
     from compute.isolines import levels_for as levels_for
+    from compute.lab_api import DEPTH_PRESETS as DEPTH_PRESETS
+    from compute.lab_api import INIT_SCHEMES as INIT_SCHEMES
+    from compute.lab_api import NORM_LIMITS as NORM_LIMITS
+    from compute.lab_api import NORM_PRESETS as NORM_PRESETS
+    from compute.lab_api import TRAIN_INITS as TRAIN_INITS
+    from compute.lab_api import TRAIN_SCENARIO as TRAIN_SCENARIO
+    from compute.lab_api import DepthSweepConfig as DepthSweepConfig
+    from compute.lab_api import DepthSweepProgress as DepthSweepProgress
+    from compute.lab_api import DepthSweepResult as DepthSweepResult
+    from compute.lab_api import NormProfile as NormProfile
+    from compute.lab_api import NormSweepConfig as NormSweepConfig
+    from compute.lab_api import NormSweepProgress as NormSweepProgress
+    from compute.lab_api import NormSweepResult as NormSweepResult
+    from compute.lab_api import SchemeNorms as SchemeNorms
+    from compute.lab_api import SchemeRunChunk as SchemeRunChunk
+    from compute.lab_api import SchemeTrainingConfig as SchemeTrainingConfig
+    from compute.lab_api import depth_sweep as depth_sweep
+    from compute.lab_api import has_init_parameter as has_init_parameter
+    from compute.lab_api import norm_sweep as norm_sweep
+    from compute.lab_api import train_schemes as train_schemes
     from compute.landscape import IN_PLANE_NOTE as IN_PLANE_NOTE
     from compute.landscape import Landscape as Landscape
     from compute.landscape import Readout as Readout
@@ -346,6 +436,18 @@ if TYPE_CHECKING:
     from compute.slices import Interpolation as Interpolation
     from compute.slices import evaluate_slice as evaluate_slice
     from compute.slices import interpolate as interpolate
+    from compute.spectra import PointSpectrum as PointSpectrum
+    from compute.spectra import RitzTrail as RitzTrail
+    from compute.spectra import SpectrumOptions as SpectrumOptions
+    from compute.spectra import SpectrumRequest as SpectrumRequest
+    from compute.spectra import SpectrumStep as SpectrumStep
+    from compute.spectra import curvature_at as curvature_at
+    from compute.spectra import curvature_of as curvature_of
+    from compute.spectra import spectrum_at as spectrum_at
+    from compute.spectra import spectrum_of as spectrum_of
+    from compute.spectra import spectrum_options as spectrum_options
+    from compute.spectra import theta_at as theta_at
+    from compute.symmetry import teacher_distances as teacher_distances
     from compute.tracking import RunUpdate as RunUpdate
     from compute.tracking import resolve_starts as resolve_starts
     from compute.tracking import start_theta as start_theta

@@ -20,6 +20,9 @@ PROG = "landscape-explorer"
 GuiLauncher = Callable[[argparse.Namespace], int]
 COMMANDS = {
     "scenarios": "compute.cli_landscape:cmd_scenarios",
+    "hessian": "compute.cli_hessian:cmd_hessian",
+    "forward-norm": "compute.cli_initlab:cmd_forward_norm",
+    "near-identity": "compute.cli_initlab:cmd_near_identity",
     "grid": "compute.cli_landscape:cmd_grid",
     "critical": "compute.cli_landscape:cmd_critical",
     "descend": "compute.cli_landscape:cmd_descend",
@@ -38,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
         raise LandscapeError(message)
 
 
-def _scenario_options(p: argparse.ArgumentParser) -> None:
+def scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario id (see `scenarios`)")
     p.add_argument(
         "--set",
@@ -123,7 +126,7 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the scenarios")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("grid", help="F, ‖∇F‖ and Hessian eigenvalues on a grid (of a slice)")
-    _scenario_options(p)
+    scenario_options(p)
     _window_option(p)
     _plane_options(p)
     _optimizer_options(p, "= --train-steps (training for the plane)")
@@ -136,13 +139,13 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, help="output .npz file")
     p = sub.add_parser("critical", help="critical points in the window (in the slice's plane)")
-    _scenario_options(p)
+    scenario_options(p)
     _window_option(p)
     _plane_options(p)
     _optimizer_options(p, "= --train-steps (training for the plane)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("descend", help="run an optimizer from a start point (in a slice's plane)")
-    _scenario_options(p)
+    scenario_options(p)
     _window_option(p)
     _plane_options(p)
     _optimizer_options(p, "steps of the descent")
@@ -155,12 +158,12 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     _trajectory_option(p)
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("train", help="train a network scenario in its full parameter space")
-    _scenario_options(p)
+    scenario_options(p)
     _optimizer_options(p, "training steps (default 1000)")
     _trajectory_option(p, "none")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("slice", help="a network's loss (and accuracy) on a 2-D plane")
-    _scenario_options(p)
+    scenario_options(p)
     _window_option(p)
     _plane_options(p, required=True)
     _optimizer_options(p, "= --train-steps (training for the plane)")
@@ -168,6 +171,10 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     p.add_argument("--test", action="store_true", help="also the test loss (and accuracy)")
     p.add_argument("--out", required=True, help="output .npz file")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
+    from compute import cli_hessian, cli_initlab  # their parsers (no heavy imports)
+
+    cli_hessian.add_hessian_parser(sub)
+    cli_initlab.add_commands(sub)
     if gui is not None:
         p = sub.add_parser("gui", help="open the explorer window")
         p.add_argument("session", nargs="?", default=None, help="a session .json to open")

@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any
 
-from compute.cli import _scenario_options
+from compute.cli import scenario_options
 from compute.cli_args import parse_floats
 from compute.errors import LandscapeError
 from compute.vocabulary import ALIASES, OPTIMIZERS
@@ -25,7 +25,7 @@ def add_hessian_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "hessian", help="Hessian / GGN eigenvalues, trace and density at one point"
     )
-    _scenario_options(p)
+    scenario_options(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--at", metavar="X[,Y]", help="a toy's θ (--at=0,-2 for negatives)")
     where.add_argument("--at-file", metavar="THETA.npy", help="θ (n,) from a .npy file")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from compute.near_identity import DepthSweepResult
     from compute.norm_profile import NormProfile
 
-SCHEME_NAMES = ("xavier", "scaled", "alpha", "beta", "fixup")  # = init_schemes.SCHEMES
+from compute.vocabulary import INIT_SCHEMES as SCHEME_NAMES
 
 
 def add_commands(sub: Any) -> None:

@@ -316,9 +316,7 @@ def run_to_end(run: Generator[RunChunk, None, RunChunk]) -> RunHistory:
     )
 
 
-def run_from_init(
-    problem: Any, config: RunConfig, modes: Modes | None = None
-) -> RunHistory:
+def run_from_init(problem: Any, config: RunConfig, modes: Modes | None = None) -> RunHistory:
     """A full-space run of ``problem`` (a network) from its θ₀ to its end, with every record:
     ``descend`` on ``problem.objective()`` for headless callers (benchmarks, tests, figures).
     The final point is ``.final.theta[0]``."""

@@ -6,8 +6,10 @@ import math
 from dataclasses import dataclass
 
 from compute.errors import LandscapeError
+from compute.vocabulary import INIT_SCHEMES
 
-SCHEMES = ("xavier", "scaled", "alpha", "beta", "fixup")
+SCHEMES = INIT_SCHEMES
+
 ALPHA = 1.0 / math.sqrt(2.0)
 """Seed 004's α-scaling factor: z ← α (z + branch) keeps E‖z‖² constant when the branch
 doubles it (Xavier, linear)."""

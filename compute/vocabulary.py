@@ -15,6 +15,9 @@ DERIVED = ("pca", "points")
 """Planes made from a run (PCA of its trajectory; through θ₀, its end and the teacher); they are
 kept with their vectors, since the run they came from may be gone or differ after a change."""
 PLANE_KINDS = RECIPES + DERIVED
+INIT_SCHEMES = ("xavier", "scaled", "alpha", "beta", "fixup")
+"""Initializations of residual stacks: Xavier N(0, 1/d), N(0, 1/(dL)), α- and β-scaling, Fixup
+(``compute.init_schemes``)."""
 TRAJECTORY_MODES = ("none", "thin", "full")
 THIN_POINTS = 1000
 """``--trajectory thin`` keeps at most this many points (first and last always)."""

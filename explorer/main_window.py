@@ -35,6 +35,7 @@ from explorer.controllers.analysis import AnalysisController
 from explorer.controllers.landscape import LandscapeController
 from explorer.controllers.planes import PlaneController
 from explorer.controllers.runs import RunController
+from explorer.controllers.spectrum import SpectrumController
 from explorer.exporting import Exporter
 from explorer.gestures import Gestures
 from explorer.jobs import Jobs
@@ -51,6 +52,7 @@ from explorer.views.curves_binding import CurvesBinding
 from explorer.views.interpolation import InterpolationWindow
 from explorer.views.landscape import LandscapeView
 from explorer.views.map_binding import MapBinding
+from explorer.views.spectrum import SpectrumPanel
 from explorer.views.status import BasinLegend, ReadoutLabel, StatusBinding
 
 AUTOSAVE_MS = 800
@@ -84,10 +86,12 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(self)
         self.session_path: Path | None = None
         self._closed = False
+        self.lab: QWidget | None = None
         self.landscape_ctl = LandscapeController(self.state, self.jobs)
         self.analysis_ctl = AnalysisController(self.state, self.jobs)
         self.runs_ctl = RunController(self.state, self.jobs)
         self.planes_ctl = PlaneController(self.state, self.jobs)
+        self.spectrum_ctl = SpectrumController(self.state, self.jobs)
         self.gestures = Gestures(self.state)
         self._build_widgets()
         self.exporter = Exporter(self.state, self.jobs, self)
@@ -155,9 +159,12 @@ class MainWindow(QMainWindow):
         self.curves = CurvesView()
         self.curves.setObjectName("curves")
         self.curves_binding = CurvesBinding(st, self.curves)
-        self.curves_dock = self._dock(
-            "Training curves", self.curves, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.curves_dock = self._dock("Training curves", self.curves, right)
+        self.spectrum_panel = SpectrumPanel(st, self.spectrum_ctl)
+        self.spectrum_dock = self._dock("Hessian spectrum", self.spectrum_panel, right)
+        self.tabifyDockWidget(self.curves_dock, self.spectrum_dock)
+        self.curves_dock.raise_()
         self.run_table = RunTable(st)
         self.critical_table = CriticalTable(st)
         self.tabs = QTabWidget()
@@ -210,6 +217,7 @@ class MainWindow(QMainWindow):
             toggle_log=self._toggle_log,
             cancel=self.cancel_computations,
             about=lambda: QMessageBox.about(self, "Landscape Explorer", ABOUT),
+            lab=self.open_lab,
             quit=self._quit,
         )
 
@@ -229,6 +237,7 @@ class MainWindow(QMainWindow):
         self.plane_panel.sigInterpolate.connect(self.planes_ctl.interpolate_latest)
         self.planes_ctl.sigInterpolation.connect(self.interpolation.show_interpolation)
         self.run_table.sigAction.connect(self.run_action)
+        self.spectrum_ctl.sigRequested.connect(lambda _: self.spectrum_dock.raise_())
         self.status.cancel.clicked.connect(self.cancel_computations)
 
     def _scenario(self) -> None:
@@ -247,7 +256,12 @@ class MainWindow(QMainWindow):
 
     # gestures -----------------------------------------------------------------------------
     def _clicked(self, x: float, y: float, modifiers: object) -> None:
+        """Click: a run; Ctrl/Shift+click: every optimizer; Alt+click: the Hessian spectrum
+        there (of the full space on a slice)."""
         mods = Qt.KeyboardModifier(modifiers)
+        if mods & Qt.KeyboardModifier.AltModifier:
+            self.spectrum_ctl.at_point((x, y)[: len(self.state.session.window) // 2])
+            return
         every = bool(
             mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         )
@@ -286,6 +300,8 @@ class MainWindow(QMainWindow):
             self.state.remove_runs(ids)
         elif action == "clear":
             self.state.clear_runs()
+        elif action == "spectrum" and ids:
+            self.spectrum_ctl.at_run(ids[-1])
 
     def _window_from_view(self) -> None:
         """The user zoomed or panned: recompute the landscape for what is visible."""
@@ -294,6 +310,15 @@ class MainWindow(QMainWindow):
 
     def reset_view(self) -> None:
         self.state.apply("reset view", window=tuple(scenario(self.state.session.scenario).window))
+
+    def open_lab(self) -> None:
+        """Tools ▸ Initialization and depth lab (its own window, its own workers)."""
+        from explorer.lab.window import LabWindow
+
+        if self.lab is None:
+            self.lab = LabWindow()
+        self.lab.show()
+        self.lab.raise_()
 
     def _toggle_log(self) -> None:
         self.state.apply(log_scale=not self.state.session.log_scale)
@@ -308,6 +333,7 @@ class MainWindow(QMainWindow):
     def cancel_computations(self) -> None:
         for slot in ("critical", "basins", "map", "export", "plane", "interpolate"):
             self.jobs.cancel(slot)
+        self.spectrum_ctl.cancel()
         self.status.cancelled()
 
     # sessions -----------------------------------------------------------------------------
@@ -410,6 +436,8 @@ class MainWindow(QMainWindow):
         prefs.setValue("geometry", self.saveGeometry())
         prefs.setValue("dock-state", self.saveState())
         self.interpolation.close()
+        if self.lab is not None:
+            self.lab.close()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._undo_filter)

@@ -29,6 +29,7 @@ class Commands:
     cancel: Callable[[], None]
     about: Callable[[], None]
     quit: Callable[[], None]
+    lab: Callable[[], None]
 
 
 def _action(
@@ -97,6 +98,7 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
         ("cancel", "Cancel", None),
         ("hide", "Hide / show", "H"),
         ("remove", "Remove", QKeySequence.StandardKey.Delete),
+        ("spectrum", "Hessian spectrum at its current point", "Ctrl+H"),
     ):
         acts[f"run_{key}"] = _action(
             owner,
@@ -112,6 +114,15 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
     )
     acts["log"] = _action(owner, view, "Toggle log colour scale", c.toggle_log, "L")
     acts["cancel"] = _action(owner, view, "Cancel computations", c.cancel, "Esc")
+    tools = bar.addMenu("&Tools")
+    acts["lab"] = _action(
+        owner,
+        tools,
+        "Initialization and depth lab…",
+        c.lab,
+        "Ctrl+L",
+        "Forward norms of residual stacks by initialization, depth sweeps, training by scheme",
+    )
     help_menu = bar.addMenu("&Help")
     _action(owner, help_menu, "About", c.about)
 

@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute import LandscapeError
-from compute.lab_api import DEPTH_PRESETS, DepthSweepConfig, DepthSweepResult, depth_sweep
+from compute import DEPTH_PRESETS, DepthSweepConfig, DepthSweepResult, LandscapeError, depth_sweep
 from explorer.jobs import Jobs
 from explorer.lab.state import LabState, parse_depths
 from explorer.panels.fields import INVALID_STYLE
@@ -51,7 +50,7 @@ def sweep_presets(
     return results
 
 
-class DepthPlot(pg.PlotWidget):  # type: ignore[misc]
+class DepthPlot(pg.PlotWidget):
     """max_i ‖h_i − Id‖ against m on log–log axes; each curve's references in its colour."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

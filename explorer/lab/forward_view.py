@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qdebounced
 
-from compute import ParamSpec
-from compute.lab_api import INIT_SCHEMES, NORM_LIMITS, NORM_PRESETS, NormProfile, norm_sweep
+from compute import INIT_SCHEMES, NORM_LIMITS, NORM_PRESETS, NormProfile, ParamSpec, norm_sweep
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, ForwardData, LabState, final_text
 from explorer.panels.fields import NumberField
@@ -99,7 +98,7 @@ class _SchemeItems:
         self.overflow_text.setPos(float(at), float(np.log10(last)))
 
 
-class NormPlot(pg.PlotWidget):  # type: ignore[misc]
+class NormPlot(pg.PlotWidget):
     """Per-layer ratios on a log axis: one median line and q25–q75 / q05–q95 bands per scheme,
     overflow shown as a marker and "overflow at layer l", never as a gap-less NaN."""
 

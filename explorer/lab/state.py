@@ -14,17 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from compute import LandscapeError, RunConfig
-from compute.lab_api import (
+from compute import (
     DEPTH_PRESETS,
     INIT_SCHEMES,
     NORM_PRESETS,
     DepthSweepConfig,
     DepthSweepProgress,
     DepthSweepResult,
+    LandscapeError,
     NormSweepConfig,
     NormSweepProgress,
     NormSweepResult,
+    RunConfig,
     SchemeNorms,
     SchemeRunChunk,
     SchemeTrainingConfig,

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
-from compute import NETWORKS
-from compute.lab_api import TRAIN_INITS, TRAIN_SCENARIO, has_init_parameter, train_schemes
+from compute import NETWORKS, TRAIN_INITS, TRAIN_SCENARIO, has_init_parameter, train_schemes
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, LabState, TrainingCurve
 from explorer.panels.fields import NumberField
@@ -42,7 +41,7 @@ SETTINGS = {
 }
 
 
-class TrainingPlot(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+class TrainingPlot(pg.GraphicsLayoutWidget):
     """Training loss F (log axis) over test accuracy, one colour per scheme; a diverged run
     ends in a cross at its last finite point."""
 

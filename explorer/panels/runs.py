@@ -32,6 +32,7 @@ ACTIONS = {
     "hide": ("Hide / show", "Toggle the selected runs' visibility on the map and curves (H)"),
     "remove": ("Remove", "Delete the selected runs (Delete; Ctrl+Z brings them back)"),
     "clear": ("Clear all", "Delete every run (Ctrl+Z brings them back)"),
+    "spectrum": ("Spectrum", "The Hessian spectrum at the selected run's current point"),
 }
 
 

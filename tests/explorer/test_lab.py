@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableWidget
 
-from compute import drain
-from compute.lab_api import (
+from compute import (
     DEPTH_PRESETS,
     NormSweepConfig,
     depth_sweep,
+    drain,
     has_init_parameter,
     norm_sweep,
 )

@@ -8,24 +8,10 @@ import torch
 from PySide6.QtCore import Qt
 from torch.func import grad, jacrev
 
-import compute
+from explorer.controllers.spectrum import SpectrumController
+from explorer.views.spectrum import SpectrumPanel, symlog, symlog_ticks
 
-# Until compute/__init__.py exports the spectrum names, make `from compute import X` find them.
-for _name in (
-    "PointSpectrum",
-    "RitzTrail",
-    "SpectrumOptions",
-    "SpectrumRequest",
-    "SpectrumStep",
-    "spectrum_at",
-    "spectrum_options",
-):
-    compute._API.setdefault(_name, ("compute.spectra", _name))
-
-from explorer.controllers.spectrum import SpectrumController  # noqa: E402
-from explorer.views.spectrum import SpectrumPanel, symlog, symlog_ticks  # noqa: E402
-
-from .conftest import click_data, finished, last_run, pick, toggle, type_into, wait_idle  # noqa: E402
+from .conftest import click_data, finished, last_run, pick, toggle, type_into, wait_idle
 
 SLOW = 90000
 

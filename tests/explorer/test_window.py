@@ -245,3 +245,29 @@ def test_a_click_outside_the_computed_window_is_refused(qtbot, window):
     click_data(qtbot, window, 5.0, 5.0)
     assert not window.state.runs and "outside the computed map" in window.banner.text()
     wait_idle(qtbot, window)
+
+
+def test_alt_click_shows_the_hessian_spectrum_at_that_point(qtbot, window):
+    """shamir's Hessian at (w, v): [[(1+v)², 2w(1+v) − 1], [2w(1+v) − 1, w²]] (ε = 1)."""
+    click_data(qtbot, window, 0.4, -0.7, Qt.KeyboardModifier.AltModifier)
+    assert not window.state.runs  # Alt+click asks, it does not start a run
+    qtbot.waitUntil(lambda: window.state.results.spectrum is not None, timeout=30000)
+    wait_idle(qtbot, window)
+    result = window.state.results.spectrum
+    w, v = result.theta
+    r = w * (1 + v) - 1
+    hess = np.array([[(1 + v) ** 2, r + w * (1 + v)], [r + w * (1 + v), w**2]])
+    lam = np.linalg.eigvalsh(hess)
+    eigen = result.report.eigen
+    assert eigen.top[0] == pytest.approx(lam[-1], rel=1e-8)
+    assert eigen.bottom[0] == pytest.approx(lam[0], rel=1e-8)
+    assert not window.spectrum_dock.visibleRegion().isEmpty()  # its dock was raised
+
+
+def test_the_tools_menu_opens_the_initialization_lab(qtbot, window):
+    window.menu_actions["lab"].trigger()
+    lab = window.lab
+    qtbot.waitUntil(lambda: lab.isVisible() and lab.state.forward is not None, timeout=60000)
+    qtbot.waitUntil(lambda: lab.state.forward.final, timeout=60000)
+    assert {s.scheme for s in lab.state.forward.schemes} >= {"xavier", "fixup"}
+    wait_idle(qtbot, window)
