@@ -26,6 +26,8 @@ from compute.optimizers import (
     torch_optimizer,
 )
 
+CURVATURE_KEYS = ("lambda_max", "lambda_min")
+CURVATURE_LABELS = {"lambda_max": "λ_max(∇²F)", "lambda_min": "λ_min(∇²F)"}
 EXPLOSION = 1e12
 """A run diverges when F or ‖θ‖ grows past this (or turns non-finite)."""
 AUTO_SNAPSHOTS = 200
@@ -182,7 +184,9 @@ def descend(
     opt = None if config.optimizer == "newton" else torch_optimizer(config, param)
     status = np.full(batch, RUNNING)
     stopped_at = np.zeros(batch, dtype=int)
-    rec = _Recorder(tuple(m.key for m in objective.metrics))
+    keys = tuple(m.key for m in objective.metrics)
+    rec = _Recorder(keys + (CURVATURE_KEYS if config.curvature_every else ()))
+    tracker = _CurvatureTracker(objective) if config.curvature_every else None
     value, grad = _value_and_grad(objective, theta, batches.next())
     step_len = torch.full((batch,), math.inf, dtype=theta.dtype, device=theta.device)
     last_yield = time.perf_counter()
@@ -197,6 +201,9 @@ def descend(
                     shown = objective.loss(theta)  # the full-data F, not the minibatch's
             snapshot = step % record_every == 0
             _record(rec, objective, step, theta, shown, grad, pg, running, evaluate, snapshot)
+            if tracker is not None and running.any():
+                measure = step % config.curvature_every == 0 or step == config.steps
+                tracker.record(rec, theta, running, measure)
         if batches.full:
             done = (pg <= tol) & ((step_len <= tol * max(1.0, config.lr)) | (step == 0))
             done_np = done.cpu().numpy() & running
@@ -322,3 +329,28 @@ def run_from_init(problem: Any, config: RunConfig, modes: Modes | None = None) -
     The final point is ``.final.theta[0]``."""
     start = problem.init[None, :]
     return run_to_end(descend(problem.objective(), modes or Modes(), start, config))
+
+
+class _CurvatureTracker:
+    """λ_max and λ_min of ∇²F at the runs' points every few steps (batched Lanczos over the
+    runs, each warm-started from its previous extreme Ritz vectors, tol 1e-3 of the spectral
+    radius: ~10–30 Hessian-vector products a measurement on a trained network)."""
+
+    def __init__(self, objective: Objective) -> None:
+        self.objective = objective
+        self.vectors: torch.Tensor | None = None
+
+    def record(
+        self, rec: _Recorder, theta: torch.Tensor, running: np.ndarray, measure: bool
+    ) -> None:
+        rows = {k: np.full(len(running), np.nan) for k in CURVATURE_KEYS}
+        if measure:
+            from compute.hessian.curvature_map import batched_extremes  # torch.func, lazily
+
+            start = None if self.vectors is None else self.vectors.sum(dim=1)
+            ext = batched_extremes(self.objective.loss, theta.detach(), tol=1e-3, start=start)
+            self.vectors = ext.vectors
+            rows = {"lambda_max": ext.lam_max * np.where(running, 1.0, np.nan)}
+            rows["lambda_min"] = ext.lam_min * np.where(running, 1.0, np.nan)
+        for key in CURVATURE_KEYS:
+            rec.metrics.setdefault(key, []).append(rows[key])

@@ -44,7 +44,10 @@ class RunConfig:
     step are below ``tol`` (None: the objective's own tolerance); minibatch runs go to
     ``steps``. ``eval_every`` (0: every step in full batch, once an epoch on minibatches) is how
     often the full loss and the metrics are recorded; ``record_every`` (0: every step for
-    n ≤ 16, else about 200 snapshots per run) how often θ is kept for the path.
+    n ≤ 16, else about 200 snapshots per run) how often θ is kept for the path;
+    ``curvature_every`` (0: never) how often λ_max and λ_min of the full-data Hessian (with the
+    L2 term) are measured along the run (Lanczos, warm-started from the previous measurement):
+    for gradient descent λ_max against 2/η shows the edge of stability.
     """
 
     optimizer: str = "gd"
@@ -57,6 +60,7 @@ class RunConfig:
     damping: float = 1e-3
     eval_every: int = 0
     record_every: int = 0
+    curvature_every: int = 0
 
     def __post_init__(self) -> None:
         name = ALIASES.get(self.optimizer, self.optimizer)
@@ -82,6 +86,10 @@ class RunConfig:
             f"Newton damping must be > 0, got {self.damping}",
         )
         _check(self.eval_every >= 0 and self.record_every >= 0, "eval_every, record_every ≥ 0")
+        _check(
+            0 <= self.curvature_every <= MAX_RUN_STEPS,
+            f"curvature every N steps needs N ≥ 0 (0: off), got {self.curvature_every}",
+        )
 
     @classmethod
     def for_optimizer(

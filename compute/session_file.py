@@ -46,6 +46,7 @@ TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size"}
 RUN_KEYS = {"start", "optimizer", "color", "visible", "in_plane", "at", "theta", "plane", "note"}
 PLANE_KEYS = {"kind", "seed", "vectors", "source", "explained", "marks", "orthonormal"}
 OPTIMIZER_KEYS = {"name", "lr", "momentum", "steps", "batch_size", "seed", "tol"}
+OPTIMIZER_KEYS |= {"curvature_every"}
 
 
 def _fields(d: Any, allowed: set[str], what: str) -> dict[str, Any]:
@@ -107,6 +108,7 @@ def _optimizer_from(d: Any, what: str) -> RunConfig:
         batch_size=_integer(d.get("batch_size", 0), f"{what} batch size", 0, 10**9),
         seed=_integer(d.get("seed", 0), f"{what} seed"),
         tol=None if tol is None else _number(tol, f"{what} tolerance"),
+        curvature_every=_integer(d.get("curvature_every", 0), f"{what} curvature_every", 0, 10**6),
     )
 
 
@@ -119,6 +121,7 @@ def _optimizer_to(c: RunConfig) -> dict[str, Any]:
         "batch_size": c.batch_size,
         "seed": c.seed,
         "tol": c.tol,
+        "curvature_every": c.curvature_every,
     }
 
 

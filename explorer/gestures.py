@@ -37,6 +37,7 @@ class Gestures:
             steps=base.steps,
             batch_size=base.batch_size if name != "newton" else 0,
             seed=base.seed,
+            curvature_every=base.curvature_every,
         )
 
     def _settings(self, coords: tuple[float, ...], config: RunConfig, k: int) -> RunSettings:

@@ -41,6 +41,13 @@ class OptimizerPanel(QWidget):
         self.batch = NumberField(
             0, True, "batch-size", "Minibatch size for networks (0: full batch)"
         )
+        self.curvature = NumberField(
+            0,
+            True,
+            "curvature-every",
+            "Measure λ_max and λ_min of the Hessian every N steps of a run (0: off); for gradient "
+            "descent the curves show 2/η, the edge of stability",
+        )
         self.delay = QSpinBox(minimum=0, maximum=1000, suffix=" ms")
         self.delay.setObjectName("delay")
         self.delay.setToolTip("Pause between steps, to watch a run in slow motion (0: full speed)")
@@ -50,12 +57,14 @@ class OptimizerPanel(QWidget):
         form.addRow("Momentum β", self.momentum)
         form.addRow("Max steps", self.steps)
         form.addRow("Batch size", self.batch)
+        form.addRow("Curvature every", self.curvature)
         form.addRow("Step delay", self.delay)
         self.form = form
         self._keys = {self.lr: "lr", self.momentum: "momentum", self.steps: "steps"}
         self._keys[self.batch] = "batch_size"
+        self._keys[self.curvature] = "curvature_every"
         self.name.currentIndexChanged.connect(self._optimizer_changed)
-        for field in (self.lr, self.momentum, self.steps, self.batch):
+        for field in (self.lr, self.momentum, self.steps, self.batch, self.curvature):
             field.sigValue.connect(lambda _=None, f=field: self._changed(f))
         self.delay.valueChanged.connect(lambda ms: state.set_view(delay_ms=int(ms)))
         state.subscribe("session", lambda _: self.mirror())
@@ -77,6 +86,7 @@ class OptimizerPanel(QWidget):
             steps=s.optimizer.steps,
             batch_size=s.optimizer.batch_size if name != "newton" else 0,
             seed=s.optimizer.seed,
+            curvature_every=s.optimizer.curvature_every,
         )
         self.state.apply("optimizer", optimizer=config)
 
@@ -109,3 +119,4 @@ class OptimizerPanel(QWidget):
         self.momentum.set_value(c.momentum)
         self.steps.set_value(c.steps)
         self.batch.set_value(c.batch_size)
+        self.curvature.set_value(c.curvature_every)

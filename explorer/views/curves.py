@@ -37,14 +37,15 @@ class CurvesView(pg.GraphicsLayoutWidget):
             "loss": self.addPlot(row=0, col=0),
             "grad": self.addPlot(row=1, col=0),
             "metric": self.addPlot(row=2, col=0),
+            "curvature": self.addPlot(row=3, col=0),
         }
-        labels = {"loss": "F", "grad": "‖∇F‖", "metric": "metric"}
+        labels = {"loss": "F", "grad": "‖∇F‖", "metric": "metric", "curvature": "λ(∇²F)"}
         for name, plot in self.plots.items():
             plot.setLabel("left", labels[name])
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
             plot.disableAutoRange()
-            plot.setLogMode(False, name != "metric")
+            plot.setLogMode(False, name in ("loss", "grad"))
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
             cache_axes(plot)
@@ -52,10 +53,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 plot.setXLink(self.plots["loss"])
         self.plots["metric"].setLabel("bottom", "step")
         self.legend = pg.LabelItem(justify="left", size="8pt", color="#333333")
-        self.addItem(self.legend, row=3, col=0)
+        self.addItem(self.legend, row=4, col=0)
         self.lines: dict[tuple[int, str], pg.PlotDataItem] = {}
         self.baselines: list[pg.InfiniteLine] = []
-        self._log = {"loss": True, "grad": True, "metric": False}
+        self.stability: dict[int, pg.InfiniteLine] = {}
+        self._log = {"loss": True, "grad": True, "metric": False, "curvature": False}
+        self.plots["curvature"].setVisible(False)
         self._ranges: dict[str, tuple[float, float]] = {}
         self.set_metric(None)
 
@@ -71,6 +74,30 @@ class CurvesView(pg.GraphicsLayoutWidget):
             self._log["metric"] = log
             plot.setLogMode(False, log)
         self._ranges.pop("metric", None)
+
+    def set_curvature(self, rid: int, shown: bool, color: str, stability: float | None) -> None:
+        """Show the curvature plot (when some run measures it) and run ``rid``'s edge of
+        stability 2/η (gradient descent only), dotted in its colour."""
+        plot = self.plots["curvature"]
+        if shown and not plot.isVisible():
+            plot.setVisible(True)
+        line = self.stability.get(rid)
+        if not shown or stability is None:
+            if line is not None:
+                plot.removeItem(self.stability.pop(rid))
+            return
+        if line is None:
+            line = pg.InfiniteLine(
+                pos=stability,
+                angle=0,
+                pen=pg.mkPen(color, width=1.2, style=DOTTED),
+                label="2/η",
+                labelOpts={"position": 0.95, "color": color},
+            )
+            plot.addItem(line)
+            self.stability[rid] = line
+        elif line.value() != stability:
+            line.setValue(stability)
 
     def set_legend(self, text: str) -> None:
         self.legend.setText(text)
@@ -102,11 +129,13 @@ class CurvesView(pg.GraphicsLayoutWidget):
         for r, key in [k for k in self.lines if k[0] == rid]:
             line = self.lines.pop((r, key))
             self.plots[_plot_of(key)].removeItem(line)
+        self.set_curvature(rid, False, "", None)
 
     def clear_runs(self) -> None:
         for rid in {r for r, _ in self.lines}:
             self.remove_run(rid)
         self._ranges.clear()
+        self.plots["curvature"].setVisible(False)
 
     def set_baselines(self, values: dict[str, float]) -> None:
         """Reference losses (F_lin, the least-squares loss, ...) as labelled dotted lines."""
@@ -176,4 +205,6 @@ def _plot_of(key: str) -> str:
         return "loss"
     if key in ("grad", "projected"):
         return "grad"
+    if key in ("lambda_max", "lambda_min"):
+        return "curvature"
     return "metric"  # the scenario's metric and the teacher distances

@@ -17,8 +17,11 @@ NETWORK_LEGEND = (
     "‖∇F‖ of the step's (mini)batch; bottom: {metric}."
 )
 METRIC_LINES = (("metric", SOLID), ("aligned_distance", DASHED), ("function_distance", DOTTED))
-"""Drawn in the bottom plot: the scenario's metric, and for teacher scenarios the distance up
+"""Drawn in the third plot: the scenario's metric, and for teacher scenarios the distance up
 to symmetries and the distance between the functions."""
+CURVATURE_LINES = (("lambda_max", SOLID), ("lambda_min", DASHED))
+"""The fourth plot (shown when runs measure it): λ_max and λ_min of ∇²F along the run, with
+2/η dotted for full-batch gradient descent (the edge of stability)."""
 
 
 _STYLE_NAMES = {"metric": "solid", "aligned_distance": "dashed", "function_distance": "dotted"}
@@ -82,7 +85,11 @@ class CurvesBinding(QObject):
             projected = d.projected if constrained else np.full(len(steps), np.nan)
             self.view.set_series(rid, "projected", steps, projected, color, DOTTED, shown)
             keys = set(d.metric_keys())
-            for key, style in (("test_loss", DASHED), *METRIC_LINES):
+            for key, style in (("test_loss", DASHED), *METRIC_LINES, *CURVATURE_LINES):
                 values = d.metric(key) if key in keys else np.full(len(steps), np.nan)
                 self.view.set_series(rid, key, steps, values, color, style, shown)
+            config = run.settings.optimizer
+            gd = config.optimizer == "gd" and config.batch_size == 0
+            measured = "lambda_max" in keys and shown
+            self.view.set_curvature(rid, measured, color, 2.0 / config.lr if gd else None)
         self.view.fit_ranges()

@@ -368,3 +368,28 @@ def test_newton_refuses_full_space_networks_beyond_its_size():
     problem = network("digits-resnet").problem({"width": 16, "blocks": 1})
     with pytest.raises(LandscapeError, match="Newton"):
         next(descend(problem.objective(), Modes(), problem.init[None, :], RunConfig("newton")))
+
+
+def test_curvature_along_a_run_matches_finite_difference_hessians():
+    """λ_max and λ_min of ∇²F recorded every 5 steps agree with the eigenvalues of the
+    Hessian built by central differences of the gradient at the same points."""
+    problem = network("li-yuan").problem({"dim": 3, "samples": 64, "test_samples": 8})
+    problem = problem.to(dtype=torch.float64)
+    config = RunConfig("gd", lr=0.05, steps=20, tol=0, curvature_every=5)
+    h = run_to_end(descend(problem.objective(), Modes(l2=0.1), problem.init[None, :], config))
+    measured = np.isfinite(h.metrics["lambda_max"][:, 0])
+    assert h.steps[measured].tolist() == [0, 5, 10, 15, 20]
+    f = Modes(l2=0.1).apply(problem.objective()).loss
+    for step in (5, 20):
+        theta = torch.as_tensor(h.thetas[list(h.theta_steps).index(step), 0])
+        eps, n = 1e-5, len(theta)
+        hess = np.zeros((n, n))
+        for i in range(n):
+            e = torch.zeros(n, dtype=torch.float64)
+            e[i] = eps
+            g = [torch.func.grad(f)(theta + s * e).numpy() for s in (1, -1)]
+            hess[i] = (g[0] - g[1]) / (2 * eps)
+        lam = np.linalg.eigvalsh((hess + hess.T) / 2)
+        row = list(h.steps).index(step)
+        assert h.metrics["lambda_max"][row, 0] == pytest.approx(lam[-1], rel=1e-3)
+        assert h.metrics["lambda_min"][row, 0] == pytest.approx(lam[0], abs=1e-3 * lam[-1])

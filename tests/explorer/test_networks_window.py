@@ -268,3 +268,21 @@ def test_every_export_works_for_networks(qtbot, window, tmp_path, sid):
         np.testing.assert_allclose(z["run0_theta"], run.data.thetas)
         np.testing.assert_allclose(z["run0_path"], run.path())
         np.testing.assert_allclose(z["run0_distance"], run.data.distance)
+
+
+def test_curvature_along_a_gradient_descent_run_with_its_edge_of_stability(qtbot, window):
+    pick(qtbot, window, "li-yuan")
+    window.optimizer_panel.name.setCurrentIndex(window.optimizer_panel.name.findData("gd"))
+    type_into(qtbot, window.optimizer_panel.lr, "0.5")
+    _steps(qtbot, window, 60)
+    type_into(qtbot, window.optimizer_panel.curvature, "10")
+    assert window.state.session.optimizer.curvature_every == 10
+    run = _train_from_init(qtbot, window)
+    wait_idle(qtbot, window)
+    lam = run.data.metric("lambda_max")
+    assert np.isfinite(lam).sum() == len(range(0, run.data.step + 1, 10)) + (run.data.step % 10 > 0)
+    plot = window.curves.plots["curvature"]
+    assert plot.isVisible()
+    xs, ys = window.curves.lines[(run.id, "lambda_max")].getData()
+    np.testing.assert_allclose(ys, lam[np.isfinite(lam)])
+    assert window.curves.stability[run.id].value() == pytest.approx(2 / 0.5)
