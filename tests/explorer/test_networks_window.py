@@ -283,6 +283,7 @@ def test_curvature_along_a_gradient_descent_run_with_its_edge_of_stability(qtbot
     assert np.isfinite(lam).sum() == len(range(0, run.data.step + 1, 10)) + (run.data.step % 10 > 0)
     plot = window.curves.plots["curvature"]
     assert plot.isVisible()
-    xs, ys = window.curves.lines[(run.id, "lambda_max")].getData()
+    steps, ys = window.curves.lines[(run.id, "lambda_max")].getData()
+    assert steps[0] == 0
     np.testing.assert_allclose(ys, lam[np.isfinite(lam)])
     assert window.curves.stability[run.id].value() == pytest.approx(2 / 0.5)
