@@ -120,6 +120,7 @@ _API: dict[str, tuple[str, str]] = {
     "PlaneSpec": ("compute.plane_choice", "PlaneSpec"),
     "build_plane": ("compute.plane_choice", "build_plane"),
     "derive_plane": ("compute.plane_choice", "derive_plane"),
+    "eigen_plane": ("compute.plane_choice", "eigen_plane"),
     "Plane": ("compute.planes", "Plane"),
     "PlaneProjection": ("compute.planes", "PlaneProjection"),
     "directions_plane": ("compute.planes", "directions_plane"),
@@ -245,6 +246,7 @@ __all__ = [
     "directions_plane",
     "display_values",
     "drain",
+    "eigen_plane",
     "evaluate_grid",
     "evaluate_loss",
     "evaluate_slice",
@@ -409,6 +411,7 @@ if TYPE_CHECKING:
     from compute.plane_choice import PlaneSpec as PlaneSpec
     from compute.plane_choice import build_plane as build_plane
     from compute.plane_choice import derive_plane as derive_plane
+    from compute.plane_choice import eigen_plane as eigen_plane
     from compute.planes import Plane as Plane
     from compute.planes import PlaneProjection as PlaneProjection
     from compute.planes import directions_plane as directions_plane

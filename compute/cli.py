@@ -99,7 +99,9 @@ def _plane_options(p: argparse.ArgumentParser, required: bool = False) -> None:
         help="three points for --plane points (init, final, teacher, …)",
     )
     p.add_argument(
-        "--center", default="init", help="centre of a random plane: init, final, teacher"
+        "--center",
+        default="init",
+        help="centre of a random or eigenvector plane: init, final, teacher",
     )
     p.add_argument(
         "--train-steps",

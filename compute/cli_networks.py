@@ -21,7 +21,7 @@ from compute.modes import Modes, parse_constraint
 from compute.network_problem import NetworkProblem
 from compute.optimizers import RunConfig
 from compute.outputs import output_path, write_with
-from compute.plane_choice import PlaneSpec, derive_plane, plane_spec
+from compute.plane_choice import PlaneSpec, derive_plane, eigen_plane, plane_spec
 from compute.planes import random_plane, three_point_plane
 from compute.problem import Problem
 from compute.registry import scenario
@@ -88,7 +88,8 @@ def plane_from(
     names = [n.strip() for n in args.points.split(",")] if kind == "points" else []
     if kind == "points" and len(names) != 3:
         raise LandscapeError(f"--points needs three names, got {args.points!r}")
-    used = names if kind == "points" else [args.center] if kind == "random" else []
+    centred = kind in ("random", "hessian", "hessian-random")
+    used = names if kind == "points" else [args.center] if centred else []
     for n in used:
         if n != "final":
             problem.reference(n)  # refuse unknown names before training
@@ -106,6 +107,12 @@ def plane_from(
     if kind == "points":
         plane = three_point_plane({n: _named_point(problem, n, final) for n in names})
         return plane_spec(plane, ", ".join(names)), plane.window, history
+    if kind in ("hessian", "hessian-random"):
+        centre = _named_point(problem, args.center, final)
+        spec, window = drain_progress(
+            eigen_plane(problem, centre, kind, seed, args.center, modes.l2), "eigenvectors"
+        )
+        return spec, window, history
     if kind == "random" and args.center != "init":
         centre = _named_point(problem, args.center, final)
         plane = random_plane(problem.model.layout, centre, seed)

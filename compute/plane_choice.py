@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +66,9 @@ class PlaneSpec:
             "teacher": f"towards the teacher + a random direction (seed {self.seed})",
             "pca": "top two principal directions of " + (self.source or "a run"),
             "points": "through " + ", ".join(m[0] for m in self.marks),
+            "hessian": "top two Hessian eigenvectors at " + (self.source or "a point"),
+            "hessian-random": "top Hessian eigenvector and a random direction at "
+            + (self.source or "a point"),
         }[self.kind]
         if self.explained:
             text += ", explained variance " + " + ".join(f"{100 * e:.1f}%" for e in self.explained)
@@ -170,3 +174,48 @@ def derive_plane(
     else:
         raise LandscapeError(f"a plane derived from a run is pca or points, not {kind!r}")
     return plane_spec(plane, source), plane.window
+
+
+def eigen_plane(
+    problem: NetworkProblem,
+    theta: torch.Tensor,
+    kind: str,
+    seed: int,
+    source: str,
+    l2: float = 0.0,
+) -> Generator[str, None, tuple[PlaneSpec, tuple[float, float, float, float]]]:
+    """A plane through θ along Hessian eigenvectors (Lanczos, tol 1e-4, with the L2 term):
+    ``hessian``: the top two, d₁ = v₁, d₂ = v₂; ``hessian-random``: d₁ = v₁ and d₂ a
+    filter-normalised random direction made orthogonal to v₁ and unit. Directions are unit
+    vectors, so a and b are distances in θ; the window spans ±‖θ‖/4 (at least ±1) — the
+    curvature along d₁ is λ_max. Yields stage names; returns the spec and the window.
+    """
+    from compute.hessian import lanczos, network_curvature  # torch.func, lazily
+
+    point = theta.detach().to("cpu", torch.float64)
+    op = network_curvature(problem, point, l2=l2, dtype=torch.float64)
+    yield "Hessian eigenvectors (Lanczos)"
+    gen = lanczos(op, top=2 if kind == "hessian" else 1, tol=1e-4, seed=seed)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            result = stop.value
+            break
+    vectors = torch.as_tensor(result.eigenvectors, dtype=torch.float64)
+    d1 = vectors[:, 0]
+    if kind == "hessian":
+        d2 = vectors[:, 1]
+    elif kind == "hessian-random":
+        other = random_plane(problem.model.layout, point.to(problem.dtype), seed).d1
+        other = other.to(torch.float64) - (other.to(torch.float64) @ d1) * d1
+        if float(other.norm()) == 0:
+            raise LandscapeError("the random direction is parallel to the top eigenvector")
+        d2 = other / other.norm()
+    else:
+        raise LandscapeError(f"an eigenvector plane is hessian or hessian-random, not {kind!r}")
+    dtype = problem.dtype
+    plane = Plane(point.to(dtype), d1.to(dtype), d2.to(dtype), kind, True)
+    half = max(1.0, 0.25 * float(point.norm()))
+    spec = plane_spec(plane, source)
+    return spec, (-half, half, -half, half)

@@ -14,6 +14,7 @@ from compute import (
     NetworkProblem,
     PlaneSpec,
     derive_plane,
+    eigen_plane,
     interpolate,
     scenario,
 )
@@ -22,6 +23,7 @@ from explorer.live import LiveRun
 from explorer.state import AppState
 
 FINISHED = ("converged", "max_steps", "diverged", "cancelled")
+EIGEN = ("hessian", "hessian-random")
 
 
 class PlaneController(QObject):
@@ -45,11 +47,15 @@ class PlaneController(QObject):
         """The planes this scenario offers (towards the teacher only where there is one)."""
         spec = scenario(self.state.session.scenario)
         teacher = bool(getattr(spec, "has_teacher", False))
-        return ["random", *(["teacher"] if teacher else []), "pca", "points"]
+        return ["random", *(["teacher"] if teacher else []), "pca", "points", *EIGEN]
 
-    def choose(self, kind: str, seed: int) -> bool:
+    def choose(self, kind: str, seed: int, at_run: bool = False) -> bool:
+        """Apply plane ``kind``: a recipe at once; a derived plane built in a worker (from the
+        latest finished run; eigenvector planes at θ₀, or at that run's end with ``at_run``)."""
         if kind in ("random", "teacher"):
             return self.state.apply("plane", plane=PlaneSpec(kind, seed))
+        if kind in EIGEN and not at_run:
+            return self._eigen(kind, seed, None)
         run = self.latest_finished()
         landscape = self.state.results.landscape
         if run is None or landscape is None or not isinstance(landscape.problem, NetworkProblem):
@@ -60,6 +66,8 @@ class PlaneController(QObject):
             )
             self.state.emit("session", set())  # the panel shows the plane that is kept
             return False
+        if kind in EIGEN:
+            return self._eigen(kind, seed, run)
         problem, trajectory, source = landscape.problem, run.data.thetas, f"run {run.id}"
 
         def job() -> Generator[None, None, tuple[PlaneSpec, tuple[float, ...]]]:
@@ -67,6 +75,23 @@ class PlaneController(QObject):
             return derive_plane(problem, kind, trajectory, source)
 
         self.state.progress(f"{kind} plane", 0.0)
+        self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
+        return True
+
+    def _eigen(self, kind: str, seed: int, run: LiveRun | None) -> bool:
+        """The top Hessian eigenvectors at θ₀ or at ``run``'s end, in a worker."""
+        landscape = self.state.results.landscape
+        if landscape is None or not isinstance(landscape.problem, NetworkProblem):
+            self.state.notify("The network is still being built: choose the plane again.")
+            return False
+        problem, l2 = landscape.problem, self.state.session.l2
+        theta = problem.init if run is None else torch.as_tensor(run.data.thetas[-1])
+        source = "θ₀" if run is None else f"the end of run {run.id}"
+
+        def job() -> Generator[str, None, tuple[PlaneSpec, tuple[float, ...]]]:
+            return (yield from eigen_plane(problem, theta, kind, seed, source, l2))
+
+        self.state.progress("eigenvector plane", 0.0)
         self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
         return True
 

@@ -33,6 +33,16 @@ PLANES = {
         "Top two principal directions of the latest finished run's trajectory (explained "
         "variance shown below); kept with the session",
     ),
+    "hessian": (
+        "Top two Hessian eigenvectors",
+        "d₁, d₂: the eigenvectors of the two largest Hessian eigenvalues (Lanczos) at θ₀ or, "
+        "with 'at the latest run's end', where that run ended; unit directions",
+    ),
+    "hessian-random": (
+        "Top Hessian eigenvector + random",
+        "d₁: the top Hessian eigenvector; d₂: a filter-normalised random direction made "
+        "orthogonal to it",
+    ),
     "points": (
         "Through θ₀, a run's end, the teacher",
         "The plane through three points: the initialization, the latest finished run's end and "
@@ -56,6 +66,9 @@ class PlanePanel(QWidget):
         self.kind = QComboBox()
         self.kind.setObjectName("plane-kind")
         self.kind.setToolTip("How the 2-D slice θ₀ + a·d₁ + b·d₂ is chosen")
+        self.at_run = QCheckBox("At the latest run's end")
+        self.at_run.setObjectName("plane-at-run")
+        self.at_run.setToolTip("Eigenvector planes: at the latest finished run's end (else at θ₀)")
         self.seed = QSpinBox(minimum=0, maximum=10**6)
         self.seed.setObjectName("plane-seed")
         self.seed.setToolTip("Seed of the random directions")
@@ -90,6 +103,7 @@ class PlanePanel(QWidget):
         self.info.setStyleSheet("color: #444;")
         form = QFormLayout(self)
         form.addRow("Plane", self.kind)
+        form.addRow(self.at_run)
         form.addRow("Seed", self.seed)
         form.addRow(self.in_plane)
         form.addRow("Device", self.device)
@@ -121,7 +135,7 @@ class PlanePanel(QWidget):
     def _plane(self, *_: object) -> None:
         kind = self.kind.currentData()
         if kind is not None:
-            self.planes.choose(kind, self.seed.value())
+            self.planes.choose(kind, self.seed.value(), self.at_run.isChecked())
 
     def _result(self, name: str) -> None:
         if name == "plane_info":

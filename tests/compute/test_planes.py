@@ -156,3 +156,36 @@ def test_projection_recovers_coordinates_and_the_distance_off_the_plane(a, b, of
     proj = plane.project(theta)
     np.testing.assert_allclose(proj.coords[0], [a, b], atol=1e-9)
     assert proj.distance[0] == pytest.approx(off, abs=1e-9)
+
+
+def test_eigenvector_planes_diagonalise_the_hessian_in_the_slice():
+    """On the plane of the top two eigenvectors at θ₀ the slice's Hessian at (0, 0) is
+    diag(λ₁, λ₂), measured by central differences of F(a, b) itself; the top eigenvector +
+    random plane keeps λ₁ along a and is orthonormal."""
+    from compute import Modes, build_landscape, drain, eigen_plane, network
+
+    sets = {"dim": 3, "depth": 3, "samples": 256}  # smooth: no ReLU kinks for the differences
+    problem = network("linear-residual").problem(sets).to(dtype=torch.float64)
+    spec, window = drain(eigen_plane(problem, problem.init, "hessian", 0, "θ₀"))
+    f = build_landscape(problem, Modes(), spec).map_objective.loss
+    h = 1e-3
+
+    def value(a, b):
+        return float(f(torch.tensor([a, b], dtype=torch.float64)))
+
+    faa = (value(h, 0) - 2 * value(0, 0) + value(-h, 0)) / h**2
+    fbb = (value(0, h) - 2 * value(0, 0) + value(0, -h)) / h**2
+    fab = (value(h, h) - value(h, -h) - value(-h, h) + value(-h, -h)) / (4 * h**2)
+    assert faa >= fbb > 0 and abs(fab) < 1e-4 * faa
+    random_spec, _ = drain(eigen_plane(problem, problem.init, "hessian-random", 0, "θ₀"))
+    g = build_landscape(problem, Modes(), random_spec)
+    d1, d2 = g.plane.d1, g.plane.d2
+    assert float(d1 @ d2) == pytest.approx(0, abs=1e-6)  # planes are kept in float32
+    assert float(d2.norm()) == pytest.approx(1, abs=1e-6)
+    gaa = (
+        float(g.map_objective.loss(torch.tensor([h, 0.0], dtype=torch.float64)))
+        - 2 * value(0, 0)
+        + float(g.map_objective.loss(torch.tensor([-h, 0.0], dtype=torch.float64)))
+    ) / h**2
+    assert gaa == pytest.approx(faa, rel=1e-4)
+    assert window[1] > 0

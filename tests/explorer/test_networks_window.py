@@ -287,3 +287,18 @@ def test_curvature_along_a_gradient_descent_run_with_its_edge_of_stability(qtbot
     assert steps[0] == 0
     np.testing.assert_allclose(ys, lam[np.isfinite(lam)])
     assert window.curves.stability[run.id].value() == pytest.approx(2 / 0.5)
+
+
+def test_a_plane_of_hessian_eigenvectors_is_built_in_a_worker_and_undone_in_one_step(
+    qtbot, window
+):
+    pick(qtbot, window, "li-yuan")
+    before = window.state.session
+    _choose_plane(qtbot, window, "hessian")
+    spec = window.state.session.plane
+    assert spec.kind == "hessian" and spec.source == "θ₀" and spec.dim == 64
+    assert "Hessian eigenvectors at θ₀" in window.plane_panel.info.text()
+    assert window.menu_actions["undo"].text() == "&Undo plane"
+    window.menu_actions["undo"].trigger()
+    assert window.state.session == before
+    wait_idle(qtbot, window)
