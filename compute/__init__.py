@@ -94,6 +94,8 @@ _API: dict[str, tuple[str, str]] = {
     "Landscape": ("compute.landscape", "Landscape"),
     "Readout": ("compute.landscape", "Readout"),
     "build_landscape": ("compute.landscape", "build_landscape"),
+    "hessian_map": ("compute.landscape", "hessian_map"),
+    "HESSIAN_FIELDS": ("compute.session", "HESSIAN_FIELDS"),
     "search_starts": ("compute.landscape", "search_starts"),
     "readout": ("compute.landscape", "readout"),
     "Ball": ("compute.modes", "Ball"),
@@ -160,6 +162,7 @@ __all__ = [
     "DEFAULT_LR",
     "DEPTH_PRESETS",
     "FIELDS",
+    "HESSIAN_FIELDS",
     "INIT_SCHEMES",
     "IN_PLANE_NOTE",
     "KINDS",
@@ -258,6 +261,7 @@ __all__ = [
     "gradient",
     "grid_candidates",
     "has_init_parameter",
+    "hessian_map",
     "interpolate",
     "is_network",
     "isolines",
@@ -387,6 +391,7 @@ if TYPE_CHECKING:
     from compute.landscape import Landscape as Landscape
     from compute.landscape import Readout as Readout
     from compute.landscape import build_landscape as build_landscape
+    from compute.landscape import hessian_map as hessian_map
     from compute.landscape import readout as readout
     from compute.landscape import search_starts as search_starts
     from compute.modes import Ball as Ball
@@ -428,6 +433,7 @@ if TYPE_CHECKING:
     from compute.registry import ScenarioSpec as ScenarioSpec
     from compute.registry import scenario as scenario
     from compute.registry import toy as toy
+    from compute.session import HESSIAN_FIELDS as HESSIAN_FIELDS
     from compute.session import OVERLAYS as OVERLAYS
     from compute.session import RunSettings as RunSettings
     from compute.session import Session as Session

@@ -240,3 +240,30 @@ def search_starts(
     mesh = np.meshgrid(*(np.linspace(lo, hi, 6) for lo, hi in window.ranges()))
     coarse = np.stack([m.ravel() for m in mesh], axis=-1)
     return np.concatenate([cells.reshape(-1, coarse.shape[1]), coarse])
+
+
+def hessian_map(
+    landscape: Landscape, window: Window, shape: tuple[int, int] | None = None
+) -> Generator[Any, None, Any]:
+    """λ_min and λ_max of the FULL-space Hessian ∇²F(θ(a, b)) (L2 term included) at every
+    cell of the window, coarse to fine (``compute.hessian.curvature_map``: batched Lanczos,
+    warm-started from the neighbouring coarser cell): properties of the network at those
+    points, unlike the in-plane curvature of the slice. For a toy the map is θ itself, so this
+    is the toy's own Hessian. Default grid: 21 × 21 for a slice, 64 × 64 for a toy."""
+    from compute.hessian import curvature_map  # torch.func, lazily
+
+    full = landscape.modes.apply(landscape.objective)
+    if landscape.plane is None:
+        dim = full.dim
+        if dim != 2:
+            raise ValueError("a curvature map needs a 2-D map")
+        eye = torch.eye(2, dtype=full.dtype)
+        origin, d1, d2 = torch.zeros(2, dtype=full.dtype), eye[0], eye[1]
+        shape = shape or (64, 64)
+    else:
+        plane = landscape.plane
+        origin, d1, d2 = plane.origin, plane.d1, plane.d2
+        shape = shape or (21, 21)
+    bounds = (window.bounds[0], window.bounds[1], window.bounds[2], window.bounds[3])
+    chunk = max(1, min(64, full.chunk_points))
+    return (yield from curvature_map(full.loss, origin, d1, d2, bounds, shape, chunk=chunk))

@@ -19,7 +19,9 @@ from compute.optimizers import RunConfig
 from compute.plane_choice import PlaneSpec
 from compute.registry import ParamValue, scenario
 
-OVERLAYS = ("isolines", "critical", "gradient", "curvature", "basins")
+OVERLAYS = ("isolines", "critical", "gradient", "curvature", "basins", "hessian")
+HESSIAN_FIELDS = ("ratio", "lambda_min", "lambda_max")
+"""What the full-space curvature overlay ("hessian") shows: |λ_min/λ_max|, λ_min or λ_max."""
 START_KINDS = ("point", "init")
 MAX_RUNS = 500
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -67,6 +69,7 @@ class Session:
     log_scale: bool = True
     overlays: tuple[str, ...] = ("isolines", "critical")
     equal_axes: bool = False
+    hessian_field: str = "ratio"
     optimizer: RunConfig = field(default_factory=RunConfig)
     runs: tuple[RunSettings, ...] = ()
     plane: PlaneSpec = field(default_factory=PlaneSpec)
@@ -117,6 +120,8 @@ def validate(s: Session) -> None:
     if Window(tuple(float(b) for b in s.window)).dim != spec.map_dim:
         raise LandscapeError(f"{spec.id} needs a window of {2 * spec.map_dim} numbers")
     check_resolution(s.resolution)
+    if s.hessian_field not in HESSIAN_FIELDS:
+        raise LandscapeError(f"the curvature map shows one of {', '.join(HESSIAN_FIELDS)}")
     unknown = set(s.overlays) - set(OVERLAYS)
     if unknown:
         raise LandscapeError(f"unknown overlay(s) {sorted(unknown)} (known: {', '.join(OVERLAYS)})")

@@ -6,9 +6,10 @@ Version 2 layout (optional keys marked ?)::
      "scenario": "shamir", "params": {"eps": 1.0},
      "l2": 0.0, "constraint": null | "ball:2" | "box:1.5",
      "window": [xmin, xmax, ymin, ymax], "resolution": 256,
-     "view": {"log_scale": true, "overlays": ["isolines", ...], "equal_axes"?: false},
+     "view": {"log_scale": true, "overlays": ["isolines", ...], "equal_axes"?: false,
+              "hessian_field"?: "ratio" | "lambda_min" | "lambda_max"},
      "optimizer": {"name": "gd", "lr": 0.1, "momentum": 0.9, "steps": 1000,
-                   "batch_size"?: 0, "seed"?: 0, "tol"?: null},
+                   "batch_size"?: 0, "seed"?: 0, "tol"?: null, "curvature_every"?: 0},
      "plane"?: {"kind": "random", "seed": 0} | {"kind": "pca", "vectors": BASE64, ...},
      "in_plane"?: false,
      "runs": [{"start": [x, y], "optimizer": {...}, "color": "#rrggbb", "visible"?: true,
@@ -214,6 +215,7 @@ def to_json(s: Session) -> dict[str, Any]:
             "log_scale": s.log_scale,
             "overlays": list(s.overlays),
             "equal_axes": s.equal_axes,
+            "hessian_field": s.hessian_field,
         },
         "optimizer": _optimizer_to(s.optimizer),
         "runs": runs,
@@ -236,7 +238,9 @@ def from_json(data: Any) -> Session:
     if version not in (1, 2) or isinstance(version, bool):
         raise LandscapeError(f"session version {short(version)} is not valid")
     d = _fields(data, TOP, "the session")
-    view = _fields(d.get("view", {}), {"log_scale", "overlays", "equal_axes"}, "view")
+    view = _fields(
+        d.get("view", {}), {"log_scale", "overlays", "equal_axes", "hessian_field"}, "view"
+    )
     params = d.get("params", {})
     if not isinstance(params, dict) or len(params) > 64:
         raise LandscapeError("params must be a JSON object of at most 64 parameters")
@@ -263,6 +267,7 @@ def from_json(data: Any) -> Session:
         log_scale=_flag(view.get("log_scale", True), "log_scale"),
         overlays=tuple(_text(o, "overlay", 20) for o in overlays),
         equal_axes=_flag(view.get("equal_axes", False), "equal_axes"),
+        hessian_field=_text(view.get("hessian_field", "ratio"), "hessian_field", 20),
         optimizer=optimizer,
         runs=tuple(
             _run_from(r, i, plane if network else None, batch, version)

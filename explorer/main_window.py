@@ -53,7 +53,7 @@ from explorer.views.interpolation import InterpolationWindow
 from explorer.views.landscape import LandscapeView
 from explorer.views.map_binding import MapBinding
 from explorer.views.spectrum import SpectrumPanel
-from explorer.views.status import BasinLegend, ReadoutLabel, StatusBinding
+from explorer.views.status import BasinLegend, HessianLegend, ReadoutLabel, StatusBinding
 
 AUTOSAVE_MS = 800
 VIEW_SYNC_MS = 250
@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         st.subscribe("message", self.banner.show_message)
         self.readout = ReadoutLabel(st)
         self.basin_legend = BasinLegend(st)
+        self.hessian_legend = HessianLegend(st)
         self.slice_note = QLabel(IN_PLANE_NOTE)
         self.slice_note.setObjectName("slice-note")
         self.slice_note.setWordWrap(True)
@@ -125,7 +126,8 @@ class MainWindow(QMainWindow):
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 4)
-        for widget, stretch in ((self.banner, 0), (self.view, 1), (self.basin_legend, 0)):
+        widgets = (self.banner, self.view, self.basin_legend, self.hessian_legend)
+        for widget, stretch in zip(widgets, (0, 1, 0, 0), strict=True):
             box.addWidget(widget, stretch)
         box.addWidget(self.slice_note)
         box.addWidget(self.readout)

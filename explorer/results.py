@@ -26,6 +26,8 @@ class Results:
     plane_info : the shown plane in words
     spectrum : the Hessian spectrum report of the point last asked for (compute.hessian);
         spectrum_progress: the Ritz values streaming in while it is computed
+    hessian_map : the full-space curvature map (``HessianMap``: a, b, lam_min, lam_max (nb,
+        na), NaN where not computed yet, and whether it is complete)
     """
 
     landscape: Any = None
@@ -43,6 +45,7 @@ class Results:
     plane_info: str = ""
     spectrum: Any = None
     spectrum_progress: Any = None
+    hessian_map: Any = None
 
     @classmethod
     def names(cls) -> list[str]:
@@ -51,3 +54,24 @@ class Results:
     @classmethod
     def empty(cls, name: str) -> Any:
         return getattr(cls(), name)
+
+
+@dataclass(frozen=True)
+class HessianMap:
+    """λ_min, λ_max (nb, na) of the full-space Hessian on the grid (a (na,), b (nb,)); NaN
+    where a cell is not computed yet; ``complete`` once every cell is."""
+
+    a: np.ndarray
+    b: np.ndarray
+    lam_min: np.ndarray
+    lam_max: np.ndarray
+    complete: bool
+
+    def field(self, name: str) -> np.ndarray:
+        """``ratio`` = |λ_min/λ_max| (NaN where λ_max = 0), ``lambda_min`` or ``lambda_max``."""
+        if name == "lambda_min":
+            return self.lam_min
+        if name == "lambda_max":
+            return self.lam_max
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.lam_max != 0, np.abs(self.lam_min / self.lam_max), np.nan)

@@ -42,6 +42,7 @@ FIELD_LABELS = {
     "log_scale": "colour scale",
     "overlays": "overlays",
     "equal_axes": "axis scales",
+    "hessian_field": "curvature map",
     "optimizer": "optimizer settings",
     "runs": "runs",
     "plane": "plane",
@@ -231,7 +232,7 @@ class AppState:
             self.emit("landscape")
         if "plane" in changed:
             self.emit("plane")
-        if changed & {"log_scale", "overlays", "equal_axes"}:
+        if changed & {"log_scale", "overlays", "equal_axes", "hessian_field"}:
             self.emit("view")
         if "optimizer" in changed:
             self.emit("optimizer")

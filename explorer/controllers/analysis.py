@@ -18,9 +18,11 @@ from compute import (
     basin_map,
     basin_resolution,
     critical_points,
+    hessian_map,
     search_starts,
 )
 from explorer.jobs import Jobs
+from explorer.results import HessianMap
 from explorer.state import AppState
 
 
@@ -52,6 +54,8 @@ class AnalysisController(QObject):
             return
         if not self.state.view.dragging and not r.critical_known and not self.jobs.busy("critical"):
             self.schedule()
+        if self._wants_hessian_map() and not self.state.view.dragging:
+            self.refresh_hessian_map()
 
     def _optimizer(self) -> None:
         if "basins" in self.state.session.overlays:
@@ -61,11 +65,60 @@ class AnalysisController(QObject):
         r = self.state.results
         if "basins" in self.state.session.overlays and r.basins is None and r.critical_known:
             self.refresh_basins()
+        frame = r.frame
+        if self._wants_hessian_map() and frame is not None and frame.complete:
+            self.refresh_hessian_map()
+
+    def _wants_hessian_map(self) -> bool:
+        """The overlay is on and its map is neither computed nor being computed."""
+        return (
+            "hessian" in self.state.session.overlays
+            and self.state.results.hessian_map is None
+            and not self.jobs.busy("hessian")
+        )
+
+    def refresh_hessian_map(self) -> None:
+        """The full-space curvature map of the shown window, cells streaming in coarse to
+        fine (a slice: 21 × 21 network Hessians by batched Lanczos)."""
+        landscape, window = self.state.results.landscape, Window(self.state.session.window)
+        if landscape is None or len(window.bounds) != 4:
+            return
+        self.state.progress("curvature map", 0.0)
+        self.jobs.submit(
+            "hessian",
+            lambda: hessian_map(landscape, window),
+            self._hessian_cells,
+            self._hessian_done,
+            self._failed,
+        )
+
+    def _hessian_cells(self, items: list[Any]) -> None:
+        current = self.state.results.hessian_map
+        for cells in items:
+            if current is None:
+                na = nb = round(float(np.sqrt(cells.total)))
+                w = self.state.session.window
+                current = HessianMap(
+                    np.linspace(w[0], w[1], na),
+                    np.linspace(w[2], w[3], nb),
+                    np.full((nb, na), np.nan),
+                    np.full((nb, na), np.nan),
+                    False,
+                )
+            current.lam_min[cells.ib, cells.ia] = cells.lam_min
+            current.lam_max[cells.ib, cells.ia] = cells.lam_max
+            self.state.progress("curvature map", cells.done / cells.total)
+        self.state.set_result("hessian_map", current)
+
+    def _hessian_done(self, result: Any) -> None:
+        done = HessianMap(result.a, result.b, result.lam_min, result.lam_max, True)
+        self.state.set_result("hessian_map", done)
+        self.state.progress("curvature map", 1.0)
 
     def stop(self) -> None:
         self._debounced.cancel()
         self.pending = False
-        for slot in ("critical", "basins"):
+        for slot in ("critical", "basins", "hessian"):
             self.jobs.cancel(slot)
 
     def refresh_critical(self) -> None:

@@ -88,12 +88,14 @@ class LandscapeController(QObject):
     def analysis_stale(self) -> None:
         """The map changes: its critical points and basins are recomputed after it (a selected
         point is selected again among the new ones)."""
-        for slot in ("critical", "basins"):
+        for slot in ("critical", "basins", "hessian"):
             self.jobs.cancel(slot)
         r = self.state.results
         if 0 <= r.selected < len(r.critical):
             r.selection_hint = r.critical[r.selected].point
-        self.state.clear_results("critical", "critical_known", "basins", "basin_labels")
+        self.state.clear_results(
+            "critical", "critical_known", "basins", "basin_labels", "hessian_map"
+        )
 
     def refresh(self, geometry: bool | None = None, reuse_frame: bool = False) -> None:
         """Recompute the map (and whatever it rests on that changed)."""

@@ -24,7 +24,13 @@ OVERLAY_LABELS = {
         "Basins of attraction",
         "Colour every cell by the minimum the current optimizer reaches from it",
     ),
+    "hessian": (
+        "Full-space curvature map",
+        "λ_min, λ_max or |λ_min/λ_max| of the Hessian in θ at every cell (Li et al. 2018's "
+        "ratio map): on a slice, of the network itself, not of the 2-D restriction",
+    ),
 }
+HESSIAN_LABELS = {"ratio": "|λ_min/λ_max|", "lambda_min": "λ_min", "lambda_max": "λ_max"}
 SLICE_NOTE = " (on a slice: of the 2-D restriction F(a, b))"
 
 
@@ -70,6 +76,12 @@ class ModesPanel(QWidget):
             box.setToolTip(tip)
             vbox.addWidget(box)
             self.overlays[key] = box
+        self.hessian_field = QComboBox()
+        self.hessian_field.setObjectName("hessian-field")
+        for key, text in HESSIAN_LABELS.items():
+            self.hessian_field.addItem(text, key)
+        self.hessian_field.setToolTip("What the full-space curvature map shows")
+        vbox.addWidget(self.hessian_field)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(modes)
@@ -80,6 +92,7 @@ class ModesPanel(QWidget):
         self.radius.sigValue.connect(self._modes_changed)
         for box in (self.log, self.equal, *self.overlays.values()):
             box.toggled.connect(self._view_changed)
+        self.hessian_field.currentIndexChanged.connect(self._view_changed)
         state.subscribe("session", lambda _: self.mirror())
         state.subscribe("scenario", self._scenario)
 
@@ -98,7 +111,10 @@ class ModesPanel(QWidget):
     def _view_changed(self, *_: object) -> None:
         chosen = tuple(k for k, box in self.overlays.items() if box.isChecked())
         self.state.apply(
-            log_scale=self.log.isChecked(), overlays=chosen, equal_axes=self.equal.isChecked()
+            log_scale=self.log.isChecked(),
+            overlays=chosen,
+            equal_axes=self.equal.isChecked(),
+            hessian_field=self.hessian_field.currentData(),
         )
 
     def _scenario(self) -> None:
@@ -110,7 +126,8 @@ class ModesPanel(QWidget):
     def mirror(self) -> None:
         """Show the state in the widgets without emitting (keeps refused text marked)."""
         s = self.state.session
-        widgets = [self.l2_on, self.kind, self.log, self.equal, *self.overlays.values()]
+        widgets = [self.l2_on, self.kind, self.log, self.equal, self.hessian_field]
+        widgets += list(self.overlays.values())
         for w in widgets:
             w.blockSignals(True)
         self.l2_on.setChecked(s.l2 > 0)
@@ -124,5 +141,7 @@ class ModesPanel(QWidget):
         self.equal.setChecked(s.equal_axes)
         for key, box in self.overlays.items():
             box.setChecked(key in s.overlays)
+        self.hessian_field.setCurrentIndex(self.hessian_field.findData(s.hessian_field))
+        self.hessian_field.setEnabled("hessian" in s.overlays)
         for w in widgets:
             w.blockSignals(False)

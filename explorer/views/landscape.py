@@ -23,6 +23,7 @@ OVERLAY_Z = {
     "image": -20,
     "curvature": -15,
     "basins": -14,
+    "hessian": -13,
     "isolines": -10,
     "gradient": -5,
     "constraint": 5,
@@ -57,7 +58,9 @@ class LandscapeView(pg.PlotWidget):
         self.curvature.setZValue(OVERLAY_Z["curvature"])
         self.basins = pg.ImageItem(axisOrder="row-major")
         self.basins.setZValue(OVERLAY_Z["basins"])
-        for it in (self.image, self.curvature, self.basins):
+        self.hessian = pg.ImageItem(axisOrder="row-major")
+        self.hessian.setZValue(OVERLAY_Z["hessian"])
+        for it in (self.image, self.curvature, self.basins, self.hessian):
             self.addItem(it)
         self.colorbar = pg.ColorBarItem(
             colorMap=pg.colormap.get(MAP_COLORMAP), interactive=False, width=18
@@ -182,7 +185,7 @@ class LandscapeView(pg.PlotWidget):
         self, which: str, rgba: np.ndarray | None, axes: tuple[np.ndarray, ...] = ()
     ) -> None:
         """An RGBA overlay (..., 4) on cells centred at ``axes`` (default: the map's grid)."""
-        item = self.curvature if which == "curvature" else self.basins
+        item = {"curvature": self.curvature, "basins": self.basins, "hessian": self.hessian}[which]
         if rgba is None or self.dim != 2:
             item.clear()
             return

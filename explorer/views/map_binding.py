@@ -8,7 +8,7 @@ from superqt.utils import qthrottled
 
 from explorer.state import AppState
 from explorer.views.landscape import LandscapeView
-from explorer.views.style import curvature_image, label_image
+from explorer.views.style import curvature_image, hessian_image, label_image
 
 REDRAW_MS = 33
 
@@ -51,7 +51,7 @@ class MapBinding(QObject):
         if name == "frame" and r.frame is not None:
             self.view.show_frame(r.frame)
             self._overlays()
-        elif name in ("fields", "gradient", "basin_labels", "critical"):
+        elif name in ("fields", "gradient", "basin_labels", "critical", "hessian_map"):
             self._overlays()
         elif name == "selected":
             index = r.selected
@@ -75,6 +75,12 @@ class MapBinding(QObject):
         self.view.show_overlay_image(
             "basins", None if labels is None else label_image(labels), axes
         )
+        hessian = r.hessian_map if "hessian" in overlays else None
+        if hessian is None:
+            self.view.show_overlay_image("hessian", None)
+        else:
+            rgba, _ = hessian_image(hessian.field(s.hessian_field), s.hessian_field)
+            self.view.show_overlay_image("hessian", rgba, (hessian.a, hessian.b))
         self.view.show_critical(r.critical if "critical" in overlays else [])
         self.view.show_constraint(s.modes().constraint if not s.is_network else None)
 

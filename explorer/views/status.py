@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWi
 
 from compute import IN_PLANE_NOTE
 from explorer.state import AppState
-from explorer.views.style import basin_legend
+from explorer.views.style import HESSIAN_COLORMAPS, basin_legend, hessian_image
 
 TOY_HINT = (
     "Move over the map to read θ, F, ‖∇F‖ and the Hessian eigenvalues; click to start a run "
@@ -123,3 +123,34 @@ class StatusBinding(QObject):
         self._tasks.clear()
         self._busy("", 1.0)
         self.text.setText("Cancelled")
+
+
+class HessianLegend(QLabel):
+    """What the full-space curvature overlay shows, on how many cells, and its colour range."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("hessian-legend")
+        self.setWordWrap(True)
+        self.hide()
+        state.subscribe("result", lambda name: self.refresh() if name == "hessian_map" else None)
+        state.subscribe("view", self.refresh)
+
+    def refresh(self) -> None:
+        m, s = self.state.results.hessian_map, self.state.session
+        shown = m is not None and "hessian" in s.overlays
+        self.setVisible(shown)
+        if not shown:
+            return
+        _, (lo, hi) = hessian_image(m.field(s.hessian_field), s.hessian_field)
+        name = HESSIAN_NAMES[s.hessian_field]
+        where = "of the network at θ(a, b)" if s.is_network else "of F"
+        cells = f"{len(m.b)}×{len(m.a)} cells" + ("" if m.complete else ", computing…")
+        self.setText(
+            f"<b>Curvature map</b>: {name} of the full Hessian {where} ({cells}); "
+            f"colours span {lo:.3g} … {hi:.3g} ({HESSIAN_COLORMAPS[s.hessian_field]})"
+        )
+
+
+HESSIAN_NAMES = {"ratio": "|λ_min/λ_max|", "lambda_min": "λ_min", "lambda_max": "λ_max"}

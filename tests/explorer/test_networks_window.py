@@ -289,9 +289,7 @@ def test_curvature_along_a_gradient_descent_run_with_its_edge_of_stability(qtbot
     assert window.curves.stability[run.id].value() == pytest.approx(2 / 0.5)
 
 
-def test_a_plane_of_hessian_eigenvectors_is_built_in_a_worker_and_undone_in_one_step(
-    qtbot, window
-):
+def test_a_plane_of_hessian_eigenvectors_is_built_in_a_worker_and_undone_in_one_step(qtbot, window):
     pick(qtbot, window, "li-yuan")
     before = window.state.session
     _choose_plane(qtbot, window, "hessian")
@@ -302,3 +300,32 @@ def test_a_plane_of_hessian_eigenvectors_is_built_in_a_worker_and_undone_in_one_
     window.menu_actions["undo"].trigger()
     assert window.state.session == before
     wait_idle(qtbot, window)
+
+
+def test_the_full_space_curvature_map_of_a_slice(qtbot, window):
+    """Issue 8: λ_min, λ_max and |λ_min/λ_max| of the network's Hessian at every cell of a
+    21 × 21 grid of the slice, as compute.hessian_map gives them."""
+    from compute import Window, drain, hessian_map
+
+    pick(qtbot, window, "li-yuan")
+    toggle(qtbot, window.modes_panel.overlays["hessian"])
+    qtbot.waitUntil(
+        lambda: (
+            window.state.results.hessian_map is not None
+            and window.state.results.hessian_map.complete
+        ),
+        timeout=SLOW,
+    )
+    wait_idle(qtbot, window)
+    shown = window.state.results.hessian_map
+    assert shown.lam_max.shape == (21, 21) and np.isfinite(shown.lam_max).all()
+    direct = drain(hessian_map(window.state.results.landscape, Window(window.state.session.window)))
+    np.testing.assert_allclose(shown.lam_max, direct.lam_max, rtol=1e-3)
+    ratio = shown.field("ratio")
+    assert (ratio >= 0).all() and window.view.hessian.image.shape[:2] == (21, 21)
+    assert "|λ_min/λ_max|" in window.hessian_legend.text()
+    window.modes_panel.hessian_field.setCurrentIndex(
+        window.modes_panel.hessian_field.findData("lambda_min")
+    )
+    assert window.state.session.hessian_field == "lambda_min"
+    assert "λ_min" in window.hessian_legend.text()
