@@ -1,0 +1,204 @@
+"""Runs moving over the map, for talks: GIF (Pillow) or MP4 (H.264 through imageio-ffmpeg).
+
+The map and its overlays are drawn once (``compose``), then every frame restores that
+background and draws each run's path up to the frame's step (one step clock for all runs,
+so faster runs arrive first). Frame rate and length are the caller's; the file is written to
+a temporary name and renamed, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from compute.errors import LandscapeError, short
+from compute.figures import style
+from compute.figures.compose import compose
+from compute.figures.map_panel import run_xy
+from compute.figures.panels import MapPanel, Scene
+from compute.figures.render import check_dpi, write_sidecar
+from compute.outputs import output_path
+
+ANIMATION_FORMATS = (".gif", ".mp4")
+FPS_RANGE = (1, 60)
+SECONDS_RANGE = (0.5, 120.0)
+MAX_FRAMES = 3600
+
+
+def _check(fps: float, seconds: float) -> int:
+    if isinstance(fps, bool) or not FPS_RANGE[0] <= fps <= FPS_RANGE[1] or fps != int(fps):
+        raise LandscapeError(
+            f"frame rate must be a whole number of frames per second in {FPS_RANGE}, got {fps}"
+        )
+    if not (math.isfinite(seconds) and SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]):
+        raise LandscapeError(
+            f"length must be between {SECONDS_RANGE[0]} and {SECONDS_RANGE[1]} s, got {seconds}"
+        )
+    return max(2, min(MAX_FRAMES, round(fps * seconds)))
+
+
+def frames(
+    panel: MapPanel, count: int, width: str | float = "single", dpi: int = 120
+) -> Iterator[np.ndarray]:
+    """``count`` RGB frames (h, w, 3) uint8 of ``panel``'s runs advancing over its map.
+
+    Frame i shows every run up to step t_i = i / (count − 1) · (largest last step).
+    """
+    starts = tuple(replace(r, path=r.path[:1], path_steps=r.path_axis()[:1]) for r in panel.runs)
+    comp = compose([replace(panel, runs=starts)], None, width)
+    fig, ax = comp.figure, comp.axes[0][0]
+    fig.set_dpi(dpi)
+    canvas: Any = FigureCanvasAgg(fig)  # its methods are untyped
+    halo = [patheffects.withStroke(linewidth=2.4, foreground=style.RUN_HALO, alpha=0.8)]
+    tracks = []
+    for run in panel.runs:
+        xy, steps = run_xy(panel, run)
+        line = ax.plot(
+            [], [], color=run.color, lw=style.RUN_WIDTH, path_effects=halo, zorder=8, animated=True
+        )[0]
+        end = ax.plot(
+            [],
+            [],
+            marker="o",
+            ms=4.0,
+            mfc=run.color,
+            mec="w",
+            mew=0.5,
+            ls="none",
+            zorder=8.5,
+            animated=True,
+        )[0]
+        tracks.append((xy, steps, line, end))
+    clock = ax.text(
+        0.98,
+        0.02,
+        "",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize="x-small",
+        path_effects=[patheffects.withStroke(linewidth=1.6, foreground="white")],
+        animated=True,
+    )
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    last = max((float(s[-1]) for _, s, _, _ in tracks if len(s)), default=0.0)
+    for i in range(count):
+        t = last * i / (count - 1)
+        canvas.restore_region(background)
+        for xy, steps, line, end in tracks:
+            k = int(np.searchsorted(steps, t, side="right"))
+            line.set_data(xy[:k, 0], xy[:k, 1])
+            end.set_data(xy[max(k - 1, 0) : k, 0], xy[max(k - 1, 0) : k, 1])
+            ax.draw_artist(line)
+            ax.draw_artist(end)
+        clock.set_text(f"step {round(t)}")
+        ax.draw_artist(clock)
+        canvas.blit(fig.bbox)
+        yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def _even(frame: np.ndarray) -> np.ndarray:
+    """Pad to even width and height (H.264 with yuv420p needs them) with white."""
+    h, w = frame.shape[:2]
+    return np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), constant_values=255)
+
+
+def _write_gif(images: Iterator[np.ndarray], tmp: str, fps: int) -> None:
+    from PIL import Image
+
+    pictures = [
+        Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT) for f in images
+    ]
+    pictures[0].save(
+        tmp,
+        format="GIF",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=round(1000 / fps),
+        loop=0,
+        optimize=False,
+        disposal=1,
+    )
+
+
+def _write_mp4(images: Iterator[np.ndarray], tmp: str, fps: int) -> None:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise LandscapeError("MP4 needs the imageio-ffmpeg package; GIF works without it") from None
+    first = _even(next(images))
+    h, w = first.shape[:2]
+    writer = imageio_ffmpeg.write_frames(
+        tmp,
+        (w, h),
+        fps=fps,
+        codec="libx264",
+        pix_fmt_in="rgb24",
+        pix_fmt_out="yuv420p",
+        macro_block_size=1,
+        quality=7,
+        output_params=["-f", "mp4"],
+    )
+    writer.send(None)
+    try:
+        writer.send(np.ascontiguousarray(first))
+        for f in images:
+            writer.send(np.ascontiguousarray(_even(f)))
+    finally:
+        writer.close()
+
+
+def animate(
+    scene: Scene | MapPanel,
+    path: str | Path,
+    fps: int = 20,
+    seconds: float = 6.0,
+    width: str | float = "single",
+    dpi: int = 120,
+    record: dict[str, Any] | None = None,
+) -> list[Path]:
+    """Write the runs of ``scene``'s map moving over it as ``path`` (.gif or .mp4) and a sidecar.
+
+    ``fps`` frames per second for ``seconds`` (fps·seconds frames, at most MAX_FRAMES), the
+    figure ``width`` preset at ``dpi``. Returns [file, sidecar]; bad targets, settings or a
+    failed write raise a one-line LandscapeError.
+    """
+    target = output_path(path, ANIMATION_FORMATS)
+    count = _check(fps, seconds)
+    dpi = check_dpi(dpi)
+    panel = scene.map if isinstance(scene, Scene) else scene
+    if panel is None or not panel.runs:
+        raise LandscapeError("nothing to animate: the map has no runs")
+    provenance = dict(
+        record if record is not None else (scene.provenance if isinstance(scene, Scene) else {})
+    )
+    provenance |= {
+        "animation": {"fps": int(fps), "seconds": float(seconds), "frames": count, "dpi": dpi}
+    }
+    images = frames(panel, count, width, dpi)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    os.close(fd)
+    try:
+        (_write_gif if target.suffix.lower() == ".gif" else _write_mp4)(images, tmp, int(fps))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        tmp = ""
+    except (OSError, RuntimeError) as err:
+        reason = (
+            getattr(err, "strerror", None) or str(err).splitlines()[0][:80] or type(err).__name__
+        )
+        raise LandscapeError(f"cannot write {short(str(target))}: {reason}") from None
+    finally:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+    return [target, write_sidecar(target, provenance)]

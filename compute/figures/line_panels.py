@@ -1,0 +1,228 @@
+"""Drawing the line panels: the runs' curves (F, ‖∇F‖, metric), the eigenvalue density, and
+plain series (the initialization lab's sweeps), each into a rectangle of a figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from compute.figures import style
+from compute.figures.map_panel import Handles, Numbering, in_order
+from compute.figures.panels import CurvesPanel, SeriesPanel, SpectrumPanel
+
+FLOOR = 1e-20
+"""Log axes cannot show 0: smaller values (exact zeros) sit on this floor (as the view)."""
+METRIC_LINES = ("metric", "aligned_distance", "function_distance")
+
+
+def loggable(values: np.ndarray) -> np.ndarray:
+    """Positive values for a log axis: |v| floored at FLOOR; non-finite values become gaps."""
+    v = np.abs(np.asarray(values, dtype=float))
+    return np.where(np.isfinite(v), np.maximum(v, FLOOR), np.nan)
+
+
+def _style(key: str) -> str:
+    return style.LINE_STYLES[style.CURVE_MEANINGS.get(key, "solid")]
+
+
+def _line(ax: Axes, x: np.ndarray, y: np.ndarray, color: str, key: str, log: bool) -> bool:
+    values = loggable(y) if log else np.asarray(y, dtype=float)
+    ok = np.isfinite(values)
+    if ok.any():
+        ax.plot(
+            np.asarray(x)[ok],
+            values[ok],
+            color=color,
+            ls=_style(key),
+            lw=1.2 if _style(key) == "-" else 1.0,
+        )
+    return bool(ok.any())
+
+
+def curves_rows(panel: CurvesPanel) -> int:
+    """2 stacked axes (F, ‖∇F‖), 3 with a metric."""
+    return 3 if any(k in panel.metric_labels for k in METRIC_LINES) else 2
+
+
+def draw_curves(
+    axes: Sequence[Axes], panel: CurvesPanel, number_of: Numbering | None = None
+) -> Handles:
+    """F (train solid, test dashed, baselines dotted), ‖∇F‖ (projected dotted) and the metric
+    lines on ``axes`` (2 or 3, see ``curves_rows``); returns the legend entries."""
+    number_of = number_of or in_order(panel.runs)
+    drawn: set[str] = set()
+    handles: Handles = []
+    loss_ax, grad_ax = axes[0], axes[1]
+    for run in panel.runs:
+        steps = run.step_axis()
+        if _line(loss_ax, steps, run.loss, run.color, "loss", True):
+            drawn.add("loss")
+        test = run.metrics.get("test_loss")
+        if test is not None and _line(loss_ax, steps, test, run.color, "test_loss", True):
+            drawn.add("test_loss")
+        _line(grad_ax, steps, run.grad_norm, run.color, "loss", True)
+        if run.projected is not None and _line(
+            grad_ax, steps, run.projected, run.color, "projected", True
+        ):
+            drawn.add("projected")
+        if len(axes) > 2:
+            for key in METRIC_LINES:
+                values = run.metrics.get(key)
+                if values is not None and _line(
+                    axes[2], steps, values, run.color, key, panel.metric_log
+                ):
+                    drawn.add(key)
+        number = number_of(run)
+        handles.append(
+            (
+                f"run:{number}",
+                Line2D([], [], color=run.color, lw=1.2, label=f"{number}: {run.label}"),
+            )
+        )
+    for name, value in panel.baselines.items():
+        if np.isfinite(value) and value > 0:
+            loss_ax.axhline(value, color="0.35", ls=_style("baseline"), lw=0.8)
+            loss_ax.annotate(
+                name,
+                (1.0, value),
+                xycoords=("axes fraction", "data"),
+                xytext=(-2, 2),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                fontsize="x-small",
+                color="0.25",
+            )
+    loss_ax.set_yscale("log")
+    grad_ax.set_yscale("log")
+    loss_ax.set_ylabel("$F$")
+    grad_ax.set_ylabel(r"$\|\nabla F\|$")
+    if len(axes) > 2:
+        axes[2].set_yscale("log" if panel.metric_log else "linear")
+        axes[2].set_ylabel(panel.metric_labels.get("metric") or "distance")
+    axes[-1].set_xlabel("step")
+    for ax in axes:
+        ax.grid(True, lw=0.3, alpha=0.4)
+    if not panel.runs:
+        loss_ax.text(0.5, 0.5, "no runs", transform=loss_ax.transAxes, ha="center")
+    meanings = {
+        "loss": "solid: training $F$",
+        "test_loss": "dashed: test $F$",
+        "projected": r"dotted: projected $\|\nabla F\|$",
+        "aligned_distance": "dashed: "
+        + panel.metric_labels.get("aligned_distance", "aligned distance"),
+        "function_distance": "dotted: "
+        + panel.metric_labels.get("function_distance", "function distance"),
+    }
+    if "metric" in drawn and ("aligned_distance" in drawn or "function_distance" in drawn):
+        meanings["metric"] = "solid: " + panel.metric_labels.get("metric", "metric")
+    for key in (
+        "loss",
+        "test_loss",
+        "projected",
+        "metric",
+        "aligned_distance",
+        "function_distance",
+    ):
+        if key in drawn and key in meanings and (key != "loss" or len(drawn) > 1):
+            handles.append(
+                (
+                    f"style:{key}",
+                    Line2D(
+                        [], [], color="0.3", ls=_style(key), lw=1.0, label=_plain(meanings[key])
+                    ),
+                )
+            )
+    return handles
+
+
+def _plain(label: str) -> str:
+    """Labels from the registry use Unicode (‖W − W*‖_F): keep "_F" from becoming mathtext."""
+    return label.replace("_F", "$_F$") if "$" not in label else label
+
+
+def draw_spectrum(ax: Axes, panel: SpectrumPanel) -> Handles:
+    """The eigenvalue density (SLQ) as a line, every eigenvalue as a histogram when known,
+    otherwise the extreme eigenvalues found as ticks along the bottom."""
+    handles: Handles = []
+    values = np.asarray(panel.eigenvalues, dtype=float)
+    if panel.all_eigenvalues and values.size:
+        bins = min(60, max(5, int(np.sqrt(values.size)) * 2))
+        ax.hist(values, bins=bins, density=True, color=style.RUN_COLORS[1], alpha=0.45, lw=0)
+        handles.append(
+            ("spectrum:hist", Patch(fc=style.RUN_COLORS[1], alpha=0.45, label="every eigenvalue"))
+        )
+    if panel.density.size:
+        ax.plot(panel.grid, panel.density, color=style.CURVE_COLOR, lw=1.1)
+        handles.append(
+            ("spectrum:slq", Line2D([], [], color=style.CURVE_COLOR, lw=1.1, label="SLQ density"))
+        )
+    if values.size and not panel.all_eigenvalues:
+        ax.plot(
+            values,
+            np.zeros_like(values),
+            ls="none",
+            marker="|",
+            ms=8,
+            color=style.RUN_COLORS[4],
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+        )
+        handles.append(
+            (
+                "spectrum:ticks",
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="|",
+                    ms=8,
+                    color=style.RUN_COLORS[4],
+                    label="extreme eigenvalues",
+                ),
+            )
+        )
+    ax.axvline(0.0, color="0.5", lw=0.5)
+    ax.set_xlabel(r"eigenvalue $\lambda$ of $\nabla^2 F$")
+    ax.set_ylabel("density")
+    ax.grid(True, lw=0.3, alpha=0.4)
+    return handles
+
+
+def draw_series(ax: Axes, panel: SeriesPanel) -> Handles:
+    """Each series as a line (with its band shaded), log axes as the panel says."""
+    handles: Handles = []
+    for s in panel.series:
+        ls = style.LINE_STYLES.get(s.style, "-")
+        if s.band is not None:
+            lo, hi = (np.asarray(b, dtype=float) for b in s.band)
+            ok = np.isfinite(lo) & np.isfinite(hi)
+            ax.fill_between(np.asarray(s.x)[ok], lo[ok], hi[ok], color=s.color, alpha=0.2, lw=0)
+        y = np.asarray(s.y, dtype=float)
+        ok = np.isfinite(y) & ((y > 0) if panel.ylog else True)
+        ax.plot(
+            np.asarray(s.x)[ok],
+            y[ok],
+            color=s.color,
+            ls=ls,
+            marker=s.marker or None,
+            ms=3,
+            lw=1.2 if ls == "-" else 0.9,
+        )
+        artist: Artist = Line2D(
+            [], [], color=s.color, ls=ls, marker=s.marker or None, ms=3, label=s.label
+        )
+        handles.append((f"series:{s.label}:{s.color}:{s.style}", artist))
+    ax.set_xscale("log" if panel.xlog else "linear")
+    ax.set_yscale("log" if panel.ylog else "linear")
+    ax.set_xlabel(panel.xlabel)
+    ax.set_ylabel(panel.ylabel)
+    ax.grid(True, lw=0.3, alpha=0.4)
+    if panel.note:
+        ax.text(0.02, 0.98, panel.note, transform=ax.transAxes, va="top", fontsize="x-small")
+    return handles

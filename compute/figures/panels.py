@@ -1,0 +1,210 @@
+"""What a figure shows, panel by panel: frozen data, computed elsewhere, drawn by ``render``.
+
+A ``Scene`` is what one window (or one session file) shows: a map panel (the MapFrame the view
+draws and every overlay that is on), a curves panel (the runs' F, ‖∇F‖ and metric), optionally
+a spectrum panel, and the provenance that traces it back to its settings. ``SeriesPanel`` is a
+plain line plot (the initialization lab's norm and depth sweeps).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from compute.basins import BasinMap
+from compute.critical import CriticalPoint
+from compute.frames import GradientField, MapFrame
+from compute.modes import Ball, Box
+
+
+@dataclass(frozen=True)
+class RunTrace:
+    """One optimizer run as drawn/exported.
+
+    Attributes
+    ----------
+    label, color : legend text in words (e.g. "GD, η = 0.1"; mathtext allowed) and "#rrggbb"
+    path : (K, d) map coordinates of the iterates kept (toys: every step), start first
+    loss, grad_norm : (T,) F and ‖∇F‖ at the recorded steps ``steps`` (default 0…T−1; NaN
+        where not evaluated)
+    status : "running", "converged", "max_steps" or "diverged"
+    path_steps : (K,) the step of each path point (default 0…K−1)
+    thetas : (K, n) the iterates in θ (networks), distance : (K,) their distance from the plane
+    metrics : name → (T,) other recorded quantities (test loss, the scenario's metric)
+    projected : (T,) ‖θ − P(θ − ∇F)‖ where a constraint acts (None: no constraint)
+    """
+
+    label: str
+    color: str
+    path: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    status: str
+    steps: np.ndarray | None = None
+    path_steps: np.ndarray | None = None
+    thetas: np.ndarray | None = None
+    distance: np.ndarray | None = None
+    metrics: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    projected: np.ndarray | None = None
+
+    def step_axis(self) -> np.ndarray:
+        """(T,) the steps of ``loss``/``grad_norm`` (default 0, 1, …)."""
+        return np.arange(len(self.loss)) if self.steps is None else np.asarray(self.steps)
+
+    def path_axis(self) -> np.ndarray:
+        """(K,) the steps of the path's snapshots (default 0, 1, …)."""
+        return np.arange(len(self.path)) if self.path_steps is None else np.asarray(self.path_steps)
+
+    def loss_on_path(self) -> np.ndarray:
+        """F at each snapshot (the record of the same step; NaN where none is finite)."""
+        steps, loss = self.step_axis(), np.asarray(self.loss, dtype=float)
+        ok = np.isfinite(loss)
+        if not ok.any():
+            return np.full(len(self.path), np.nan)
+        return np.interp(self.path_axis(), steps[ok], loss[ok])
+
+
+@dataclass(frozen=True)
+class MapPanel:
+    """A map as the view shows it.
+
+    Attributes
+    ----------
+    frame : the MapFrame the view draws: ``image`` on ``image_axes`` (the display values,
+        resampled for coarse slices), isoline ``levels`` (display units) and their ``lines``
+    axis_names : ("w", "v") or ("w",) (mathtext allowed: "$a$")
+    title : caption-style title ("L2, λ = 0.2"; mathtext allowed), subject : the scenario in
+        words (used as title when panels of different scenarios are composed)
+    colour_range : (lo, hi) of the colour bar in display units; None: ``style.colour_range``
+        of ``frame.display`` (the window's rule)
+    window : (x0, x1, y0, y1) or (x0, x1) shown; () for the frame's extent
+    isolines : draw the frame's lines; equal_axes : one unit is as long on both axes
+    critical : critical points drawn by kind; selected : index of the one whose Hessian
+        eigenvectors are drawn (−1: none)
+    basins : the basin map drawn over the map with its legend (None: off)
+    curvature : (ny, nx) λ_min(∇²F) on ``frame.axes`` for the negative-curvature overlay
+    gradient : −∇F arrows (None: off)
+    constraint : the constraint set's outline (None: none or not drawn)
+    runs : the runs' paths; marks : a slice's named points, name → (a, b, distance from it)
+    """
+
+    frame: MapFrame
+    axis_names: tuple[str, ...]
+    title: str = ""
+    subject: str = ""
+    colour_range: tuple[float, float] | None = None
+    window: tuple[float, ...] = ()
+    isolines: bool = True
+    equal_axes: bool = False
+    critical: tuple[CriticalPoint, ...] = ()
+    selected: int = -1
+    basins: BasinMap | None = None
+    curvature: np.ndarray | None = None
+    gradient: GradientField | None = None
+    constraint: Ball | Box | None = None
+    runs: tuple[RunTrace, ...] = ()
+    marks: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
+
+    @property
+    def dim(self) -> int:
+        return len(self.frame.axes)
+
+    def bounds(self) -> tuple[float, ...]:
+        """The window shown: ``window`` or the frame's axes' extent."""
+        if self.window:
+            return tuple(float(b) for b in self.window)
+        return tuple(float(v) for a in self.frame.axes for v in (a[0], a[-1]))
+
+
+@dataclass(frozen=True)
+class CurvesPanel:
+    """The runs' curves against the step: F (train solid, test dashed, reference levels
+    dotted), ‖∇F‖ (projected gradient dotted where a constraint acts), and the scenario's
+    metric (solid; aligned distance dashed, function distance dotted) when there is one.
+
+    metric_labels : metric key → label ("‖W − W*‖_F"); metric_log : log axis for the metric
+    baselines : name → reference loss level (F_lin, ...)
+    """
+
+    runs: tuple[RunTrace, ...]
+    title: str = ""
+    subject: str = ""
+    metric_labels: Mapping[str, str] = field(default_factory=dict)
+    metric_log: bool = False
+    baselines: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SpectrumPanel:
+    """The Hessian's eigenvalue density at a point.
+
+    grid, density : (g,) the SLQ density (may be empty); eigenvalues : (k,) every eigenvalue
+    (histogram) or the extreme ones found (ticks); where : the point in words
+    """
+
+    grid: np.ndarray
+    density: np.ndarray
+    eigenvalues: np.ndarray
+    title: str = ""
+    subject: str = ""
+    where: str = ""
+    all_eigenvalues: bool = False
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a SeriesPanel: y (k,) against x (k,), optional band (lo, hi) (k,) each."""
+
+    label: str
+    x: np.ndarray
+    y: np.ndarray
+    color: str
+    style: str = "solid"
+    marker: str = ""
+    band: tuple[np.ndarray, np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class SeriesPanel:
+    """A plain line plot (norm per layer, layer size against depth)."""
+
+    series: tuple[Series, ...]
+    xlabel: str
+    ylabel: str
+    title: str = ""
+    subject: str = ""
+    xlog: bool = False
+    ylog: bool = False
+    note: str = ""
+
+
+Panel = MapPanel | CurvesPanel | SpectrumPanel | SeriesPanel
+PANEL_KINDS = ("map", "curves", "spectrum")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What one window or one session shows, ready to draw, with its provenance.
+
+    map, curves, spectrum : the panels (None where absent: no runs → no curves, spectrum only
+    when computed); provenance : JSON-safe record (``compute.figures.provenance``)
+    """
+
+    map: MapPanel | None
+    curves: CurvesPanel | None = None
+    spectrum: SpectrumPanel | None = None
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def panel(self, kind: str) -> Panel:
+        """The panel ``kind`` ("map", "curves" or "spectrum"); LandscapeError if absent."""
+        from compute.errors import LandscapeError
+
+        found = {"map": self.map, "curves": self.curves, "spectrum": self.spectrum}.get(kind)
+        if found is None:
+            what = "no runs" if kind == "curves" else f"no {kind}"
+            raise LandscapeError(f"this scene has {what}: choose --panel map, curves or spectrum")
+        return found

@@ -1,0 +1,94 @@
+"""Saving a composed figure: PDF, PNG or SVG written atomically, provenance inside the file
+where the format has a place for it and always in a sidecar ``<file>.json``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, cast
+
+import matplotlib
+
+from compute.errors import LandscapeError
+from compute.figures.compose import Composition, compose
+from compute.figures.panels import Panel
+from compute.figures.provenance import embedded, sidecar_text
+from compute.figures.venues import rc_params
+from compute.outputs import atomic_write, output_path
+
+FIGURE_FORMATS = (".pdf", ".png", ".svg")
+DPI_RANGE = (50, 1200)
+
+
+def check_dpi(dpi: float) -> int:
+    """``dpi`` as an integer in DPI_RANGE, or a one-line LandscapeError."""
+    if (
+        isinstance(dpi, bool)
+        or not isinstance(dpi, int | float)
+        or not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]
+    ):
+        raise LandscapeError(f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]}, got {dpi}")
+    return int(dpi)
+
+
+READABLE = 0o644
+"""Exported files are readable by everyone (``atomic_write``'s temporary files are 0600)."""
+
+
+def readable(target: Path) -> Path:
+    """Give ``target`` READABLE permissions (ignored where the file system refuses)."""
+    with contextlib.suppress(OSError):
+        os.chmod(target, READABLE)
+    return target
+
+
+def sidecar_path(target: Path) -> Path:
+    return target.with_name(target.name + ".json")
+
+
+def write_sidecar(target: Path, record: Mapping[str, Any]) -> Path:
+    """``<target>.json`` with ``record``, the file's name and the time (atomically)."""
+    side = sidecar_path(target)
+    with atomic_write(side, "w") as fh:
+        cast(IO[str], fh).write(sidecar_text(record, target))
+    return readable(side)
+
+
+def save(
+    composition: Composition, path: str | Path, record: Mapping[str, Any], dpi: int = 300
+) -> list[Path]:
+    """Write ``composition`` to ``path`` (.pdf, .png or .svg) and its sidecar.
+
+    Heat maps are rasterised at ``dpi`` inside vector files; text and lines stay vector; fonts
+    are embedded (TrueType). The file carries ``record`` (PDF Subject, PNG Description, SVG
+    description) and no time stamp; the sidecar adds the file name and the time. Returns
+    [file, sidecar]. A bad target (empty name, folder, wrong suffix, missing folder, not a
+    regular file) or a failed write (full disk) raises a one-line LandscapeError and leaves no
+    partial file.
+    """
+    target = output_path(path, FIGURE_FORMATS)
+    dpi = check_dpi(dpi)
+    fmt = target.suffix.lower()[1:]
+    title = " / ".join(t for t in composition.titles if t) or "landscape-explorer figure"
+    with matplotlib.rc_context(rc_params(composition.venue)), atomic_write(target) as fh:
+        composition.figure.savefig(
+            fh, format=fmt, dpi=dpi, metadata=embedded(record, fmt, title[:200])
+        )
+    return [readable(target), write_sidecar(target, record)]
+
+
+def render_figure(
+    panels: Sequence[Panel],
+    path: str | Path,
+    record: Mapping[str, Any],
+    layout: str | None = None,
+    width: str | float = "double",
+    shared: bool = False,
+    dpi: int = 300,
+) -> list[Path]:
+    """``compose`` the panels and ``save`` them (the target is checked before any drawing)."""
+    output_path(path, FIGURE_FORMATS)
+    check_dpi(dpi)
+    return save(compose(panels, layout, width, shared), path, record, dpi)

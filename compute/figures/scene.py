@@ -1,0 +1,348 @@
+"""A session's scene, computed headlessly with the window's own compute functions.
+
+``scene_from_session`` builds the problem, the landscape (a network's slice on the session's
+plane), the map frame (``compute.frames``), the overlays that are on (geometry for gradient and
+curvature, critical points, the basin map), every visible run (``compute.tracking.track_run``),
+a slice's named points and, when asked, the Hessian spectrum at the end of the first run. Same
+session, same arrays: nothing here depends on time, threads or the order of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from compute.basins import BasinMap, basin_map, basin_resolution
+from compute.critical import CriticalPoint, critical_points
+from compute.figures.panels import CurvesPanel, MapPanel, RunTrace, Scene, SpectrumPanel
+from compute.figures.provenance import file_digest, light
+from compute.figures.words import mode_words, optimizer_words, param_words
+from compute.frames import GradientField, MapFrame, landscape_geometry, map_frames
+from compute.grid import LandscapeGrid, Window
+from compute.landscape import Landscape, build_landscape, search_starts
+from compute.network_problem import NetworkProblem
+from compute.objective import metric_labels
+from compute.problem import Problem
+from compute.registry import scenario
+from compute.session import RunSettings, Session
+from compute.session_file import load, to_json
+from compute.tracking import resolve_starts, track_run
+from compute.vocabulary import STATUS_NAMES
+
+T = TypeVar("T")
+METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
+STAGES = {  # stage: (start, end) of the overall fraction
+    "problem": (0.0, 0.05),
+    "map": (0.05, 0.3),
+    "geometry": (0.3, 0.4),
+    "critical points": (0.4, 0.55),
+    "basins": (0.55, 0.75),
+    "runs": (0.75, 0.95),
+    "spectrum": (0.95, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class SceneProgress:
+    """What ``scene_from_session`` is doing: ``stage`` (STAGES) and the overall ``fraction``."""
+
+    stage: str
+    fraction: float
+
+
+def _stage(
+    gen: Generator[Any, None, T], stage: str, part: float = 0.5
+) -> Generator[SceneProgress, None, T]:
+    """Re-yield a progress generator as SceneProgress within ``stage``'s share of the work;
+    items with a ``fraction`` (or ``done_fraction``) place the progress inside the share."""
+    lo, hi = STAGES[stage]
+    while True:
+        try:
+            item = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        f = getattr(item, "fraction", getattr(item, "done_fraction", part))
+        f = min(1.0, max(0.0, float(f))) if isinstance(f, int | float) else part
+        yield SceneProgress(stage, lo + (hi - lo) * f)
+
+
+def subject_of(session: Session) -> str:
+    """The scenario in words: its title up to a colon, with the parameters that differ from the
+    defaults (and named choices such as φ = relu)."""
+    spec = scenario(session.scenario)
+    title = spec.title.split(":")[0].strip()
+    defaults = spec.defaults()
+    shown = tuple(
+        k for k, v in session.params.items() if v != defaults.get(k) or isinstance(v, str)
+    )
+    words = param_words(session.params, shown).math if shown else ""
+    return f"{title}, {words}" if words else title
+
+
+def _geometry(
+    landscape: Landscape, window: Window, resolution: int
+) -> Generator[SceneProgress, None, tuple[GradientField | None, LandscapeGrid]]:
+    found: list[GradientField] = []
+
+    def collect() -> Generator[Any, None, LandscapeGrid]:
+        gen = landscape_geometry(landscape, window, resolution)
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                grid: LandscapeGrid = stop.value
+                return grid
+            if isinstance(item, GradientField):
+                found.append(item)
+            yield item
+
+    grid = yield from _stage(collect(), "geometry")
+    return (found[0] if found else None), grid
+
+
+def trace_run(
+    landscape: Landscape, run: RunSettings, constrained: bool
+) -> Generator[Any, None, RunTrace]:
+    """Run ``run`` on ``landscape`` (``track_run``) and gather its records into a RunTrace:
+    label in words, path on the map, F, ‖∇F‖, projected gradient (when a constraint acts on
+    it), metrics, θ snapshots and their distance from the plane (networks)."""
+    parts: dict[str, list[np.ndarray]] = {}
+
+    def add(name: str, values: np.ndarray) -> None:
+        parts.setdefault(name, []).append(np.asarray(values))
+
+    gen = track_run(landscape, run)
+    while True:
+        try:
+            update = next(gen)
+        except StopIteration as stop:
+            final = stop.value
+            break
+        c = update.chunk
+        add("steps", c.steps)
+        add("loss", c.loss[:, 0])
+        add("grad_norm", c.grad_norm[:, 0])
+        add("projected", c.projected[:, 0])
+        for key, values in c.metrics.items():
+            add("metric:" + key, values[:, 0])
+        add("path_steps", c.theta_steps)
+        add("coords", update.coords)
+        add("thetas", update.thetas)
+        add("distance", update.distance)
+        yield c
+
+    def get(name: str, empty: tuple[int, ...] = (0,)) -> np.ndarray:
+        return np.concatenate(parts[name]) if parts.get(name) else np.zeros(empty)
+
+    dim = landscape.map_objective.dim
+    network = isinstance(landscape.problem, NetworkProblem)
+    return RunTrace(
+        optimizer_words(run.optimizer).math,
+        run.color,
+        get("coords", (0, dim)).reshape(-1, dim),
+        get("loss"),
+        get("grad_norm"),
+        STATUS_NAMES[int(final.status[0])],
+        steps=get("steps"),
+        path_steps=get("path_steps"),
+        thetas=get("thetas").reshape(len(get("path_steps")), -1) if network else None,
+        distance=get("distance") if network else None,
+        metrics={k[len("metric:") :]: get(k) for k in parts if k.startswith("metric:")},
+        projected=get("projected") if constrained and not run.in_plane else None,
+    )
+
+
+def _spectrum(
+    landscape: Landscape, runs: tuple[RunTrace, ...], window: Window
+) -> Generator[Any, None, SpectrumPanel]:
+    from compute.spectra import SpectrumRequest, spectrum_at
+
+    if runs and runs[0].thetas is not None and len(runs[0].thetas):
+        point, where = runs[0].thetas[-1], "the end of run 1"
+    elif runs and len(runs[0].path):
+        point, where = runs[0].path[-1], "the end of run 1"
+    else:
+        point = np.array([0.5 * (lo + hi) for lo, hi in window.ranges()])
+        where = "the window's centre"
+    request = SpectrumRequest(top=5, bottom=5, density=True, histogram=True)
+    result = yield from spectrum_at(landscape, point, request, where)
+    density = result.report.density
+    values = result.all_eigenvalues
+    if values is None:
+        values = np.concatenate([result.report.eigen.top, result.report.eigen.bottom])
+    return SpectrumPanel(
+        density.grid if density is not None else np.zeros(0),
+        density.values if density is not None else np.zeros(0),
+        np.asarray(values, dtype=float),
+        where=f"at {where}",
+        all_eigenvalues=result.all_eigenvalues is not None,
+    )
+
+
+def scene_from_session(
+    session: Session,
+    source: str | Path | None = None,
+    spectrum: bool = False,
+    max_steps: int | None = None,
+    device: str = "cpu",
+) -> Generator[SceneProgress, None, Scene]:
+    """Compute what the window shows for ``session``, headlessly.
+
+    Parameters
+    ----------
+    session : the session (its overlays decide what is computed: geometry for ``gradient`` /
+        ``curvature``, critical points for ``critical`` / ``basins``, the basin map for
+        ``basins`` with the session's optimizer); source : the session file (named and hashed
+        in the provenance); spectrum : also the Hessian spectrum at the end of run 1 (θ₀ /
+        the window's centre without runs); max_steps : cap on every run's steps (the gallery's
+        reduced runs; recorded); device : where networks compute
+
+    Yields SceneProgress about every 50 ms; returns the Scene (map, curves when there are
+    visible runs, spectrum when asked) with its provenance.
+    """
+    s, spec = session, scenario(session.scenario)
+    stream: Generator[str, None, Problem] = spec.problem_stream(s.params, device)
+    problem = yield from _stage(stream, "problem")
+    modes = s.modes()
+    landscape = build_landscape(problem, modes, s.plane if s.is_network else None)
+    window = Window(tuple(float(b) for b in s.window))
+    overlays = set(s.overlays)
+    frame: MapFrame = yield from _stage(
+        map_frames(landscape.shown, window, s.resolution, s.log_scale), "map"
+    )
+    gradient, curvature = None, None
+    if overlays & {"gradient", "curvature"}:
+        field, grid = yield from _geometry(landscape, window, s.resolution)
+        gradient = field if "gradient" in overlays else None
+        curvature = (
+            grid.values.get("hess_min") if "curvature" in overlays and window.dim == 2 else None
+        )
+    critical: list[CriticalPoint] = []
+    basins: BasinMap | None = None
+    objective, map_modes = landscape.map_objective, landscape.map_modes
+    if overlays & {"critical", "basins"}:
+        starts = search_starts(landscape, frame.axes, frame.loss, window)
+        critical = yield from _stage(
+            critical_points(objective, map_modes, window, starts), "critical points"
+        )
+    basin_cells = 0
+    if "basins" in overlays and window.dim == 2:
+        basin_cells = basin_resolution(objective, s.resolution)
+        gen = basin_map(objective, map_modes, window, basin_cells, s.optimizer, critical)
+        basins = yield from _stage(gen, "basins")
+    settings = tuple(r for r in s.runs if r.visible)
+    if isinstance(problem, NetworkProblem):
+        settings = resolve_starts(problem, settings, s.plane)
+    if max_steps is not None:
+        settings = tuple(
+            replace(r, optimizer=replace(r.optimizer, steps=min(r.optimizer.steps, max_steps)))
+            for r in settings
+        )
+    runs: list[RunTrace] = []
+    constrained = modes.constraint is not None
+    for i, run in enumerate(settings):
+        lo, hi = STAGES["runs"]
+        trace = yield from _stage(
+            trace_run(landscape, run, constrained), "runs", (i + 0.5) / len(settings)
+        )
+        runs.append(trace)
+        yield SceneProgress("runs", lo + (hi - lo) * (i + 1) / len(settings))
+    title = mode_words(modes).math
+    subject = subject_of(s)
+    map_panel = MapPanel(
+        frame,
+        tuple(f"${n}$" for n in landscape.map_objective.axis_names),
+        title,
+        subject,
+        window=tuple(float(b) for b in s.window),
+        isolines="isolines" in overlays,
+        equal_axes=s.equal_axes,
+        critical=tuple(critical) if "critical" in overlays else (),
+        basins=basins,
+        curvature=curvature,
+        gradient=gradient,
+        constraint=modes.constraint if not s.is_network else None,
+        runs=tuple(runs),
+        marks=landscape.marks(),
+    )
+    labels = {k: v for k, v in metric_labels(landscape.objective).items() if k in METRIC_KEYS}
+    curves = None
+    if runs:
+        curves = CurvesPanel(
+            tuple(runs),
+            title,
+            subject,
+            labels,
+            "‖" in labels.get("metric", ""),
+            dict(problem.baselines),
+        )
+    spectrum_panel = None
+    if spectrum:
+        spectrum_panel = yield from _stage(_spectrum(landscape, tuple(runs), window), "spectrum")
+        spectrum_panel = replace(spectrum_panel, title=title, subject=subject)
+    record = provenance_of(s, source, landscape, max_steps)
+    record["computed"] = {
+        "critical_points": len(critical),
+        "basin_cells_per_axis": basin_cells,
+        "runs": [
+            {
+                "label": r.label,
+                "status": r.status,
+                "steps": int(r.step_axis()[-1]) if len(r.step_axis()) else 0,
+            }
+            for r in runs
+        ],
+    }
+    return Scene(map_panel, curves, spectrum_panel, record)
+
+
+def provenance_of(
+    session: Session, source: str | Path | None, landscape: Landscape | None, max_steps: int | None
+) -> dict[str, Any]:
+    """A scene's provenance: source file (name, SHA-256), the session (weights replaced by
+    their hashes), scenario, title, formula, parameters, modes, seeds, plane, run step cap."""
+    spec = scenario(session.scenario)
+    src: dict[str, Any] = {"kind": "window"}
+    if source is not None:
+        path = Path(source)
+        src = {"kind": "file", "file": path.name, "sha256": file_digest(path)}
+    plane = None
+    if landscape is not None and landscape.plane_spec is not None:
+        plane = {
+            "kind": landscape.plane_spec.kind,
+            "seed": landscape.plane_spec.seed,
+            "description": landscape.plane_spec.describe(),
+        }
+    return {
+        "source": src,
+        "session": light(to_json(session)),
+        "scenario": session.scenario,
+        "title": spec.title,
+        "formula": spec.formula,
+        "params": dict(session.params),
+        "modes": {
+            "l2": session.l2,
+            "constraint": session.constraint,
+            "words": mode_words(session.modes()).text,
+        },
+        "seeds": {
+            "scenario": session.params.get("seed"),
+            "plane": plane["seed"] if plane else None,
+            "runs": [r.optimizer.seed for r in session.runs if r.visible],
+        },
+        "plane": plane,
+        "max_steps": max_steps,
+    }
+
+
+def scene_from_file(
+    path: str | Path, spectrum: bool = False, max_steps: int | None = None, device: str = "cpu"
+) -> Generator[SceneProgress, None, Scene]:
+    """``scene_from_session`` of the session file ``path`` (read strictly: a newer version or
+    an unknown field is refused by name)."""
+    session = load(path)
+    return (yield from scene_from_session(session, path, spectrum, max_steps, device))

@@ -1,0 +1,94 @@
+"""Figure widths and fonts for papers and slides (a small table, values from tueplots 0.2.5).
+
+tueplots' bundles were read and not taken as a dependency: the explorer needs three widths and
+one font size per width, its maps need equal-aspect axes plus colour bars rather than
+golden-ratio subplots, and its font presets name Times / LaTeX (``usetex``), which this machine
+and most users' do not have (matplotlib would fall back with a warning). The widths below are
+tueplots' ``icml2024_half`` / ``icml2024_full`` (3.25 in / 6.75 in; NeurIPS' 5.5 in single
+column fits between) and ``beamer_169`` (0.9 × 398.34 pt); the font sizes follow its
+``fontsizes.icml2024`` (base 9 − 1 pt, small 2 pt less) and ``fontsizes.beamer``. Fonts are
+DejaVu Sans with DejaVu mathtext (both ship with matplotlib, so every machine renders the same
+glyphs), embedded as TrueType (``pdf.fonttype`` 42).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from compute.errors import LandscapeError, short
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+
+@dataclass(frozen=True)
+class Venue:
+    """A target width (inches) and its font sizes (points)."""
+
+    name: str
+    width: float
+    font_size: float
+    small_size: float
+    line_width: float = 0.8
+
+
+VENUES = {
+    "single": Venue("single", 3.25, 8.0, 6.0),
+    "double": Venue("double", 6.75, 8.0, 6.0),
+    "slide": Venue("slide", 0.9 * 398.3386 / 72.27, 9.0, 7.0),
+}
+"""``single``: one column of a two-column paper; ``double``: the full text width; ``slide``:
+a 16:9 beamer frame."""
+WIDTH_RANGE = (1.0, 20.0)
+
+
+def venue(width: str | float) -> Venue:
+    """The venue for ``single``, ``double``, ``slide`` or a width in inches (fonts of
+    ``single`` up to 4 in, of ``double`` above)."""
+    if isinstance(width, str) and width in VENUES:
+        return VENUES[width]
+    try:
+        inches = float(width)
+    except (TypeError, ValueError):
+        raise LandscapeError(
+            f"width {short(width)} is not single, double, slide or a number of inches"
+        ) from None
+    if not (math.isfinite(inches) and WIDTH_RANGE[0] <= inches <= WIDTH_RANGE[1]):
+        raise LandscapeError(
+            f"width must be between {WIDTH_RANGE[0]:g} and {WIDTH_RANGE[1]:g} inches, got {width}"
+        )
+    base = VENUES["single" if inches <= 4 else "double"]
+    return Venue(f"{inches:g} in", inches, base.font_size, base.small_size, base.line_width)
+
+
+def rc_params(v: Venue) -> dict[RcKeyType, Any]:
+    """matplotlib rcParams for ``v``: fonts, sizes, embedding and deterministic output."""
+    return {
+        "font.family": "DejaVu Sans",
+        "mathtext.fontset": "dejavusans",
+        "font.size": v.font_size,
+        "axes.titlesize": v.font_size,
+        "axes.labelsize": v.font_size,
+        "legend.fontsize": v.small_size,
+        "xtick.labelsize": v.small_size,
+        "ytick.labelsize": v.small_size,
+        "axes.linewidth": 0.6,
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
+        "xtick.major.size": 2.5,
+        "ytick.major.size": 2.5,
+        "lines.linewidth": v.line_width,
+        "pdf.fonttype": 42,
+        "ps.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "landscape-explorer",
+        "image.interpolation": "nearest",
+        "axes.titlepad": 3.0,
+        "axes.labelpad": 2.0,
+        "legend.frameon": False,
+        "legend.handlelength": 1.6,
+        "legend.columnspacing": 1.2,
+        "legend.borderaxespad": 0.2,
+    }

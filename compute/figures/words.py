@@ -1,0 +1,115 @@
+"""Captions in words: a session's modes, parameters and optimizers as a paper would write them.
+
+Each function returns ``Words(text, math)``: ``text`` in Unicode for sidecars and legends of
+other tools, ``math`` with matplotlib mathtext for figures (``$\\lambda = 0.2$``), never an
+internal id (``shamir (eps=1) · L2 λ=0.2``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from compute.modes import Ball, Box, Modes
+from compute.optimizers import RunConfig
+
+PARAM_SYMBOLS = {
+    # parameter name: (unicode, mathtext)
+    "eps": ("ε", r"\varepsilon"),
+    "hidden": ("h", "h"),
+    "dim": ("d", "d"),
+    "depth": ("l", "l"),
+    "samples": ("N", "N"),
+    "noise": ("σ", r"\sigma"),
+    "teacher_norm": ("‖W*‖", r"\|W^*\|"),
+    "init_norm": ("‖W₀‖", r"\|W_0\|"),
+    "m11": ("M₁₁", "M_{11}"),
+    "m12": ("M₁₂", "M_{12}"),
+    "m22": ("M₂₂", "M_{22}"),
+    "phi": ("φ", r"\varphi"),
+}
+OPTIMIZER_NAMES = {
+    "gd": "GD",
+    "momentum": "heavy ball",
+    "nesterov": "Nesterov",
+    "adam": "Adam",
+    "newton": "Newton",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """The same caption as Unicode ``text`` and as matplotlib mathtext ``math``."""
+
+    text: str
+    math: str
+
+    def __add__(self, other: Words) -> Words:
+        if not self.text:
+            return other
+        if not other.text:
+            return self
+        return Words(f"{self.text}, {other.text}", f"{self.math}, {other.math}")
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def mode_words(modes: Modes) -> Words:
+    """ "plain", "L2, λ = 0.2", "ball ‖θ‖ ≤ 2", "box |θᵢ| ≤ 1.5", or L2 and a constraint
+    joined by "; "."""
+    parts: list[Words] = []
+    if modes.l2:
+        lam = _num(modes.l2)
+        parts.append(Words(f"L2, λ = {lam}", rf"$L_2$, $\lambda = {lam}$"))
+    c = modes.constraint
+    if isinstance(c, Ball):
+        r = _num(c.radius)
+        parts.append(Words(f"ball ‖θ‖ ≤ {r}", rf"ball $\|\theta\| \leq {r}$"))
+    elif isinstance(c, Box):
+        r = _num(c.radius)
+        parts.append(Words(f"box |θᵢ| ≤ {r}", rf"box $|\theta_i| \leq {r}$"))
+    if not parts:
+        return Words("plain", "plain")
+    return Words("; ".join(p.text for p in parts), "; ".join(p.math for p in parts))
+
+
+def param_words(params: Mapping[str, object], names: tuple[str, ...] | None = None) -> Words:
+    """``ε = 1, h = 4`` for the parameters ``names`` (default: all) of ``params``."""
+    texts, maths = [], []
+    for name in names if names is not None else tuple(params):
+        value = params[name]
+        shown = _num(float(value)) if isinstance(value, int | float) else str(value)
+        uni, tex = PARAM_SYMBOLS.get(name, (name.replace("_", " "), name.replace("_", r"\_")))
+        if name == "seed":
+            texts.append(f"seed {shown}")
+            maths.append(f"seed {shown}")
+            continue
+        texts.append(f"{uni} = {shown}")
+        maths.append(
+            f"${tex} = {shown}$" if isinstance(value, int | float) else f"${tex}$ = {shown}"
+        )
+    return Words(", ".join(texts), ", ".join(maths))
+
+
+def optimizer_words(config: RunConfig) -> Words:
+    """ "GD, η = 0.1", "heavy ball, β = 0.9, η = 0.05", "Adam, η = 0.01", "Newton, η = 1"
+    (+ ", batch 32" on minibatches)."""
+    name = OPTIMIZER_NAMES.get(config.optimizer, config.optimizer)
+    lr = _num(config.lr)
+    text, math = f"{name}, η = {lr}", rf"{name}, $\eta = {lr}$"
+    if config.optimizer in ("momentum", "nesterov"):
+        beta = _num(config.momentum)
+        text, math = f"{name}, β = {beta}, η = {lr}", rf"{name}, $\beta = {beta}$, $\eta = {lr}$"
+    if config.batch_size:
+        text, math = f"{text}, batch {config.batch_size}", f"{math}, batch {config.batch_size}"
+    return Words(text, math)
+
+
+def differing(params: list[Mapping[str, object]]) -> tuple[str, ...]:
+    """The parameter names whose values differ between the given sets (in first-seen order)."""
+    names: list[str] = []
+    for p in params:
+        names += [k for k in p if k not in names]
+    return tuple(k for k in names if len({repr(p.get(k)) for p in params}) > 1)
