@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from compute.critical_starts import grid_candidates
 from compute.derivatives import gradient, second_order
 from compute.grid import Window
 from compute.modes import Modes
@@ -236,6 +235,8 @@ def search_starts(
     """
     if landscape.map_objective.flops < EXPENSIVE_FLOPS:
         return None
+    from compute.critical_starts import grid_candidates  # scipy.spatial: when needed
+
     cells = grid_candidates(axes, loss)
     mesh = np.meshgrid(*(np.linspace(lo, hi, 6) for lo, hi in window.ranges()))
     coarse = np.stack([m.ravel() for m in mesh], axis=-1)

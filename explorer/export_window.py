@@ -19,7 +19,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPoint, QR
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import QWidget
 
-from compute import LandscapeError, atomic_write, output_path, write_sidecar
+from compute import LandscapeError, atomic_write, output_path
 
 SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -94,4 +94,6 @@ def export_window(widget: QWidget, path: str | Path, dpi: int, meta: dict[str, A
         png = _png_bytes(image)
         with atomic_write(target, "wb" if suffix == ".png" else "w") as fh:
             fh.write(png if suffix == ".png" else _svg(image, png, meta))  # type: ignore[arg-type]
+    from compute import write_sidecar  # with the figure exports (matplotlib): when first used
+
     return [target, write_sidecar(target, meta | {"kind": "window", "dpi": dpi})]

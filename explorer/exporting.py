@@ -9,18 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
-from compute import (
-    LandscapeError,
-    Scene,
-    export_curves_figure,
-    export_grid_data,
-    export_landscape_figure,
-    export_runs_data,
-)
+from compute import LandscapeError
 from explorer import session_io
 from explorer.export_window import export_window
 from explorer.jobs import Jobs
-from explorer.scene import metadata, scene_of
 from explorer.state import AppState
 
 FIGURE_FILTER = "PNG image (*.png);;SVG vector (*.svg);;PDF document (*.pdf)"
@@ -73,12 +65,24 @@ class Exporter(QObject):
         """Export without dialogs (what the menu does after asking; the tests call it)."""
         if what == "window":
             try:
+                from explorer.scene import metadata  # compute's figure code: when first used
+
                 written = export_window(self.window, path, dpi, metadata(self.state))
             except LandscapeError as exc:
                 self._failed(exc)
                 return
             self._done(written)
             return
+        # matplotlib (~0.4 s to import) loads with the first export, not at start-up
+        from compute import (
+            Scene,
+            export_curves_figure,
+            export_grid_data,
+            export_landscape_figure,
+            export_runs_data,
+        )
+        from explorer.scene import scene_of
+
         writers: dict[str, Callable[[Scene], list[Path]]] = {
             "map": lambda scene: export_landscape_figure(scene, path, dpi),
             "curves": lambda scene: export_curves_figure(scene, path, dpi),

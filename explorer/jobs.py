@@ -15,13 +15,8 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import torch._dynamo  # noqa: F401  (see below)
 from PySide6.QtCore import QObject, QThreadPool
 from superqt.utils import create_worker
-
-# torch.optim's first optimizer imports torch._dynamo (~1.5 s of module code). Done lazily in a
-# worker, that import holds the GIL and the import lock and freezes the window for hundreds of
-# ms; done here, it is part of start-up.
 
 IDLE = None  # yielded while paused so the worker can notice quit()
 

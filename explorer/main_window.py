@@ -126,7 +126,12 @@ class MainWindow(QMainWindow):
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 4)
-        widgets = (self.banner, self.view, self.basin_legend, self.hessian_legend)
+        widgets: tuple[QWidget, ...] = (
+            self.banner,
+            self.view,
+            self.basin_legend,
+            self.hessian_legend,
+        )
         for widget, stretch in zip(widgets, (0, 1, 0, 0), strict=True):
             box.addWidget(widget, stretch)
         box.addWidget(self.slice_note)
@@ -153,10 +158,7 @@ class MainWindow(QMainWindow):
             cbox.addWidget(section)
             self.sections[title] = section
         cbox.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(controls)
-        self.controls_scroll = scroll
+        self.controls_scroll = scroll = _scrolled(controls)
         self.controls_dock = self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.curves = CurvesView()
         self.curves.setObjectName("curves")
@@ -164,7 +166,7 @@ class MainWindow(QMainWindow):
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.curves_dock = self._dock("Training curves", self.curves, right)
         self.spectrum_panel = SpectrumPanel(st, self.spectrum_ctl)
-        self.spectrum_dock = self._dock("Hessian spectrum", self.spectrum_panel, right)
+        self.spectrum_dock = self._dock("Hessian spectrum", _scrolled(self.spectrum_panel), right)
         self.tabifyDockWidget(self.curves_dock, self.spectrum_dock)
         self.curves_dock.raise_()
         self.run_table = RunTable(st)
@@ -446,3 +448,12 @@ class MainWindow(QMainWindow):
         self.runs_ctl.pool.shutdown()
         self.jobs.shutdown(CLOSE_TIMEOUT_MS)
         event.accept()
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area: a dock narrower or shorter than its content scrolls
+    instead of taking the map's room."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(widget)
+    return scroll

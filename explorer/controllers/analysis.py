@@ -4,26 +4,19 @@ restriction), computed in workers once the map is known."""
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject
 from superqt.utils import qdebounced, qthrottled
 
-from compute import (
-    BasinBlock,
-    BasinMap,
-    CriticalPoint,
-    Window,
-    basin_map,
-    basin_resolution,
-    critical_points,
-    hessian_map,
-    search_starts,
-)
+from compute import Window
 from explorer.jobs import Jobs
 from explorer.results import HessianMap
 from explorer.state import AppState
+
+if TYPE_CHECKING:
+    from compute import BasinBlock, BasinMap, CriticalPoint
 
 
 class AnalysisController(QObject):
@@ -83,6 +76,8 @@ class AnalysisController(QObject):
         landscape, window = self.state.results.landscape, Window(self.state.session.window)
         if landscape is None or len(window.bounds) != 4:
             return
+        from compute import hessian_map
+
         self.state.progress("curvature map", 0.0)
         self.jobs.submit(
             "hessian",
@@ -130,6 +125,8 @@ class AnalysisController(QObject):
         self.state.results.critical_known = False
         self.state.progress("critical points", 0.0)
 
+        from compute import critical_points, search_starts  # scipy: loaded when first used
+
         def job() -> Generator[Any, None, list[CriticalPoint]]:
             starts = search_starts(landscape, frame.axes, frame.loss, window) if frame else None
             objective, modes = landscape.map_objective, landscape.map_modes
@@ -167,6 +164,8 @@ class AnalysisController(QObject):
         landscape, s = self.state.results.landscape, self.state.session
         if landscape is None or self.jobs.busy("critical") or not self.state.results.critical_known:
             return  # started when the critical points arrive
+        from compute import basin_map, basin_resolution
+
         objective, modes = landscape.map_objective, landscape.map_modes
         resolution = basin_resolution(objective, s.resolution)
         config, critical, window = s.optimizer, list(self.state.results.critical), Window(s.window)

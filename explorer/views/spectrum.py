@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -207,9 +208,9 @@ class SpectrumPanel(QWidget):
         sform.addRow("ε", self.eps)
         sform.addRow("μ₂", self.mu2)
         sform.addRow(self.sopsp_result)
-        buttons = QHBoxLayout()
-        for b in (self.at_selected, self.at_run, self.again, self.cancel):
-            buttons.addWidget(b)
+        buttons = QGridLayout()  # two by two: the panel fits a narrow dock
+        for i, b in enumerate((self.at_selected, self.at_run, self.again, self.cancel)):
+            buttons.addWidget(b, i // 2, i % 2)
         box = QVBoxLayout(self)
         box.setContentsMargins(2, 2, 2, 2)
         box.addWidget(self.header)

@@ -271,3 +271,13 @@ def test_the_tools_menu_opens_the_initialization_lab(qtbot, window):
     qtbot.waitUntil(lambda: lab.state.forward.final, timeout=60000)
     assert {s.scheme for s in lab.state.forward.schemes} >= {"xavier", "fixup"}
     wait_idle(qtbot, window)
+
+
+@pytest.mark.parametrize("size", [(800, 800), (1280, 720)])
+def test_the_map_keeps_room_beside_the_docks(qtbot, window, size):
+    """Docks scroll rather than squeeze the map (the spectrum dock once left it 80 px wide)."""
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().width() == size[0], timeout=5000)
+    qtbot.wait(50)
+    assert window.view.width() >= size[0] // 4
+    assert window.view.height() >= size[1] // 2
