@@ -25,7 +25,8 @@ from compute.figures import style
 from compute.figures.compose import compose
 from compute.figures.map_panel import run_xy
 from compute.figures.panels import MapPanel, Scene
-from compute.figures.render import check_dpi, write_sidecar
+from compute.figures.render import write_sidecar
+from compute.figures.venues import check_dpi
 from compute.outputs import output_path
 
 ANIMATION_FORMATS = (".gif", ".mp4")

@@ -8,7 +8,6 @@ preset, the panels' aspect and the legend's measured height.
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections.abc import Sequence
@@ -28,11 +27,11 @@ from compute.figures import style
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_panel import Handles, colour_label, draw_map, in_order
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, RunTrace, SeriesPanel
-from compute.figures.venues import Venue, rc_params, venue
+from compute.figures.venues import Venue, parse_layout, rc_params, venue
 from compute.frames import MapFrame, _smooth
 from compute.isolines import isolines, levels_for
 
-LEFT, RIGHT_PAD, BOTTOM = 0.44, 0.08, 0.36
+LEFT, RIGHT_PAD, BOTTOM = 0.5, 0.08, 0.36
 """Inches around every panel's axes: y tick labels and label, a gap, x tick labels and label."""
 BAR_WIDTH, BAR_GAP, BAR_LABELS = 0.07, 0.05, 0.42
 """A colour bar's width, its gap to the map, and room for its tick labels and label."""
@@ -41,7 +40,6 @@ CURVE_GAP = 0.06
 """Inches between the stacked axes of a curves panel."""
 Box = tuple[float, float, float, float]
 """(left, top, width, height) in inches, top measured down from the figure's top edge."""
-MAX_PANELS = 26
 LEGEND_ORDER = ("run", "critical", "constraint", "curvature", "basin", "overflow", "style")
 """Legend entries by kind (runs by number; other kinds in the order drawn)."""
 ASPECT = {"curves2": 0.85, "curves3": 1.1, "spectrum": 0.7, "series": 0.75}
@@ -63,24 +61,6 @@ class Composition:
     colorbars: tuple[Colorbar, ...]
     legend: Legend | None
     venue: Venue
-
-
-def parse_layout(layout: str | None, count: int) -> tuple[int, int]:
-    """(rows, cols) from "ROWSxCOLS" (None: one row of up to 3, then rows of 3)."""
-    if count < 1:
-        raise LandscapeError("a figure needs at least one panel")
-    if count > MAX_PANELS:
-        raise LandscapeError(f"a figure holds at most {MAX_PANELS} panels, got {count}")
-    if layout is None:
-        cols = min(count, 3)
-        return math.ceil(count / cols), cols
-    match = re.fullmatch(r"\s*(\d{1,2})\s*[xX×]\s*(\d{1,2})\s*", layout)
-    if not match:
-        raise LandscapeError(f"layout {layout[:20]!r} is not ROWSxCOLS (e.g. 1x3, 2x2)")
-    rows, cols = int(match[1]), int(match[2])
-    if rows < 1 or cols < 1 or rows * cols < count:
-        raise LandscapeError(f"layout {rows}x{cols} has no room for {count} panels")
-    return rows, cols
 
 
 def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
@@ -138,18 +118,54 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
     return out, label
 
 
-def _titles(panels: Sequence[Panel], labels: bool) -> list[str]:
+def visible_length(text: str) -> int:
+    """Characters a title shows: mathtext's dollars, braces and commands (``\\lambda``) count
+    as one character or none."""
+    text = re.sub(r"\\[a-zA-Z]+", "x", text)
+    return len(re.sub(r"[${}^_]", "", text))
+
+
+def _wrap(text: str, chars: int) -> list[str]:
+    """``text`` broken at spaces outside mathtext into lines of about ``chars`` characters."""
+    words: list[str] = []
+    for i, piece in enumerate(text.split("$")):
+        inside = i % 2 == 1
+        if inside:  # a formula stays one word, glued to what precedes it without a space
+            words.append(
+                ("" if not words or text.split("$")[i - 1].endswith(" ") else words.pop())
+                + f"${piece}$"
+            )
+        else:
+            head, *rest = piece.split(" ")
+            if words and head:
+                words[-1] += head
+            elif head:
+                words.append(head)
+            words += [w for w in rest if w]
+    lines: list[str] = []
+    for word in words:
+        if lines and visible_length(lines[-1]) + 1 + visible_length(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _titles(panels: Sequence[Panel], labels: bool, chars: int) -> list[str]:
+    """Caption-style titles: the mode in words ("plain", "L2, λ = 0.2"), preceded by the
+    scenario in words where panels show different scenarios (or there is one panel), wrapped
+    to ``chars`` characters, labelled (a), (b), … when ``labels``."""
     subjects = {p.subject for p in panels if p.subject}
     show_subject = len(panels) == 1 or len(subjects) > 1
     out = []
     for i, p in enumerate(panels):
-        lines = [p.subject] if show_subject and p.subject else []
-        if p.title and (p.title != "plain" or not lines):
-            lines.append(p.title)
-        text = "\n".join(lines)
+        parts = [p.subject] if show_subject and p.subject else []
+        if p.title and (p.title != "plain" or not parts):
+            parts.append(p.title)
+        text = ", ".join(parts)
         if labels:
             text = f"({string.ascii_lowercase[i]}) {text}".rstrip()
-        out.append(text)
+        out.append("\n".join(_wrap(text, chars)))
     return out
 
 
@@ -224,7 +240,8 @@ def compose(
         raise LandscapeError(
             f"{cols} panels per row do not fit in {v.width:.2f} in: widen it or add rows"
         )
-    titles = _titles(panels, len(panels) > 1 if labels is None else labels)
+    chars = max(12, int((cell_w - LEFT + 0.2) * 72 / (v.font_size * 0.56)))
+    titles = _titles(panels, len(panels) > 1 if labels is None else labels, chars)
     line_h = v.font_size / 72 * 1.3
     top_pads = [
         max(t.count("\n") + 1 for t in titles[r * cols : (r + 1) * cols]) * line_h + 0.06

@@ -10,6 +10,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
 
 from compute.figures import style
 from compute.figures.map_panel import Handles, Numbering, in_order
@@ -104,23 +105,23 @@ def draw_curves(
     grad_ax.set_ylabel(r"$\|\nabla F\|$")
     if len(axes) > 2:
         axes[2].set_yscale("log" if panel.metric_log else "linear")
-        axes[2].set_ylabel(panel.metric_labels.get("metric") or "distance")
+        several = any(k in panel.metric_labels for k in METRIC_LINES[1:])
+        axes[2].set_ylabel("distance" if several else _plain(panel.metric_labels.get("metric", "")))
     axes[-1].set_xlabel("step")
     for ax in axes:
         ax.grid(True, lw=0.3, alpha=0.4)
+        ax.yaxis.set_minor_formatter(NullFormatter())  # no "3×10⁻¹" clutter on short log axes
     if not panel.runs:
         loss_ax.text(0.5, 0.5, "no runs", transform=loss_ax.transAxes, ha="center")
     meanings = {
         "loss": "solid: training $F$",
         "test_loss": "dashed: test $F$",
         "projected": r"dotted: projected $\|\nabla F\|$",
-        "aligned_distance": "dashed: "
-        + panel.metric_labels.get("aligned_distance", "aligned distance"),
-        "function_distance": "dotted: "
-        + panel.metric_labels.get("function_distance", "function distance"),
+        "aligned_distance": r"dashed: $\|\theta - \theta^*\|$ up to symmetries",
+        "function_distance": r"dotted: $\|f - f^*\|$ on test inputs",
     }
     if "metric" in drawn and ("aligned_distance" in drawn or "function_distance" in drawn):
-        meanings["metric"] = "solid: " + panel.metric_labels.get("metric", "metric")
+        meanings["metric"] = "solid: " + _plain(panel.metric_labels.get("metric", "metric"))
     for key in (
         "loss",
         "test_loss",
@@ -132,7 +133,7 @@ def draw_curves(
         if key in drawn and key in meanings and (key != "loss" or len(drawn) > 1):
             handles.append(
                 (
-                    f"style:{key}",
+                    f"style:{key}:{meanings[key]}",
                     Line2D(
                         [], [], color="0.3", ls=_style(key), lw=1.0, label=_plain(meanings[key])
                     ),

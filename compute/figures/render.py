@@ -11,26 +11,13 @@ from typing import IO, Any, cast
 
 import matplotlib
 
-from compute.errors import LandscapeError
 from compute.figures.compose import Composition, compose
 from compute.figures.panels import Panel
 from compute.figures.provenance import embedded, sidecar_text
-from compute.figures.venues import rc_params
+from compute.figures.venues import check_dpi, rc_params
 from compute.outputs import atomic_write, output_path
 
 FIGURE_FORMATS = (".pdf", ".png", ".svg")
-DPI_RANGE = (50, 1200)
-
-
-def check_dpi(dpi: float) -> int:
-    """``dpi`` as an integer in DPI_RANGE, or a one-line LandscapeError."""
-    if (
-        isinstance(dpi, bool)
-        or not isinstance(dpi, int | float)
-        or not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]
-    ):
-        raise LandscapeError(f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]}, got {dpi}")
-    return int(dpi)
 
 
 READABLE = 0o644

@@ -9,6 +9,7 @@ session, same arrays: nothing here depends on time, threads or the order of work
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -74,7 +75,9 @@ def subject_of(session: Session) -> str:
     """The scenario in words: its title up to a colon, with the parameters that differ from the
     defaults (and named choices such as φ = relu)."""
     spec = scenario(session.scenario)
-    title = spec.title.split(":")[0].strip()
+    title = re.sub(
+        r"(²?)_F", lambda m: "$^2_F$" if m[1] else "$_F$", spec.title.split(":")[0].strip()
+    )
     defaults = spec.defaults()
     shown = tuple(
         k for k, v in session.params.items() if v != defaults.get(k) or isinstance(v, str)

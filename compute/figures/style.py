@@ -162,3 +162,24 @@ def curvature_rgba(hess_min: np.ndarray) -> np.ndarray:
         rgba[..., :3] = CURVATURE_RGB
         rgba[..., 3] = (255 * CURVATURE_ALPHA * np.sqrt(neg / top)).astype(np.uint8)
     return rgba
+
+
+SCHEME_COLORS = {
+    # Okabe–Ito; one colour per initialization scheme in every plot of the lab
+    "default": "#000000",
+    "xavier": "#D55E00",
+    "scaled": "#0072B2",
+    "alpha": "#009E73",
+    "beta": "#E69F00",
+    "fixup": "#CC79A7",
+}
+SCHEME_LABELS = {
+    "default": "default (U(±1/√fan_in))",
+    "xavier": "Xavier N(0, 1/d)",
+    "scaled": "N(0, 1/(dL))",
+    "alpha": "α-scaling (α = 1/√2)",
+    "beta": "β-scaling (β = 1/√L)",
+    "fixup": "Fixup",
+}
+SWEEP_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+"""The depth sweeps' curves, in the order presets are added (references in the same colour)."""

@@ -14,6 +14,7 @@ glyphs), embedded as TrueType (``pdf.fonttype`` 42).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,8 @@ VENUES = {
 """``single``: one column of a two-column paper; ``double``: the full text width; ``slide``:
 a 16:9 beamer frame."""
 WIDTH_RANGE = (1.0, 20.0)
+MAX_PANELS = 26
+DPI_RANGE = (50, 1200)
 
 
 def venue(width: str | float) -> Venue:
@@ -92,3 +95,32 @@ def rc_params(v: Venue) -> dict[RcKeyType, Any]:
         "legend.columnspacing": 1.2,
         "legend.borderaxespad": 0.2,
     }
+
+
+def parse_layout(layout: str | None, count: int) -> tuple[int, int]:
+    """(rows, cols) from "ROWSxCOLS" (None: one row of up to 3, then rows of 3)."""
+    if count < 1:
+        raise LandscapeError("a figure needs at least one panel")
+    if count > MAX_PANELS:
+        raise LandscapeError(f"a figure holds at most {MAX_PANELS} panels, got {count}")
+    if layout is None:
+        cols = min(count, 3)
+        return math.ceil(count / cols), cols
+    match = re.fullmatch(r"\s*(\d{1,2})\s*[xX×]\s*(\d{1,2})\s*", layout)
+    if not match:
+        raise LandscapeError(f"layout {layout[:20]!r} is not ROWSxCOLS (e.g. 1x3, 2x2)")
+    rows, cols = int(match[1]), int(match[2])
+    if rows < 1 or cols < 1 or rows * cols < count:
+        raise LandscapeError(f"layout {rows}x{cols} has no room for {count} panels")
+    return rows, cols
+
+
+def check_dpi(dpi: float) -> int:
+    """``dpi`` as an integer in DPI_RANGE, or a one-line LandscapeError."""
+    if (
+        isinstance(dpi, bool)
+        or not isinstance(dpi, int | float)
+        or not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]
+    ):
+        raise LandscapeError(f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]}, got {dpi}")
+    return int(dpi)

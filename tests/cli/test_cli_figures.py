@@ -1,0 +1,161 @@
+"""``render`` and ``gallery`` in a subprocess: files, determinism, one-line errors (exit 2).
+
+Runs the console script once ``compute.cli`` registers the commands, ``python -m
+compute.cli_figures`` (the same parser and handlers) until then.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from .helpers import EXE
+
+SESSIONS = Path(__file__).resolve().parents[2] / "resources" / "sessions"
+BALL = str(SESSIONS / "shamir-c-ball.json")
+
+
+def _registered() -> bool:
+    out = subprocess.run([EXE, "--help"], capture_output=True, text=True, timeout=60)
+    return "render" in out.stdout
+
+
+PREFIX = [EXE] if _registered() else [sys.executable, "-m", "compute.cli_figures"]
+
+
+def run(*args):
+    return subprocess.run(
+        [*PREFIX, *args], capture_output=True, text=True, timeout=300, cwd=tempfile.gettempdir()
+    )
+
+
+def one_line_error(out, *words):
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    for w in words:
+        assert w in lines[0]
+    return lines[0]
+
+
+def test_render_writes_a_pdf_and_its_sidecar(tmp_path):
+    out = run("render", BALL, "--out", str(tmp_path / "fig.pdf"), "--max-steps", "200", "--json")
+    assert out.returncode == 0, out.stderr
+    files = json.loads(out.stdout)["files"]
+    assert files == [str(tmp_path / "fig.pdf"), str(tmp_path / "fig.pdf.json")]
+    assert (tmp_path / "fig.pdf").read_bytes().startswith(b"%PDF")
+    meta = json.loads((tmp_path / "fig.pdf.json").read_text())
+    panel = meta["panels"][0]
+    assert panel["source"]["file"] == "shamir-c-ball.json" and len(panel["source"]["sha256"]) == 64
+    assert panel["modes"]["constraint"] == "ball:2" and panel["max_steps"] == 200
+    assert meta["version"] and meta["libraries"]["matplotlib"]
+
+
+@pytest.mark.slow
+def test_render_is_deterministic_same_files_same_arrays(tmp_path):
+    for name in ("a.npz", "b.npz"):
+        out = run(
+            "render",
+            BALL,
+            "--panel",
+            "map,curves",
+            "--out",
+            str(tmp_path / name),
+            "--max-steps",
+            "150",
+        )
+        assert out.returncode == 0, out.stderr
+    a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    assert sorted(a.files) == sorted(b.files) and "a_loss" in a.files and "b_run1_loss" in a.files
+    for key in a.files:
+        if key != "provenance":
+            nan_ok = a[key].dtype.kind == "f"
+            assert np.array_equal(a[key], b[key], equal_nan=nan_ok), key
+
+
+def test_render_png_of_three_sessions_in_a_row(tmp_path):
+    names = ["shamir-a-plain.json", "shamir-c-ball.json", "relu-activation.json"]
+    paths = [str(SESSIONS / n) for n in names]
+    out = run(
+        "render",
+        *paths,
+        "--out",
+        str(tmp_path / "row.png"),
+        "--dpi",
+        "60",
+        "--max-steps",
+        "100",
+        "--width",
+        "double",
+    )
+    assert out.returncode == 0, out.stderr
+    with Image.open(tmp_path / "row.png") as img:
+        assert img.size[0] == pytest.approx(6.75 * 60, abs=2)
+
+
+def test_newer_session_and_unknown_fields_are_refused_by_name(tmp_path):
+    data = json.loads(Path(BALL).read_text())
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(data | {"version": 99}))
+    one_line_error(run("render", str(newer), "--out", str(tmp_path / "f.pdf")), "newer", "99")
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(data | {"colour_scheme": "pink"}))
+    one_line_error(run("render", str(odd), "--out", str(tmp_path / "f.pdf")), "colour_scheme")
+    assert not (tmp_path / "f.pdf").exists()
+
+
+@pytest.mark.parametrize("name", ["", "DIR", "fig.txt", "missing/fig.pdf", "/dev/full", "fig"])
+def test_bad_outputs_exit_2_with_one_line_and_no_file(tmp_path, name):
+    target = {"": "", "DIR": str(tmp_path)}.get(
+        name, name if name.startswith("/") else str(tmp_path / name)
+    )
+    before = sorted(tmp_path.rglob("*"))
+    one_line_error(run("render", BALL, "--out", target))
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_bad_options_exit_2(tmp_path):
+    target = str(tmp_path / "f.pdf")
+    one_line_error(run("render", BALL, "--out", target, "--layout", "0x3"), "layout")
+    one_line_error(run("render", BALL, "--out", target, "--width", "wide"), "width")
+    one_line_error(run("render", BALL, "--out", target, "--dpi", "5"), "dpi")
+    one_line_error(run("render", BALL, "--out", target, "--panel", "maps"), "panel")
+    one_line_error(run("render", str(tmp_path / "none.json"), "--out", target), "none.json")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")
+def test_gallery_entry_pdf_has_one_page_and_png_decodes(tmp_path):
+    out = run("gallery", "--out", str(tmp_path), "--only", "seed-004-activations", "--json")
+    assert out.returncode == 0, out.stderr
+    info = subprocess.run(
+        ["pdfinfo", str(tmp_path / "seed-004-activations.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Pages:           1" in info.stdout
+    with Image.open(tmp_path / "seed-004-activations.png") as img:
+        img.load()
+
+
+@pytest.mark.slow
+def test_gallery_lists_its_entries_and_refuses_unknown_ones(tmp_path):
+    out = run("gallery", "--out", str(tmp_path), "--list")
+    assert "seed-001-shamir" in out.stdout and "seed-000-student-teacher" in out.stdout
+    one_line_error(run("gallery", "--out", str(tmp_path), "--only", "nope"), "nope")
+    one_line_error(run("gallery", "--out", str(tmp_path / "missing")), "does not exist")
+
+
+def test_help_is_fast():
+    start = time.perf_counter()
+    out = run("render", "--help")
+    assert out.returncode == 0 and "--shared-scale" in out.stdout
+    assert time.perf_counter() - start < 3.0  # interpreter start-up included; no torch import
