@@ -114,9 +114,11 @@ class LandscapeController(QObject):
         landscape: Landscape | None = old if keep else None
         want = geometry if geometry is not None else bool(GEOMETRY_OVERLAYS & set(s.overlays))
         want = want and not self.state.view.dragging
-        frame = self.state.results.frame if reuse_frame else None
+        frame = self.state.results.frame if reuse_frame and keep else None
+        if frame is not None and not _covers(frame, window, s.resolution):
+            frame = None  # the window changed in the same step as the log scale (undo, open)
         self.state.clear_results("fields", "gradient")
-        if not reuse_frame:
+        if frame is None:
             self.analysis_stale()
         params, device, resolution, log = (
             dict(s.params),
@@ -208,6 +210,13 @@ class LandscapeController(QObject):
             yield readout(landscape, coords)
 
         self.jobs.submit("hover", job, lambda items: self.state.set_result("readout", items[-1]))
+
+
+def _covers(frame: MapFrame, window: Window, resolution: int) -> bool:
+    """Whether ``frame`` holds F on exactly this window's grid (its display may be redrawn)."""
+    bounds = np.array([[a[0], a[-1]] for a in frame.axes]).ravel()
+    sizes = {len(a) for a in frame.axes}
+    return bounds.tolist() == list(window.bounds) and sizes == {resolution}
 
 
 def _staged(stream: Generator[str, None, Problem]) -> Generator[tuple[str, Any], None, Problem]:
