@@ -90,6 +90,22 @@ def test_autosave_restores_after_the_window_closes(qtbot, tmp_path):
     again.close()
 
 
+def test_closing_right_after_a_change_still_autosaves_it(qtbot, tmp_path):
+    w = MainWindow(restore_autosave=False)
+    qtbot.addWidget(w)
+    w.show()
+    wait_idle(qtbot, w)
+    type_into(qtbot, w.optimizer_panel.lr, "0.0123")  # then close at once: no autosave tick
+    changed = w.state.session
+    assert changed.optimizer.lr == 0.0123
+    w.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.state.session == changed
+    wait_idle(qtbot, again)
+    again.close()
+
+
 @pytest.mark.parametrize(
     "content",
     [
