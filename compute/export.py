@@ -1,5 +1,8 @@
 """Print-quality export: landscape / curves figures (PNG, SVG, PDF) and grid / run data (CSV, NPZ).
 
+The window's exporter until it moves to ``compute.figures`` (what the screen shows, composed
+figures, provenance); ``RunTrace`` and the marker colours already come from there.
+
 The format comes from the path's suffix. Every export writes the file and a JSON sidecar
 ``<file>.json`` (the scene's metadata plus ``file``, ``kind``, ``created``, ``generator``) and
 returns both paths; figures also carry that JSON inside the file (PNG text chunk
@@ -34,6 +37,8 @@ from matplotlib.patches import Circle, Patch, Rectangle
 
 from compute.critical import KINDS, CriticalPoint
 from compute.errors import LandscapeError
+from compute.figures import style
+from compute.figures.panels import RunTrace as RunTrace  # re-exported (compute.RunTrace)
 from compute.grid import FIELDS, LandscapeGrid
 from compute.modes import Ball, Box
 
@@ -47,13 +52,10 @@ FIGURE_SIZE = (5.0, 4.0)
 LEGEND_FREE_ROWS, LEGEND_ROW_HEIGHT = 4, 0.16
 DPI_RANGE = (50, 1200)
 GENERATOR = "landscape-explorer"
-COLORMAP = "cividis"
+COLORMAP = style.COLORMAP
 NONFINITE_COLOR = "#f4a6c6"  # pink: outside cividis' blue–grey–yellow range
-MARKERS = {  # kind → (marker, face colour, size); faces from the Okabe–Ito palette
-    "minimum": ("o", "#ffffff", 6.5),
-    "saddle": ("X", "#e69f00", 7.5),
-    "maximum": ("^", "#cc79a7", 7.0),
-    "degenerate": ("D", "#009e73", 5.5),
+MARKERS = {  # kind → (marker, face colour, size): the shared style table's, never a run colour
+    kind: (marker, face, size) for kind, (marker, _, face, size) in style.CRITICAL_MARKERS.items()
 }
 _STYLE: dict[RcKeyType, Any] = {"font.size": 8.0, "legend.fontsize": 7.0, "pdf.fonttype": 42}
 _MEMBER: dict[str, Any] = dict(ls="none", marker="o", ms=2.2, mfc="w", mec="k", mew=0.3)
@@ -62,51 +64,6 @@ _OUTLINE: dict[str, Any] = {"ls": "--", "lw": 1.0, "color": "k", "zorder": 3.5}
 _HALO = [patheffects.withStroke(linewidth=2.6, foreground="white", alpha=0.75)]
 Place = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 """1-D: (w, F or None) ↦ the height drawn at w (F itself or, for None, the curve's F(w))."""
-
-
-@dataclass(frozen=True)
-class RunTrace:
-    """One optimizer run as drawn/exported.
-
-    Attributes
-    ----------
-    label, color : legend text (e.g. "run 3 · adam lr=0.05") and line colour "#rrggbb"
-    path : (K, d) map coordinates of the iterates kept (toys: every step), start first
-    loss, grad_norm : (T,) F and ‖∇F‖ at the recorded steps ``steps`` (default 0…T−1; NaN
-        where not evaluated)
-    status : "running", "converged", "max_steps" or "diverged"
-    path_steps : (K,) the step of each path point (default 0…K−1)
-    thetas : (K, n) the iterates in θ (networks), distance : (K,) their distance from the plane
-    metrics : name → (T,) other recorded quantities (test loss, the scenario's metric)
-    """
-
-    label: str
-    color: str
-    path: np.ndarray
-    loss: np.ndarray
-    grad_norm: np.ndarray
-    status: str
-    steps: np.ndarray | None = None
-    path_steps: np.ndarray | None = None
-    thetas: np.ndarray | None = None
-    distance: np.ndarray | None = None
-    metrics: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
-
-    def step_axis(self) -> np.ndarray:
-        """(T,) the steps of ``loss``/``grad_norm`` (default 0, 1, …)."""
-        return np.arange(len(self.loss)) if self.steps is None else np.asarray(self.steps)
-
-    def path_axis(self) -> np.ndarray:
-        """(K,) the steps of the path's snapshots (default 0, 1, …)."""
-        return np.arange(len(self.path)) if self.path_steps is None else np.asarray(self.path_steps)
-
-    def loss_on_path(self) -> np.ndarray:
-        """F at each snapshot (the record of the same step; NaN where none is finite)."""
-        steps, loss = self.step_axis(), np.asarray(self.loss, dtype=float)
-        ok = np.isfinite(loss)
-        if not ok.any():
-            return np.full(len(self.path), np.nan)
-        return np.interp(self.path_axis(), steps[ok], loss[ok])
 
 
 @dataclass(frozen=True)

@@ -153,10 +153,12 @@ def _wrap(text: str, chars: int) -> list[str]:
 
 def _titles(panels: Sequence[Panel], labels: bool, chars: int) -> list[str]:
     """Caption-style titles: the mode in words ("plain", "L2, λ = 0.2"), preceded by the
-    scenario in words where panels show different scenarios (or there is one panel), wrapped
+    scenario in words where panels show different scenarios (or there is one panel, or the
+    modes alone would not tell the panels apart), wrapped
     to ``chars`` characters, labelled (a), (b), … when ``labels``."""
     subjects = {p.subject for p in panels if p.subject}
-    show_subject = len(panels) == 1 or len(subjects) > 1
+    same_titles = len({p.title for p in panels}) == 1
+    show_subject = len(panels) == 1 or len(subjects) > 1 or same_titles
     out = []
     for i, p in enumerate(panels):
         parts = [p.subject] if show_subject and p.subject else []

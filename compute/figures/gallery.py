@@ -19,7 +19,7 @@ import numpy as np
 from compute.errors import LandscapeError
 from compute.figures import style
 from compute.figures.compose import compose
-from compute.figures.panels import Panel, Series, SeriesPanel
+from compute.figures.panels import Panel, Scene, Series, SeriesPanel
 from compute.figures.provenance import figure_record
 from compute.figures.render import save
 from compute.figures.scene import SceneProgress, scene_from_file
@@ -103,10 +103,11 @@ def depth_sweep_figure() -> Generator[Any, None, tuple[list[Panel], dict[str, An
         tuple(series),
         "depth $m$",
         r"$\max_i \|A_i\|_2$ after training",
-        f"depths {', '.join(map(str, DEPTHS))}",
+        "trained to convergence",
         "Deep linear residual nets (Hardt & Ma)",
         xlog=True,
         ylog=True,
+        xticks=tuple(float(m) for m in DEPTHS),
     )
     return [panel], {"lab": "near-identity", "sweeps": configs, "depths": list(DEPTHS)}
 
@@ -189,14 +190,21 @@ def entry(name: str) -> GalleryEntry:
     raise LandscapeError(f"no gallery entry {name[:40]!r} (known: {known})")
 
 
-def entry_panels(e: GalleryEntry) -> Generator[Any, None, tuple[list[Panel], dict[str, Any]]]:
-    """The panels of ``e`` and their provenance (sessions computed with ``scene_from_file``)."""
+def entry_panels(
+    e: GalleryEntry, cache: dict[tuple[str, int | None], Scene] | None = None
+) -> Generator[Any, None, tuple[list[Panel], dict[str, Any]]]:
+    """The panels of ``e`` and their provenance (sessions computed with ``scene_from_file``;
+    ``cache`` keeps scenes that several entries show)."""
     if e.build is not None:
         return (yield from e.build())
+    cache = {} if cache is None else cache
     panels: list[Panel] = []
     records = []
     for name in e.sessions:
-        scene = yield from scene_from_file(SESSIONS / name, max_steps=e.max_steps)
+        key = (name, e.max_steps)
+        if key not in cache:
+            cache[key] = yield from scene_from_file(SESSIONS / name, max_steps=e.max_steps)
+        scene = cache[key]
         panels += [scene.panel(kind) for kind in e.panels]
         records.append(scene.provenance)
     return panels, {"panels": records}
@@ -212,10 +220,11 @@ def gallery(
         raise LandscapeError(f"folder {str(folder)[:60]!r} does not exist")
     chosen = [entry(n) for n in names] if names else list(ENTRIES)
     results = []
+    cache: dict[tuple[str, int | None], Scene] = {}
     for i, e in enumerate(chosen):
         start = time.perf_counter()
         yield GalleryProgress(i, len(chosen), e.name, 0.0)
-        panels, extra = yield from entry_panels(e)
+        panels, extra = yield from entry_panels(e, cache)
         comp = compose(panels, e.layout, e.width)
         record = figure_record(
             extra.pop("panels", []), "gallery", {"entry": e.name, "caption": e.caption, **extra}

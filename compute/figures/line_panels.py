@@ -10,7 +10,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import NullFormatter, NullLocator
 
 from compute.figures import style
 from compute.figures.map_panel import Handles, Numbering, in_order
@@ -221,6 +221,11 @@ def draw_series(ax: Axes, panel: SeriesPanel) -> Handles:
         handles.append((f"series:{s.label}:{s.color}:{s.style}", artist))
     ax.set_xscale("log" if panel.xlog else "linear")
     ax.set_yscale("log" if panel.ylog else "linear")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if panel.xticks:
+        ax.set_xticks(list(panel.xticks), [f"{t:g}" for t in panel.xticks])
+        ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(panel.xlabel)
     ax.set_ylabel(panel.ylabel)
     ax.grid(True, lw=0.3, alpha=0.4)

@@ -170,7 +170,8 @@ class Series:
 
 @dataclass(frozen=True)
 class SeriesPanel:
-    """A plain line plot (norm per layer, layer size against depth)."""
+    """A plain line plot (norm per layer, layer size against depth); ``xticks``: where to put
+    plainly labelled x ticks (e.g. the depths of a sweep), () for the default."""
 
     series: tuple[Series, ...]
     xlabel: str
@@ -180,6 +181,7 @@ class SeriesPanel:
     xlog: bool = False
     ylog: bool = False
     note: str = ""
+    xticks: tuple[float, ...] = ()
 
 
 Panel = MapPanel | CurvesPanel | SpectrumPanel | SeriesPanel

@@ -286,7 +286,12 @@ def scene_from_session(
     spectrum_panel = None
     if spectrum:
         spectrum_panel = yield from _stage(_spectrum(landscape, tuple(runs), window), "spectrum")
-        spectrum_panel = replace(spectrum_panel, title=title, subject=subject)
+        words = f"spectrum {spectrum_panel.where}"
+        spectrum_panel = replace(
+            spectrum_panel,
+            title=words if title == "plain" else f"{title}, {words}",
+            subject=subject,
+        )
     record = provenance_of(s, source, landscape, max_steps)
     record["computed"] = {
         "critical_points": len(critical),
