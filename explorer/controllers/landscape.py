@@ -226,7 +226,7 @@ def _staged(stream: Generator[str, None, Problem]) -> Generator[tuple[str, Any],
             stage = next(stream)
         except StopIteration as stop:
             return stop.value
-        yield ("stage", f"building: {stage}")
+        yield ("stage", f"landscape: building {stage}")
 
 
 def _plane_info(landscape: Landscape) -> str:

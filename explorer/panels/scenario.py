@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QSlider,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +24,24 @@ from explorer.panels.fields import NumberField
 from explorer.state import AppState
 
 SLIDER_STEPS = 1000
+
+
+class ElidedComboBox(QComboBox):
+    """A combo box whose closed face ends a long title with "…" instead of cutting it
+    mid-word (the popup lists the full titles)."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class ParamControl(QWidget):
@@ -76,7 +98,7 @@ class ScenarioPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.combo = QComboBox()
+        self.combo = ElidedComboBox()
         self.combo.setObjectName("scenario")
         for spec in SCENARIOS.values():
             self.combo.addItem(spec.title, spec.id)
@@ -88,6 +110,8 @@ class ScenarioPanel(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.combo.setMinimumContentsLength(18)
+        view = self.combo.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)  # the popup shows whole titles
         self.formula = QLabel()
         self.formula.setObjectName("formula")
         self.formula.setWordWrap(True)

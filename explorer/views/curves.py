@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from explorer.views.style import cache_axes
@@ -101,6 +102,18 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     def set_legend(self, text: str) -> None:
         self.legend.setText(text)
+        self._wrap_legend()
+
+    def _wrap_legend(self) -> None:
+        """Wrap the legend to the widget's width: a one-line legend would widen the plots
+        beyond a narrow dock and clip them."""
+        self.legend.item.setTextWidth(max(80.0, self.width() - 24.0))
+        self.legend.updateMin()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "legend"):  # Qt resizes the widget while it is being built
+            self._wrap_legend()
 
     def set_series(
         self,

@@ -24,6 +24,8 @@ def test_click_starts_a_run_that_reaches_the_known_minimum(qtbot, window):
     xs, ys = window.view.paths[run.id].getData()
     assert xs[-1] == pytest.approx(end[0]) and ys[-1] == pytest.approx(end[1])
     assert window.run_table.table.item(0, window.run_table.column("status")).text() == "converged"
+    # nothing computes any more: the status bar says so (no progress bar left at 5 %)
+    assert not window.status.progress.isVisible()
 
 
 def test_undo_removes_a_mistaken_click_even_from_a_focused_field(qtbot, window):
