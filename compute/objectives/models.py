@@ -114,12 +114,17 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def correct(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """1.0 where the true class has the largest logit (ties count as correct): (*lead, N).
+    """1.0 where the true class is the unique largest logit, else 0.0: (*lead, N).
 
-    Compared with ``argmax``, which is about 50× slower along a short axis of 10 classes; the
-    two differ only on exact ties of float logits.
+    ``z_y > max_{c≠y} z_c``: a tie for the top counts as wrong (a model whose logits are all
+    equal, e.g. all zero, has accuracy 0, not 1). Computed as one copy with z_y masked to −∞
+    and a max over classes, as fast as the plain max and about 15-30× faster than ``argmax``
+    along a short axis of 10 classes (which would also count a tie won by index as correct).
+    NaN logits count as wrong.
     """
-    return (_picked(logits, y) >= logits.amax(dim=-2)).to(logits.dtype)
+    index = _class_index(logits, y)
+    others = logits.scatter(-2, index, float("-inf")).amax(dim=-2)
+    return (others < logits.gather(-2, index).squeeze(-2)).to(logits.dtype)
 
 
 def cross_entropy_and_correct(
@@ -129,15 +134,15 @@ def cross_entropy_and_correct(
 
     Overwrites ``logits`` (*lead, C, N). The formula of ``cross_entropy``, with the shift
     folded into one subtraction: ``s = Σ_{c≠y} exp(z_c − z_y − M)``,
-    ``ℓ = M + log1p(expm1(−M) + s)``; correct where max_{c≠y} z_c ≤ z_y (ties count as
-    correct, as in ``correct``). Exponents are clamped at ``EXP_FLOOR`` (no denormals).
+    ``ℓ = M + log1p(expm1(−M) + s)``; correct where max_{c≠y} z_c < z_y (a tie for the top
+    counts as wrong, as in ``correct``). Exponents are clamped at ``EXP_FLOOR`` (no denormals).
     Returns (loss, correct), each (*lead, N).
     """
     index = _class_index(logits, y)
     picked = logits.gather(-2, index)  # (*lead, 1, N)
     logits.scatter_(-2, index, float("-inf"))
     shift = logits.amax(dim=-2).sub_(picked.squeeze(-2))  # max_{c≠y} z_c − z_y
-    hit = (shift <= 0).to(logits.dtype)
+    hit = (shift < 0).to(logits.dtype)
     shift.clamp_(min=0)
     rest = logits.sub_(picked.add_(shift.unsqueeze(-2))).clamp_(min=EXP_FLOOR).exp_().sum(-2)
     return torch.expm1(-shift).add_(rest).log1p_().add_(shift), hit

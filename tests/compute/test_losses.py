@@ -70,12 +70,12 @@ def test_batched_leading_axes_and_ties():
     batch = torch.stack([z, 2 * z, -z])  # (3, C, N)
     expected = np.stack([exact_cross_entropy(b.numpy(), y.numpy()) for b in batch])
     np.testing.assert_allclose(cross_entropy(batch, y).numpy(), expected, rtol=1e-13)
-    tie = torch.zeros(10, 3, dtype=torch.float64)  # all classes equal: ℓ = log 10, correct
+    tie = torch.zeros(10, 3, dtype=torch.float64)  # all classes equal: ℓ = log 10, a tie: wrong
     tie[4, 1] = 1.0  # sample 1: class 4 ahead of the true class 0
     labels = torch.tensor([0, 0, 9])
     loss, hit = cross_entropy_and_correct(tie.clone(), labels)
     np.testing.assert_allclose(loss[[0, 2]].numpy(), math.log(10), rtol=1e-14)
-    np.testing.assert_array_equal(hit.numpy(), [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(hit.numpy(), [0.0, 0.0, 0.0])
     np.testing.assert_allclose(cross_entropy(tie, labels).numpy(), loss.numpy(), rtol=1e-14)
 
 
@@ -131,3 +131,42 @@ def test_float32_digits_loss_at_a_trained_point_agrees_with_float64():
         double = float(wide.loss(theta.double()))
     assert double < 1e-2  # trained: the regime where the old formula lost its digits
     assert abs(single - double) <= 2e-5 * double
+
+
+def _unique_top(z, y):
+    """Independent reference: the true class's logit is strictly above every other one."""
+    z = np.asarray(z)
+    out = np.zeros(z.shape[:-2] + z.shape[-1:])
+    for idx in np.ndindex(*out.shape):
+        *lead, n = idx
+        col = z[(*lead, slice(None), n)]
+        out[idx] = float(all(col[y[n]] > col[c] for c in range(len(col)) if c != y[n]))
+    return out
+
+
+def test_all_zero_logits_have_accuracy_zero_and_ties_count_as_wrong():
+    """A model that outputs zeros for every class is right on no sample (it was 1.0 when ties
+    counted as correct); a tie between the true class and another is wrong, a unique top right."""
+    y = torch.tensor([0, 3, 9, 5])
+    zero = torch.zeros(2, 10, 4)
+    assert float(correct(zero, y).mean()) == 0.0
+    assert float(cross_entropy_and_correct(zero.clone(), y)[1].mean()) == 0.0
+    z = torch.zeros(10, 4, dtype=torch.float64)
+    z[0, 0] = 1.0  # sample 0: unique top at the true class → right
+    z[3, 1] = z[7, 1] = 2.0  # sample 1: the true class 3 ties with 7 → wrong
+    z[2, 2] = 0.5  # sample 2: another class on top → wrong
+    z[5, 3], z[1, 3] = 1.0, 1.0 - 1e-12  # sample 3: true class ahead by a hair → right
+    expected = _unique_top(z.numpy(), y.numpy())
+    np.testing.assert_array_equal(expected, [1.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(correct(z, y).numpy(), expected)
+    np.testing.assert_array_equal(cross_entropy_and_correct(z.clone(), y)[1].numpy(), expected)
+
+
+def test_correct_matches_the_unique_top_reference_on_random_and_tied_logits():
+    gen = torch.Generator().manual_seed(5)
+    z = torch.randint(-2, 3, (3, 10, 50), generator=gen).double()  # small integers: many ties
+    y = torch.randint(0, 10, (50,), generator=gen)
+    expected = _unique_top(z.numpy(), y.numpy())
+    assert 0 < expected.mean() < 1
+    np.testing.assert_array_equal(correct(z, y).numpy(), expected)
+    np.testing.assert_array_equal(cross_entropy_and_correct(z.clone(), y)[1].numpy(), expected)
