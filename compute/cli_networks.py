@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from collections.abc import Generator
 from typing import Any
 
@@ -24,7 +25,7 @@ from compute.outputs import output_path, write_with
 from compute.plane_choice import PlaneSpec, derive_plane, eigen_plane, plane_spec
 from compute.planes import random_plane, three_point_plane
 from compute.problem import Problem
-from compute.registry import scenario
+from compute.registry import scenario, scenario_warnings
 from compute.vocabulary import STATUS_NAMES, THIN_POINTS
 
 PLANE_TRAIN_STEPS = 500
@@ -43,7 +44,16 @@ def problem_from(args: argparse.Namespace) -> Problem:
     if spec.kind != "network" and args.device != "cpu":
         raise LandscapeError(f"{spec.id} is an exact toy: it is evaluated on the CPU")
     stream: Generator[str, None, Problem] = spec.problem_stream(sets, args.device)
-    return drain_progress(stream, f"building {spec.id}")
+    problem = drain_progress(stream, f"building {spec.id}")
+    for line in caveats(problem):
+        print(f"landscape-explorer: warning: {line}", file=sys.stderr)
+    return problem
+
+
+def caveats(problem: Problem) -> list[str]:
+    """The scenario's warnings for these values (``registry.scenario_warnings``): the
+    ``"warnings"`` field of every JSON output, printed once on stderr by ``problem_from``."""
+    return list(scenario_warnings(problem.id, problem.params))
 
 
 def modes_from(args: argparse.Namespace) -> Modes:
@@ -141,6 +151,7 @@ def landscape_from(
         "params": dict(problem.params),
         "modes": modes.describe(),
         "window": list(window),
+        "warnings": caveats(problem),
     }
     if plane is not None:
         meta["plane"] = {"kind": plane.kind, "seed": plane.seed, "description": plane.describe()}
@@ -198,6 +209,7 @@ def train_summary(problem: NetworkProblem, config: RunConfig, h: RunHistory) -> 
         "curve": [finite(v) for v in loss[evaluated]],
         "curve_steps": h.steps[evaluated].tolist(),
         "baselines": dict(problem.baselines),
+        "warnings": caveats(problem),
     }
 
 

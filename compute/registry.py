@@ -119,6 +119,9 @@ class ScenarioSpec(Parametrised):
     params: tuple[ParamSpec, ...] = field(default_factory=tuple)
     kind: str = "toy"
     default_lr: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_LR))
+    caveats: Callable[[Mapping[str, ParamValue]], tuple[str, ...]] | None = None
+    """``caveats(values)``: one-line warnings for valid values outside the formula's
+    assumptions (psd-factorization with M not ⪰ 0); see ``scenario_warnings``."""
 
     @property
     def dim(self) -> int:
@@ -155,6 +158,23 @@ class ScenarioSpec(Parametrised):
             "window": list(self.window),
             "params": [p.to_json() for p in self.params],
         }
+
+
+def _psd_caveats(values: Mapping[str, ParamValue]) -> tuple[str, ...]:
+    """M = [[m11, m12], [m12, m22]] must be positive semidefinite (Proposition 5.1 of seed 004).
+
+    λ_min(M) = (m11 + m22)/2 − √(((m11 − m22)/2)² + m12²); a warning when λ_min < 0 beyond
+    rounding (1e-12 relative to the largest entry).
+    """
+    m11, m12, m22 = (float(values[k]) for k in ("m11", "m12", "m22"))
+    lam_min = (m11 + m22) / 2 - math.hypot((m11 - m22) / 2, m12)
+    if lam_min >= -1e-12 * max(1.0, abs(m11), abs(m12), abs(m22)):
+        return ()
+    return (
+        f"M = [[{m11:g}, {m12:g}], [{m12:g}, {m22:g}]] is not positive semidefinite "
+        f"(λ_min = {lam_min:.3g}): the formula assumes M ⪰ 0, and Proposition 5.1 "
+        "(every second-order stationary point is a global minimum, ‖u‖² = λ_max) need not hold",
+    )
 
 
 def _real(
@@ -204,6 +224,7 @@ SCENARIOS: dict[str, ScenarioSpec] = {
                 _real("m12", 0.5, "M₁₂ = M₂₁", -100.0, 100.0, (-2.0, 2.0)),
                 _real("m22", 1.0, "M₂₂", -100.0, 100.0, (0.0, 4.0)),
             ),
+            caveats=_psd_caveats,
         ),
         ScenarioSpec(
             "activation",
@@ -233,6 +254,22 @@ SCENARIOS: dict[str, ScenarioSpec] = {
         ),
     )
 }
+
+
+def scenario_warnings(
+    scenario_id: str, params: Mapping[str, object] | None = None
+) -> tuple[str, ...]:
+    """One-line warnings for a scenario whose (valid) parameter values fall outside the
+    assumptions of its formula, e.g. psd-factorization with M not positive semidefinite.
+
+    Qt-free, for the GUI's banner, the CLI's stderr and the ``"warnings"`` field of JSON
+    outputs. ``params`` are overrides of the defaults (a session's ``params``); unknown
+    scenarios or invalid values raise LandscapeError as everywhere else. Empty: no caveat.
+    """
+    spec = scenario(scenario_id)
+    values = spec.resolve(params)
+    caveats = getattr(spec, "caveats", None)
+    return tuple(caveats(values)) if caveats is not None else ()
 
 
 def toy(scenario_id: str) -> ScenarioSpec:

@@ -119,3 +119,14 @@ def test_errors_are_one_readable_line_with_exit_2(args, needle):
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in out.stderr
+
+
+def test_non_psd_m_warns_once_on_stderr_and_in_the_json():
+    out = cli("critical", "psd-factorization", "--set", "m11=-1", "--set", "m12=0", "--json")
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("landscape-explorer: warning: M = [[-1, 0]")
+    (warning,) = json.loads(out.stdout)["warnings"]
+    assert "λ_min = -1" in warning and "⪰ 0" in warning
+    fine = cli("critical", "psd-factorization", "--json")
+    assert fine.stderr == "" and json.loads(fine.stdout)["warnings"] == []
