@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         if screen is not None:
             width, height = min(width, screen.width()), min(height, screen.height())
         self.resize(width, height)
-        side = min(470, width // 3)  # the map keeps at least a third of a small screen
+        side = min(470, int(0.3 * width))  # the map keeps at least 40 % of a small screen
         controls = self.controls_scroll.widget()
         content = (controls.minimumSizeHint().width() if controls else 0) + 24
         self.controls_scroll.setMinimumWidth(min(content, max(260, int(0.3 * width))))

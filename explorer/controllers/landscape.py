@@ -165,7 +165,7 @@ class LandscapeController(QObject):
         if frames:
             self.state.set_result("frame", frames[-1])
             if not frames[-1].complete:
-                self.state.progress("slice", 0.5)
+                self.state.progress("landscape: slice", 0.5)
 
     def _landscape_ready(self, landscape: Landscape, marks: dict[str, Any]) -> None:
         s = self.state.session

@@ -1,13 +1,20 @@
-"""A number field that takes what is typed literally (scientific notation included), marks
-invalid input at once and never silently rewrites it."""
+"""Input widgets: a number field that takes what is typed literally (scientific notation
+included), marks invalid input at once and never silently rewrites it; a combo box that elides."""
 
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtGui import QKeyEvent, QPaintEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 INVALID_STYLE = "QLineEdit { border: 2px solid #C00000; background: #FDECEA; }"
 
@@ -100,3 +107,31 @@ class NumberField(QLineEdit):
             self.set_value(self._value)
             return
         super().keyPressEvent(event)
+
+
+class ElidedComboBox(QComboBox):
+    """A combo box whose closed face ends a long title with "…" instead of cutting it
+    mid-word (the popup lists the full titles); at least ``shown`` characters wide."""
+
+    def __init__(self, shown: int = 14, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(shown)
+
+    def fit_popup(self) -> None:
+        """Make the popup list as wide as its longest item (call after adding them)."""
+        view = self.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QSpinBox, QWidget
 
 from compute import OPTIMIZERS, LandscapeError, RunConfig, scenario
-from explorer.panels.fields import NumberField, parse_number
+from explorer.panels.fields import ElidedComboBox, NumberField, parse_number
 from explorer.state import AppState
 
 NAMES = {
@@ -26,10 +26,11 @@ class OptimizerPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.name = QComboBox()
+        self.name = ElidedComboBox()
         self.name.setObjectName("optimizer")
         for key in OPTIMIZERS:
             self.name.addItem(NAMES[key], key)
+        self.name.fit_popup()
         self.name.setToolTip("Optimizer for the next run; Ctrl+click the map runs all of them")
         self.lr = NumberField(0.1, name="lr", tip="Step size η > 0 (e.g. 0.05 or 1e-4)")
         self.momentum = NumberField(

@@ -5,43 +5,21 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QSlider,
-    QStyle,
-    QStyleOptionComboBox,
-    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
 
 from compute import NETWORKS, SCENARIOS, ParamSpec, scenario
-from explorer.panels.fields import NumberField
+from explorer.panels.fields import ElidedComboBox, NumberField
 from explorer.state import AppState
 
 SLIDER_STEPS = 1000
-
-
-class ElidedComboBox(QComboBox):
-    """A combo box whose closed face ends a long title with "…" instead of cutting it
-    mid-word (the popup lists the full titles)."""
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QStylePainter(self)
-        option = QStyleOptionComboBox()
-        self.initStyleOption(option)
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        field = self.style().subControlRect(
-            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
-        )
-        option.currentText = self.fontMetrics().elidedText(
-            option.currentText, Qt.TextElideMode.ElideRight, field.width()
-        )
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class ParamControl(QWidget):
@@ -106,12 +84,7 @@ class ScenarioPanel(QWidget):
         for net in NETWORKS.values():
             self.combo.addItem(f"Network: {net.title}", net.id)
         self.combo.setToolTip("The landscape to explore (each from one of the seed documents)")
-        self.combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.combo.setMinimumContentsLength(18)
-        view = self.combo.view()
-        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)  # the popup shows whole titles
+        self.combo.fit_popup()
         self.formula = QLabel()
         self.formula.setObjectName("formula")
         self.formula.setWordWrap(True)
@@ -141,7 +114,7 @@ class ScenarioPanel(QWidget):
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(self.combo.findData(s.scenario))
         self.combo.blockSignals(False)
-        self.formula.setText(_rich(spec.formula))
+        self.formula.setText(rich_formula(spec.formula))
         self.source.setText(f"seed {spec.seed}")
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -191,8 +164,10 @@ class ScenarioPanel(QWidget):
             widget.field.refuse(f"{value}", f"{name} = {value} was refused (see the message above)")
 
 
-def _rich(formula: str) -> str:
-    """Formula text with ``_{…}`` / ``^{…}`` as sub- and superscripts (Qt rich text)."""
+def rich_formula(formula: str) -> str:
+    """Formula text with ``_{…}`` / ``_word`` and ``^{…}`` as sub- and superscripts (Qt rich
+    text): ``h_{k−1}`` → h<sub>k−1</sub>, ``W_k2`` → W<sub>k2</sub>."""
     text = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", text)
+    text = re.sub(r"_(\w+)", r"<sub>\1</sub>", text)
     return re.sub(r"\^\{([^}]*)\}", r"<sup>\1</sup>", text)

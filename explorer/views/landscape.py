@@ -128,6 +128,8 @@ class LandscapeView(pg.PlotWidget):
         self.image.setVisible(self.dim == 2)
         self.curve.setVisible(self.dim == 1)
         item.setLogMode(False, False)
+        if self.dim == 1:
+            self.enableAutoRange(axis="y")  # F's range, whatever the 2-D window was
 
     def set_window(self, bounds: Sequence[float]) -> None:
         if len(bounds) == 4:
@@ -140,6 +142,10 @@ class LandscapeView(pg.PlotWidget):
         """Draw F (image + isolines in 2-D, the curve in 1-D) from a computed frame."""
         self.frame = frame
         if len(frame.axes) == 1:
+            self._set_isolines([])  # a 2-D map's isolines would stay on (and stretch) the curve
+            self.arrows.setData([], [])
+            for which in ("curvature", "basins", "hessian"):
+                self.show_overlay_image(which, None)
             self.curve.setData(frame.axes[0], _curve_values(frame))
             self.getPlotItem().setLogMode(False, frame.log_scale and _positive(frame.loss))
             return
@@ -188,8 +194,10 @@ class LandscapeView(pg.PlotWidget):
         item = {"curvature": self.curvature, "basins": self.basins, "hessian": self.hessian}[which]
         if rgba is None or self.dim != 2:
             item.clear()
+            item.setVisible(False)  # an empty image keeps its old rect in the auto range
             return
         item.setImage(rgba, autoLevels=False)
+        item.setVisible(True)
         grid = axes or (self.frame.axes if self.frame is not None else ())
         if len(grid) == 2:
             item.setRect(_cell_rect(grid[0], grid[1]))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from compute import IN_PLANE_NOTE
 from explorer.state import AppState
 from explorer.views.style import HESSIAN_COLORMAPS, basin_legend, hessian_image
 
@@ -17,7 +16,7 @@ TOY_HINT = (
 SLICE_HINT = (
     "Move over the slice to read F, the in-plane gradient and curvature and the full-space "
     "‖∇_θF‖; click to train from that point (Slice ▸ 'Descend within the plane' restricts the "
-    "run to the plane). "
+    "run to the plane)."
 )
 
 
@@ -40,7 +39,7 @@ class ReadoutLabel(QLabel):
         self.hint()
 
     def hint(self) -> None:
-        self.setText(SLICE_HINT + IN_PLANE_NOTE if self.state.is_network else TOY_HINT)
+        self.setText(SLICE_HINT if self.state.is_network else TOY_HINT)  # note shown above
 
     def _result(self, name: str) -> None:
         r = self.state.results.readout

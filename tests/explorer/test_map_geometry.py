@@ -91,3 +91,19 @@ def test_isolines_on_screen_lie_on_their_levels(qtbot, window):
         # traced isoline is within a cell; one traced with x and y swapped is far off
         cells = np.abs(shown - level) / np.maximum(slope, 1e-12) / cell
         assert np.median(cells) < 0.5, (level, np.median(cells))
+
+
+def test_a_one_parameter_scenario_after_a_map_shows_only_its_curve(qtbot, window):
+    """After a 2-D map, the 1-D curve's y axis spans F (not the old window) and no isoline or
+    overlay of the map stays on it."""
+    _shamir_on(qtbot, window, log_scale=True)
+    pick(qtbot, window, "activation")
+    wait_idle(qtbot, window)
+    x, f = window.view.curve.getData()
+    assert len(x) > 10 and x[0] == -3.0
+    (lo, hi) = window.view.getPlotItem().vb.viewRange()[1]
+    span = f.max() - f.min()
+    assert f.min() - 0.1 * span <= lo <= f.min() and f.max() <= hi <= f.max() + 0.1 * span
+    assert all(c.getData()[0] is None or len(c.getData()[0]) == 0 for c in window.view.isolines)
+    left = window.view.getPlotItem().getAxis("left")
+    assert left.isVisible() and left.labelText == "F"
