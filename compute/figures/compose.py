@@ -25,7 +25,8 @@ from matplotlib.legend import Legend
 from compute.errors import LandscapeError
 from compute.figures import style
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
-from compute.figures.map_panel import Handles, colour_label, draw_map, in_order
+from compute.figures.map_overlays import Handles
+from compute.figures.map_panel import colour_label, draw_map, in_order
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, RunTrace, SeriesPanel
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
 from compute.frames import MapFrame, _smooth

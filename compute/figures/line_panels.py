@@ -13,7 +13,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from compute.figures import style
-from compute.figures.map_panel import Handles, Numbering, in_order
+from compute.figures.map_overlays import Handles
+from compute.figures.map_panel import Numbering, in_order
 from compute.figures.panels import CurvesPanel, SeriesPanel, SpectrumPanel
 
 FLOOR = 1e-20

@@ -16,9 +16,13 @@ import platform
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from compute.landscape import Landscape
+    from compute.session import Session
 
 GENERATOR = "landscape-explorer"
 HEAVY_KEYS = ("vectors", "theta")
@@ -128,3 +132,46 @@ def sidecar_text(record: Mapping[str, Any], file: Path) -> str:
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
     data = {"file": file.name, "created": created, **jsonable(record)}  # type: ignore[dict-item]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def provenance_of(
+    session: Session, source: str | Path | None, landscape: Landscape | None, max_steps: int | None
+) -> dict[str, Any]:
+    """A scene's provenance: source file (name, SHA-256), the session (weights replaced by
+    their hashes), scenario, title, formula, parameters, modes, seeds, plane, run step cap."""
+    from compute.figures.words import mode_words
+    from compute.registry import scenario
+    from compute.session_file import to_json
+
+    spec = scenario(session.scenario)
+    src: dict[str, Any] = {"kind": "window"}
+    if source is not None:
+        path = Path(source)
+        src = {"kind": "file", "file": path.name, "sha256": file_digest(path)}
+    plane = None
+    if landscape is not None and landscape.plane_spec is not None:
+        plane = {
+            "kind": landscape.plane_spec.kind,
+            "seed": landscape.plane_spec.seed,
+            "description": landscape.plane_spec.describe(),
+        }
+    return {
+        "source": src,
+        "session": light(to_json(session)),
+        "scenario": session.scenario,
+        "title": spec.title,
+        "formula": spec.formula,
+        "params": dict(session.params),
+        "modes": {
+            "l2": session.l2,
+            "constraint": session.constraint,
+            "words": mode_words(session.modes()).text,
+        },
+        "seeds": {
+            "scenario": session.params.get("seed"),
+            "plane": plane["seed"] if plane else None,
+            "runs": [r.optimizer.seed for r in session.runs if r.visible],
+        },
+        "plane": plane,
+        "max_steps": max_steps,
+    }

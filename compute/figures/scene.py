@@ -20,7 +20,7 @@ import numpy as np
 from compute.basins import BasinMap, basin_map, basin_resolution
 from compute.critical import CriticalPoint, critical_points
 from compute.figures.panels import CurvesPanel, MapPanel, RunTrace, Scene, SpectrumPanel
-from compute.figures.provenance import file_digest, light
+from compute.figures.provenance import provenance_of
 from compute.figures.words import mode_words, optimizer_words, param_words
 from compute.frames import GradientField, MapFrame, landscape_geometry, map_frames
 from compute.grid import LandscapeGrid, Window
@@ -30,7 +30,7 @@ from compute.objective import metric_labels
 from compute.problem import Problem
 from compute.registry import scenario
 from compute.session import RunSettings, Session
-from compute.session_file import load, to_json
+from compute.session_file import load
 from compute.tracking import resolve_starts, track_run
 from compute.vocabulary import STATUS_NAMES
 
@@ -306,45 +306,6 @@ def scene_from_session(
         ],
     }
     return Scene(map_panel, curves, spectrum_panel, record)
-
-
-def provenance_of(
-    session: Session, source: str | Path | None, landscape: Landscape | None, max_steps: int | None
-) -> dict[str, Any]:
-    """A scene's provenance: source file (name, SHA-256), the session (weights replaced by
-    their hashes), scenario, title, formula, parameters, modes, seeds, plane, run step cap."""
-    spec = scenario(session.scenario)
-    src: dict[str, Any] = {"kind": "window"}
-    if source is not None:
-        path = Path(source)
-        src = {"kind": "file", "file": path.name, "sha256": file_digest(path)}
-    plane = None
-    if landscape is not None and landscape.plane_spec is not None:
-        plane = {
-            "kind": landscape.plane_spec.kind,
-            "seed": landscape.plane_spec.seed,
-            "description": landscape.plane_spec.describe(),
-        }
-    return {
-        "source": src,
-        "session": light(to_json(session)),
-        "scenario": session.scenario,
-        "title": spec.title,
-        "formula": spec.formula,
-        "params": dict(session.params),
-        "modes": {
-            "l2": session.l2,
-            "constraint": session.constraint,
-            "words": mode_words(session.modes()).text,
-        },
-        "seeds": {
-            "scenario": session.params.get("seed"),
-            "plane": plane["seed"] if plane else None,
-            "runs": [r.optimizer.seed for r in session.runs if r.visible],
-        },
-        "plane": plane,
-        "max_steps": max_steps,
-    }
 
 
 def scene_from_file(

@@ -16,7 +16,7 @@ from PIL import Image
 from compute.errors import LandscapeError
 from compute.figures import style
 from compute.figures.compose import compose
-from compute.figures.map_panel import cell_extent
+from compute.figures.map_overlays import cell_extent
 from compute.figures.panels import MapPanel, RunTrace
 from compute.figures.provenance import figure_record
 from compute.figures.render import render_figure, save
