@@ -9,24 +9,27 @@ session, same arrays: nothing here depends on time, threads or the order of work
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from compute.basins import BasinMap, basin_map, basin_resolution
 from compute.critical import CriticalPoint, critical_points
-from compute.figures.panels import CurvesPanel, MapPanel, RunTrace, Scene, SpectrumPanel
+from compute.figures.assemble import (
+    curves_panel_of,
+    map_panel_of,
+    run_label,
+    spectrum_panel_of,
+)
+from compute.figures.panels import RunTrace, Scene
 from compute.figures.provenance import provenance_of
-from compute.figures.words import mode_words, optimizer_words, param_words
 from compute.frames import GradientField, MapFrame, landscape_geometry, map_frames
 from compute.grid import LandscapeGrid, Window
 from compute.landscape import Landscape, build_landscape, search_starts
 from compute.network_problem import NetworkProblem
-from compute.objective import metric_labels
 from compute.problem import Problem
 from compute.registry import scenario
 from compute.session import RunSettings, Session
@@ -34,8 +37,10 @@ from compute.session_file import load
 from compute.tracking import resolve_starts, track_run
 from compute.vocabulary import STATUS_NAMES
 
+if TYPE_CHECKING:
+    from compute.spectra import PointSpectrum
+
 T = TypeVar("T")
-METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
 STAGES = {  # stage: (start, end) of the overall fraction
     "problem": (0.0, 0.05),
     "map": (0.05, 0.3),
@@ -69,21 +74,6 @@ def _stage(
         f = getattr(item, "fraction", getattr(item, "done_fraction", part))
         f = min(1.0, max(0.0, float(f))) if isinstance(f, int | float) else part
         yield SceneProgress(stage, lo + (hi - lo) * f)
-
-
-def subject_of(session: Session) -> str:
-    """The scenario in words: its title up to a colon, with the parameters that differ from the
-    defaults (and named choices such as φ = relu)."""
-    spec = scenario(session.scenario)
-    title = re.sub(
-        r"(²?)_F", lambda m: "$^2_F$" if m[1] else "$_F$", spec.title.split(":")[0].strip()
-    )
-    defaults = spec.defaults()
-    shown = tuple(
-        k for k, v in session.params.items() if v != defaults.get(k) or isinstance(v, str)
-    )
-    words = param_words(session.params, shown).math if shown else ""
-    return f"{title}, {words}" if words else title
 
 
 def _geometry(
@@ -144,7 +134,7 @@ def trace_run(
     dim = landscape.map_objective.dim
     network = isinstance(landscape.problem, NetworkProblem)
     return RunTrace(
-        optimizer_words(run.optimizer).math,
+        run_label(run),
         run.color,
         get("coords", (0, dim)).reshape(-1, dim),
         get("loss"),
@@ -161,7 +151,9 @@ def trace_run(
 
 def _spectrum(
     landscape: Landscape, runs: tuple[RunTrace, ...], window: Window
-) -> Generator[Any, None, SpectrumPanel]:
+) -> Generator[Any, None, PointSpectrum]:
+    """The Hessian spectrum (extremes, SLQ density, every eigenvalue up to n = 2000) at the
+    end of run 1, or at the window's centre without runs."""
     from compute.spectra import SpectrumRequest, spectrum_at
 
     if runs and runs[0].thetas is not None and len(runs[0].thetas):
@@ -172,18 +164,7 @@ def _spectrum(
         point = np.array([0.5 * (lo + hi) for lo, hi in window.ranges()])
         where = "the window's centre"
     request = SpectrumRequest(top=5, bottom=5, density=True, histogram=True)
-    result = yield from spectrum_at(landscape, point, request, where)
-    density = result.report.density
-    values = result.all_eigenvalues
-    if values is None:
-        values = np.concatenate([result.report.eigen.top, result.report.eigen.bottom])
-    return SpectrumPanel(
-        density.grid if density is not None else np.zeros(0),
-        density.values if density is not None else np.zeros(0),
-        np.asarray(values, dtype=float),
-        where=f"at {where}",
-        all_eigenvalues=result.all_eigenvalues is not None,
-    )
+    return (yield from spectrum_at(landscape, point, request, where))
 
 
 def scene_from_session(
@@ -254,44 +235,21 @@ def scene_from_session(
         )
         runs.append(trace)
         yield SceneProgress("runs", lo + (hi - lo) * (i + 1) / len(settings))
-    title = mode_words(modes).math
-    subject = subject_of(s)
-    map_panel = MapPanel(
+    map_panel = map_panel_of(
+        s,
+        landscape,
         frame,
-        tuple(f"${n}$" for n in landscape.map_objective.axis_names),
-        title,
-        subject,
-        window=tuple(float(b) for b in s.window),
-        isolines="isolines" in overlays,
-        equal_axes=s.equal_axes,
-        critical=tuple(critical) if "critical" in overlays else (),
+        critical=critical,
         basins=basins,
-        curvature=curvature,
+        hess_min=curvature,
         gradient=gradient,
-        constraint=modes.constraint if not s.is_network else None,
-        runs=tuple(runs),
-        marks=landscape.marks(),
+        runs=runs,
     )
-    labels = {k: v for k, v in metric_labels(landscape.objective).items() if k in METRIC_KEYS}
-    curves = None
-    if runs:
-        curves = CurvesPanel(
-            tuple(runs),
-            title,
-            subject,
-            labels,
-            "‖" in labels.get("metric", ""),
-            dict(problem.baselines),
-        )
+    curves = curves_panel_of(s, landscape, runs)
     spectrum_panel = None
     if spectrum:
-        spectrum_panel = yield from _stage(_spectrum(landscape, tuple(runs), window), "spectrum")
-        words = f"spectrum {spectrum_panel.where}"
-        spectrum_panel = replace(
-            spectrum_panel,
-            title=words if title == "plain" else f"{title}, {words}",
-            subject=subject,
-        )
+        result = yield from _stage(_spectrum(landscape, tuple(runs), window), "spectrum")
+        spectrum_panel = spectrum_panel_of(s, result)
     record = provenance_of(s, source, landscape, max_steps)
     record["computed"] = {
         "critical_points": len(critical),

@@ -312,3 +312,22 @@ def test_scene_from_a_session_is_deterministic():
     assert np.allclose(a.map.frame.loss, expected)
     assert a.map.curvature is not None and a.map.gradient is not None
     assert a.curves is not None and a.provenance["modes"]["words"] == "L2, λ = 0.2"
+
+
+def test_spectrum_panel_holds_the_hessian_eigenvalues_at_the_end_of_run_1(tmp_path):
+    from compute.optimizers import RunConfig
+    from compute.session import RunSettings
+
+    session = Session(scenario="shamir", resolution=32, overlays=("isolines",)).with_changes(
+        runs=(RunSettings((1.5, 1.0), RunConfig.for_optimizer("gd", lr=0.05, steps=30)),)
+    )
+    scene = drain(scene_from_session(session, spectrum=True))
+    w, v = scene.map.runs[0].path[-1]
+    r = w * (1 + v) - 1  # F = ½ r²: ∇²F = [[(1+v)², (1+v)w + r], [(1+v)w + r, w²]]
+    hessian = np.array([[(1 + v) ** 2, (1 + v) * w + r], [(1 + v) * w + r, w**2]])
+    spectrum = scene.spectrum
+    assert spectrum.all_eigenvalues
+    assert np.allclose(np.sort(spectrum.eigenvalues), np.linalg.eigvalsh(hessian), atol=1e-8)
+    assert "end of run 1" in spectrum.title
+    out = render_figure([scene.map, scene.spectrum], tmp_path / "s.png", {}, dpi=50)[0]
+    assert out.stat().st_size > 1000

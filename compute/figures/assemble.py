@@ -1,0 +1,124 @@
+"""Panels from computed results: the one place that turns a session's overlays, a landscape and
+what was computed on it into MapPanel / CurvesPanel / SpectrumPanel.
+
+``scene_from_session`` uses these on results it computed itself; the window uses them on the
+results its workers computed, so both draw the same overlays with the same titles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from compute.basins import BasinMap
+from compute.critical import CriticalPoint
+from compute.figures.panels import CurvesPanel, MapPanel, RunTrace, SpectrumPanel
+from compute.figures.words import mode_words, optimizer_words, param_words
+from compute.frames import GradientField, MapFrame
+from compute.landscape import Landscape
+from compute.objective import metric_labels
+from compute.registry import scenario
+from compute.session import RunSettings, Session
+
+if TYPE_CHECKING:
+    from compute.spectra import PointSpectrum
+
+METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
+"""The metric lines of a curves panel (solid, dashed, dotted)."""
+
+
+def subject_of(session: Session) -> str:
+    """The scenario in words: its title up to a colon, with the parameters that differ from the
+    defaults (and named choices such as φ = relu)."""
+    spec = scenario(session.scenario)
+    title = re.sub(
+        r"(²?)_F", lambda m: "$^2_F$" if m[1] else "$_F$", spec.title.split(":")[0].strip()
+    )
+    defaults = spec.defaults()
+    shown = tuple(
+        k for k, v in session.params.items() if v != defaults.get(k) or isinstance(v, str)
+    )
+    words = param_words(session.params, shown).math if shown else ""
+    return f"{title}, {words}" if words else title
+
+
+def run_label(settings: RunSettings) -> str:
+    """A run's legend text: its optimizer in words (mathtext), never its id."""
+    return optimizer_words(settings.optimizer).math
+
+
+def map_panel_of(
+    session: Session,
+    landscape: Landscape,
+    frame: MapFrame,
+    critical: Sequence[CriticalPoint] = (),
+    selected: int = -1,
+    basins: BasinMap | None = None,
+    hess_min: np.ndarray | None = None,
+    gradient: GradientField | None = None,
+    runs: Sequence[RunTrace] = (),
+) -> MapPanel:
+    """The map as the window shows it for ``session``: ``frame`` (the complete MapFrame), and
+    of the rest only what the session's overlays turn on (isolines, critical points with the
+    ``selected`` one's eigenvectors, basins, negative curvature from ``hess_min`` (ny, nx) on
+    the frame's grid, the gradient field), the constraint set (toys), the runs (visible ones,
+    in the order to number them) and a slice's named points."""
+    on = set(session.overlays)
+    two_d = len(frame.axes) == 2
+    return MapPanel(
+        frame,
+        tuple(f"${n}$" for n in landscape.map_objective.axis_names),
+        mode_words(session.modes()).math,
+        subject_of(session),
+        window=tuple(float(b) for b in session.window),
+        isolines="isolines" in on,
+        equal_axes=session.equal_axes,
+        critical=tuple(critical) if "critical" in on else (),
+        selected=selected if "critical" in on else -1,
+        basins=basins if "basins" in on and two_d else None,
+        curvature=hess_min if "curvature" in on and two_d else None,
+        gradient=gradient if "gradient" in on and two_d else None,
+        constraint=session.modes().constraint if not session.is_network else None,
+        runs=tuple(runs),
+        marks=landscape.marks(),
+    )
+
+
+def curves_panel_of(
+    session: Session, landscape: Landscape, runs: Sequence[RunTrace]
+) -> CurvesPanel | None:
+    """The runs' curves with the scenario's metric labels and reference levels (None without
+    runs)."""
+    if not runs:
+        return None
+    labels = {k: v for k, v in metric_labels(landscape.objective).items() if k in METRIC_KEYS}
+    return CurvesPanel(
+        tuple(runs),
+        mode_words(session.modes()).math,
+        subject_of(session),
+        labels,
+        "‖" in labels.get("metric", ""),
+        dict(landscape.problem.baselines),
+    )
+
+
+def spectrum_panel_of(session: Session, result: PointSpectrum) -> SpectrumPanel:
+    """The eigenvalue density of a computed spectrum (``compute.spectra.spectrum_at``)."""
+    density = result.report.density
+    values = result.all_eigenvalues
+    if values is None:
+        values = np.concatenate([result.report.eigen.top, result.report.eigen.bottom])
+    mode = mode_words(session.modes()).math
+    words = f"spectrum at {result.where}"
+    return SpectrumPanel(
+        density.grid if density is not None else np.zeros(0),
+        density.values if density is not None else np.zeros(0),
+        np.asarray(values, dtype=float),
+        words if mode == "plain" else f"{mode}, {words}",
+        subject_of(session),
+        where=f"at {result.where}",
+        all_eigenvalues=result.all_eigenvalues is not None,
+    )
