@@ -59,8 +59,9 @@ def scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--constraint",
         default=None,
-        metavar="ball:R|box:R",
-        help="restrict θ to ‖θ‖₂ ≤ R (ball) or |θ_i| ≤ R (box)",
+        metavar="ball:R|box:R|ball:R@BLOCKS",
+        help="restrict θ to ‖θ‖₂ ≤ R (ball) or |θ_i| ≤ R (box); networks: @w,v restricts "
+        "only those parameter blocks (Shamir's Theorem 4: ball:1@w,v), and F_lin with them",
     )
     p.add_argument("--device", default="cpu", help="networks: cpu or cuda")
 

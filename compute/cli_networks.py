@@ -17,7 +17,8 @@ from compute.cli_args import parse_floats, parse_sets
 from compute.cli_progress import drain_progress, run_with_progress
 from compute.descent import RunHistory, descend
 from compute.errors import LandscapeError
-from compute.landscape import Landscape, build_landscape
+from compute.landscape import Landscape, bind_modes, build_landscape
+from compute.linear_baseline import constrained_problem
 from compute.modes import Modes, parse_constraint
 from compute.network_problem import NetworkProblem
 from compute.optimizers import RunConfig
@@ -56,8 +57,11 @@ def caveats(problem: Problem) -> list[str]:
     return list(scenario_warnings(problem.id, problem.params))
 
 
-def modes_from(args: argparse.Namespace) -> Modes:
-    return Modes(l2=args.l2, constraint=parse_constraint(args.constraint))
+def modes_from(args: argparse.Namespace, problem: Problem | None = None) -> Modes:
+    """``--l2`` and ``--constraint``; a block constraint (``ball:R@w,v``) is bound to
+    ``problem``'s parameter blocks (unbound without a problem: it cannot project then)."""
+    modes = Modes(l2=args.l2, constraint=parse_constraint(args.constraint))
+    return modes if problem is None else bind_modes(problem, modes)
 
 
 def config_from(args: argparse.Namespace, problem: Problem, steps: int | None) -> RunConfig:
@@ -136,7 +140,7 @@ def landscape_from(
     """The landscape a command works on (toys: θ; networks: the slice of ``--plane``), its
     window (``--window`` or the default) and the metadata every output carries."""
     problem = problem_from(args)
-    modes = modes_from(args)
+    modes = modes_from(args, problem)
     spec = scenario(problem.id)
     history, plane, window = None, None, tuple(spec.window)
     if isinstance(problem, NetworkProblem):
@@ -217,9 +221,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     problem = problem_from(args)
     if not isinstance(problem, NetworkProblem):
         raise LandscapeError(f"{problem.id} is a toy: use descend (train is for networks)")
+    modes = modes_from(args, problem)
+    problem = constrained_problem(problem, modes)
+    assert isinstance(problem, NetworkProblem)
     config = config_from(args, problem, 1000 if args.steps is None else args.steps)
-    history = train_run(problem, config, modes_from(args), "training")
+    history = train_run(problem, config, modes, "training")
     summary = train_summary(problem, config, history)
+    summary["modes"] = modes.describe()
+    summary["block_norms"] = block_norms(problem, history)
+    if modes.constraint is not None:
+        summary["constrained_norm"] = constrained_norms(modes, history)
     path = thin(history.thetas[:, 0, :], args.trajectory)
     if path is not None:
         summary["trajectory"] = path
@@ -231,6 +242,27 @@ def cmd_train(args: argparse.Namespace) -> int:
         status, steps, loss = summary["status"], summary["steps"], summary["final_loss"]
         print(f"{status} after {steps} steps: loss {loss:.6g}{extra}")
     return 0
+
+
+def block_norms(problem: NetworkProblem, h: RunHistory) -> dict[str, dict[str, float]]:
+    """‖block‖_F of each parameter block at the start and the end of the run."""
+    thetas = torch.as_tensor(h.thetas[[0, -1], 0, :], dtype=torch.float64)
+    out = {}
+    for b in problem.model.layout.blocks:
+        norm = thetas[:, b.offset : b.stop].norm(dim=-1)
+        out[b.name] = {"initial": float(norm[0]), "final": float(norm[1])}
+    return out
+
+
+def constrained_norms(modes: Modes, h: RunHistory) -> dict[str, float]:
+    """‖θ_B‖₂ (ball) or max|θ_B| (box) of the constrained coordinates at the start and the end
+    of the run, with the radius: whether the projection acted (``final`` = R)."""
+    c = modes.constraint
+    assert c is not None
+    thetas = torch.as_tensor(h.thetas[[0, -1], 0, :], dtype=torch.float64)
+    part = c.part(thetas)
+    norm = part.norm(dim=-1) if c.kind == "ball" else part.abs().amax(dim=-1)
+    return {"initial": float(norm[0]), "final": float(norm[1]), "radius": c.radius}
 
 
 def cmd_slice(args: argparse.Namespace) -> int:

@@ -169,9 +169,29 @@ class Landscape:
         return out
 
 
+def bind_modes(problem: Problem, modes: Modes) -> Modes:
+    """``modes`` with a block constraint (``ball:R@w,v``) located in the problem's θ; a
+    LandscapeError for a toy or an unknown block name (listing the problem's blocks)."""
+    layout = None
+    if isinstance(problem, NetworkProblem):
+        layout = [(b.name, (b.offset, b.stop)) for b in problem.model.layout.blocks]
+    return modes.bind(layout, problem.id)
+
+
 def build_landscape(problem: Problem, modes: Modes, spec: PlaneSpec | None = None) -> Landscape:
     """The landscape of ``problem`` under ``modes``; a network is sliced along the plane
-    ``spec`` names (default: random directions around θ₀, seed 0)."""
+    ``spec`` names (default: random directions around θ₀, seed 0).
+
+    A block constraint is bound to the problem's parameter blocks (``bind_modes``), and with a
+    constraint active the problem's F_lin baseline is the constrained one
+    (``compute.linear_baseline.constrained_problem``): ``Landscape.problem`` is then that
+    problem, not the one passed in.
+    """
+    modes = bind_modes(problem, modes)
+    if modes.constraint is not None:
+        from compute.linear_baseline import constrained_problem
+
+        problem = constrained_problem(problem, modes)
     objective = problem.objective()
     if isinstance(problem, NetworkProblem):
         spec = spec or PlaneSpec()

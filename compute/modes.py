@@ -1,153 +1,67 @@
-"""Landscape modes: L2 regularisation and ball / box constraints with their projections."""
+"""Landscape modes: L2 regularisation and a ball / box constraint (``compute.constraint_sets``)."""
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from compute.errors import LandscapeError
+from compute.constraint_sets import ActiveFace, Ball, Box, Constraint, Span
+from compute.errors import LandscapeError, short
 from compute.objective import Objective
 
-
-@dataclass(frozen=True)
-class ActiveFace:
-    """A piece of the boundary of a constraint set, written as active inequalities c(θ) = 0.
-
-    ``residual(θ[n]) -> c[k]`` with the set being ``{c ≤ 0}`` near the face, so a KKT point of
-    min F has ∇F + Jcᵀ μ = 0 with μ ≥ 0. ``snap`` moves any θ[..., n] onto the face (a start for
-    the root finder).
-    """
-
-    label: str
-    residual: Callable[[torch.Tensor], torch.Tensor]
-    snap: Callable[[torch.Tensor], torch.Tensor]
-
-
-@dataclass(frozen=True)
-class Ball:
-    """The Euclidean ball ``‖θ‖₂ ≤ R``."""
-
-    radius: float
-    kind: str = "ball"
-
-    def project(self, theta: torch.Tensor) -> torch.Tensor:
-        """Nearest point of the ball: ``θ · R / ‖θ‖`` outside it, batched over leading dims.
-
-        Points with ‖θ‖ ≤ R are returned untouched (rescaling by R/‖θ‖ = 1 in floating point
-        would move points on the sphere by an ulp).
-        """
-        norm = torch.linalg.vector_norm(theta, dim=-1, keepdim=True)
-        inside = norm <= self.radius
-        return torch.where(inside, theta, theta * (self.radius / norm.clamp_min(1e-300)))
-
-    def contains(self, theta: torch.Tensor, tol: float = 1e-9) -> torch.Tensor:
-        return torch.linalg.vector_norm(theta, dim=-1) <= self.radius * (1 + tol)
-
-    def faces(self, dim: int) -> list[ActiveFace]:
-        """The sphere, as ``c(θ) = (‖θ‖² − R²) / (2R)`` (so ‖∇c‖ = 1 on it)."""
-        r = self.radius
-
-        def residual(theta: torch.Tensor) -> torch.Tensor:
-            return ((theta**2).sum(-1, keepdim=True) - r * r) / (2 * r)
-
-        def snap(theta: torch.Tensor) -> torch.Tensor:
-            norm = torch.linalg.vector_norm(theta, dim=-1, keepdim=True)
-            ones = torch.ones_like(theta) / math.sqrt(dim)
-            direction = torch.where(norm > 1e-12, theta / norm.clamp_min(1e-300), ones)
-            return r * direction
-
-        return [ActiveFace("sphere", residual, snap)]
-
-    def spec(self) -> str:
-        return f"ball:{self.radius:g}"
-
-
-@dataclass(frozen=True)
-class Box:
-    """The cube ``|θᵢ| ≤ R`` for every coordinate."""
-
-    radius: float
-    kind: str = "box"
-
-    def project(self, theta: torch.Tensor) -> torch.Tensor:
-        """Nearest point of the box: coordinate-wise clamp to [−R, R]."""
-        return theta.clamp(-self.radius, self.radius)
-
-    def contains(self, theta: torch.Tensor, tol: float = 1e-9) -> torch.Tensor:
-        return (theta.abs() <= self.radius * (1 + tol)).all(dim=-1)
-
-    def faces(self, dim: int) -> list[ActiveFace]:
-        """Every face of the cube: each nonempty set S of coordinates pinned at ±R.
-
-        ``c_S(θ) = s_S ⊙ θ_S − R`` (so c ≤ 0 inside). There are 3ⁿ − 1 faces: edges and corners
-        for n = 2. Only offered for n ≤ 4, where enumerating them is cheap.
-        """
-        if dim > 4:
-            raise LandscapeError("box boundary critical points are only searched for n ≤ 4")
-        r = self.radius
-        faces = []
-        for pattern in itertools.product((-1, 0, 1), repeat=dim):
-            if not any(pattern):
-                continue
-            idx = torch.tensor([i for i, s in enumerate(pattern) if s])
-            sgn = torch.tensor([float(s) for s in pattern if s], dtype=torch.float64)
-            faces.append(
-                ActiveFace(_box_label(pattern), _box_residual(idx, sgn, r), _box_snap(idx, sgn, r))
-            )
-        return faces
-
-    def spec(self) -> str:
-        return f"box:{self.radius:g}"
-
-
-def _box_label(pattern: tuple[int, ...]) -> str:
-    return " ".join("+R" if s > 0 else "−R" if s < 0 else "·" for s in pattern)
-
-
-def _box_residual(idx: torch.Tensor, sgn: torch.Tensor, r: float) -> Callable[..., torch.Tensor]:
-    return lambda theta: sgn.to(theta) * theta[..., idx] - r
-
-
-def _box_snap(idx: torch.Tensor, sgn: torch.Tensor, r: float) -> Callable[..., torch.Tensor]:
-    def snap(theta: torch.Tensor) -> torch.Tensor:
-        out = theta.clamp(-r, r).clone()
-        out[..., idx] = sgn.to(theta) * r
-        return out
-
-    return snap
-
-
-Constraint = Ball | Box
+MAX_RADIUS = 1e12
+"""Largest constraint radius: R² and the faces' residuals (‖θ‖² − R²)/(2R) stay finite."""
+MAX_L2 = 1e12
+"""Largest L2 strength: (λ/2)‖θ‖² and its Hessian λ·I stay finite over any window."""
+_BLOCK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parse_constraint(text: str | None) -> Constraint | None:
-    """``"ball:R"`` / ``"box:R"`` / ``"none"`` / None → a constraint set (R > 0 and finite)."""
+    """``"ball:R"`` / ``"box:R"`` / ``"ball:R@w,v"`` / ``"none"`` / None → a constraint set.
+
+    ``@w,v`` restricts the set to the named parameter blocks of a network (the rest of θ is
+    free), e.g. Shamir's Theorem 4 constrains (w, v) and θ separately; such a set is bound to
+    a problem's layout by ``Modes.bind`` before use. 0 < R ≤ MAX_RADIUS.
+    """
     if text is None or text.strip().lower() in ("", "none"):
         return None
-    kind, _, raw = text.partition(":")
+    body, at, names = text.partition("@")
+    kind, _, raw = body.partition(":")
     kind = kind.strip().lower()
-    if kind not in ("ball", "box") or not raw:
-        raise LandscapeError(f"constraint {text!r} must be ball:R, box:R or none")
+    if kind not in ("ball", "box") or not raw.strip():
+        raise LandscapeError(
+            f"constraint {short(text)} must be ball:R, box:R, ball:R@BLOCKS or none"
+        )
     try:
         radius = float(raw)
     except ValueError:
-        raise LandscapeError(f"constraint radius {raw!r} is not a number") from None
-    return make_constraint(kind, radius)
+        raise LandscapeError(f"constraint radius {short(raw)} is not a number") from None
+    blocks = tuple(n.strip() for n in names.split(",")) if at else ()
+    if at and not all(_BLOCK.match(n) for n in blocks):
+        raise LandscapeError(
+            f"constraint {short(text)}: after @ give block names separated by commas (ball:2@w,v)"
+        )
+    if len(set(blocks)) != len(blocks):
+        raise LandscapeError(f"constraint {short(text)} names a block twice")
+    return make_constraint(kind, radius, blocks)
 
 
-def make_constraint(kind: str, radius: float) -> Constraint:
-    """A ball or box of radius R, refusing R ≤ 0 or non-finite R."""
+def make_constraint(kind: str, radius: float, blocks: Sequence[str] = ()) -> Constraint:
+    """A ball or box of radius R (on the named blocks, if any), refusing R ≤ 0, non-finite R
+    and R > MAX_RADIUS."""
     if not math.isfinite(radius) or radius <= 0:
         raise LandscapeError(f"constraint radius must be a positive number, got {radius:g}")
+    if radius > MAX_RADIUS:
+        raise LandscapeError(f"constraint radius must be at most {MAX_RADIUS:g}, got {radius:g}")
     if kind == "ball":
-        return Ball(radius)
+        return Ball(radius, blocks=tuple(blocks))
     if kind == "box":
-        return Box(radius)
-    raise LandscapeError(f"unknown constraint kind {kind!r} (use ball or box)")
+        return Box(radius, blocks=tuple(blocks))
+    raise LandscapeError(f"unknown constraint kind {short(kind)} (use ball or box)")
 
 
 @dataclass(frozen=True)
@@ -160,6 +74,8 @@ class Modes:
     def __post_init__(self) -> None:
         if not math.isfinite(self.l2) or self.l2 < 0:
             raise LandscapeError(f"L2 strength λ must be a finite number ≥ 0, got {self.l2:g}")
+        if self.l2 > MAX_L2:
+            raise LandscapeError(f"L2 strength λ must be at most {MAX_L2:g}, got {self.l2:g}")
 
     def apply(self, objective: Objective) -> Objective:
         """The objective with ``(λ/2)‖θ‖²`` added to its loss and its minibatch loss (the
@@ -182,5 +98,23 @@ class Modes:
     def project(self, theta: torch.Tensor) -> torch.Tensor:
         return theta if self.constraint is None else self.constraint.project(theta)
 
+    def bind(self, layout: Sequence[tuple[str, Span]] | None, scenario_id: str = "") -> Modes:
+        """These modes with a block constraint located in θ (``Ball.bind``): ``layout`` is
+        (name, [start, stop)) of each parameter block, None for a toy. Unchanged otherwise."""
+        if self.constraint is None or not self.constraint.blocks:
+            return self
+        return Modes(self.l2, self.constraint.bind(layout, scenario_id))
+
     def describe(self) -> dict[str, object]:
         return {"l2": self.l2, "constraint": self.constraint.spec() if self.constraint else None}
+
+
+__all__ = [
+    "ActiveFace",
+    "Ball",
+    "Box",
+    "Constraint",
+    "Modes",
+    "make_constraint",
+    "parse_constraint",
+]

@@ -114,7 +114,9 @@ def validate(s: Session) -> None:
     """
     spec = scenario(s.scenario)
     object.__setattr__(s, "params", spec.resolve(s.params))
-    s.modes()
+    modes = s.modes()
+    if spec.kind != "network":
+        modes.bind(None, spec.id)  # a block constraint (ball:R@w,v) needs a network's blocks
     if not s.window:
         object.__setattr__(s, "window", tuple(spec.window))
     if Window(tuple(float(b) for b in s.window)).dim != spec.map_dim:

@@ -4,7 +4,7 @@ Version 2 layout (optional keys marked ?)::
 
     {"format": "landscape-explorer-session", "version": 2,
      "scenario": "shamir", "params": {"eps": 1.0},
-     "l2": 0.0, "constraint": null | "ball:2" | "box:1.5",
+     "l2": 0.0, "constraint": null | "ball:2" | "box:1.5" | "ball:2@w,v" (network blocks),
      "window": [xmin, xmax, ymin, ymax], "resolution": 256,
      "view": {"log_scale": true, "overlays": ["isolines", ...], "equal_axes"?: false,
               "hessian_field"?: "ratio" | "lambda_min" | "lambda_max"},
@@ -261,7 +261,7 @@ def from_json(data: Any) -> Session:
         scenario=name,
         params=dict(params),
         l2=_number(d.get("l2", 0.0), "l2"),
-        constraint=None if constraint is None else _text(constraint, "constraint", 60),
+        constraint=None if constraint is None else _text(constraint, "constraint", 200),
         window=tuple(_number(b, "window") for b in _list(d.get("window", []), "window", 4)),
         resolution=_integer(d.get("resolution", 256), "resolution", 2, 4096),
         log_scale=_flag(view.get("log_scale", True), "log_scale"),

@@ -185,3 +185,39 @@ def test_bad_input_from_the_console_script(tmp_path):
 def test_cuda_without_a_gpu_is_refused_clearly():
     out = cli("train", "li-yuan", "--device", "cuda")
     assert out.returncode == 2 and "no CUDA GPU" in out.stderr
+
+
+def _train_json(capsys, *extra):
+    args = ["train", "residual-predictor", "--set", "variant=skip", "--steps", "300", "--json"]
+    assert main([*args, "--trajectory", "none", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_theorem_4_block_ball_binds_on_w_v_only_and_constrains_f_lin(capsys):
+    """Shamir's Theorem 4: projected training with ‖(w, v)‖ ≤ 1 and θ = (U, c) free. Without
+    the constraint ‖(w, v)‖ ends above 1; with it the projection acts (it ends at 1) while U
+    grows freely, and F_lin is the best linear predictor with ‖u‖ ≤ 1."""
+    free = _train_json(capsys)
+    held = _train_json(capsys, "--constraint", "ball:1@w,v")
+
+    def wv(summary):
+        b = summary["block_norms"]
+        return float(np.hypot(b["w"]["final"], b["v"]["final"]))
+
+    assert wv(free) > 1.05
+    assert wv(held) == pytest.approx(1.0, abs=1e-6)
+    assert held["constrained_norm"]["final"] == pytest.approx(1.0, abs=1e-6)
+    assert held["constrained_norm"]["initial"] < 1 and held["modes"]["constraint"] == "ball:1@w,v"
+    assert held["block_norms"]["U"]["final"] > 1  # the other blocks are not constrained
+    assert free["baselines"]["F_lin"] < held["baselines"]["F_lin"]
+    assert held["baselines"]["F_lin (unconstrained)"] == free["baselines"]["F_lin"]
+    assert held["metric"]["final"] == pytest.approx(
+        held["final_loss"] - held["baselines"]["F_lin"], abs=1e-6
+    )
+
+
+def test_block_names_are_checked_against_the_scenario(capsys):
+    code = main(["train", "residual-predictor", "--steps", "2", "--constraint", "ball:1@w,v"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "no parameter block 'v' (blocks: w, V, U, c)" in err[0]

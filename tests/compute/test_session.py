@@ -220,3 +220,15 @@ def test_saving_to_a_folder_or_an_empty_name_is_refused(tmp_path):
     with pytest.raises(LandscapeError, match="not a file name"):
         save_session(default_session(), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_block_constraint_round_trips_and_is_refused_on_toys(tmp_path):
+    s = default_session("residual-predictor").with_changes(
+        params={"variant": "skip"}, constraint="ball:2.5@w,v"
+    )
+    assert load_session(save_session(s, tmp_path / "t4.json")) == s
+    assert s.modes().constraint.blocks == ("w", "v") and s.modes().constraint.radius == 2.5
+    with pytest.raises(LandscapeError, match="shamir is a toy"):
+        default_session().with_changes(constraint="ball:1@w")
+    with pytest.raises(LandscapeError, match="block names"):
+        s.with_changes(constraint="ball:1@")
