@@ -32,7 +32,7 @@ from machine_load import busy_seconds, other_load
 EAGER = """
 import torch, torch._dynamo, scipy.ndimage, scipy.spatial, matplotlib.pyplot
 import compute.cli_landscape, compute.cli_networks, compute.cli_hessian, compute.cli_initlab
-import compute.critical, compute.basins, compute.hessian, compute.spectra, compute.export
+import compute.critical, compute.basins, compute.hessian, compute.spectra, compute.figures.render
 """
 
 WINDOW = """

@@ -11,6 +11,39 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _API: dict[str, tuple[str, str]] = {
+    "Scene": ("compute.figures.panels", "Scene"),
+    "MapPanel": ("compute.figures.panels", "MapPanel"),
+    "CurvesPanel": ("compute.figures.panels", "CurvesPanel"),
+    "SpectrumPanel": ("compute.figures.panels", "SpectrumPanel"),
+    "Series": ("compute.figures.panels", "Series"),
+    "SeriesPanel": ("compute.figures.panels", "SeriesPanel"),
+    "RunTrace": ("compute.figures.panels", "RunTrace"),
+    "compose": ("compute.figures.compose", "compose"),
+    "Composition": ("compute.figures.compose", "Composition"),
+    "render_figure": ("compute.figures.render", "render_figure"),
+    "save_figure": ("compute.figures.render", "save"),
+    "write_sidecar": ("compute.figures.render", "write_sidecar"),
+    "FIGURE_FORMATS": ("compute.figures.render", "FIGURE_FORMATS"),
+    "export_data": ("compute.figures.data", "export_data"),
+    "DATA_FORMATS": ("compute.figures.data", "DATA_FORMATS"),
+    "animate": ("compute.figures.animate", "animate"),
+    "ANIMATION_FORMATS": ("compute.figures.animate", "ANIMATION_FORMATS"),
+    "scene_from_session": ("compute.figures.scene", "scene_from_session"),
+    "scene_from_file": ("compute.figures.scene", "scene_from_file"),
+    "SceneProgress": ("compute.figures.scene", "SceneProgress"),
+    "map_panel_of": ("compute.figures.assemble", "map_panel_of"),
+    "curves_panel_of": ("compute.figures.assemble", "curves_panel_of"),
+    "spectrum_panel_of": ("compute.figures.assemble", "spectrum_panel_of"),
+    "run_label": ("compute.figures.assemble", "run_label"),
+    "subject_of": ("compute.figures.assemble", "subject_of"),
+    "figure_record": ("compute.figures.provenance", "figure_record"),
+    "provenance_of": ("compute.figures.provenance", "provenance_of"),
+    "mode_words": ("compute.figures.words", "mode_words"),
+    "optimizer_words": ("compute.figures.words", "optimizer_words"),
+    "VENUES": ("compute.figures.venues", "VENUES"),
+    "venue": ("compute.figures.venues", "venue"),
+    "gallery": ("compute.figures.gallery", "gallery"),
+    "GALLERY_ENTRIES": ("compute.figures.gallery", "ENTRIES"),
     "Attractor": ("compute.basins", "Attractor"),
     "BasinBlock": ("compute.basins", "BasinBlock"),
     "BasinMap": ("compute.basins", "BasinMap"),
@@ -30,13 +63,6 @@ _API: dict[str, tuple[str, str]] = {
     "run_to_end": ("compute.descent", "run_to_end"),
     "LandscapeError": ("compute.errors", "LandscapeError"),
     "short": ("compute.errors", "short"),
-    "RunTrace": ("compute.export", "RunTrace"),
-    "Scene": ("compute.export", "Scene"),
-    "export_curves_figure": ("compute.export", "export_curves_figure"),
-    "export_grid_data": ("compute.export", "export_grid_data"),
-    "export_landscape_figure": ("compute.export", "export_landscape_figure"),
-    "export_runs_data": ("compute.export", "export_runs_data"),
-    "write_sidecar": ("compute.export", "write_sidecar"),
     "GradientField": ("compute.frames", "GradientField"),
     "MapFrame": ("compute.frames", "MapFrame"),
     "landscape_frames": ("compute.frames", "landscape_frames"),
@@ -157,11 +183,17 @@ _API: dict[str, tuple[str, str]] = {
     "track_run": ("compute.tracking", "track_run"),
 }
 """Public name → (module, attribute)."""
+_MODULES: dict[str, str] = {"figure_style": "compute.figures.style"}
+"""Modules of the public API (the one style table of maps, runs and markers)."""
 
 __all__ = [
+    "ANIMATION_FORMATS",
+    "DATA_FORMATS",
     "DEFAULT_LR",
     "DEPTH_PRESETS",
     "FIELDS",
+    "FIGURE_FORMATS",
+    "GALLERY_ENTRIES",
     "HESSIAN_FIELDS",
     "INIT_SCHEMES",
     "IN_PLANE_NOTE",
@@ -178,13 +210,16 @@ __all__ = [
     "STATUS_NAMES",
     "TRAIN_INITS",
     "TRAIN_SCENARIO",
+    "VENUES",
     "Attractor",
     "Ball",
     "BasinBlock",
     "BasinMap",
     "Box",
+    "Composition",
     "CriticalPoint",
     "CriticalProgress",
+    "CurvesPanel",
     "DepthSweepConfig",
     "DepthSweepProgress",
     "DepthSweepResult",
@@ -196,6 +231,7 @@ __all__ = [
     "LandscapeError",
     "LandscapeGrid",
     "MapFrame",
+    "MapPanel",
     "Metric",
     "Modes",
     "NetworkProblem",
@@ -223,15 +259,20 @@ __all__ = [
     "RunUpdate",
     "ScenarioSpec",
     "Scene",
+    "SceneProgress",
     "SchemeNorms",
     "SchemeRunChunk",
     "SchemeTrainingConfig",
+    "Series",
+    "SeriesPanel",
     "Session",
     "SpectrumOptions",
+    "SpectrumPanel",
     "SpectrumRequest",
     "SpectrumStep",
     "ToyProblem",
     "Window",
+    "animate",
     "atomic_write",
     "attractors_from",
     "basin_map",
@@ -239,9 +280,11 @@ __all__ = [
     "build_landscape",
     "build_plane",
     "cli_main",
+    "compose",
     "critical_points",
     "curvature_at",
     "curvature_of",
+    "curves_panel_of",
     "default_session",
     "depth_sweep",
     "derive_plane",
@@ -253,11 +296,11 @@ __all__ = [
     "evaluate_grid",
     "evaluate_loss",
     "evaluate_slice",
-    "export_curves_figure",
-    "export_grid_data",
-    "export_landscape_figure",
-    "export_runs_data",
+    "export_data",
+    "figure_record",
+    "figure_style",
     "filter_normalized_direction",
+    "gallery",
     "gradient",
     "grid_candidates",
     "has_init_parameter",
@@ -273,20 +316,29 @@ __all__ = [
     "make_constraint",
     "make_frame",
     "map_frames",
+    "map_panel_of",
+    "mode_words",
     "network",
     "norm_sweep",
+    "optimizer_words",
     "output_path",
     "parse_constraint",
     "pca_plane",
+    "provenance_of",
     "random_plane",
     "readout",
+    "render_figure",
     "resolve_device",
     "resolve_starts",
     "restrict_to_plane",
     "run_from_init",
+    "run_label",
     "run_to_end",
+    "save_figure",
     "save_session",
     "scenario",
+    "scene_from_file",
+    "scene_from_session",
     "search_starts",
     "second_order",
     "session_from_json",
@@ -295,18 +347,25 @@ __all__ = [
     "spectrum_at",
     "spectrum_of",
     "spectrum_options",
+    "spectrum_panel_of",
     "start_theta",
+    "subject_of",
     "teacher_distances",
     "theta_at",
     "three_point_plane",
     "toy",
     "track_run",
     "train_schemes",
+    "venue",
     "write_sidecar",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value: Any = importlib.import_module(_MODULES[name])
+        globals()[name] = value
+        return value
     try:
         module, attr = _API[name]
     except KeyError:
@@ -344,13 +403,40 @@ if TYPE_CHECKING:
     from compute.descent import run_to_end as run_to_end
     from compute.errors import LandscapeError as LandscapeError
     from compute.errors import short as short
-    from compute.export import RunTrace as RunTrace
-    from compute.export import Scene as Scene
-    from compute.export import export_curves_figure as export_curves_figure
-    from compute.export import export_grid_data as export_grid_data
-    from compute.export import export_landscape_figure as export_landscape_figure
-    from compute.export import export_runs_data as export_runs_data
-    from compute.export import write_sidecar as write_sidecar
+    from compute.figures import style as figure_style
+    from compute.figures.animate import ANIMATION_FORMATS as ANIMATION_FORMATS
+    from compute.figures.animate import animate as animate
+    from compute.figures.assemble import curves_panel_of as curves_panel_of
+    from compute.figures.assemble import map_panel_of as map_panel_of
+    from compute.figures.assemble import run_label as run_label
+    from compute.figures.assemble import spectrum_panel_of as spectrum_panel_of
+    from compute.figures.assemble import subject_of as subject_of
+    from compute.figures.compose import Composition as Composition
+    from compute.figures.compose import compose as compose
+    from compute.figures.data import DATA_FORMATS as DATA_FORMATS
+    from compute.figures.data import export_data as export_data
+    from compute.figures.gallery import ENTRIES as GALLERY_ENTRIES
+    from compute.figures.gallery import gallery as gallery
+    from compute.figures.panels import CurvesPanel as CurvesPanel
+    from compute.figures.panels import MapPanel as MapPanel
+    from compute.figures.panels import RunTrace as RunTrace
+    from compute.figures.panels import Scene as Scene
+    from compute.figures.panels import Series as Series
+    from compute.figures.panels import SeriesPanel as SeriesPanel
+    from compute.figures.panels import SpectrumPanel as SpectrumPanel
+    from compute.figures.provenance import figure_record as figure_record
+    from compute.figures.provenance import provenance_of as provenance_of
+    from compute.figures.render import FIGURE_FORMATS as FIGURE_FORMATS
+    from compute.figures.render import render_figure as render_figure
+    from compute.figures.render import save as save_figure
+    from compute.figures.render import write_sidecar as write_sidecar
+    from compute.figures.scene import SceneProgress as SceneProgress
+    from compute.figures.scene import scene_from_file as scene_from_file
+    from compute.figures.scene import scene_from_session as scene_from_session
+    from compute.figures.venues import VENUES as VENUES
+    from compute.figures.venues import venue as venue
+    from compute.figures.words import mode_words as mode_words
+    from compute.figures.words import optimizer_words as optimizer_words
     from compute.frames import GradientField as GradientField
     from compute.frames import MapFrame as MapFrame
     from compute.frames import landscape_frames as landscape_frames

@@ -96,4 +96,4 @@ def export_window(widget: QWidget, path: str | Path, dpi: int, meta: dict[str, A
             fh.write(png if suffix == ".png" else _svg(image, png, meta))  # type: ignore[arg-type]
     from compute import write_sidecar  # with the figure exports (matplotlib): when first used
 
-    return [target, write_sidecar(target, meta | {"kind": "window", "dpi": dpi})]
+    return [target, write_sidecar(target, meta)]

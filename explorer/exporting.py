@@ -1,10 +1,12 @@
-"""File ▸ Export: ask for a file, then write it in a worker (figures with matplotlib, data as
-CSV / NPZ), from the state's computed results: toys and network slices alike."""
+"""File ▸ Export: ask for a file, then write it in a worker, from the state's computed results:
+toys and network slices alike. Figures and data go through ``compute.figures`` (the same code
+as the headless ``render`` command), so a window export and a rendered session look the same."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
@@ -15,43 +17,73 @@ from explorer.export_window import export_window
 from explorer.jobs import Jobs
 from explorer.state import AppState
 
-FIGURE_FILTER = "PNG image (*.png);;SVG vector (*.svg);;PDF document (*.pdf)"
-DATA_FILTER = "CSV table (*.csv);;NumPy archive (*.npz)"
+if TYPE_CHECKING:
+    from compute import CurvesPanel, MapPanel, Scene, SpectrumPanel
+
+    Panel = MapPanel | CurvesPanel | SpectrumPanel
+
+FILTERS = {
+    "figure": ("PDF document (*.pdf)", "PNG image (*.png)", "SVG vector (*.svg)"),
+    "window": ("PNG image (*.png)", "PDF document (*.pdf)", "SVG vector (*.svg)"),
+    "data": ("CSV table (*.csv)", "NumPy archive (*.npz)"),
+    "animation": ("GIF animation (*.gif)", "MP4 video (*.mp4)"),
+}
 KINDS = {
-    "map": "Map figure…",
-    "curves": "Training curves figure…",
-    "window": "Whole window…",
-    "grid": "Landscape grid data…",
-    "runs": "Trajectories data…",
+    "map": ("Map figure…", "figure"),
+    "curves": ("Training curves figure…", "figure"),
+    "spectrum": ("Hessian spectrum figure…", "figure"),
+    "window": ("Whole window…", "window"),
+    "grid": ("Landscape grid data…", "data"),
+    "runs": ("Trajectories data…", "data"),
+    "animation": ("Runs as an animation…", "animation"),
+}
+WIDTHS = {
+    "single": "Single column (3.25 in)",
+    "double": "Double column (6.75 in)",
+    "slide": "Slide (4.96 in)",
+}
+MISSING = {
+    "curves": "There are no runs to export: click the map to start one.",
+    "runs": "There are no runs to export: click the map to start one.",
+    "animation": "There are no runs to animate: click the map to start one.",
+    "spectrum": "No Hessian spectrum yet: Alt+click a point (or use a run's Spectrum action).",
 }
 
 
 class Exporter(QObject):
-    """Figures (map, curves, window) and data (grid, trajectories). ``sigExported(paths)``
-    after each export; failures are reported through the state's messages."""
+    """Figures (map, curves, spectrum, window), data (grid, trajectories) and animations.
+    ``sigExported(paths)`` after each export; failures are reported through the state's
+    messages. The dialog remembers the folder, the format of each kind, the DPI and width."""
 
     sigExported = Signal(list)
 
     def __init__(self, state: AppState, jobs: Jobs, window: QWidget) -> None:
         super().__init__(window)
         self.state, self.jobs, self.window = state, jobs, window
+        self.session_name: Callable[[], str] = lambda: state.session.scenario
 
     def ask(self, what: str) -> None:
-        """File ▸ Export ▸ ``what``: a file dialog (and a DPI where it applies), then export."""
-        figure = what in ("map", "curves", "window")
+        """File ▸ Export ▸ ``what``: a file dialog (then DPI and width where they apply)."""
+        group = KINDS[what][1]
         prefs = session_io.settings()
-        directory = str(prefs.value("export-dir", str(Path.home())))
-        path, _ = QFileDialog.getSaveFileName(
+        directory = Path(str(prefs.value("export-dir", str(Path.home()))))
+        filters = FILTERS[group]
+        chosen = str(prefs.value(f"export-filter-{group}", filters[0]))
+        suffix = chosen[chosen.index("*") + 1 : -1] if chosen in filters else ""
+        path, picked = QFileDialog.getSaveFileName(
             self.window,
             f"Export {what}",
-            str(Path(directory) / f"{self.state.session.scenario}-{what}"),
-            FIGURE_FILTER if figure else DATA_FILTER,
+            str(directory / f"{self.session_name()}-{what}{suffix}"),
+            ";;".join(filters),
+            chosen if chosen in filters else filters[0],
         )
         if not path:
             return
         prefs.setValue("export-dir", str(Path(path).parent))
-        dpi = 300
-        if figure and Path(path).suffix.lower() in (".png", ".pdf"):
+        if picked:
+            prefs.setValue(f"export-filter-{group}", picked)
+        options: dict[str, Any] = {}
+        if group in ("figure", "window") and Path(path).suffix.lower() in (".png", ".pdf", ""):
             saved = int(str(prefs.value("export-dpi", 300)))
             dpi, ok = QInputDialog.getInt(
                 self.window, "Resolution", "Dots per inch:", saved, 50, 1200, 50
@@ -59,46 +91,45 @@ class Exporter(QObject):
             if not ok:
                 return
             prefs.setValue("export-dpi", dpi)
-        self.export(what, path, dpi)
+            options["dpi"] = dpi
+        if group == "figure":
+            names = list(WIDTHS.values())
+            saved_width = str(prefs.value("export-width", "single"))
+            current = list(WIDTHS).index(saved_width) if saved_width in WIDTHS else 0
+            text, ok = QInputDialog.getItem(
+                self.window, "Figure width", "Width:", names, current, False
+            )
+            if not ok:
+                return
+            options["width"] = list(WIDTHS)[names.index(text)]
+            prefs.setValue("export-width", options["width"])
+        self.export(what, path, **options)
 
-    def export(self, what: str, path: str | Path, dpi: int = 300) -> None:
+    def export(self, what: str, path: str | Path, dpi: int = 300, width: str = "single") -> None:
         """Export without dialogs (what the menu does after asking; the tests call it)."""
-        if what == "window":
-            try:
-                from explorer.scene import metadata  # compute's figure code: when first used
+        from explorer.scene import provenance, scene_of  # matplotlib etc.: when first used
 
-                written = export_window(self.window, path, dpi, metadata(self.state))
+        if what == "window":
+            from compute import figure_record
+
+            try:
+                record = figure_record([provenance(self.state)], "window", {"dpi": dpi})
+                written = export_window(self.window, path, dpi, record)
             except LandscapeError as exc:
                 self._failed(exc)
                 return
             self._done(written)
             return
-        # matplotlib (~0.4 s to import) loads with the first export, not at start-up
-        from compute import (
-            Scene,
-            export_curves_figure,
-            export_grid_data,
-            export_landscape_figure,
-            export_runs_data,
-        )
-        from explorer.scene import scene_of
-
-        writers: dict[str, Callable[[Scene], list[Path]]] = {
-            "map": lambda scene: export_landscape_figure(scene, path, dpi),
-            "curves": lambda scene: export_curves_figure(scene, path, dpi),
-            "grid": lambda scene: export_grid_data(scene, path),
-            "runs": lambda scene: export_runs_data(scene, path),
-        }
         try:
             scene = scene_of(self.state)
+            write = _writer(what, scene, path, dpi, width)
         except LandscapeError as exc:
             self._failed(exc)
             return
-        write = writers[what]
 
         def job() -> Generator[None, None, list[Path]]:
             yield None
-            return write(scene)
+            return write()
 
         self.state.progress("export", 0.0)
         self.jobs.submit("export", job, lambda _: None, self._done, self._failed)
@@ -111,3 +142,22 @@ class Exporter(QObject):
     def _failed(self, exc: Exception) -> None:
         self.state.progress("export", -1.0)
         self.state.notify(f"Export failed: {exc}", "error")
+
+
+def _writer(
+    what: str, scene: Scene, path: str | Path, dpi: int, width: str
+) -> Callable[[], list[Path]]:
+    """What writes ``what`` of ``scene`` (checked now: LandscapeError if there is nothing)."""
+    from compute import animate, export_data, figure_record, render_figure
+
+    panels: dict[str, Panel | None] = {"map": scene.map, "grid": scene.map}
+    panels |= {"spectrum": scene.spectrum, "curves": scene.curves, "runs": scene.curves}
+    panel = panels.get(what, scene.curves)  # an animation needs runs
+    if panel is None:
+        raise LandscapeError(MISSING.get(what, "the map is still being computed"))
+    record = figure_record([scene.provenance], what)
+    if what in ("map", "curves", "spectrum"):
+        return lambda: render_figure([panel], path, record, width=width, dpi=dpi)
+    if what in ("grid", "runs"):
+        return lambda: export_data([panel], path, record)
+    return lambda: animate(scene, path, record=record)

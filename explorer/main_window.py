@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
         self.gestures = Gestures(self.state)
         self._build_widgets()
         self.exporter = Exporter(self.state, self.jobs, self)
+        self.exporter.session_name = lambda: (
+            self.session_path.stem if self.session_path else self.state.session.scenario
+        )
         self.menu_actions = build_menus(self, self.menuBar(), self.state, self._commands())
         self._undo_filter = _UndoEverywhere(self)
         app = QApplication.instance()

@@ -73,7 +73,7 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
     )
     file.addSeparator()
     export = file.addMenu("&Export")
-    for key, text in KINDS.items():
+    for key, (text, _) in KINDS.items():
         acts[f"export_{key}"] = _action(
             owner,
             export,

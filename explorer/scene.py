@@ -1,76 +1,72 @@
-"""The exportable picture of the state: the computed map and fields, runs, critical points and
-the metadata that traces it back to its settings (Qt-free)."""
+"""The exportable picture of the window: its map, curves and spectrum as compute panels (the
+same ``compute.figures`` assembly the headless ``render`` command uses) with their provenance
+(Qt-free)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
-from compute import LandscapeError, LandscapeGrid, RunTrace, Scene, session_to_json
+from compute import (
+    BasinMap,
+    LandscapeError,
+    RunTrace,
+    Scene,
+    curves_panel_of,
+    map_panel_of,
+    provenance_of,
+    run_label,
+    spectrum_panel_of,
+)
 from explorer.state import AppState
 
 
-def metadata(state: AppState) -> dict[str, Any]:
-    """Scenario, parameters, modes, plane and runs: enough to trace a file to its settings."""
-    data: dict[str, Any] = {
-        "session": session_to_json(state.session),
-        "exported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    landscape = state.results.landscape
-    if landscape is not None and landscape.plane_spec is not None:
-        data["plane"] = landscape.plane_spec.describe()
-        data["note"] = "critical points and fields are those of the slice F(a, b)"
-    return data
-
-
-def title(state: AppState) -> str:
-    s = state.session
-    params = ", ".join(
-        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in s.params.items()
-    )
-    modes = [f"L2 λ={s.l2:g}"] if s.l2 else []
-    modes += [s.constraint] if s.constraint else []
-    return f"{s.scenario} ({params})" + (f" · {' · '.join(modes)}" if modes else "")
+def provenance(state: AppState) -> dict[str, Any]:
+    """The session (scenario, parameters, modes, seeds, plane, runs) behind what is shown."""
+    return provenance_of(state.session, None, state.results.landscape, None)
 
 
 def scene_of(state: AppState) -> Scene:
-    """The scene of what the window shows; LandscapeError while the map is being computed."""
+    """What the window shows, ready to draw; LandscapeError while the map is being computed.
+
+    Visible runs are numbered 1…N in the figure in the order of the run table; the basins are
+    drawn only once the whole map is known.
+    """
     r, s = state.results, state.session
     frame = r.frame
     if frame is None or not frame.complete or r.landscape is None:
         raise LandscapeError("the map is still being computed: export it when it is drawn")
-    values: dict[str, np.ndarray] = {"loss": frame.loss, **frame.extra}
-    values |= {k: v for k, v in r.fields.items() if np.isfinite(v).all()}
-    grid = LandscapeGrid(frame.axes, values)
-    runs = tuple(
-        _trace(run) for run in state.runs.values() if run.settings.visible and run.data.steps.size
+    traces = [_trace(run, bool(s.constraint)) for run in state.runs.values()]
+    runs = tuple(t for t in traces if t is not None)
+    fields = r.fields.get("hess_min")
+    hess_min = fields if fields is not None and np.isfinite(fields).all() else None
+    map_panel = map_panel_of(
+        s,
+        r.landscape,
+        frame,
+        critical=r.critical,
+        selected=r.selected,
+        basins=r.basins if isinstance(r.basins, BasinMap) else None,
+        hess_min=hess_min,
+        gradient=r.gradient,
+        runs=runs,
     )
-    plane = {}
-    if r.landscape.plane is not None:
-        p = r.landscape.plane
-        plane = {k: getattr(p, k).detach().cpu().numpy() for k in ("origin", "d1", "d2")}
-    return Scene(
-        state.axis_names(),
-        grid,
-        s.log_scale,
-        None,
-        s.modes().constraint if not s.is_network else None,
-        runs,
-        tuple(r.critical),
-        metadata(state),
-        title=title(state),
-        plane=plane,
-    )
+    curves = curves_panel_of(s, r.landscape, runs)
+    spectrum = spectrum_panel_of(s, r.spectrum) if r.spectrum is not None else None
+    return Scene(map_panel, curves, spectrum, provenance(state))
 
 
-def _trace(run: Any) -> RunTrace:
-    d = run.data
-    network = d.distance.size and run.settings.plane is not None
+def _trace(run: Any, constrained: bool) -> RunTrace | None:
+    """A visible run with at least one recorded step as drawn (None otherwise)."""
+    d, settings = run.data, run.settings
+    if not settings.visible or not d.steps.size:
+        return None
+    network = d.distance.size and settings.plane is not None
+    projected = d.projected if constrained and not settings.in_plane else None
     return RunTrace(
-        f"run {run.id} · {run.settings.optimizer.describe()}",
-        run.settings.color,
+        run_label(settings),
+        settings.color,
         run.path(),
         d.loss,
         d.grad_norm,
@@ -80,4 +76,5 @@ def _trace(run: Any) -> RunTrace:
         thetas=d.thetas if network else None,
         distance=d.distance if network else None,
         metrics={k: d.metric(k) for k in d.metric_keys()},
+        projected=projected if projected is not None and projected.size else None,
     )

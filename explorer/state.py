@@ -13,22 +13,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from compute import LandscapeError, PlaneSpec, RunSettings, Session, default_session, scenario
+from compute import (
+    LandscapeError,
+    PlaneSpec,
+    RunSettings,
+    Session,
+    default_session,
+    figure_style,
+    scenario,
+)
 from explorer.live import LiveRun, RunData
 from explorer.results import Results
 
-# Okabe–Ito palette: distinguishable for colour-blind viewers, in the order runs receive them
-# (markers of critical points use other colours and shapes, see views/style.py).
-RUN_COLORS = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#000000",
-    "#F0E442",
-)
+RUN_COLORS = figure_style.RUN_COLORS  # Okabe–Ito, in the order runs receive them
 LANDSCAPE_FIELDS = frozenset({"scenario", "params", "l2", "constraint", "window", "resolution"})
 PROBLEM_FIELDS = frozenset({"scenario", "params"})
 UNDO_DEPTH = 200

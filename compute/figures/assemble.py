@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from compute.basins import BasinMap
 from compute.critical import CriticalPoint
@@ -84,7 +85,19 @@ def map_panel_of(
         constraint=session.modes().constraint if not session.is_network else None,
         runs=tuple(runs),
         marks=landscape.marks(),
+        plane=_plane_vectors(landscape),
     )
+
+
+def _plane_vectors(landscape: Landscape) -> dict[str, np.ndarray]:
+    """A slice's origin, d₁, d₂ as float64 numpy arrays (n,); {} for a toy."""
+    plane = landscape.plane
+    if plane is None:
+        return {}
+    return {
+        k: getattr(plane, k).detach().to("cpu", dtype=torch.float64).numpy()
+        for k in ("origin", "d1", "d2")
+    }
 
 
 def curves_panel_of(

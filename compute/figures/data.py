@@ -109,6 +109,7 @@ def _arrays(p: Panel, numbers: Mapping[int, int]) -> dict[str, np.ndarray]:
         out |= {"loss": f.loss, "display": f.display, "levels": f.levels}
         out |= {f"isoline{i}": line for i, line in enumerate(f.lines)}
         out |= {f"extra_{k}": v for k, v in f.extra.items()}
+        out |= dict(p.plane)  # a slice's origin, d1, d2
         if p.curvature is not None:
             out["hess_min"] = p.curvature
         if p.basins is not None:

@@ -90,6 +90,8 @@ class MapPanel:
     gradient : −∇F arrows (None: off)
     constraint : the constraint set's outline (None: none or not drawn)
     runs : the runs' paths; marks : a slice's named points, name → (a, b, distance from it)
+    plane : a slice's plane θ(a, b) = origin + a·d₁ + b·d₂ as "origin", "d1", "d2" → (n,)
+        arrays (empty for a toy), written with the data so the slice can be recomputed
     """
 
     frame: MapFrame
@@ -108,6 +110,7 @@ class MapPanel:
     constraint: Ball | Box | None = None
     runs: tuple[RunTrace, ...] = ()
     marks: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
+    plane: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def dim(self) -> int:

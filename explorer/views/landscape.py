@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 from compute import Ball, Box, CriticalPoint, GradientField, MapFrame
 from explorer.views.style import (
     CRITICAL_STYLE,
+    FIG,
     MAP_COLORMAP,
     InertCurve,
     arrow_segments,
@@ -76,7 +77,9 @@ class LandscapeView(pg.PlotWidget):
         self.arrows = InertCurve(connect="pairs", pen=pg.mkPen(255, 255, 255, 200, width=1))
         self.arrows.setZValue(OVERLAY_Z["gradient"])
         self.addItem(self.arrows)
-        self.constraint = InertCurve(pen=pg.mkPen("#FF5555", width=2, style=Qt.PenStyle.DashLine))
+        self.constraint = InertCurve(
+            pen=pg.mkPen(FIG.CONSTRAINT_COLOR, width=2, style=Qt.PenStyle.DashLine)
+        )
         self.constraint.setZValue(OVERLAY_Z["constraint"])
         self.addItem(self.constraint)
         self.critical: dict[str, pg.ScatterPlotItem] = {}
@@ -91,7 +94,7 @@ class LandscapeView(pg.PlotWidget):
             self.critical[kind] = scatter
             self.addItem(scatter)
         self.members = pg.ScatterPlotItem(
-            symbol="o", size=3, pen=None, brush=pg.mkBrush(86, 180, 233, 200)
+            symbol="o", size=4, pen=pg.mkPen(FIG.CRITICAL_EDGE, width=0.5), brush=FIG.MEMBER_COLOR
         )
         self.members.setZValue(OVERLAY_Z["critical"] - 1)
         # clicks on a continuum's dots start runs (pyqtgraph's scene ignores accepted buttons)
@@ -149,7 +152,7 @@ class LandscapeView(pg.PlotWidget):
             self.curve.setData(frame.axes[0], _curve_values(frame))
             self.getPlotItem().setLogMode(False, frame.log_scale and _positive(frame.loss))
             return
-        lo, hi = colour_range(frame.display)
+        lo, hi = FIG.colour_range(frame.display)
         # the drawn image is the display resampled (smooth for coarse slices); overflow (inf,
         # NaN) saturates at the top colour rather than vanishing
         image = frame.image if frame.image.size else frame.display
@@ -358,14 +361,6 @@ class LandscapeView(pg.PlotWidget):
         xy = self.data_point(scene_pos)
         if xy is not None:
             self.sigHovered.emit(*xy)
-
-
-def colour_range(display: np.ndarray) -> tuple[float, float]:
-    """The colour bar's range: the 1st to 100th percentile of the finite display values (log
-    maps otherwise spend most of the range on the few cells next to a minimum)."""
-    finite = display[np.isfinite(display)]
-    lo, hi = (float(np.percentile(finite, 1)), float(finite.max())) if finite.size else (0.0, 1.0)
-    return lo, hi if hi > lo else lo + 1.0
 
 
 def _cell_rect(x: np.ndarray, y: np.ndarray) -> QRectF:

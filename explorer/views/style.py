@@ -7,26 +7,16 @@ import pyqtgraph as pg
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem
 
-from compute import OTHER_CODES, BasinMap
+from compute import OTHER_CODES, BasinMap, figure_style
 
-MAP_COLORMAP = "cividis"  # perceptually uniform, designed for colour-vision deficiency
-BASIN_COLORS = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#999999",
-)
-SPECIAL_BASIN_COLORS = {-2: "#FF0000", -3: "#FFFFFF", -4: "#000000"}  # diverged, max steps, stuck
+FIG = figure_style  # the one style table, shared with the figure export
+MAP_COLORMAP = FIG.COLORMAP
+BASIN_COLORS = FIG.BASIN_COLORS
+SPECIAL_BASIN_COLORS = FIG.SPECIAL_BASIN_COLORS
 CRITICAL_STYLE = {
-    # kind: (symbol, fill, size)
-    "minimum": ("o", "#FFFFFF", 11),
-    "saddle": ("x", "#D55E00", 13),
-    "maximum": ("t1", "#CC79A7", 12),
-    "degenerate": ("d", "#56B4E9", 11),
+    # kind: (pyqtgraph symbol, fill, size in px): markers never share a colour with a run
+    kind: (symbol, fill, 2 * size)
+    for kind, (_, symbol, fill, size) in FIG.CRITICAL_MARKERS.items()
 }
 
 
@@ -35,14 +25,9 @@ def hex_rgba(color: str, alpha: int = 255) -> tuple[int, int, int, int]:
     return c.red(), c.green(), c.blue(), alpha
 
 
-def label_image(labels: np.ndarray, alpha: int = 140) -> np.ndarray:
-    """Categorical RGBA image (…, 4) uint8 for basin labels (≥ 0 attractors, < 0 codes)."""
-    rgba = np.zeros((*labels.shape, 4), dtype=np.ubyte)
-    for code, color in SPECIAL_BASIN_COLORS.items():
-        rgba[labels == code] = hex_rgba(color, alpha)
-    for k in range(int(labels.max(initial=-1)) + 1):
-        rgba[labels == k] = hex_rgba(BASIN_COLORS[k % len(BASIN_COLORS)], alpha)
-    return rgba
+def label_image(labels: np.ndarray) -> np.ndarray:
+    """Categorical RGBA image (…, 4) uint8 for basin labels (``figure_style.basin_rgba``)."""
+    return FIG.basin_rgba(labels)
 
 
 HESSIAN_COLORMAPS = {"ratio": "magma", "lambda_min": "CET-D1", "lambda_max": "viridis"}
@@ -75,17 +60,9 @@ def hessian_image(
     return rgba.astype(np.ubyte), (lo, hi)
 
 
-def curvature_image(hess_min: np.ndarray, alpha: int = 170) -> np.ndarray:
-    """Red where λ_min(∇²F) < 0, opacity ∝ |λ_min| / max|λ_min| (transparent elsewhere)."""
-    rgba = np.zeros((*hess_min.shape, 4), dtype=np.ubyte)
-    neg = np.where(np.isfinite(hess_min) & (hess_min < 0), -hess_min, 0.0)
-    top = float(neg.max()) if neg.size else 0.0
-    if top > 0:
-        rgba[..., 0] = 230
-        rgba[..., 1] = 40
-        rgba[..., 2] = 40
-        rgba[..., 3] = (alpha * np.sqrt(neg / top)).astype(np.ubyte)
-    return rgba
+def curvature_image(hess_min: np.ndarray) -> np.ndarray:
+    """Red where λ_min(∇²F) < 0 (``figure_style.curvature_rgba``)."""
+    return FIG.curvature_rgba(hess_min)
 
 
 def arrow_segments(points: np.ndarray, vectors: np.ndarray, length: float) -> np.ndarray:

@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
-from explorer.views.landscape import MAP_COLORMAP, colour_range
+from compute.figures.style import COLORMAP, colour_range
 
 from .conftest import pick, wait_idle
 
@@ -49,7 +49,7 @@ def test_map_colours_sit_where_their_values_are(qtbot, window):
     qtbot.wait(200)
     image = window.view.grab().toImage()
     lo, hi = colour_range(frame.display)
-    cmap = pg.colormap.get(MAP_COLORMAP)
+    cmap = pg.colormap.get(COLORMAP)
 
     def colour(f):
         return np.asarray(cmap.map((np.clip(f, lo, hi) - lo) / (hi - lo), mode="float"))[:3] * 255

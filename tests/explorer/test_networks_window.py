@@ -244,6 +244,7 @@ def test_every_export_works_for_networks(qtbot, window, tmp_path, sid):
     qtbot.waitUntil(lambda: finished(last_run(window)), timeout=SLOW)
     wait_idle(qtbot, window, SLOW)
     exports = [("map", ".pdf"), ("map", ".svg"), ("curves", ".png"), ("window", ".png")]
+    exports += [("animation", ".gif")]
     exports += [("grid", ".npz"), ("grid", ".csv"), ("runs", ".npz"), ("runs", ".csv")]
     for what, suffix in exports:
         target = tmp_path / f"{what}{suffix}"
@@ -257,17 +258,19 @@ def test_every_export_works_for_networks(qtbot, window, tmp_path, sid):
             assert head == b"\x89PNG\r\n\x1a\n"
         elif suffix == ".svg":
             assert ET.parse(target).getroot().tag.endswith("svg")
+        elif suffix == ".gif":
+            assert head.startswith(b"GIF89a")
         sidecar = json.loads(target.with_name(target.name + ".json").read_text())
-        assert sidecar["session"]["scenario"] == sid
+        assert sidecar["panels"][0]["scenario"] == sid
     problem = window.state.results.landscape.problem
     with np.load(tmp_path / "grid.npz") as z:
         assert z["loss"].shape == (41, 41) and z["d1"].shape == (problem.dim,)
         np.testing.assert_allclose(z["loss"], window.state.results.frame.loss)
     with np.load(tmp_path / "runs.npz") as z:
         run = last_run(window)
-        np.testing.assert_allclose(z["run0_theta"], run.data.thetas)
-        np.testing.assert_allclose(z["run0_path"], run.path())
-        np.testing.assert_allclose(z["run0_distance"], run.data.distance)
+        np.testing.assert_allclose(z["run1_theta"], run.data.thetas)
+        np.testing.assert_allclose(z["run1_path"], run.path())
+        np.testing.assert_allclose(z["run1_distance"], run.data.distance)
 
 
 def test_curvature_along_a_gradient_descent_run_with_its_edge_of_stability(qtbot, window):

@@ -15,6 +15,12 @@ from explorer.main_window import MainWindow
 from .conftest import click_data, last_run, path_of, pick, toggle, type_into, wait_idle
 
 
+def _png_size(path):
+    """(width, height) in pixels from a PNG's IHDR chunk."""
+    data = path.read_bytes()
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def _set_up_some_state(qtbot, w):
     pick(qtbot, w, "psd-factorization")
     type_into(qtbot, w.scenario_panel.controls["m12"].field, "-0.3")
@@ -156,9 +162,12 @@ def test_export_through_the_menu_with_chosen_dpi(qtbot, window, tmp_path, monkey
     target = tmp_path / "fig.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (200, True))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda _w, _t, _l, items, *a: (items[1], True))
     with qtbot.waitSignal(window.exporter.sigExported, timeout=30000):
         window.menu_actions["export_map"].trigger()
     assert target.read_bytes()[:4] == b"\x89PNG"
+    width, height = _png_size(target)
+    assert width == pytest.approx(6.75 * 200, rel=0.02)  # the double-column width at 200 dpi
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".npz"])
@@ -175,7 +184,7 @@ def test_data_exports_hold_the_grid_and_trajectories(qtbot, window, tmp_path, su
             res = window.state.session.resolution
             assert z["loss"].shape == (res, res)
         with np.load(tmp_path / "runs.npz") as z:
-            np.testing.assert_allclose(z["run0_path"][-1], path_of(last_run(window))[-1])
+            np.testing.assert_allclose(z["run1_path"][-1], path_of(last_run(window))[-1])
 
 
 def test_basins_and_runs_compute_while_the_window_keeps_drawing(qtbot, window):
@@ -210,3 +219,24 @@ def test_closing_during_computation_stops_every_worker(qtbot):
     w.close()
     assert QThreadPool.globalInstance().waitForDone(5000)
     assert not w.jobs.busy_slots() and not w.runs_ctl.busy()
+
+
+def test_exports_that_need_runs_or_a_spectrum_say_so_and_write_nothing(qtbot, window, tmp_path):
+    for what, words in (("curves", "no runs"), ("animation", "no runs"), ("spectrum", "Alt+click")):
+        target = tmp_path / f"{what}.{'gif' if what == 'animation' else 'pdf'}"
+        window.exporter.export(what, target)
+        assert words in window.banner.text() and not target.exists()
+    # Alt+click: the spectrum there, then its figure
+    click_data(qtbot, window, 0.5, 1.5, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.state.results.spectrum is not None, timeout=30000)
+    wait_idle(qtbot, window)
+    target = tmp_path / "spectrum.pdf"
+    with qtbot.waitSignal(window.exporter.sigExported, timeout=30000):
+        window.exporter.export("spectrum", target)
+    assert target.read_bytes()[:4] == b"%PDF"
+    click_data(qtbot, window, -1.5, -1.0)
+    wait_idle(qtbot, window)
+    target = tmp_path / "runs.gif"
+    with qtbot.waitSignal(window.exporter.sigExported, timeout=60000):
+        window.exporter.export("animation", target)
+    assert target.read_bytes()[:6] == b"GIF89a"
