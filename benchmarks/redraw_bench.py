@@ -41,8 +41,7 @@ from machine_load import busy_seconds, other_load
 from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtWidgets import QApplication
 
-from compute import Window, scenario
-from compute import drain, map_frames
+from compute import Window, drain, map_frames, scenario
 from compute.grid import evaluate_loss
 from compute.isolines import display_values, levels_for
 from explorer.app import configure_pyqtgraph

@@ -166,7 +166,7 @@ def test_export_through_the_menu_with_chosen_dpi(qtbot, window, tmp_path, monkey
     with qtbot.waitSignal(window.exporter.sigExported, timeout=30000):
         window.menu_actions["export_map"].trigger()
     assert target.read_bytes()[:4] == b"\x89PNG"
-    width, height = _png_size(target)
+    width, _ = _png_size(target)
     assert width == pytest.approx(6.75 * 200, rel=0.02)  # the double-column width at 200 dpi
 
 
