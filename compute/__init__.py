@@ -44,6 +44,7 @@ _API: dict[str, tuple[str, str]] = {
     "venue": ("compute.figures.venues", "venue"),
     "gallery": ("compute.figures.gallery", "gallery"),
     "GALLERY_ENTRIES": ("compute.figures.gallery", "ENTRIES"),
+    "GALLERY_SESSIONS": ("compute.figures.gallery", "SESSIONS"),
     "Attractor": ("compute.basins", "Attractor"),
     "BasinBlock": ("compute.basins", "BasinBlock"),
     "BasinMap": ("compute.basins", "BasinMap"),
@@ -194,6 +195,7 @@ __all__ = [
     "FIELDS",
     "FIGURE_FORMATS",
     "GALLERY_ENTRIES",
+    "GALLERY_SESSIONS",
     "HESSIAN_FIELDS",
     "INIT_SCHEMES",
     "IN_PLANE_NOTE",
@@ -416,6 +418,7 @@ if TYPE_CHECKING:
     from compute.figures.data import DATA_FORMATS as DATA_FORMATS
     from compute.figures.data import export_data as export_data
     from compute.figures.gallery import ENTRIES as GALLERY_ENTRIES
+    from compute.figures.gallery import SESSIONS as GALLERY_SESSIONS
     from compute.figures.gallery import gallery as gallery
     from compute.figures.panels import CurvesPanel as CurvesPanel
     from compute.figures.panels import MapPanel as MapPanel

@@ -60,10 +60,15 @@ def route_errors(window: QtWidgets.QMainWindow | None) -> Path:
 def warm_up_in_background() -> threading.Thread:
     """Import what the first run would otherwise import inside a worker, after the window is
     on screen: torch.optim's first optimizer imports torch._dynamo (~1.3 s of module code, of
-    which a lazy import in a run's worker would hold the import lock at the first click)."""
+    which a lazy import in a run's worker would hold the import lock at the first click), and
+    the figure code (matplotlib, ~0.4 s) that Help ▸ Gallery and exports use."""
 
     def warm() -> None:
         import torch._dynamo  # noqa: F401
+
+        import compute
+
+        compute.GALLERY_ENTRIES  # noqa: B018  (matplotlib: for Help ▸ Gallery and exports)
 
     thread = threading.Thread(target=warm, name="warm-up", daemon=True)
     thread.start()

@@ -103,9 +103,29 @@ class Exporter(QObject):
                 return
             options["width"] = list(WIDTHS)[names.index(text)]
             prefs.setValue("export-width", options["width"])
+        if group == "animation":
+            fps, ok = QInputDialog.getInt(
+                self.window, "Animation", "Frames per second:", 20, 2, 60, 1
+            )
+            if not ok:
+                return
+            seconds, ok = QInputDialog.getDouble(
+                self.window, "Animation", "Length in seconds:", 6.0, 1.0, 60.0, 1
+            )
+            if not ok:
+                return
+            options |= {"fps": fps, "seconds": seconds}
         self.export(what, path, **options)
 
-    def export(self, what: str, path: str | Path, dpi: int = 300, width: str = "single") -> None:
+    def export(
+        self,
+        what: str,
+        path: str | Path,
+        dpi: int = 300,
+        width: str = "single",
+        fps: int = 20,
+        seconds: float = 6.0,
+    ) -> None:
         """Export without dialogs (what the menu does after asking; the tests call it)."""
         from explorer.scene import provenance, scene_of  # matplotlib etc.: when first used
 
@@ -122,7 +142,7 @@ class Exporter(QObject):
             return
         try:
             scene = scene_of(self.state)
-            write = _writer(what, scene, path, dpi, width)
+            write = _writer(what, scene, path, dpi, width, (fps, seconds))
         except LandscapeError as exc:
             self._failed(exc)
             return
@@ -145,7 +165,7 @@ class Exporter(QObject):
 
 
 def _writer(
-    what: str, scene: Scene, path: str | Path, dpi: int, width: str
+    what: str, scene: Scene, path: str | Path, dpi: int, width: str, timing: tuple[int, float]
 ) -> Callable[[], list[Path]]:
     """What writes ``what`` of ``scene`` (checked now: LandscapeError if there is nothing)."""
     from compute import animate, export_data, figure_record, render_figure
@@ -160,4 +180,5 @@ def _writer(
         return lambda: render_figure([panel], path, record, width=width, dpi=dpi)
     if what in ("grid", "runs"):
         return lambda: export_data([panel], path, record)
-    return lambda: animate(scene, path, record=record)
+    fps, seconds = timing
+    return lambda: animate(scene, path, fps=fps, seconds=seconds, record=record)

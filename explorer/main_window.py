@@ -31,6 +31,7 @@ from compute import (
 )
 from explorer import session_io
 from explorer.banner import Banner
+from explorer.compose_dialog import Composer
 from explorer.controllers.analysis import AnalysisController
 from explorer.controllers.landscape import LandscapeController
 from explorer.controllers.planes import PlaneController
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.gestures = Gestures(self.state)
         self._build_widgets()
         self.exporter = Exporter(self.state, self.jobs, self)
+        self.composer = Composer(self.state, self.jobs, self)
         self.exporter.session_name = lambda: (
             self.session_path.stem if self.session_path else self.state.session.scenario
         )
@@ -225,6 +227,8 @@ class MainWindow(QMainWindow):
             cancel=self.cancel_computations,
             about=lambda: QMessageBox.about(self, "Landscape Explorer", ABOUT),
             lab=self.open_lab,
+            fill_gallery=self._fill_gallery,
+            compose=self.composer.ask,
             quit=self._quit,
         )
 
@@ -338,7 +342,7 @@ class MainWindow(QMainWindow):
         return bool(self.jobs.busy_slots()) or self.runs_ctl.busy() or self.analysis_ctl.pending
 
     def cancel_computations(self) -> None:
-        for slot in ("critical", "basins", "map", "export", "plane", "interpolate"):
+        for slot in ("critical", "basins", "map", "export", "compose", "plane", "interpolate"):
             self.jobs.cancel(slot)
         self.spectrum_ctl.cancel()
         self.status.cancelled()
@@ -365,17 +369,20 @@ class MainWindow(QMainWindow):
         self.session_path = None
         self.state.load(default_session(self.state.session.scenario), "new session")
 
-    def open_session(self, path: str | Path) -> bool:
+    def open_session(self, path: str | Path, as_copy: bool = False) -> bool:
+        """Open a session file (``as_copy``: a gallery session, which Ctrl+S never overwrites:
+        it asks where to save)."""
         try:
             loaded = load_session(path)
         except LandscapeError as exc:
             self.state.notify(f"Could not open the session: {exc}. Nothing was changed.", "error")
             return False
         self.state.load(loaded, f"open {Path(path).name}")
-        self.session_path = Path(path)
-        session_io.remember(path)
+        self.session_path = None if as_copy else Path(path)
+        if not as_copy:
+            session_io.remember(path)
         self._changed()
-        self.state.notify(f"Opened {Path(path).name}")
+        self.state.notify(f"Opened {Path(path).name}" + (" (a copy)" if as_copy else ""))
         return True
 
     def save_session(self, path: str | Path) -> bool:
@@ -416,6 +423,25 @@ class MainWindow(QMainWindow):
             menu.addAction("(none)").setEnabled(False)
         for path in files:
             menu.addAction(Path(path).name, partial(self.open_session, path)).setToolTip(path)
+
+    def _fill_gallery(self, menu: QMenu) -> None:
+        """Help ▸ Gallery: each figure of the seeds, with the sessions it is made of (opened
+        as copies) or, for the lab's sweeps, the lab."""
+        from compute import GALLERY_ENTRIES, GALLERY_SESSIONS
+
+        menu.clear()
+        for entry in GALLERY_ENTRIES:
+            caption = entry.caption if len(entry.caption) <= 70 else entry.caption[:69] + "…"
+            if not entry.sessions:
+                act = menu.addAction(f"{caption} (in the lab)", self.open_lab)
+                act.setToolTip(entry.caption)
+                continue
+            sub = menu.addMenu(caption)
+            sub.setToolTipsVisible(True)
+            for name in entry.sessions:
+                path = GALLERY_SESSIONS / name
+                act = sub.addAction(Path(name).stem, partial(self.open_session, path, True))
+                act.setToolTip(entry.caption)
 
     def autosave(self) -> None:
         try:

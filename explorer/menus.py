@@ -30,6 +30,8 @@ class Commands:
     about: Callable[[], None]
     quit: Callable[[], None]
     lab: Callable[[], None]
+    fill_gallery: Callable[[QMenu], None]
+    compose: Callable[[], None]
 
 
 def _action(
@@ -82,6 +84,15 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
             "Ctrl+E" if key == "map" else None,
             "Write it for a paper, with a JSON sidecar of settings",
         )
+    export.addSeparator()
+    acts["compose"] = _action(
+        owner,
+        export,
+        "Figure of several panels…",
+        c.compose,
+        None,
+        "This window and session files in one figure: (a), (b), … with one legend",
+    )
     file.addSeparator()
     acts["quit"] = _action(owner, file, "&Quit", c.quit, QKeySequence.StandardKey.Quit)
     edit = bar.addMenu("&Edit")
@@ -124,6 +135,9 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
         "Forward norms of residual stacks by initialization, depth sweeps, training by scheme",
     )
     help_menu = bar.addMenu("&Help")
+    gallery = help_menu.addMenu("&Gallery")
+    gallery.setObjectName("gallery-menu")
+    gallery.aboutToShow.connect(lambda: c.fill_gallery(gallery))
     _action(owner, help_menu, "About", c.about)
 
     def refresh_undo() -> None:

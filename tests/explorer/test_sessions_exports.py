@@ -240,3 +240,44 @@ def test_exports_that_need_runs_or_a_spectrum_say_so_and_write_nothing(qtbot, wi
     with qtbot.waitSignal(window.exporter.sigExported, timeout=60000):
         window.exporter.export("animation", target)
     assert target.read_bytes()[:6] == b"GIF89a"
+
+
+def test_help_gallery_opens_a_seed_session_as_a_copy(qtbot, window):
+    from PySide6.QtWidgets import QMenu
+
+    menu = window.findChild(QMenu, "gallery-menu")
+    menu.aboutToShow.emit()
+    entries = {a.text(): a for a in menu.actions()}
+    shamir = next(a for t, a in entries.items() if t.startswith("Shamir's Example 1"))
+    panels = {a.text(): a for a in shamir.menu().actions()}
+    assert list(panels) == ["shamir-a-plain", "shamir-b-l2", "shamir-c-ball"]
+    panels["shamir-b-l2"].trigger()
+    wait_idle(qtbot, window)
+    assert window.state.session.l2 == 0.2 and window.state.session.scenario == "shamir"
+    assert window.session_path is None  # Ctrl+S asks where: the gallery file stays as it is
+    assert any("(in the lab)" in t for t in entries)
+
+
+def test_this_window_and_two_seed_sessions_make_one_three_panel_figure(qtbot, window, tmp_path):
+    from compute import GALLERY_SESSIONS
+    from explorer.compose_dialog import WINDOW, Composition
+
+    pick(qtbot, window, "shamir")
+    click_data(qtbot, window, -1.5, -1.0)
+    wait_idle(qtbot, window)
+    sources = (
+        WINDOW,
+        *(str(GALLERY_SESSIONS / f) for f in ("shamir-b-l2.json", "shamir-c-ball.json")),
+    )
+    target = tmp_path / "seed-001.pdf"
+    with qtbot.waitSignal(window.composer.sigComposed, timeout=120000) as blocker:
+        window.composer.compose(Composition(sources, "map", "", "double", True, 150, str(target)))
+    assert blocker.args[0][0] == target and target.read_bytes()[:4] == b"%PDF"
+    record = json.loads(target.with_name(target.name + ".json").read_text())
+    assert [p["modes"]["l2"] for p in record["panels"]] == [0.0, 0.2, 0.0]
+    assert record["panels"][2]["modes"]["constraint"] == "ball:2"
+    # a window without runs has no curves: said so, nothing written
+    window.run_action("clear", [])
+    bad = tmp_path / "curves.pdf"
+    window.composer.compose(Composition((WINDOW,), "curves", "", "single", False, 150, str(bad)))
+    assert "no runs" in window.banner.text() and not bad.exists()
