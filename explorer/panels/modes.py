@@ -66,7 +66,7 @@ class ModesPanel(QWidget):
         self.log.setToolTip("Colour by log₁₀(F − min F): reveals structure near minima")
         self.equal = QCheckBox("Equal axis scales")
         self.equal.setObjectName("equal-axes")
-        self.equal.setToolTip("One unit is as long on both axes (a ball looks round)")
+        self.equal.setToolTip("One unit is as long on both axes (always on with a ball constraint)")
         vbox.addWidget(self.log)
         vbox.addWidget(self.equal)
         self.overlays: dict[str, QCheckBox] = {}
