@@ -16,7 +16,14 @@ import torch
 
 from compute.basins import BasinMap
 from compute.critical import CriticalPoint
-from compute.figures.panels import CurvesPanel, MapPanel, RunTrace, SpectrumPanel
+from compute.figures.panels import (
+    CurvatureExtremes,
+    CurvesPanel,
+    HessianOverlay,
+    MapPanel,
+    RunTrace,
+    SpectrumPanel,
+)
 from compute.figures.words import mode_words, optimizer_words, param_words
 from compute.frames import GradientField, MapFrame
 from compute.landscape import Landscape
@@ -61,14 +68,22 @@ def map_panel_of(
     hess_min: np.ndarray | None = None,
     gradient: GradientField | None = None,
     runs: Sequence[RunTrace] = (),
+    hessian: CurvatureExtremes | None = None,
 ) -> MapPanel:
     """The map as the window shows it for ``session``: ``frame`` (the complete MapFrame), and
     of the rest only what the session's overlays turn on (isolines, critical points with the
     ``selected`` one's eigenvectors, basins, negative curvature from ``hess_min`` (ny, nx) on
-    the frame's grid, the gradient field), the constraint set (toys), the runs (visible ones,
-    in the order to number them) and a slice's named points."""
+    the frame's grid, the gradient field, the full-space curvature map: ``session.hessian_field``
+    of ``hessian``'s λ_min, λ_max (nb, na) on its own grid a (na,), b (nb,), NaN cells left
+    transparent), the constraint set (toys), the runs (visible ones, in the order to number
+    them) and a slice's named points."""
     on = set(session.overlays)
     two_d = len(frame.axes) == 2
+    full_curvature = (
+        HessianOverlay.of(session.hessian_field, hessian)
+        if hessian is not None and "hessian" in on and two_d
+        else None
+    )
     return MapPanel(
         frame,
         tuple(f"${n}$" for n in landscape.map_objective.axis_names),
@@ -81,6 +96,7 @@ def map_panel_of(
         selected=selected if "critical" in on else -1,
         basins=basins if "basins" in on and two_d else None,
         curvature=hess_min if "curvature" in on and two_d else None,
+        hessian=full_curvature,
         gradient=gradient if "gradient" in on and two_d else None,
         constraint=session.modes().constraint if not session.is_network else None,
         runs=tuple(runs),

@@ -24,6 +24,7 @@ from matplotlib.legend import Legend
 
 from compute.errors import LandscapeError
 from compute.figures import style
+from compute.figures.hessian_overlay import LEGEND_HANDLERS
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order
@@ -41,7 +42,16 @@ CURVE_GAP = 0.06
 """Inches between the stacked axes of a curves panel."""
 Box = tuple[float, float, float, float]
 """(left, top, width, height) in inches, top measured down from the figure's top edge."""
-LEGEND_ORDER = ("run", "critical", "constraint", "curvature", "basin", "overflow", "style")
+LEGEND_ORDER = (
+    "run",
+    "critical",
+    "constraint",
+    "curvature",
+    "basin",
+    "hessian",
+    "overflow",
+    "style",
+)
 """Legend entries by kind (runs by number; other kinds in the order drawn)."""
 ASPECT = {"curves2": 0.85, "curves3": 1.1, "spectrum": 0.7, "series": 0.75}
 
@@ -202,7 +212,13 @@ def _legend(fig: Figure, handles: Handles, width: float) -> Legend | None:
     for ncols in range(min(len(items), 6), 0, -1):
         if legend is not None:
             legend.remove()
-        legend = fig.legend(handles=items, loc="lower center", ncols=ncols, frameon=False)
+        legend = fig.legend(
+            handles=items,
+            loc="lower center",
+            ncols=ncols,
+            frameon=False,
+            handler_map=LEGEND_HANDLERS,
+        )
         if legend.get_window_extent(renderer).width / fig.dpi <= width - 0.1 or ncols == 1:
             break
     return legend

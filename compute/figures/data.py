@@ -2,8 +2,11 @@
 
 CSV: the first row names every column with its unit or meaning (``w``, ``v``, ``loss F``,
 ``display log10(F - min F + delta)``); no comment lines; the parameters, modes and provenance
-go to the sidecar ``<file>.json``. NPZ: named arrays per panel (``a_loss``, ``b_run1_path``) and
-the provenance as a JSON string ``provenance``.
+go to the sidecar ``<file>.json``. A full-space curvature map has its own grid: its rows follow
+the map's (columns ``w (curvature map)``, ``v (curvature map)`` and its quantity, blank in the
+map's rows and the other way round). NPZ: named arrays per panel (``a_loss``, ``b_run1_path``;
+the curvature map as ``hessian_a`` (na,), ``hessian_b`` (nb,), ``hessian_<field>`` (nb, na))
+and the provenance as a JSON string ``provenance``.
 """
 
 from __future__ import annotations
@@ -45,12 +48,42 @@ def _map_table(p: MapPanel) -> tuple[list[str], list[np.ndarray]]:
         if p.curvature is not None:
             header.append("lambda_min of Hessian")
             cols.append(np.ravel(p.curvature))
+        if p.hessian is not None:
+            return _with_curvature_map(p, header, cols)
         return header, cols
     return [names[0], "loss F", disp], [
         np.asarray(f.axes[0]),
         np.ravel(f.loss),
         np.ravel(f.display),
     ]
+
+
+HESSIAN_COLUMNS = {
+    "ratio": "|lambda_min/lambda_max| of full Hessian",
+    "lambda_min": "lambda_min of full Hessian",
+    "lambda_max": "lambda_max of full Hessian",
+}
+
+
+def _with_curvature_map(
+    p: MapPanel, header: list[str], cols: list[np.ndarray]
+) -> tuple[list[str], list[np.ndarray]]:
+    """The map's rows (its grid, curvature-map columns blank) followed by the curvature map's
+    own rows (its a, b and value, the map's columns blank): its grid is not the map's."""
+    h = p.hessian
+    assert h is not None
+    names = [_plain(n) for n in p.axis_names]
+    aa, bb = np.meshgrid(h.a, h.b)  # row = b, a fastest, as the map
+    extra = [aa.ravel(), bb.ravel(), np.ravel(h.values)]
+    n, m = len(cols[0]), aa.size
+
+    def blank(k: int) -> np.ndarray:
+        return np.full(k, None, dtype=object)
+
+    out = [np.concatenate([np.asarray(c, dtype=object), blank(m)]) for c in cols]
+    out += [np.concatenate([blank(n), np.asarray(e, dtype=object)]) for e in extra]
+    more = [f"{names[0]} (curvature map)", f"{names[1]} (curvature map)"]
+    return header + more + [HESSIAN_COLUMNS[h.field]], out
 
 
 def _curves_table(p: CurvesPanel, numbers: Mapping[int, int]) -> tuple[list[str], list[np.ndarray]]:
@@ -112,6 +145,9 @@ def _arrays(p: Panel, numbers: Mapping[int, int]) -> dict[str, np.ndarray]:
         out |= dict(p.plane)  # a slice's origin, d1, d2
         if p.curvature is not None:
             out["hess_min"] = p.curvature
+        if p.hessian is not None:
+            out |= {"hessian_a": p.hessian.a, "hessian_b": p.hessian.b}
+            out[f"hessian_{p.hessian.field}"] = p.hessian.values
         if p.basins is not None:
             out |= {"basin_labels": p.basins.labels}
             out |= {f"basin_axis{i}": a for i, a in enumerate(p.basins.axes)}

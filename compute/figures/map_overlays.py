@@ -31,9 +31,18 @@ def cell_extent(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, floa
 
 
 def overlay(ax: Axes, rgba: np.ndarray, axes: tuple[np.ndarray, ...], z: float) -> None:
+    """An RGBA image (ny, nx, 4) on cells centred at axes = (x (nx,), y (ny,)), at zorder z."""
     if rgba.ndim == 3 and len(axes) == 2:
         extent = cell_extent(np.asarray(axes[0]), np.asarray(axes[1]))
-        ax.imshow(rgba, origin="lower", extent=extent, aspect="auto", rasterized=True, zorder=z)
+        ax.imshow(
+            rgba,
+            origin="lower",
+            extent=extent,
+            aspect="auto",
+            interpolation="nearest",  # one colour per cell, as the window draws it
+            rasterized=True,
+            zorder=z,
+        )
 
 
 def gradient(ax: Axes, panel: MapPanel, width: float) -> None:

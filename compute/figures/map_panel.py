@@ -1,7 +1,8 @@
 """Drawing a MapPanel on a matplotlib Axes exactly as the view draws it (style table shared).
 
 2-D: the frame's image in COLORMAP over ``colour_range`` (rasterised; overflow saturated at the
-top colour), the overlays that are on (negative curvature, basins, isolines traced on the same
+top colour), the overlays that are on (negative curvature, basins, the full-space curvature
+map, isolines traced on the same
 display values as their levels, −∇F arrows, the constraint set, critical points, the selected
 point's eigenvectors, named marks), then the runs (numbered within the figure). 1-D: the loss
 curve with the runs' iterates and the critical points on it.
@@ -22,6 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from compute.figures import style
+from compute.figures.hessian_overlay import hessian
 from compute.figures.map_overlays import (
     TEXT_HALO,
     Handles,
@@ -158,8 +160,8 @@ def draw_map(
     ax: Axes, panel: MapPanel, number_of: Numbering | None = None, prefix: str = ""
 ) -> DrawnMap:
     """Draw ``panel`` on ``ax``; runs are numbered by ``number_of`` (default 1, 2, … in
-    order), basin legend entries get ``prefix`` (e.g. "(b) ") so several panels' entries stay
-    apart in one legend."""
+    order), basin and curvature-map legend entries get ``prefix`` (e.g. "(b) ") so several
+    panels' entries stay apart in one legend."""
     number_of = number_of or in_order(panel.runs)
     bounds = panel.bounds()
     frame = panel.frame
@@ -181,6 +183,7 @@ def draw_map(
                 )
             )
         handles += basins(ax, panel, prefix)
+        handles += hessian(ax, panel, prefix)
         if panel.isolines:
             _isolines(ax, panel)
         gradient(ax, panel, bounds[1] - bounds[0])

@@ -11,14 +11,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from compute.basins import BasinMap
 from compute.critical import CriticalPoint
+from compute.errors import LandscapeError
 from compute.frames import GradientField, MapFrame
 from compute.modes import Ball, Box
+from compute.session import HESSIAN_FIELDS
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,67 @@ class RunTrace:
         return np.interp(self.path_axis(), steps[ok], loss[ok])
 
 
+class CurvatureExtremes(Protocol):
+    """λ_min, λ_max (nb, na) of the full-space Hessian on the grid a (na,) × b (nb,):
+    ``compute.hessian.CurvatureMap`` (what ``compute.landscape.hessian_map`` returns) or the
+    window's partial map (NaN where a cell is not computed yet)."""
+
+    @property
+    def a(self) -> np.ndarray: ...
+    @property
+    def b(self) -> np.ndarray: ...
+    @property
+    def lam_min(self) -> np.ndarray: ...
+    @property
+    def lam_max(self) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class HessianOverlay:
+    """The full-space curvature map as drawn over a map ("hessian" overlay).
+
+    Attributes
+    ----------
+    field : "ratio" (|λ_min/λ_max|, NaN where λ_max = 0), "lambda_min" or "lambda_max" of
+        ∇²F(θ(a, b)) (``compute.session.HESSIAN_FIELDS``)
+    a : (na,), b : (nb,) the cell centres along the map's two axes
+    values : (nb, na) the field, row i at b[i] (NaN: not computed, drawn transparent)
+    """
+
+    field: str
+    a: np.ndarray
+    b: np.ndarray
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.field not in HESSIAN_FIELDS:
+            raise LandscapeError(
+                f"unknown curvature-map field {self.field!r}: choose {', '.join(HESSIAN_FIELDS)}"
+            )
+        shape = (len(self.b), len(self.a))
+        if np.shape(self.values) != shape:
+            raise LandscapeError(
+                f"a curvature map on {shape[0]}×{shape[1]} cells needs values of that shape, "
+                f"got {np.shape(self.values)}"
+            )
+
+    @classmethod
+    def of(cls, field: str, extremes: CurvatureExtremes) -> HessianOverlay:
+        """``field`` of a computed map: λ_min, λ_max, or |λ_min/λ_max| (NaN where λ_max = 0
+        or either is not computed)."""
+        lam_min = np.asarray(extremes.lam_min, dtype=float)
+        lam_max = np.asarray(extremes.lam_max, dtype=float)
+        if field == "lambda_min":
+            values = lam_min
+        elif field == "lambda_max":
+            values = lam_max
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.where(lam_max != 0, np.abs(lam_min / lam_max), np.nan)
+        a, b = (np.asarray(x, dtype=float).ravel() for x in (extremes.a, extremes.b))
+        return cls(field, a, b, np.array(values, dtype=float))
+
+
 @dataclass(frozen=True)
 class MapPanel:
     """A map as the view shows it.
@@ -87,6 +150,7 @@ class MapPanel:
         eigenvectors are drawn (−1: none)
     basins : the basin map drawn over the map with its legend (None: off)
     curvature : (ny, nx) λ_min(∇²F) on ``frame.axes`` for the negative-curvature overlay
+    hessian : the full-space curvature map drawn over the map with its legend entry (None: off)
     gradient : −∇F arrows (None: off)
     constraint : the constraint set's outline (None: none or not drawn)
     runs : the runs' paths; marks : a slice's named points, name → (a, b, distance from it)
@@ -106,6 +170,7 @@ class MapPanel:
     selected: int = -1
     basins: BasinMap | None = None
     curvature: np.ndarray | None = None
+    hessian: HessianOverlay | None = None
     gradient: GradientField | None = None
     constraint: Ball | Box | None = None
     runs: tuple[RunTrace, ...] = ()
@@ -206,8 +271,6 @@ class Scene:
 
     def panel(self, kind: str) -> Panel:
         """The panel ``kind`` ("map", "curves" or "spectrum"); LandscapeError if absent."""
-        from compute.errors import LandscapeError
-
         found = {"map": self.map, "curves": self.curves, "spectrum": self.spectrum}.get(kind)
         if found is None:
             what = "no runs" if kind == "curves" else f"no {kind}"

@@ -2,9 +2,10 @@
 
 ``scene_from_session`` builds the problem, the landscape (a network's slice on the session's
 plane), the map frame (``compute.frames``), the overlays that are on (geometry for gradient and
-curvature, critical points, the basin map), every visible run (``compute.tracking.track_run``),
-a slice's named points and, when asked, the Hessian spectrum at the end of the first run. Same
-session, same arrays: nothing here depends on time, threads or the order of work.
+curvature, critical points, the basin map, the full-space curvature map), every visible run
+(``compute.tracking.track_run``), a slice's named points and, when asked, the Hessian spectrum
+at the end of the first run. Same session, same arrays: nothing here depends on time, threads
+or the order of work.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from compute.figures.panels import RunTrace, Scene
 from compute.figures.provenance import provenance_of
 from compute.frames import GradientField, MapFrame, landscape_geometry, map_frames
 from compute.grid import LandscapeGrid, Window
-from compute.landscape import Landscape, build_landscape, search_starts
+from compute.landscape import Landscape, build_landscape, hessian_map, search_starts
 from compute.network_problem import NetworkProblem
 from compute.problem import Problem
 from compute.registry import scenario
@@ -38,6 +39,7 @@ from compute.tracking import resolve_starts, track_run
 from compute.vocabulary import STATUS_NAMES
 
 if TYPE_CHECKING:
+    from compute.hessian import CurvatureMap
     from compute.spectra import PointSpectrum
 
 T = TypeVar("T")
@@ -46,8 +48,9 @@ STAGES = {  # stage: (start, end) of the overall fraction
     "map": (0.05, 0.3),
     "geometry": (0.3, 0.4),
     "critical points": (0.4, 0.55),
-    "basins": (0.55, 0.75),
-    "runs": (0.75, 0.95),
+    "basins": (0.55, 0.7),
+    "curvature map": (0.7, 0.8),
+    "runs": (0.8, 0.95),
     "spectrum": (0.95, 1.0),
 }
 
@@ -95,6 +98,22 @@ def _geometry(
 
     grid = yield from _stage(collect(), "geometry")
     return (found[0] if found else None), grid
+
+
+def _curvature_map(
+    landscape: Landscape, window: Window
+) -> Generator[SceneProgress, None, CurvatureMap]:
+    """The full-space curvature map of the window as the window computes it (its default
+    grid: 64 × 64 cells for a toy, 21 × 21 for a slice); progress by cells done."""
+    lo, hi = STAGES["curvature map"]
+    gen = hessian_map(landscape, window)
+    while True:
+        try:
+            cells = next(gen)
+        except StopIteration as stop:
+            result: CurvatureMap = stop.value
+            return result
+        yield SceneProgress("curvature map", lo + (hi - lo) * cells.done / max(cells.total, 1))
 
 
 def trace_run(
@@ -180,9 +199,10 @@ def scene_from_session(
     ----------
     session : the session (its overlays decide what is computed: geometry for ``gradient`` /
         ``curvature``, critical points for ``critical`` / ``basins``, the basin map for
-        ``basins`` with the session's optimizer); source : the session file (named and hashed
-        in the provenance); spectrum : also the Hessian spectrum at the end of run 1 (θ₀ /
-        the window's centre without runs); max_steps : cap on every run's steps (the gallery's
+        ``basins`` with the session's optimizer, the full-space curvature map
+        (``compute.landscape.hessian_map``) for ``hessian``); source : the session file (named
+        and hashed in the provenance); spectrum : also the Hessian spectrum at the end of run 1
+        (θ₀ / the window's centre without runs); max_steps : cap on every run's steps (the gallery's
         reduced runs; recorded); device : where networks compute
 
     Yields SceneProgress about every 50 ms; returns the Scene (map, curves when there are
@@ -218,6 +238,9 @@ def scene_from_session(
         basin_cells = basin_resolution(objective, s.resolution)
         gen = basin_map(objective, map_modes, window, basin_cells, s.optimizer, critical)
         basins = yield from _stage(gen, "basins")
+    full_curvature: CurvatureMap | None = None
+    if "hessian" in overlays and window.dim == 2:
+        full_curvature = yield from _curvature_map(landscape, window)
     settings = tuple(r for r in s.runs if r.visible)
     if isinstance(problem, NetworkProblem):
         settings = resolve_starts(problem, settings, s.plane)
@@ -244,6 +267,7 @@ def scene_from_session(
         hess_min=curvature,
         gradient=gradient,
         runs=runs,
+        hessian=full_curvature,
     )
     curves = curves_panel_of(s, landscape, runs)
     spectrum_panel = None
@@ -254,6 +278,9 @@ def scene_from_session(
     record["computed"] = {
         "critical_points": len(critical),
         "basin_cells_per_axis": basin_cells,
+        "curvature_map_cells": (
+            list(full_curvature.lam_min.shape) if full_curvature is not None else []
+        ),
         "runs": [
             {
                 "label": r.label,

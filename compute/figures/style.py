@@ -2,9 +2,10 @@
 
 Plain constants and numpy functions (no matplotlib, no Qt), so the view and the export cannot
 drift: colours are ``#rrggbb`` strings, opacities fractions in [0, 1], sizes in points.
-Everything is colour-blind-safe: the map is cividis, runs take the Okabe–Ito palette, and
-critical-point markers use colours outside that palette (with distinct shapes and black edges),
-so a saddle never shares a colour with a run.
+Everything is colour-blind-safe: the map is cividis (the full-space curvature map magma,
+RdBu_r or viridis), runs take the Okabe–Ito palette, and critical-point markers use colours
+outside that palette (with distinct shapes and black edges), so a saddle never shares a colour
+with a run.
 """
 
 from __future__ import annotations
@@ -118,6 +119,58 @@ CURVATURE_RGB = (230, 40, 40)
 CURVATURE_ALPHA = 170 / 255
 """Negative curvature: CURVATURE_RGB where λ_min(∇²F) < 0, opacity CURVATURE_ALPHA·√(|λ_min| /
 max |λ_min|) (transparent where λ_min ≥ 0)."""
+
+HESSIAN_COLORMAPS = {"ratio": "magma", "lambda_min": "RdBu_r", "lambda_max": "viridis"}
+"""The full-space curvature map ("hessian" overlay) by field: matplotlib colour-map names
+(pyqtgraph reads the same ones with ``pg.colormap.get(name, source="matplotlib")``).
+|λ_min/λ_max| and λ_max are sequential (magma, viridis); λ_min is diverging (ColorBrewer's
+RdBu reversed: negative blue, zero white, positive red; colour-blind safe) around 0."""
+HESSIAN_ALPHA = 210 / 255
+"""Opacity of the curvature map's computed cells; cells not computed (NaN) are transparent."""
+HESSIAN_LABELS = {
+    "ratio": r"$|\lambda_{\min}/\lambda_{\max}|$ of $\nabla^2 F(\theta)$",
+    "lambda_min": r"$\lambda_{\min}(\nabla^2 F(\theta))$",
+    "lambda_max": r"$\lambda_{\max}(\nabla^2 F(\theta))$",
+}
+"""The curvature map's quantity in mathtext (figure legends)."""
+HESSIAN_WORDS = {
+    "ratio": "|λ_min/λ_max| of ∇²F(θ)",
+    "lambda_min": "λ_min(∇²F(θ))",
+    "lambda_max": "λ_max(∇²F(θ))",
+}
+"""The same in plain Unicode (status lines, CSV headers use ASCII spellings of their own)."""
+
+
+def hessian_range(values: np.ndarray, field: str) -> tuple[float, float]:
+    """The value range (lo, hi) the curvature map's colours span, from its finite values v.
+
+    - ``ratio`` = |λ_min/λ_max|: [0, max v] (hi at least 1e-12), so 0 (flat in one direction)
+      is always the bottom colour;
+    - ``lambda_min``: [−m, m] with m = max |v| (1 when every v is 0), so λ_min = 0 is the
+      middle (white) of the diverging map and the sign of the curvature reads off the hue;
+    - ``lambda_max``: [min v, max v] ((lo, lo + 1) when the map is flat).
+
+    (0, 1) when no value is finite. ``values`` is any array (nb, na); units are those of F
+    per unit² of θ. An unknown ``field`` raises LandscapeError.
+    """
+    if field not in HESSIAN_COLORMAPS:
+        from compute.errors import LandscapeError
+
+        raise LandscapeError(
+            f"unknown curvature-map field {field!r}: choose {', '.join(HESSIAN_COLORMAPS)}"
+        )
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    if not finite.size:
+        return 0.0, 1.0
+    if field == "lambda_min":
+        top = float(np.abs(finite).max()) or 1.0
+        return -top, top
+    if field == "ratio":
+        return 0.0, max(float(finite.max()), 1e-12)
+    lo, hi = float(finite.min()), float(finite.max())
+    return lo, hi if hi > lo else lo + 1.0
+
 
 LINE_STYLES = {"solid": "-", "dashed": "--", "dotted": ":"}
 CURVE_MEANINGS = {
