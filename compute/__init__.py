@@ -18,6 +18,7 @@ _API: dict[str, tuple[str, str]] = {
     "Series": ("compute.figures.panels", "Series"),
     "SeriesPanel": ("compute.figures.panels", "SeriesPanel"),
     "RunTrace": ("compute.figures.panels", "RunTrace"),
+    "HessianOverlay": ("compute.figures.panels", "HessianOverlay"),
     "compose": ("compute.figures.compose", "compose"),
     "Composition": ("compute.figures.compose", "Composition"),
     "render_figure": ("compute.figures.render", "render_figure"),
@@ -228,6 +229,7 @@ __all__ = [
     "Derivatives",
     "GradientField",
     "GridBlock",
+    "HessianOverlay",
     "Interpolation",
     "Landscape",
     "LandscapeError",
@@ -421,6 +423,7 @@ if TYPE_CHECKING:
     from compute.figures.gallery import SESSIONS as GALLERY_SESSIONS
     from compute.figures.gallery import gallery as gallery
     from compute.figures.panels import CurvesPanel as CurvesPanel
+    from compute.figures.panels import HessianOverlay as HessianOverlay
     from compute.figures.panels import MapPanel as MapPanel
     from compute.figures.panels import RunTrace as RunTrace
     from compute.figures.panels import Scene as Scene

@@ -51,6 +51,7 @@ def scene_of(state: AppState) -> Scene:
         hess_min=hess_min,
         gradient=r.gradient,
         runs=runs,
+        hessian=r.hessian_map,
     )
     curves = curves_panel_of(s, r.landscape, runs)
     spectrum = spectrum_panel_of(s, r.spectrum) if r.spectrum is not None else None

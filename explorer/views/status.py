@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from explorer.state import AppState
-from explorer.views.style import HESSIAN_COLORMAPS, basin_legend, hessian_image
+from explorer.views.style import FIG, basin_legend, hessian_image
 
 TOY_HINT = (
     "Move over the map to read θ, F, ‖∇F‖ and the Hessian eigenvalues; click to start a run "
@@ -148,7 +148,7 @@ class HessianLegend(QLabel):
         cells = f"{len(m.b)}×{len(m.a)} cells" + ("" if m.complete else ", computing…")
         self.setText(
             f"<b>Curvature map</b>: {name} of the full Hessian {where} ({cells}); "
-            f"colours span {lo:.3g} … {hi:.3g} ({HESSIAN_COLORMAPS[s.hessian_field]})"
+            f"colours span {lo:.3g} … {hi:.3g} ({FIG.HESSIAN_COLORMAPS[s.hessian_field]})"
         )
 
 

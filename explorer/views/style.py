@@ -30,33 +30,17 @@ def label_image(labels: np.ndarray) -> np.ndarray:
     return FIG.basin_rgba(labels)
 
 
-HESSIAN_COLORMAPS = {"ratio": "magma", "lambda_min": "CET-D1", "lambda_max": "viridis"}
-"""Colour maps of the full-space curvature overlay: sequential for |λ_min/λ_max| and λ_max,
-diverging around 0 for λ_min (negative curvature blue, positive red)."""
-
-
-def hessian_image(
-    values: np.ndarray, field: str, alpha: int = 210
-) -> tuple[np.ndarray, tuple[float, float]]:
-    """RGBA (..., 4) of a curvature-map field and the value range its colours span:
-    |λ_min/λ_max| over [0, max], λ_max over its finite range, λ_min symmetric around 0.
-    Cells not computed yet (NaN) are transparent."""
+def hessian_image(values: np.ndarray, field: str) -> tuple[np.ndarray, tuple[float, float]]:
+    """RGBA (..., 4) of a curvature-map field and the value range its colours span (the style
+    table's ``hessian_range``: |λ_min/λ_max| over [0, max], λ_max over its finite range, λ_min
+    symmetric around 0), in the figure export's colour maps. Cells not computed yet (NaN) are
+    transparent."""
     finite = np.isfinite(values)
-    if not finite.any():
-        return np.zeros((*values.shape, 4), dtype=np.ubyte), (0.0, 1.0)
-    vals = values[finite]
-    if field == "lambda_min":
-        top = float(np.abs(vals).max()) or 1.0
-        lo, hi = -top, top
-    elif field == "ratio":
-        lo, hi = 0.0, max(float(vals.max()), 1e-12)
-    else:
-        lo, hi = float(vals.min()), float(vals.max())
-        hi = hi if hi > lo else lo + 1.0
-    cmap = pg.colormap.get(HESSIAN_COLORMAPS[field])
+    lo, hi = FIG.hessian_range(values, field)
+    cmap = pg.colormap.get(FIG.HESSIAN_COLORMAPS[field], source="matplotlib")
     scaled = np.clip((np.where(finite, values, lo) - lo) / (hi - lo), 0, 1)
     rgba = cmap.map(scaled.ravel(), mode="byte").reshape(*values.shape, -1)[..., :4].copy()
-    rgba[..., 3] = np.where(finite, alpha, 0)
+    rgba[..., 3] = np.where(finite, round(255 * FIG.HESSIAN_ALPHA), 0)
     return rgba.astype(np.ubyte), (lo, hi)
 
 

@@ -305,7 +305,7 @@ def test_a_plane_of_hessian_eigenvectors_is_built_in_a_worker_and_undone_in_one_
     wait_idle(qtbot, window)
 
 
-def test_the_full_space_curvature_map_of_a_slice(qtbot, window):
+def test_the_full_space_curvature_map_of_a_slice(qtbot, window, tmp_path):
     """Issue 8: λ_min, λ_max and |λ_min/λ_max| of the network's Hessian at every cell of a
     21 × 21 grid of the slice, as compute.hessian_map gives them."""
     from compute import Window, drain, hessian_map
@@ -332,3 +332,9 @@ def test_the_full_space_curvature_map_of_a_slice(qtbot, window):
     )
     assert window.state.session.hessian_field == "lambda_min"
     assert "λ_min" in window.hessian_legend.text()
+    # the exported map carries the overlay the window shows (issue 10)
+    target = tmp_path / "map.npz"
+    with qtbot.waitSignal(window.exporter.sigExported, timeout=SLOW):
+        window.exporter.export("grid", target)
+    with np.load(target) as z:
+        np.testing.assert_allclose(z["hessian_lambda_min"], shown.lam_min)
