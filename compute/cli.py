@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -215,7 +216,11 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
         args = build_parser(gui).parse_args(argv)
         if args.command == "gui":
             return int(args.gui(args))
-        return _handler(args.command)(args)
+        with warnings.catch_warnings():
+            # overflow in a far corner of a window is reported in the output (NaN, inf,
+            # "diverged"), not as numpy's multi-line RuntimeWarning on stderr
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _handler(args.command)(args)
     except LandscapeError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,14 @@ import numpy as np
 import torch
 
 from compute.cli_args import parse_floats
-from compute.cli_networks import config_from, finite, landscape_from, plane_array, thin
+from compute.cli_networks import (
+    config_from,
+    finite,
+    landscape_from,
+    plane_array,
+    require_finite,
+    thin,
+)
 from compute.cli_progress import drain_progress, run_with_progress
 from compute.derivatives import gradient
 from compute.descent import descend
@@ -51,6 +58,7 @@ def cmd_grid(args: argparse.Namespace) -> int:
         "grid",
         lambda block: (block.stop, block.total),
     )
+    require_finite(grid.values["loss"])
     meta |= {"resolution": resolution, "fields": "in the plane" if landscape.is_slice else "θ"}
     names = ("a", "b") if landscape.is_slice else ("x", "y")
     arrays: dict[str, Any] = dict(zip(names, grid.axes, strict=False)) | grid.values

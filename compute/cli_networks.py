@@ -169,6 +169,14 @@ def finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+def require_finite(loss: np.ndarray) -> None:
+    """Refuse to write a map on which F is finite nowhere (it overflowed everywhere)."""
+    if not np.isfinite(loss).any():
+        raise LandscapeError(
+            "F is not finite anywhere in the window (it overflows): choose a smaller --window"
+        )
+
+
 def thin(points: np.ndarray, mode: str) -> list[Any] | None:
     """A path (T, …) for JSON: ``none`` → None, ``thin`` → ≤ THIN_POINTS rows (first and last
     kept), ``full`` → every row."""
@@ -279,6 +287,7 @@ def cmd_slice(args: argparse.Namespace) -> int:
         "slice",
         lambda block: (block.done, block.total),
     )
+    require_finite(sliced.values["loss"])
     meta |= {"resolution": args.resolution, "seed": int(problem.params["seed"])}
     meta["training"] = (
         None

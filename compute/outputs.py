@@ -34,6 +34,24 @@ def output_path(path: str | Path, suffixes: tuple[str, ...]) -> Path:
     return target
 
 
+def _file_mode(target: Path) -> int:
+    """The permissions a plain ``open(target, "w")`` would give: the existing file's, or
+    0666 less the process's umask (read from /proc where possible: ``os.umask`` can only be
+    read by setting it, which races with other threads)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o644
+
+
 @contextmanager
 def atomic_write(target: Path, mode: str = "wb") -> Iterator[IO[bytes] | IO[str]]:
     """Write to a temporary file beside ``target`` and rename it over ``target`` on success.
@@ -45,6 +63,7 @@ def atomic_write(target: Path, mode: str = "wb") -> Iterator[IO[bytes] | IO[str]
     tmp = ""
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.fchmod(fd, _file_mode(target))  # mkstemp's files are private (0600)
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             fd = -1

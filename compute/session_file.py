@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from compute.errors import LandscapeError, short
 from compute.optimizers import RunConfig
+from compute.outputs import write_with
 from compute.plane_choice import PlaneSpec, from_text, to_text
 from compute.registry import scenario
 from compute.session import MAX_RUNS, OVERLAYS, RunSettings, Session
@@ -279,25 +278,17 @@ def from_json(data: Any) -> Session:
 
 
 def save(s: Session, path: str | Path) -> Path:
-    """Write atomically (temp file + rename): a crash mid-write never corrupts the old file."""
+    """Write atomically (temp file + rename, ``compute.outputs.atomic_write``): a crash
+    mid-write never corrupts the old file; a failure is one LandscapeError naming the path."""
     target = Path(path)
     if not target.name or target.is_dir():
-        raise LandscapeError(f"cannot save the session to {str(target)!r}: not a file name")
-    text = json.dumps(to_json(s), indent=1)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise LandscapeError(f"cannot save session to {target}: {exc.strerror}") from None
-    return target
+        raise LandscapeError(f"cannot save the session to {short(str(target))}: not a file name")
+    data = json.dumps(to_json(s), indent=1).encode("utf-8")
+
+    def write(fh: IO[bytes]) -> None:
+        fh.write(data)
+
+    return write_with(target, write)
 
 
 def load(path: str | Path) -> Session:
