@@ -210,6 +210,13 @@ def _handler(command: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` as one printable line: control characters and line breaks a user typed (a
+    form feed in an argument) shown escaped (``\\x0c``), at most ``limit`` characters."""
+    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 user error, 1 unexpected failure)."""
     try:
@@ -222,7 +229,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
             warnings.simplefilter("ignore", RuntimeWarning)
             return _handler(args.command)(args)
     except LandscapeError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -231,5 +238,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
         sys.stderr.close()
         return 0
     except Exception as exc:  # the last line of defence: one readable line, never a traceback
-        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"{PROG}: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr
+        )
         return 1

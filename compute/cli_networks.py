@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from compute.cli import one_line
 from compute.cli_args import parse_floats, parse_sets
 from compute.cli_progress import drain_progress, run_with_progress
 from compute.descent import RunHistory, descend
@@ -47,7 +48,7 @@ def problem_from(args: argparse.Namespace) -> Problem:
     stream: Generator[str, None, Problem] = spec.problem_stream(sets, args.device)
     problem = drain_progress(stream, f"building {spec.id}")
     for line in caveats(problem):
-        print(f"landscape-explorer: warning: {line}", file=sys.stderr)
+        print(f"landscape-explorer: warning: {one_line(line)}", file=sys.stderr)
     return problem
 
 
@@ -275,6 +276,8 @@ def constrained_norms(modes: Modes, h: RunHistory) -> dict[str, float]:
 
 def cmd_slice(args: argparse.Namespace) -> int:
     target = output_path(args.out, (".npz",))
+    if scenario(args.scenario).kind != "network":
+        raise LandscapeError(f"{args.scenario} is a toy: use grid (slice is for networks)")
     landscape, window, meta, history = landscape_from(args)
     problem, plane = landscape.problem, landscape.plane
     assert isinstance(problem, NetworkProblem) and plane is not None

@@ -70,10 +70,15 @@ def _number(v: Any, what: str) -> float:
     return x
 
 
-def _integer(v: Any, what: str, lo: int = 0, hi: int = 2**62) -> int:
-    x = _number(v, what)
-    if x != int(x):
-        raise LandscapeError(f"{what} must be a whole number, got {short(v)}")
+def _integer(v: Any, what: str, lo: int = 0, hi: int = 2**63 - 1) -> int:
+    """A whole number in [lo, hi]: a JSON integer exactly (seeds above 2⁵³ lose digits
+    through float), or a float with no fractional part (2.0)."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        x: float | int = v
+    else:
+        x = _number(v, what)
+        if x != int(x):
+            raise LandscapeError(f"{what} must be a whole number, got {short(v)}")
     if not lo <= x <= hi:
         raise LandscapeError(f"{what} must be between {lo} and {hi}, got {short(v)}")
     return int(x)
@@ -183,7 +188,6 @@ def _run_from(r: Any, i: int, plane: PlaneSpec | None, batch: int, version: int)
 
 
 def to_json(s: Session) -> dict[str, Any]:
-    network = s.is_network
     runs = []
     for r in s.runs:
         entry: dict[str, Any] = {
@@ -218,9 +222,10 @@ def to_json(s: Session) -> dict[str, Any]:
         },
         "optimizer": _optimizer_to(s.optimizer),
         "runs": runs,
+        # kept for toys too (unused there): what was read is what is written back
+        "plane": _plane_to(s.plane),
+        "in_plane": s.in_plane,
     }
-    if network:
-        data |= {"plane": _plane_to(s.plane), "in_plane": s.in_plane}
     return data
 
 

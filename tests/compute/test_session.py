@@ -20,7 +20,7 @@ from compute import (
     session_from_json,
     session_to_json,
 )
-from compute.session import OVERLAYS
+from compute.session import HESSIAN_FIELDS, OVERLAYS
 
 FORMAT = {"format": "landscape-explorer-session"}
 floats = st.floats(-5, 5, allow_nan=False)
@@ -30,18 +30,31 @@ configs = st.builds(
     lr=st.floats(1e-4, 2.0),
     momentum=st.floats(0, 0.99),
     steps=st.integers(1, 5000),
+    seed=st.one_of(st.integers(0, 100), st.integers(2**53, 2**63 - 1)),
     tol=st.one_of(st.none(), st.floats(0, 1e-3)),
+    curvature_every=st.integers(0, 10**6),
 )
 net_configs = st.builds(
     RunConfig.for_optimizer,
-    st.sampled_from(["gd", "momentum", "adam"]),
+    st.sampled_from(["gd", "momentum", "nesterov", "adam"]),
     lr=st.floats(1e-4, 2.0),
+    momentum=st.floats(0, 0.99),
     steps=st.integers(1, 5000),
     batch_size=st.integers(0, 256),
-    seed=st.integers(0, 2**31),
+    seed=st.one_of(st.integers(0, 100), st.integers(2**53, 2**63 - 1)),
+    tol=st.one_of(st.none(), st.floats(0, 1e-3)),
+    curvature_every=st.integers(0, 1000),
 )
 colors = st.sampled_from(["#E69F00", "#D55E00", "#000000"])
-toy_runs = st.builds(RunSettings, st.tuples(floats, floats), configs, colors, st.booleans())
+toy_runs = st.builds(
+    RunSettings,
+    st.tuples(floats, floats),
+    configs,
+    colors,
+    st.booleans(),
+    at=st.sampled_from(["point", "init"]),
+    note=st.sampled_from(["", "a note"]),
+)
 vectors = st.lists(st.floats(-2, 2, width=32), min_size=3 * 64, max_size=3 * 64).map(
     lambda v: np.asarray(v, dtype="<f4").tobytes()
 )
@@ -68,6 +81,12 @@ net_runs = st.builds(
     plane=st.one_of(st.none(), planes),
     note=st.sampled_from(["", "start re-expressed"]),
 )
+views = {
+    "log_scale": st.booleans(),
+    "overlays": st.lists(st.sampled_from(OVERLAYS), unique=True).map(tuple),
+    "equal_axes": st.booleans(),
+    "hessian_field": st.sampled_from(HESSIAN_FIELDS),
+}
 toy_sessions = st.builds(
     Session,
     scenario=st.just("shamir"),
@@ -75,31 +94,46 @@ toy_sessions = st.builds(
     l2=st.floats(0, 5),
     constraint=st.sampled_from([None, "ball:2", "box:0.5"]),
     window=st.just((-3.0, 3.0, -2.0, 1.0)),
-    resolution=st.integers(2, 1024),
-    log_scale=st.booleans(),
-    overlays=st.lists(st.sampled_from(OVERLAYS), unique=True).map(tuple),
-    equal_axes=st.booleans(),
+    resolution=st.integers(2, 4096),
     optimizer=configs,
     runs=st.lists(toy_runs, max_size=4).map(tuple),
+    **views,
 )
 net_sessions = st.builds(
     Session,
     scenario=st.just("li-yuan"),
     params=st.fixed_dictionaries({"seed": st.integers(0, 100), "noise": st.floats(0, 1)}),
     l2=st.floats(0, 5),
+    constraint=st.sampled_from([None, "ball:2", "ball:0.5@W", "box:1@W"]),
     window=st.just((-1.0, 1.5, -0.5, 0.5)),
     resolution=st.integers(2, 200),
     optimizer=net_configs,
     runs=st.lists(net_runs, max_size=3).map(tuple),
     plane=planes,
     in_plane=st.booleans(),
+    **views,
 )
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.one_of(toy_sessions, net_sessions))
 def test_json_round_trip_is_exact(s):
-    assert session_from_json(json.loads(json.dumps(session_to_json(s)))) == s
+    back = session_from_json(json.loads(json.dumps(session_to_json(s))))
+    assert back == s
+    # the fields a dataclass comparison could hide behind defaults, one by one
+    for name in ("in_plane", "plane", "hessian_field", "constraint", "overlays", "window"):
+        assert getattr(back, name) == getattr(s, name)
+    for key in ("batch_size", "curvature_every", "seed", "tol", "momentum", "steps"):
+        assert getattr(back.optimizer, key) == getattr(s.optimizer, key)
+    for a, b in zip(back.runs, s.runs, strict=True):
+        assert (a.in_plane, a.plane, a.theta, a.at, a.note) == (
+            b.in_plane,
+            b.plane,
+            b.theta,
+            b.at,
+            b.note,
+        )
+        assert a.optimizer == b.optimizer and a.visible == b.visible
 
 
 def test_save_then_load_restores_the_same_state(tmp_path):
@@ -232,3 +266,11 @@ def test_block_constraint_round_trips_and_is_refused_on_toys(tmp_path):
         default_session().with_changes(constraint="ball:1@w")
     with pytest.raises(LandscapeError, match="block names"):
         s.with_changes(constraint="ball:1@")
+
+
+@pytest.mark.parametrize("seed", [0, 2**53 + 1, 2**62 + 5, 2**63 - 1])
+def test_large_seeds_round_trip_exactly(seed):
+    """JSON integers are read as integers: through float, 2⁵³ + 1 came back as 2⁵³ (and seeds
+    above 2⁶² that RunConfig accepts were refused)."""
+    s = default_session().with_changes(optimizer=RunConfig(seed=seed))
+    assert session_from_json(json.loads(json.dumps(session_to_json(s)))).optimizer.seed == seed
