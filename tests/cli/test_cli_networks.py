@@ -77,7 +77,22 @@ def test_slice_writes_the_grid_plane_and_projected_trajectory(tmp_path):
     assert data["loss"].shape == (9, 9) and data["test_loss"].shape == (9, 9)
     assert data["a"].shape == (9,) and data["d1"].shape == (16,)
     assert data["trajectory_coords"].shape[1] == 2
-    assert data["trajectory_distance"].max() >= 0
+    # the projected run against an independent projection of the same run, retrained here:
+    # θ_t ≈ origin + a d₁ + b d₂ by least squares (numpy), the distance is the residual norm
+    from compute import RunConfig, run_from_init
+    from compute.network_registry import NETWORK_LR, network
+
+    problem = network("li-yuan").problem({"dim": 4, "samples": 128, "test_samples": 32})
+    run = run_from_init(problem, RunConfig.for_optimizer("adam", NETWORK_LR, steps=200))
+    thetas = run.thetas[:, 0, :].astype(np.float64)
+    basis = np.stack([data["d1"], data["d2"]], axis=1).astype(np.float64)  # (n, 2)
+    rel = thetas - data["origin"].astype(np.float64)
+    coords = np.linalg.lstsq(basis, rel.T, rcond=None)[0].T
+    distance = np.linalg.norm(rel - coords @ basis.T, axis=1)
+    assert data["trajectory_coords"].shape == coords.shape
+    np.testing.assert_allclose(data["trajectory_coords"], coords, atol=2e-4)
+    np.testing.assert_allclose(data["trajectory_distance"], distance, atol=2e-4)
+    assert distance.max() > 1e-3 and distance.min() < 1e-5  # off the plane, through its centre
     meta = json.loads(str(data["metadata"]))
     assert meta["scenario"] == "li-yuan" and meta["training"]["steps"] > 0
     assert set(meta["marks"]) == {"init", "teacher"}

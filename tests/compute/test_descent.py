@@ -298,23 +298,47 @@ def test_residual_predictor_ends_no_worse_than_the_best_linear_predictor():
 
 
 def test_skip_connection_to_the_output_with_projected_sgd_on_a_ball():
-    """Seed 001, Theorem 4: projected minibatch SGD onto a ball holding (w_lin, 0, U₀, c₀)."""
-    p = network("residual-predictor").problem({"variant": "skip", "samples": 256})
-    radius = 1.05 * float(p.reference("linear").norm())
-    modes = Modes(constraint=make_constraint("ball", radius))
-    _, h = net_run(
-        "residual-predictor",
-        {"variant": "skip", "samples": 256},
-        "sgd",
-        modes,
-        lr=0.02,
-        steps=1500,
-        batch_size=32,
-        record_every=10,
-    )
-    assert np.linalg.norm(h.thetas[:, 0], axis=1).max() <= radius * (1 + 1e-5)
-    assert curve(h)[-1] <= p.baselines["F_lin"] + 1e-3
+    """Seed 001, Theorem 4: projected minibatch SGD with (w, v) ∈ M₁ = {‖(w, v)‖ ≤ R} and θ =
+    (U, c) free ends at most at min_{(u, 0) ∈ M₁} F_lin(u) (+ the theorem's O(1/√T)). R = 0.5
+    binds: the least-squares u is longer, the projection acts, and U grows past R freely."""
+    from compute.landscape import build_landscape
+    from compute.linear_baseline import UNCONSTRAINED
+
+    sets = {"variant": "skip", "samples": 256}
+    p = network("residual-predictor").problem(sets)
+    modes = Modes(constraint=make_constraint("ball", 0.5, ("w", "v")))
+    landscape = build_landscape(p, modes)
+    bound = landscape.modes
+    f_lin = landscape.problem.baselines["F_lin"]
+    assert f_lin > landscape.problem.baselines[UNCONSTRAINED]  # the constraint is felt by u
+    config = RunConfig.for_optimizer("sgd", lr=0.02, steps=1500, batch_size=32, record_every=10)
+    start = landscape.problem.init[None, :]
+    h = run_to_end(descend(landscape.objective, bound, start, config))
+    layout = p.model.layout
+    w, v, big_u = layout.block("w"), layout.block("v"), layout.block("U")
+    assert (w.offset, w.stop, v.offset) == (0, 8, 8)  # (w, v) are the first 8 + 16 entries
+    wv = np.linalg.norm(h.thetas[:, 0, : v.stop], axis=1)
+    assert wv.max() <= 0.5 * (1 + 1e-6) and wv.max() >= 0.5 * (1 - 1e-4)  # it binds
+    assert np.linalg.norm(h.thetas[-1, 0, big_u.offset : big_u.stop]) > 0.5  # U is free
+    assert curve(h)[-1] <= f_lin + 1e-3
+    assert curve(h, "metric")[-1] == pytest.approx(curve(h)[-1] - f_lin, abs=1e-5)
     assert STATUS_NAMES[h.final.status[0]] == "max_steps"
+
+
+def test_one_network_gd_step_with_l2_follows_the_formula():
+    """θ₁ = θ₀ − η (∇L(θ₀) + λ θ₀) for F = L + (λ/2)‖θ‖², with ∇L by central differences in
+    float64 (an L2 term with λ instead of λ/2 would be off by η λ θ₀ / 2 ≈ 1e-3 here)."""
+    p = network("li-yuan").problem({"dim": 3, "samples": 32}).to(dtype=torch.float64)
+    lam, lr, h = 0.7, 0.1, 1e-6
+    theta0 = p.init.clone()
+    config = RunConfig.for_optimizer("gd", lr=lr, steps=1)
+    run = run_to_end(descend(p.objective(), Modes(l2=lam), theta0[None, :], config))
+    eye = torch.eye(p.dim, dtype=torch.float64)
+    with torch.no_grad():
+        fd = torch.stack([(p.loss(theta0 + h * e) - p.loss(theta0 - h * e)) / (2 * h) for e in eye])
+    expected = (theta0 - lr * (fd + lam * theta0)).numpy()
+    np.testing.assert_allclose(run.thetas[1, 0], expected, atol=1e-8)
+    assert np.abs(lr * lam * theta0.numpy() / 2).max() > 1e-3
 
 
 def test_linear_residual_reaches_least_squares_tracking_max_norm():
