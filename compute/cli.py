@@ -27,7 +27,7 @@ COMMANDS = {
     "grid": "compute.cli_landscape:cmd_grid",
     "critical": "compute.cli_landscape:cmd_critical",
     "descend": "compute.cli_landscape:cmd_descend",
-    "train": "compute.cli_networks:cmd_train",
+    "train": "compute.cli_train:cmd_train",
     "slice": "compute.cli_networks:cmd_slice",
 }
 """Command → "module:function" of its handler, imported only when the command runs."""

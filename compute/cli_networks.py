@@ -19,7 +19,6 @@ from compute.cli_progress import drain_progress, run_with_progress
 from compute.descent import RunHistory, descend
 from compute.errors import LandscapeError
 from compute.landscape import Landscape, bind_modes, build_landscape
-from compute.linear_baseline import constrained_problem
 from compute.modes import Modes, parse_constraint
 from compute.network_problem import NetworkProblem
 from compute.optimizers import RunConfig
@@ -187,91 +186,6 @@ def thin(points: np.ndarray, mode: str) -> list[Any] | None:
         index = np.unique(np.linspace(0, len(points) - 1, THIN_POINTS).round().astype(int))
         points = points[index]
     return np.asarray(points).tolist()
-
-
-def train_summary(problem: NetworkProblem, config: RunConfig, h: RunHistory) -> dict[str, Any]:
-    """The ``train --json`` object: final values, metrics (initial, final), status, curve."""
-    labels = {m.key: m.label for m in problem.objective().metrics}
-    loss = h.loss[:, 0]
-    evaluated = np.isfinite(loss)
-    metrics: dict[str, Any] = {}
-    for key, values in h.metrics.items():
-        col = values[:, 0]
-        ok = col[np.isfinite(col)]
-        if ok.size:
-            metrics[key] = {"label": labels[key], "initial": float(ok[0]), "final": float(ok[-1])}
-    metric = None
-    if "metric" in metrics:
-        m = metrics["metric"]
-        metric = {"name": m["label"], "initial": m["initial"], "final": m["final"]}
-    final = h.final
-    last = {k: v["final"] for k, v in metrics.items()}
-    return {
-        "scenario": problem.id,
-        "params": dict(problem.params),
-        "optimizer": {"name": config.optimizer, "lr": config.lr, "batch_size": config.batch_size},
-        "final_loss": finite(float(loss[evaluated][-1])) if evaluated.any() else None,
-        "test_loss": last.get("test_loss"),
-        "accuracy": last.get("accuracy"),
-        "test_accuracy": last.get("test_accuracy"),
-        "metric": metric,
-        "metrics": metrics,
-        "grad_norm": finite(float(h.grad_norm[-1, 0])),
-        "steps": int(final.stopped_at[0]),
-        "status": STATUS_NAMES[int(final.status[0])],
-        "curve": [finite(v) for v in loss[evaluated]],
-        "curve_steps": h.steps[evaluated].tolist(),
-        "baselines": dict(problem.baselines),
-        "warnings": caveats(problem),
-    }
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    problem = problem_from(args)
-    if not isinstance(problem, NetworkProblem):
-        raise LandscapeError(f"{problem.id} is a toy: use descend (train is for networks)")
-    modes = modes_from(args, problem)
-    problem = constrained_problem(problem, modes)
-    assert isinstance(problem, NetworkProblem)
-    config = config_from(args, problem, 1000 if args.steps is None else args.steps)
-    history = train_run(problem, config, modes, "training")
-    summary = train_summary(problem, config, history)
-    summary["modes"] = modes.describe()
-    summary["block_norms"] = block_norms(problem, history)
-    if modes.constraint is not None:
-        summary["constrained_norm"] = constrained_norms(modes, history)
-    path = thin(history.thetas[:, 0, :], args.trajectory)
-    if path is not None:
-        summary["trajectory"] = path
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        m = summary["metric"]
-        extra = f", {m['name']} {m['initial']:.4g} → {m['final']:.4g}" if m else ""
-        status, steps, loss = summary["status"], summary["steps"], summary["final_loss"]
-        print(f"{status} after {steps} steps: loss {loss:.6g}{extra}")
-    return 0
-
-
-def block_norms(problem: NetworkProblem, h: RunHistory) -> dict[str, dict[str, float]]:
-    """‖block‖_F of each parameter block at the start and the end of the run."""
-    thetas = torch.as_tensor(h.thetas[[0, -1], 0, :], dtype=torch.float64)
-    out = {}
-    for b in problem.model.layout.blocks:
-        norm = thetas[:, b.offset : b.stop].norm(dim=-1)
-        out[b.name] = {"initial": float(norm[0]), "final": float(norm[1])}
-    return out
-
-
-def constrained_norms(modes: Modes, h: RunHistory) -> dict[str, float]:
-    """‖θ_B‖₂ (ball) or max|θ_B| (box) of the constrained coordinates at the start and the end
-    of the run, with the radius: whether the projection acted (``final`` = R)."""
-    c = modes.constraint
-    assert c is not None
-    thetas = torch.as_tensor(h.thetas[[0, -1], 0, :], dtype=torch.float64)
-    part = c.part(thetas)
-    norm = part.norm(dim=-1) if c.kind == "ball" else part.abs().amax(dim=-1)
-    return {"initial": float(norm[0]), "final": float(norm[1]), "radius": c.radius}
 
 
 def cmd_slice(args: argparse.Namespace) -> int:
