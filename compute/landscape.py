@@ -105,6 +105,8 @@ class Landscape:
         (its L2 term is inside ``map_objective``; a constraint set acts on full-space runs
         only, see ``constraint_note``)
     plane_spec : how the plane was chosen (the session's record of it)
+    source : the problem ``build_landscape`` was given when ``problem`` is a variant of it
+        (F_lin under the constraint, ``compute.linear_baseline``); None when they are the same
     """
 
     problem: Problem
@@ -114,6 +116,7 @@ class Landscape:
     map_objective: Objective
     map_modes: Modes
     plane_spec: PlaneSpec | None = None
+    source: Problem | None = None
 
     @property
     def is_slice(self) -> bool:
@@ -185,20 +188,22 @@ def build_landscape(problem: Problem, modes: Modes, spec: PlaneSpec | None = Non
     A block constraint is bound to the problem's parameter blocks (``bind_modes``), and with a
     constraint active the problem's F_lin baseline is the constrained one
     (``compute.linear_baseline.constrained_problem``): ``Landscape.problem`` is then that
-    problem, not the one passed in.
+    problem and ``Landscape.source`` the one passed in.
     """
     modes = bind_modes(problem, modes)
+    given = problem
     if modes.constraint is not None:
         from compute.linear_baseline import constrained_problem
 
         problem = constrained_problem(problem, modes)
+    source = None if problem is given else given
     objective = problem.objective()
     if isinstance(problem, NetworkProblem):
         spec = spec or PlaneSpec()
         plane = build_plane(problem, spec)
         sliced = network_plane_objective(problem, plane, modes)
-        return Landscape(problem, modes, plane, objective, sliced, Modes(), spec)
-    return Landscape(problem, modes, None, objective, objective, modes)
+        return Landscape(problem, modes, plane, objective, sliced, Modes(), spec, source)
+    return Landscape(problem, modes, None, objective, objective, modes, source=source)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def test_block_ball_on_w_v_constrains_f_lin_and_moves_the_linear_point(skip_prob
     modes = Modes(constraint=parse_constraint("ball:0.2@w,v"))
     landscape = build_landscape(p, modes)
     q = landscape.problem
+    assert landscape.source is p and q is not p
     assert q.baselines[UNCONSTRAINED] == free and q.baselines["F_lin"] > free
     linear = q.references["linear"].double()
     w = q.model.layout.block("w")
@@ -101,7 +102,8 @@ def test_constraints_that_leave_u_free_keep_f_lin(skip_problem, text):
     """(u, 0) ∈ M₁ for every u when the set does not act on w (v = 0, θ = 0 are feasible), or
     when the ball is large enough to hold the least-squares u."""
     modes = Modes(constraint=parse_constraint(text))
-    assert build_landscape(skip_problem, modes).problem is skip_problem
+    landscape = build_landscape(skip_problem, modes)
+    assert landscape.problem is skip_problem and landscape.source is None
     assert constrained_problem(skip_problem, modes) is skip_problem
 
 
