@@ -11,6 +11,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _API: dict[str, tuple[str, str]] = {
+    "scenario_warnings": ("compute.registry", "scenario_warnings"),
+    "bind_modes": ("compute.landscape", "bind_modes"),
+    "constrained_problem": ("compute.linear_baseline", "constrained_problem"),
+    "constrained_least_squares": ("compute.linear_baseline", "constrained_least_squares"),
+    "Constraint": ("compute.modes", "Constraint"),
     "Scene": ("compute.figures.panels", "Scene"),
     "MapPanel": ("compute.figures.panels", "MapPanel"),
     "CurvesPanel": ("compute.figures.panels", "CurvesPanel"),
@@ -220,6 +225,7 @@ __all__ = [
     "BasinMap",
     "Box",
     "Composition",
+    "Constraint",
     "CriticalPoint",
     "CriticalProgress",
     "CurvesPanel",
@@ -281,10 +287,13 @@ __all__ = [
     "attractors_from",
     "basin_map",
     "basin_resolution",
+    "bind_modes",
     "build_landscape",
     "build_plane",
     "cli_main",
     "compose",
+    "constrained_least_squares",
+    "constrained_problem",
     "critical_points",
     "curvature_at",
     "curvature_of",
@@ -341,6 +350,7 @@ __all__ = [
     "save_figure",
     "save_session",
     "scenario",
+    "scenario_warnings",
     "scene_from_file",
     "scene_from_session",
     "search_starts",
@@ -482,12 +492,16 @@ if TYPE_CHECKING:
     from compute.landscape import IN_PLANE_NOTE as IN_PLANE_NOTE
     from compute.landscape import Landscape as Landscape
     from compute.landscape import Readout as Readout
+    from compute.landscape import bind_modes as bind_modes
     from compute.landscape import build_landscape as build_landscape
     from compute.landscape import hessian_map as hessian_map
     from compute.landscape import readout as readout
     from compute.landscape import search_starts as search_starts
+    from compute.linear_baseline import constrained_least_squares as constrained_least_squares
+    from compute.linear_baseline import constrained_problem as constrained_problem
     from compute.modes import Ball as Ball
     from compute.modes import Box as Box
+    from compute.modes import Constraint as Constraint
     from compute.modes import Modes as Modes
     from compute.modes import make_constraint as make_constraint
     from compute.modes import parse_constraint as parse_constraint
@@ -524,6 +538,7 @@ if TYPE_CHECKING:
     from compute.registry import ParamSpec as ParamSpec
     from compute.registry import ScenarioSpec as ScenarioSpec
     from compute.registry import scenario as scenario
+    from compute.registry import scenario_warnings as scenario_warnings
     from compute.registry import toy as toy
     from compute.session import HESSIAN_FIELDS as HESSIAN_FIELDS
     from compute.session import OVERLAYS as OVERLAYS

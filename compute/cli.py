@@ -29,6 +29,8 @@ COMMANDS = {
     "descend": "compute.cli_landscape:cmd_descend",
     "train": "compute.cli_train:cmd_train",
     "slice": "compute.cli_networks:cmd_slice",
+    "render": "compute.cli_figures:cmd_render",
+    "gallery": "compute.cli_figures:cmd_gallery",
 }
 """Command → "module:function" of its handler, imported only when the command runs."""
 
@@ -175,10 +177,11 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     p.add_argument("--test", action="store_true", help="also the test loss (and accuracy)")
     p.add_argument("--out", required=True, help="output .npz file")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
-    from compute import cli_hessian, cli_initlab  # their parsers (no heavy imports)
+    from compute import cli_figures, cli_hessian, cli_initlab  # parsers only (no heavy imports)
 
     cli_hessian.add_hessian_parser(sub)
     cli_initlab.add_commands(sub)
+    cli_figures.add_commands(sub)
     if gui is not None:
         p = sub.add_parser("gui", help="open the explorer window")
         p.add_argument("session", nargs="?", default=None, help="a session .json to open")

@@ -2,8 +2,7 @@
 and ``gallery`` (every gallery figure to PDF and PNG).
 
 Registered by ``compute.cli`` (``add_commands(sub)``); matplotlib, torch and the numerics are
-imported inside the handlers so that ``--help`` stays fast. ``python -m compute.cli_figures``
-runs these two commands alone (with the same one-line errors and exit codes).
+imported inside the handlers so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,26 +173,3 @@ def cmd_gallery(args: argparse.Namespace) -> int:
         )
     print(f"{len(results)} figures in {total:.1f} s")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """These two commands alone, with ``compute.cli``'s error handling (exit 2 on user errors)."""
-    from compute.cli import PROG, _Parser
-
-    parser = _Parser(prog=PROG)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    add_commands(sub)
-    handlers = {"render": cmd_render, "gallery": cmd_gallery}
-    try:
-        args = parser.parse_args(argv)
-        return handlers[args.command](args)
-    except LandscapeError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # one readable line, never a traceback
-        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

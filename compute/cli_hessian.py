@@ -149,7 +149,7 @@ def cmd_hessian(args: argparse.Namespace) -> int:
     if args.mu2 is not None and args.sopsp is None:
         raise LandscapeError("--mu2 belongs to the ε-SOPSP test: give --sopsp EPS too")
     problem = problem_from(args)
-    modes = modes_from(args)
+    modes = modes_from(args, problem)
     theta, info = _point(args, problem, modes)
     result = drain_progress(
         spectrum_of(problem, modes, theta, request, info["where"]),

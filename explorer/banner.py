@@ -1,4 +1,5 @@
-"""A dismissable message strip above the map: errors in red, notices in blue (never modal)."""
+"""A dismissable message strip above the map: errors in red, warnings in amber, notices in
+blue (never modal)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 STYLES = {
     "error": "background:#FDE2E1; color:#8A1F11; border:1px solid #E0A09A;",
     "info": "background:#E3F0FB; color:#0B4A78; border:1px solid #9CC3E4;",
+    "warning": "background:#FFF4D6; color:#6B4A00; border:1px solid #E5C56A;",
 }
 
 
@@ -33,7 +35,8 @@ class Banner(QWidget):
         self.hide()
 
     def show_message(self, text: str, kind: str = "info") -> None:
-        """Show ``text`` (kind "info" or "error"); kind "clear" hides the current message."""
+        """Show ``text`` (kind "info", "warning" or "error"); kind "clear" hides the current
+        message. Errors and warnings stay until dismissed or replaced, notices 6 s."""
         if kind == "clear":
             self.hide()
             return

@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         st = self.state
         st.subscribe("scenario", self._scenario)
+        st.subscribe("problem", self._warn)
         st.subscribe("session", lambda _: self._changed())
         st.subscribe("result", self._result)
         self.view.sigClicked.connect(self._clicked)
@@ -255,6 +256,18 @@ class MainWindow(QMainWindow):
         network = self.state.is_network
         self.sections["Slice"].setVisible(network)
         self.slice_note.setVisible(network)
+
+    def _warn(self) -> None:
+        """The scenario's caveats for these parameters (psd-factorization with M not ⪰ 0), in
+        amber while they hold; the banner goes when the cause does."""
+        from compute import scenario_warnings
+
+        s = self.state.session
+        text = " ".join(scenario_warnings(s.scenario, s.params))
+        if text:
+            self.state.notify(f"Warning: {text}", "warning")
+        elif self.banner.kind == "warning" and self.banner.isVisible():
+            self.state.notify("", "clear")
 
     def _result(self, name: str) -> None:
         if name == "selected":

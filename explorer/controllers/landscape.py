@@ -107,7 +107,7 @@ class LandscapeController(QObject):
         keep = (
             old is not None
             and problem is not None
-            and old.problem is problem
+            and (old.source or old.problem) is problem  # F_lin under a constraint: a variant
             and old.modes == modes
             and old.plane_spec == plane
         )

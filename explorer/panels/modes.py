@@ -8,11 +8,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from explorer.panels.fields import NumberField
+from compute import LandscapeError, Modes, bind_modes, parse_constraint
+from explorer.panels.fields import INVALID_STYLE, NumberField
 from explorer.state import AppState
 
 OVERLAY_LABELS = {
@@ -59,6 +61,11 @@ class ModesPanel(QWidget):
         row.addWidget(self.kind)
         row.addWidget(self.radius)
         form.addRow("Constraint", row)
+        self.blocks = QLineEdit()
+        self.blocks.setObjectName("constraint-blocks")
+        self.blocks.setPlaceholderText("all of θ")
+        form.addRow("on blocks", self.blocks)
+        self.form = form
         view = QGroupBox("Show")
         vbox = QVBoxLayout(view)
         self.log = QCheckBox("Log colour scale")
@@ -90,6 +97,8 @@ class ModesPanel(QWidget):
         self.kind.currentIndexChanged.connect(self._modes_changed)
         self.l2.sigValue.connect(self._modes_changed)
         self.radius.sigValue.connect(self._modes_changed)
+        self.blocks.editingFinished.connect(self._modes_changed)
+        state.subscribe("result", lambda name: self._blocks_tip() if name == "landscape" else None)
         for box in (self.log, self.equal, *self.overlays.values()):
             box.toggled.connect(self._view_changed)
         self.hessian_field.currentIndexChanged.connect(self._view_changed)
@@ -99,14 +108,48 @@ class ModesPanel(QWidget):
     def _modes_changed(self, *_: object) -> None:
         l2, radius = self.l2.text(), self.radius.text()
         kind = self.kind.currentText()
+        blocks = ",".join(b.strip() for b in self.blocks.text().split(",") if b.strip())
         try:
             lam = float(l2) if self.l2_on.isChecked() else 0.0
             constraint = None if kind == "none" else f"{kind}:{float(radius)!r}"
         except ValueError:
             return  # the field marks its own invalid text
+        if constraint is not None and blocks and self.state.is_network:
+            constraint += f"@{blocks}"
+            if not self._blocks_known(constraint):
+                return
+        self.blocks.setStyleSheet("")
         if not self.state.apply(l2=lam, constraint=constraint):
             field, text = (self.l2, l2) if lam < 0 else (self.radius, radius)
             field.refuse(text, "refused: see the message above the map")
+
+    def _blocks_known(self, constraint: str) -> bool:
+        """Whether the built network has the named blocks (said above the map if not; the
+        state is kept). Unknown until the network is built: the landscape then says so."""
+        landscape = self.state.results.landscape
+        if landscape is None:
+            return True
+        try:
+            bind_modes(landscape.problem, Modes(0.0, parse_constraint(constraint)))
+        except LandscapeError as exc:
+            self.state.notify(f"Refused: {exc}. The previous setting is kept.", "error")
+            self.blocks.setStyleSheet(
+                INVALID_STYLE.replace("QLineEdit", "QLineEdit#constraint-blocks")
+            )
+            return False
+        return True
+
+    def _blocks_tip(self) -> None:
+        """The blocks the shown network has (Shamir's Theorem 4 constrains w and v)."""
+        landscape = self.state.results.landscape
+        layout = getattr(getattr(landscape, "problem", None), "model", None)
+        names = [b.name for b in layout.layout.blocks] if layout is not None else []
+        self.blocks.setToolTip(
+            "The parameter blocks the ball or box acts on (empty: all of θ); this network's "
+            f"blocks: {', '.join(names)}. Shamir's Theorem 4 constrains w,v."
+            if names
+            else "Networks only: the parameter blocks the set acts on"
+        )
 
     def _view_changed(self, *_: object) -> None:
         chosen = tuple(k for k, box in self.overlays.items() if box.isChecked())
@@ -118,6 +161,7 @@ class ModesPanel(QWidget):
         )
 
     def _scenario(self) -> None:
+        self.form.setRowVisible(self.blocks, self.state.is_network)
         note = SLICE_NOTE if self.state.is_network else ""
         for key, box in self.overlays.items():
             tip = OVERLAY_LABELS[key][1]
@@ -133,10 +177,11 @@ class ModesPanel(QWidget):
         self.l2_on.setChecked(s.l2 > 0)
         if s.l2 > 0:
             self.l2.set_value(s.l2)
-        kind, _, radius = (s.constraint or "none").partition(":")
-        self.kind.setCurrentText(kind)
-        if radius:
-            self.radius.set_value(float(radius))
+        constraint = parse_constraint(s.constraint)
+        self.kind.setCurrentText(constraint.kind if constraint is not None else "none")
+        if constraint is not None:
+            self.radius.set_value(constraint.radius)
+            self.blocks.setText(",".join(constraint.blocks))
         self.log.setChecked(s.log_scale)
         self.equal.setChecked(s.equal_axes)
         for key, box in self.overlays.items():

@@ -1,13 +1,9 @@
-"""``render`` and ``gallery`` in a subprocess: files, determinism, one-line errors (exit 2).
-
-Runs the console script once ``compute.cli`` registers the commands, ``python -m
-compute.cli_figures`` (the same parser and handlers) until then.
-"""
+"""``render`` and ``gallery`` through the console script: files, determinism, one-line errors
+(exit 2)."""
 
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,12 +18,7 @@ SESSIONS = Path(__file__).resolve().parents[2] / "resources" / "sessions"
 BALL = str(SESSIONS / "shamir-c-ball.json")
 
 
-def _registered() -> bool:
-    out = subprocess.run([EXE, "--help"], capture_output=True, text=True, timeout=60)
-    return "render" in out.stdout
-
-
-PREFIX = [EXE] if _registered() else [sys.executable, "-m", "compute.cli_figures"]
+PREFIX = [EXE]
 
 
 def run(*args):

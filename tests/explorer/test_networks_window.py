@@ -338,3 +338,40 @@ def test_the_full_space_curvature_map_of_a_slice(qtbot, window, tmp_path):
         window.exporter.export("grid", target)
     with np.load(target) as z:
         np.testing.assert_allclose(z["hessian_lambda_min"], shown.lam_min)
+
+
+def test_a_ball_on_the_w_v_block_binds_in_the_window_and_unknown_blocks_are_refused(
+    qtbot, window, tmp_path
+):
+    """Shamir's Theorem 4 (seed 001): the ball acts on (w, v) only; a run from θ₀ ends on its
+    sphere, and F_lin is the constrained one."""
+    pick(qtbot, window, "residual-predictor")
+    window.state.apply(params={**window.state.session.params, "variant": "skip"})
+    wait_idle(qtbot, window, SLOW)
+    panel = window.modes_panel
+    assert panel.blocks.isVisibleTo(window)
+    type_into(qtbot, panel.radius, "1")
+    panel.kind.setCurrentText("ball")
+    type_into(qtbot, panel.blocks, "w,x")
+    assert "has no parameter block 'x'" in window.banner.text()
+    assert window.state.session.modes().constraint.blocks == ()  # refused: the state is kept
+    type_into(qtbot, panel.blocks, "w,v")
+    chosen = window.state.session.modes().constraint
+    assert chosen.spec() == "ball:1@w,v" and chosen.blocks == ("w", "v")
+    wait_idle(qtbot, window, SLOW)
+    landscape = window.state.results.landscape
+    assert landscape.problem.baselines["F_lin"] > landscape.problem.baselines.get(
+        "F_lin (unconstrained)", 0.0
+    )
+    run = _train_from_init(qtbot, window)
+    wv = landscape.modes.constraint.part(torch.as_tensor(run.data.thetas[-1]))
+    assert float(torch.linalg.vector_norm(wv)) == pytest.approx(1.0, abs=1e-6)
+    assert float(torch.linalg.vector_norm(torch.as_tensor(run.data.thetas[-1]))) > 1.5
+    # the block survives a save and opens again in the fields
+    path = tmp_path / "theorem4.json"
+    assert window.save_session(path)
+    other = MainWindow(session_path=str(path), restore_autosave=False)
+    qtbot.addWidget(other)
+    assert other.modes_panel.blocks.text() == "w,v" and other.modes_panel.radius.text() == "1"
+    wait_idle(qtbot, other, SLOW)
+    other.close()

@@ -284,3 +284,16 @@ def test_the_map_keeps_room_beside_the_docks(qtbot, window, size):
     qtbot.wait(50)
     assert window.view.width() >= size[0] // 4
     assert window.view.height() >= size[1] // 2
+
+
+def test_a_matrix_that_is_not_psd_is_warned_about_while_it_lasts(qtbot, window):
+    """psd-factorization's formula assumes M ⪰ 0 (seed 004): the window says so in amber while
+    M has a negative eigenvalue, and the warning goes when M is fixed."""
+    pick(qtbot, window, "psd-factorization")
+    field = window.scenario_panel.controls["m11"].field
+    type_into(qtbot, field, "-1")
+    wait_idle(qtbot, window)
+    assert "not positive semidefinite" in window.banner.text() and window.banner.kind == "warning"
+    type_into(qtbot, field, "2")
+    wait_idle(qtbot, window)
+    assert "semidefinite" not in window.banner.text()
