@@ -22,13 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute import DEPTH_PRESETS, DepthSweepConfig, DepthSweepResult, LandscapeError, depth_sweep
+from compute import (
+    DEPTH_PRESETS,
+    DepthSweepConfig,
+    DepthSweepResult,
+    LandscapeError,
+    depth_sweep,
+    figure_style,
+)
 from explorer.jobs import Jobs
 from explorer.lab.state import LabState, parse_depths
 from explorer.panels.fields import INVALID_STYLE
 from explorer.views.style import cache_axes
 
-CURVE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+CURVE_COLORS = figure_style.SWEEP_COLORS  # as in the exported sweep figures
 REFERENCE_STYLES = {"1/m": Qt.PenStyle.DashLine, "log(m)/m": Qt.PenStyle.DotLine}
 OVERRIDES = {
     # field: (label, whole number, tooltip)

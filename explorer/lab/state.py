@@ -29,26 +29,12 @@ from compute import (
     SchemeNorms,
     SchemeRunChunk,
     SchemeTrainingConfig,
+    figure_style,
 )
 
 Listener = Callable[..., None]
-SCHEME_COLORS = {
-    # Okabe–Ito (colour-blind safe); one colour per scheme in every plot of the lab
-    "default": "#000000",
-    "xavier": "#D55E00",
-    "scaled": "#0072B2",
-    "alpha": "#009E73",
-    "beta": "#E69F00",
-    "fixup": "#CC79A7",
-}
-SCHEME_LABELS = {
-    "default": "default (U(±1/√fan_in))",
-    "xavier": "Xavier N(0, 1/d)",
-    "scaled": "N(0, 1/(dL))",
-    "alpha": "α-scaling (α = 1/√2)",
-    "beta": "β-scaling (β = 1/√L)",
-    "fixup": "Fixup",
-}
+SCHEME_COLORS = figure_style.SCHEME_COLORS  # one colour per scheme, as in the exported figures
+SCHEME_LABELS = figure_style.SCHEME_LABELS
 TABS = ("forward", "depth", "training")
 MARK_FIELDS = frozenset({"width", "depth", "input", "activation", "matrices", "gain", "normalize"})
 """Changing one of these leaves a preset's setting, so its per-pass marks no longer apply."""
