@@ -47,6 +47,8 @@ _API: dict[str, tuple[str, str]] = {
     "mode_words": ("compute.figures.words", "mode_words"),
     "optimizer_words": ("compute.figures.words", "optimizer_words"),
     "VENUES": ("compute.figures.venues", "VENUES"),
+    "parse_layout": ("compute.figures.venues", "parse_layout"),
+    "check_dpi": ("compute.figures.venues", "check_dpi"),
     "venue": ("compute.figures.venues", "venue"),
     "gallery": ("compute.figures.gallery", "gallery"),
     "GALLERY_ENTRIES": ("compute.figures.gallery", "ENTRIES"),
@@ -290,6 +292,7 @@ __all__ = [
     "bind_modes",
     "build_landscape",
     "build_plane",
+    "check_dpi",
     "cli_main",
     "compose",
     "constrained_least_squares",
@@ -336,6 +339,7 @@ __all__ = [
     "optimizer_words",
     "output_path",
     "parse_constraint",
+    "parse_layout",
     "pca_plane",
     "provenance_of",
     "random_plane",
@@ -450,6 +454,8 @@ if TYPE_CHECKING:
     from compute.figures.scene import scene_from_file as scene_from_file
     from compute.figures.scene import scene_from_session as scene_from_session
     from compute.figures.venues import VENUES as VENUES
+    from compute.figures.venues import check_dpi as check_dpi
+    from compute.figures.venues import parse_layout as parse_layout
     from compute.figures.venues import venue as venue
     from compute.figures.words import mode_words as mode_words
     from compute.figures.words import optimizer_words as optimizer_words

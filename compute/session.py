@@ -85,6 +85,13 @@ class Session:
     def modes(self) -> Modes:
         return Modes(self.l2, parse_constraint(self.constraint))
 
+    @property
+    def drawn_equal_axes(self) -> bool:
+        """Whether the map is drawn with equal axis scales: the user's choice, and always for
+        a toy with a ball constraint, so the ball looks round on screen and in figures."""
+        ball = not self.is_network and (self.constraint or "").startswith("ball")
+        return self.equal_axes or ball
+
     def with_changes(self, **changes: Any) -> Session:
         """A validated copy; raises LandscapeError (and changes nothing) if invalid."""
         return replace(self, **changes)

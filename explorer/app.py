@@ -64,11 +64,14 @@ def warm_up_in_background() -> threading.Thread:
     the figure code (matplotlib, ~0.4 s) that Help ▸ Gallery and exports use."""
 
     def warm() -> None:
-        import torch._dynamo  # noqa: F401
+        try:
+            import torch._dynamo  # noqa: F401
 
-        import compute
+            import compute
 
-        compute.GALLERY_ENTRIES  # noqa: B018  (matplotlib: for Help ▸ Gallery and exports)
+            compute.GALLERY_ENTRIES  # noqa: B018  (matplotlib: for Help ▸ Gallery and exports)
+        except Exception:  # only a head start: the first use imports it again and reports
+            LOG.exception("warm-up import failed")
 
     thread = threading.Thread(target=warm, name="warm-up", daemon=True)
     thread.start()

@@ -29,12 +29,11 @@ from PySide6.QtWidgets import (
 
 from compute import CurvesPanel, LandscapeError, MapPanel, Scene
 from explorer import session_io
-from explorer.exporting import WIDTHS
+from explorer.exporting import RECOMPUTING, WIDTHS
 from explorer.jobs import Jobs
 from explorer.state import AppState
 
 WINDOW = "This window"
-SESSION_FILTER = "Sessions (*.json)"
 Panel = MapPanel | CurvesPanel
 FIGURE_FILTER = "PDF document (*.pdf);;PNG image (*.png);;SVG vector (*.svg)"
 
@@ -66,11 +65,7 @@ class ComposeDialog(QDialog):
         add = QPushButton("Add session files…")
         add.clicked.connect(self._add)
         remove = QPushButton("Remove")
-        remove.clicked.connect(
-            lambda: [
-                self.sources.takeItem(self.sources.row(i)) for i in self.sources.selectedItems()
-            ]
-        )
+        remove.clicked.connect(self._remove)
         self.panel_choice = QComboBox()
         self.panel_choice.addItem("Map", "map")
         self.panel_choice.addItem("Training curves", "curves")
@@ -107,7 +102,9 @@ class ComposeDialog(QDialog):
             self.sources.takeItem(self.sources.row(item))
 
     def _add(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Session files", "", SESSION_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Session files", "", session_io.SESSION_FILTER
+        )
         for path in paths:
             self.sources.addItem(QListWidgetItem(path))
 
@@ -150,13 +147,28 @@ class Composer(QObject):
 
     def compose(self, c: Composition) -> None:
         """Compose without dialogs (the tests call it)."""
-        from compute import figure_record, render_figure, scene_from_file
+        from compute import (
+            FIGURE_FORMATS,
+            check_dpi,
+            figure_record,
+            output_path,
+            parse_layout,
+            render_figure,
+            scene_from_file,
+            venue,
+        )
         from explorer.scene import scene_of
 
-        if not c.sources:
-            self._failed(LandscapeError("choose at least one panel"))
-            return
         try:
+            if not c.sources:
+                raise LandscapeError("choose at least one panel")
+            # what can be refused is refused now, not after every session has been trained
+            output_path(c.path, FIGURE_FORMATS)
+            parse_layout(c.layout or None, len(c.sources))
+            check_dpi(c.dpi)
+            venue(c.width)
+            if WINDOW in c.sources and self.jobs.busy("map"):
+                raise LandscapeError(RECOMPUTING)
             window_scene = scene_of(self.state) if WINDOW in c.sources else None
             if window_scene is not None:
                 _panel(window_scene, c.panel, WINDOW.lower())
@@ -183,7 +195,15 @@ class Composer(QObject):
                 for s, src in zip(scenes, c.sources, strict=True)
                 if s is not None
             ]
-            record = figure_record([s.provenance for s in scenes if s is not None], c.panel)
+            settings = {
+                "layout": c.layout,
+                "width": c.width,
+                "shared_scale": c.shared,
+                "dpi": c.dpi,
+            }
+            record = figure_record(
+                [s.provenance for s in scenes if s is not None], c.panel, settings
+            )
             layout = c.layout or None
             return render_figure(panels, c.path, record, layout, c.width, c.shared, c.dpi)
 

@@ -42,6 +42,7 @@ WIDTHS = {
     "double": "Double column (6.75 in)",
     "slide": "Slide (4.96 in)",
 }
+RECOMPUTING = "the map is being recomputed for the new settings: export it once it is drawn"
 MISSING = {
     "curves": "There are no runs to export: click the map to start one.",
     "runs": "There are no runs to export: click the map to start one.",
@@ -61,6 +62,7 @@ class Exporter(QObject):
         super().__init__(window)
         self.state, self.jobs, self.window = state, jobs, window
         self.session_name: Callable[[], str] = lambda: state.session.scenario
+        self._note = ""  # what the last export left out, said with its success
 
     def ask(self, what: str) -> None:
         """File ▸ Export ▸ ``what``: a file dialog (then DPI and width where they apply)."""
@@ -69,7 +71,7 @@ class Exporter(QObject):
         directory = Path(str(prefs.value("export-dir", str(Path.home()))))
         filters = FILTERS[group]
         chosen = str(prefs.value(f"export-filter-{group}", filters[0]))
-        suffix = chosen[chosen.index("*") + 1 : -1] if chosen in filters else ""
+        suffix = _suffix(chosen) if chosen in filters else ""
         path, picked = QFileDialog.getSaveFileName(
             self.window,
             f"Export {what}",
@@ -82,8 +84,10 @@ class Exporter(QObject):
         prefs.setValue("export-dir", str(Path(path).parent))
         if picked:
             prefs.setValue(f"export-filter-{group}", picked)
+        if not Path(path).suffix and picked in filters:  # a name typed without its suffix
+            path += _suffix(picked)
         options: dict[str, Any] = {}
-        if group in ("figure", "window") and Path(path).suffix.lower() in (".png", ".pdf", ""):
+        if group in ("figure", "window"):  # maps are rasterised at this DPI in every format
             saved = int(str(prefs.value("export-dpi", 300)))
             dpi, ok = QInputDialog.getInt(
                 self.window, "Resolution", "Dots per inch:", saved, 50, 1200, 50
@@ -141,11 +145,20 @@ class Exporter(QObject):
             self._done(written)
             return
         try:
+            if self.jobs.busy("map"):  # the results on screen are of the previous settings
+                raise LandscapeError(RECOMPUTING)
             scene = scene_of(self.state)
             write = _writer(what, scene, path, dpi, width, (fps, seconds))
         except LandscapeError as exc:
             self._failed(exc)
             return
+
+        hmap, shown = self.state.results.hessian_map, "hessian" in self.state.session.overlays
+        self._note = (
+            " (the curvature map was still being computed and is left out)"
+            if shown and what in ("map", "grid", "animation") and not (hmap and hmap.complete)
+            else ""
+        )
 
         def job() -> Generator[None, None, list[Path]]:
             yield None
@@ -156,12 +169,18 @@ class Exporter(QObject):
 
     def _done(self, written: list[Path]) -> None:
         self.state.progress("export", 1.0)
-        self.state.notify("Exported " + ", ".join(p.name for p in written))
+        self.state.notify("Exported " + ", ".join(p.name for p in written) + self._note)
+        self._note = ""
         self.sigExported.emit(list(written))
 
     def _failed(self, exc: Exception) -> None:
         self.state.progress("export", -1.0)
         self.state.notify(f"Export failed: {exc}", "error")
+
+
+def _suffix(name_filter: str) -> str:
+    """ ".pdf" of "PDF document (*.pdf)"."""
+    return name_filter[name_filter.index("*") + 1 : -1]
 
 
 def _writer(
@@ -177,6 +196,7 @@ def _writer(
         raise LandscapeError(MISSING.get(what, "the map is still being computed"))
     record = figure_record([scene.provenance], what)
     if what in ("map", "curves", "spectrum"):
+        record |= {"width": width, "dpi": dpi}
         return lambda: render_figure([panel], path, record, width=width, dpi=dpi)
     if what in ("grid", "runs"):
         return lambda: export_data([panel], path, record)

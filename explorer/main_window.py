@@ -59,7 +59,6 @@ from explorer.views.status import BasinLegend, HessianLegend, ReadoutLabel, Stat
 AUTOSAVE_MS = 800
 VIEW_SYNC_MS = 250
 CLOSE_TIMEOUT_MS = 1500
-SESSION_FILTER = "Landscape Explorer session (*.json)"
 ABOUT = """<b>Landscape Explorer</b><p>Loss landscapes of residual-network theory: exact toys
 (Shamir 2018, the lecture notes, Hardt &amp; Ma 2016) and real networks sliced in 2-D.</p>
 <p>Click the map to start a run; Ctrl+click starts every optimizer. Drag a start handle to move
@@ -376,6 +375,7 @@ class MainWindow(QMainWindow):
                 )
         self.state.emit("scenario")
         self.state.emit("session", set())
+        self._warn()  # after the notices above: a caveat of the opened parameters stays shown
         self.landscape_ctl.refresh()
 
     def new_session(self) -> None:
@@ -396,6 +396,7 @@ class MainWindow(QMainWindow):
             session_io.remember(path)
         self._changed()
         self.state.notify(f"Opened {Path(path).name}" + (" (a copy)" if as_copy else ""))
+        self._warn()
         return True
 
     def save_session(self, path: str | Path) -> bool:
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
 
     def _ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open session", self._start_dir(), SESSION_FILTER
+            self, "Open session", self._start_dir(), session_io.SESSION_FILTER
         )
         if path:
             self.open_session(path)
@@ -421,7 +422,7 @@ class MainWindow(QMainWindow):
         path = str(self.session_path) if self.session_path and not ask else ""
         if not path:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Save session", self._start_dir(), SESSION_FILTER
+                self, "Save session", self._start_dir(), session_io.SESSION_FILTER
             )
         if path:
             self.save_session(path if path.lower().endswith(".json") else path + ".json")

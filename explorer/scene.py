@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from compute import (
     BasinMap,
     LandscapeError,
@@ -39,8 +37,10 @@ def scene_of(state: AppState) -> Scene:
         raise LandscapeError("the map is still being computed: export it when it is drawn")
     traces = [_trace(run, bool(s.constraint)) for run in state.runs.values()]
     runs = tuple(t for t in traces if t is not None)
-    fields = r.fields.get("hess_min")
-    hess_min = fields if fields is not None and np.isfinite(fields).all() else None
+    # overflowing cells of λ_min are transparent in the figure as on screen; a curvature map
+    # still being computed is left out (its colour range would be of the cells done so far)
+    hess_min = r.fields.get("hess_min")
+    hessian = r.hessian_map if r.hessian_map is not None and r.hessian_map.complete else None
     map_panel = map_panel_of(
         s,
         r.landscape,
@@ -51,7 +51,7 @@ def scene_of(state: AppState) -> Scene:
         hess_min=hess_min,
         gradient=r.gradient,
         runs=runs,
-        hessian=r.hessian_map,
+        hessian=hessian,
     )
     curves = curves_panel_of(s, r.landscape, runs)
     spectrum = spectrum_panel_of(s, r.spectrum) if r.spectrum is not None else None

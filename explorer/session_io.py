@@ -10,6 +10,8 @@ from PySide6.QtCore import QSettings, QStandardPaths
 
 from compute import LandscapeError, Session, load_session, save_session
 
+SESSION_FILTER = "Landscape Explorer session (*.json)"
+
 RECENT_MAX = 8
 
 

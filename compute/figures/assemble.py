@@ -91,7 +91,7 @@ def map_panel_of(
         subject_of(session),
         window=tuple(float(b) for b in session.window),
         isolines="isolines" in on,
-        equal_axes=session.equal_axes,
+        equal_axes=session.drawn_equal_axes,
         critical=tuple(critical) if "critical" in on else (),
         selected=selected if "critical" in on else -1,
         basins=basins if "basins" in on and two_d else None,

@@ -57,22 +57,30 @@ def _num(value: float) -> str:
 
 
 def mode_words(modes: Modes) -> Words:
-    """ "plain", "L2, λ = 0.2", "ball ‖θ‖ ≤ 2", "box |θᵢ| ≤ 1.5", or L2 and a constraint
-    joined by "; "."""
+    """ "plain", "L2, λ = 0.2", "ball ‖θ‖ ≤ 2", "box |θᵢ| ≤ 1.5", "ball ‖(w, v)‖ ≤ 1" (a
+    constraint on parameter blocks), or L2 and a constraint joined by "; "."""
     parts: list[Words] = []
     if modes.l2:
         lam = _num(modes.l2)
         parts.append(Words(f"L2, λ = {lam}", rf"$L_2$, $\lambda = {lam}$"))
     c = modes.constraint
-    if isinstance(c, Ball):
+    if isinstance(c, Ball | Box):
         r = _num(c.radius)
-        parts.append(Words(f"ball ‖θ‖ ≤ {r}", rf"ball $\|\theta\| \leq {r}$"))
-    elif isinstance(c, Box):
-        r = _num(c.radius)
-        parts.append(Words(f"box |θᵢ| ≤ {r}", rf"box $|\theta_i| \leq {r}$"))
+        # a block constraint (Theorem 4: ball:R@w,v) names the blocks it acts on
+        text, tex = ("θ", r"\theta") if not c.blocks else _block_names(c.blocks)
+        if isinstance(c, Ball):
+            parts.append(Words(f"ball ‖{text}‖ ≤ {r}", rf"ball $\|{tex}\| \leq {r}$"))
+        else:
+            parts.append(Words(f"box |{text}ᵢ| ≤ {r}", rf"box $|{tex}_i| \leq {r}$"))
     if not parts:
         return Words("plain", "plain")
     return Words("; ".join(p.text for p in parts), "; ".join(p.math for p in parts))
+
+
+def _block_names(blocks: tuple[str, ...]) -> tuple[str, str]:
+    """``("w", "v")`` → ("(w, v)", "(w, v)") in text and mathtext (one name: no parentheses)."""
+    joined = ", ".join(blocks)
+    return (joined, joined) if len(blocks) == 1 else (f"({joined})", f"({joined})")
 
 
 def param_words(params: Mapping[str, object], names: tuple[str, ...] | None = None) -> Words:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from compute import LandscapeError, Modes, bind_modes, parse_constraint
 from explorer.panels.fields import INVALID_STYLE, NumberField
 from explorer.state import AppState
+from explorer.views.style import HESSIAN_SHORT
 
 OVERLAY_LABELS = {
     "isolines": ("Isolines", "Contour lines of the map"),
@@ -32,7 +33,6 @@ OVERLAY_LABELS = {
         "ratio map): on a slice, of the network itself, not of the 2-D restriction",
     ),
 }
-HESSIAN_LABELS = {"ratio": "|λ_min/λ_max|", "lambda_min": "λ_min", "lambda_max": "λ_max"}
 SLICE_NOTE = " (on a slice: of the 2-D restriction F(a, b))"
 
 
@@ -85,7 +85,7 @@ class ModesPanel(QWidget):
             self.overlays[key] = box
         self.hessian_field = QComboBox()
         self.hessian_field.setObjectName("hessian-field")
-        for key, text in HESSIAN_LABELS.items():
+        for key, text in HESSIAN_SHORT.items():
             self.hessian_field.addItem(text, key)
         self.hessian_field.setToolTip("What the full-space curvature map shows")
         vbox.addWidget(self.hessian_field)
@@ -124,18 +124,22 @@ class ModesPanel(QWidget):
             field.refuse(text, "refused: see the message above the map")
 
     def _blocks_known(self, constraint: str) -> bool:
-        """Whether the built network has the named blocks (said above the map if not; the
-        state is kept). Unknown until the network is built: the landscape then says so."""
-        landscape = self.state.results.landscape
-        if landscape is None:
-            return True
+        """Whether the shown network has the named blocks; if not (or while it is still being
+        built, when its blocks are not known yet), the banner says why and the state is kept."""
+        landscape, s = self.state.results.landscape, self.state.session
+        problem = getattr(landscape, "source", None) or getattr(landscape, "problem", None)
         try:
-            bind_modes(landscape.problem, Modes(0.0, parse_constraint(constraint)))
+            if problem is None or problem.id != s.scenario or problem.params != s.params:
+                raise LandscapeError(
+                    "the network is still being built: name its blocks once the map is drawn"
+                )
+            bind_modes(problem, Modes(0.0, parse_constraint(constraint)))
         except LandscapeError as exc:
             self.state.notify(f"Refused: {exc}. The previous setting is kept.", "error")
-            self.blocks.setStyleSheet(
-                INVALID_STYLE.replace("QLineEdit", "QLineEdit#constraint-blocks")
-            )
+            typed = self.blocks.text()
+            self.mirror()  # the other fields show the kept state again; the typed names stay
+            self.blocks.setText(typed)
+            self.blocks.setStyleSheet(INVALID_STYLE)
             return False
         return True
 

@@ -62,9 +62,7 @@ class MapBinding(QObject):
     def _overlays(self) -> None:
         s, r = self.state.session, self.state.results
         overlays = set(s.overlays)
-        # a ball is drawn round whatever the checkbox says (a box stays as the window is)
-        ball = not s.is_network and s.constraint is not None and s.constraint.startswith("ball")
-        self.view.set_equal_axes(s.equal_axes or ball)
+        self.view.set_equal_axes(s.drawn_equal_axes)  # a ball is always drawn round
         self.view.show_isolines("isolines" in overlays)
         self.view.show_gradient(r.gradient if "gradient" in overlays else None)
         hess_min = r.fields.get("hess_min")

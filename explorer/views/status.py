@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from explorer.state import AppState
-from explorer.views.style import FIG, basin_legend, hessian_image
+from explorer.views.style import FIG, HESSIAN_SHORT, basin_legend
 
 TOY_HINT = (
     "Move over the map to read θ, F, ‖∇F‖ and the Hessian eigenvalues; click to start a run "
@@ -142,14 +142,11 @@ class HessianLegend(QLabel):
         self.setVisible(shown)
         if not shown:
             return
-        _, (lo, hi) = hessian_image(m.field(s.hessian_field), s.hessian_field)
-        name = HESSIAN_NAMES[s.hessian_field]
+        lo, hi = FIG.hessian_range(m.field(s.hessian_field), s.hessian_field)
+        name = HESSIAN_SHORT[s.hessian_field]
         where = "of the network at θ(a, b)" if s.is_network else "of F"
         cells = f"{len(m.b)}×{len(m.a)} cells" + ("" if m.complete else ", computing…")
         self.setText(
             f"<b>Curvature map</b>: {name} of the full Hessian {where} ({cells}); "
             f"colours span {lo:.3g} … {hi:.3g} ({FIG.HESSIAN_COLORMAPS[s.hessian_field]})"
         )
-
-
-HESSIAN_NAMES = {"ratio": "|λ_min/λ_max|", "lambda_min": "λ_min", "lambda_max": "λ_max"}

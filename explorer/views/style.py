@@ -13,16 +13,13 @@ FIG = figure_style  # the one style table, shared with the figure export
 MAP_COLORMAP = FIG.COLORMAP
 BASIN_COLORS = FIG.BASIN_COLORS
 SPECIAL_BASIN_COLORS = FIG.SPECIAL_BASIN_COLORS
+HESSIAN_SHORT = {"ratio": "|λ_min/λ_max|", "lambda_min": "λ_min", "lambda_max": "λ_max"}
+"""The curvature map's fields in a word (the picker and the legend)."""
 CRITICAL_STYLE = {
     # kind: (pyqtgraph symbol, fill, size in px): markers never share a colour with a run
     kind: (symbol, fill, 2 * size)
     for kind, (_, symbol, fill, size) in FIG.CRITICAL_MARKERS.items()
 }
-
-
-def hex_rgba(color: str, alpha: int = 255) -> tuple[int, int, int, int]:
-    c = pg.mkColor(color)
-    return c.red(), c.green(), c.blue(), alpha
 
 
 def label_image(labels: np.ndarray) -> np.ndarray:

@@ -88,6 +88,8 @@ def test_mode_words_name_the_mode_without_ids():
     assert mode_words(Modes(constraint=Ball(1.0))).text == "ball ‖θ‖ ≤ 1"
     assert mode_words(Modes(0.1, Box(1.5))).text == "L2, λ = 0.1; box |θᵢ| ≤ 1.5"
     assert "$" in mode_words(Modes(l2=0.2)).math
+    # Theorem 4's ball on (w, v) is not a ball on θ
+    assert mode_words(Modes(constraint=Ball(1.0, blocks=("w", "v")))).text == "ball ‖(w, v)‖ ≤ 1"
 
 
 def test_log_isolines_lie_on_their_levels_of_f():

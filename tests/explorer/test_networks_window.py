@@ -355,6 +355,7 @@ def test_a_ball_on_the_w_v_block_binds_in_the_window_and_unknown_blocks_are_refu
     type_into(qtbot, panel.blocks, "w,x")
     assert "has no parameter block 'x'" in window.banner.text()
     assert window.state.session.modes().constraint.blocks == ()  # refused: the state is kept
+    assert panel.kind.currentText() == "ball" and panel.blocks.text() == "w,x"
     type_into(qtbot, panel.blocks, "w,v")
     chosen = window.state.session.modes().constraint
     assert chosen.spec() == "ball:1@w,v" and chosen.blocks == ("w", "v")

@@ -92,6 +92,9 @@ def test_ball_constraint_is_drawn_round_and_keeps_runs_inside(qtbot, window):
     (x0, x1), (y0, y1) = vb.viewRange()
     w, h = vb.width(), vb.height()
     assert (x1 - x0) / w == pytest.approx((y1 - y0) / h, rel=1e-3)  # a circle looks round
+    from explorer.scene import scene_of
+
+    assert scene_of(window.state).map.equal_axes  # and in the exported figure too
     click_data(qtbot, window, -1.2, -1.4)
     qtbot.waitUntil(lambda: last_run(window).status == "converged", timeout=20000)
     assert np.linalg.norm(path_of(last_run(window)), axis=1).max() <= 1.5 + 1e-9
