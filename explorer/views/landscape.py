@@ -15,9 +15,11 @@ from explorer.views.style import (
     CRITICAL_STYLE,
     FIG,
     MAP_COLORMAP,
+    PX,
     InertCurve,
     arrow_segments,
     cache_axes,
+    pen,
 )
 
 OVERLAY_Z = {
@@ -71,21 +73,26 @@ class LandscapeView(pg.PlotWidget):
         for side in ("left", "bottom"):
             item.getAxis(side).enableAutoSIPrefix(False)  # "b (x0.001)" confuses coordinates
         self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
+        self.curve = pg.PlotDataItem(pen=pen(FIG.CURVE_COLOR, 1.0))
         self.addItem(self.curve)
         self.isolines: list[InertCurve] = []
-        self.arrows = InertCurve(connect="pairs", pen=pg.mkPen(255, 255, 255, 200, width=1))
+        self.arrows = InertCurve(
+            connect="pairs", pen=pen(FIG.GRADIENT_COLOR, 0.5, FIG.GRADIENT_ALPHA)
+        )
         self.arrows.setZValue(OVERLAY_Z["gradient"])
         self.addItem(self.arrows)
         self.constraint = InertCurve(
-            pen=pg.mkPen(FIG.CONSTRAINT_COLOR, width=2, style=Qt.PenStyle.DashLine)
+            pen=pen(FIG.CONSTRAINT_COLOR, FIG.CONSTRAINT_WIDTH, style=Qt.PenStyle.DashLine)
         )
         self.constraint.setZValue(OVERLAY_Z["constraint"])
         self.addItem(self.constraint)
         self.critical: dict[str, pg.ScatterPlotItem] = {}
         for kind, (symbol, fill, size) in CRITICAL_STYLE.items():
             scatter = pg.ScatterPlotItem(
-                symbol=symbol, size=size, brush=pg.mkBrush(fill), pen=pg.mkPen("#000000", width=1.2)
+                symbol=symbol,
+                size=size,
+                brush=pg.mkBrush(fill),
+                pen=pen(FIG.CRITICAL_EDGE, FIG.CRITICAL_EDGE_WIDTH),
             )
             scatter.setZValue(OVERLAY_Z["critical"])
             scatter.sigClicked.connect(
@@ -94,15 +101,18 @@ class LandscapeView(pg.PlotWidget):
             self.critical[kind] = scatter
             self.addItem(scatter)
         self.members = pg.ScatterPlotItem(
-            symbol="o", size=4, pen=pg.mkPen(FIG.CRITICAL_EDGE, width=0.5), brush=FIG.MEMBER_COLOR
+            symbol="o",
+            size=PX * FIG.MEMBER_SIZE,
+            pen=pen(FIG.CRITICAL_EDGE, FIG.CRITICAL_EDGE_WIDTH / 2),
+            brush=FIG.MEMBER_COLOR,
         )
         self.members.setZValue(OVERLAY_Z["critical"] - 1)
         # clicks on a continuum's dots start runs (pyqtgraph's scene ignores accepted buttons)
         self.members.mouseClickEvent = lambda ev: ev.ignore()
         self.addItem(self.members)
         self.selection = {
-            "positive": InertCurve(connect="pairs", pen=pg.mkPen("#FFFFFF", width=3)),
-            "negative": InertCurve(connect="pairs", pen=pg.mkPen("#E02020", width=3)),
+            sign: InertCurve(connect="pairs", pen=pen(color, FIG.EIGENVECTOR_WIDTH))
+            for sign, color in FIG.EIGENVECTOR_COLORS.items()
         }
         for arrow in self.selection.values():
             arrow.setZValue(OVERLAY_Z["critical"] + 1)
@@ -112,7 +122,10 @@ class LandscapeView(pg.PlotWidget):
         self.handles: dict[int, pg.TargetItem] = {}
         self.frame: MapFrame | None = None
         self.marks = pg.ScatterPlotItem(
-            symbol="star", size=16, brush=pg.mkBrush("#FFFFFF"), pen=pg.mkPen("#000000", width=1.2)
+            symbol=FIG.MARK_MARKER[1],
+            size=PX * FIG.MARK_MARKER[2],
+            brush=pg.mkBrush(FIG.MARK_COLOR),
+            pen=pen(FIG.CRITICAL_EDGE, FIG.CRITICAL_EDGE_WIDTH),
         )
         self.marks.setZValue(OVERLAY_Z["critical"] + 2)
         self.marks.mouseClickEvent = lambda ev: ev.ignore()
@@ -168,7 +181,9 @@ class LandscapeView(pg.PlotWidget):
 
     def _set_isolines(self, lines: Sequence[np.ndarray]) -> None:
         while len(self.isolines) < len(lines):
-            c = InertCurve(connect="finite", pen=pg.mkPen(20, 20, 40, 90, width=1))
+            c = InertCurve(
+                connect="finite", pen=pen(FIG.ISOLINE_COLOR, FIG.ISOLINE_WIDTH, FIG.ISOLINE_ALPHA)
+            )
             c.setZValue(OVERLAY_Z["isolines"])
             self.addItem(c)
             self.isolines.append(c)
@@ -187,7 +202,7 @@ class LandscapeView(pg.PlotWidget):
             return
         vb = self.getPlotItem().vb
         (x0, x1), _ = vb.viewRange()
-        segs = arrow_segments(field.points, field.descent, 0.035 * (x1 - x0))
+        segs = arrow_segments(field.points, field.descent, FIG.GRADIENT_LENGTH * (x1 - x0))
         self.arrows.setData(segs[:, 0], segs[:, 1])
 
     def show_overlay_image(
@@ -268,7 +283,7 @@ class LandscapeView(pg.PlotWidget):
         if point is None or self.dim != 2 or point.hessian_eigenvectors.size == 0:
             return
         (x0, x1), (y0, y1) = self.getPlotItem().vb.viewRange()
-        length = 0.12 * min(x1 - x0, y1 - y0)
+        length = FIG.EIGENVECTOR_LENGTH * min(x1 - x0, y1 - y0)
         for sign in ("positive", "negative"):
             cols = [
                 i
@@ -303,7 +318,7 @@ class LandscapeView(pg.PlotWidget):
                 handle.setPos(*xy[0])
 
     def _add_run_items(self, rid: int, color: str, xy: np.ndarray) -> None:
-        line = InertCurve(pen=pg.mkPen(color, width=2.5))
+        line = InertCurve(pen=pen(color, FIG.RUN_WIDTH))
         # the end dot is a fixed-size marker moved along (cheaper than re-filling a scatter)
         end = pg.TargetItem(
             size=9, symbol="o", brush=pg.mkBrush(color), pen=pg.mkPen("#000000"), movable=False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QPainterPath
+from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from compute import OTHER_CODES, BasinMap, figure_style
@@ -15,11 +15,22 @@ BASIN_COLORS = FIG.BASIN_COLORS
 SPECIAL_BASIN_COLORS = FIG.SPECIAL_BASIN_COLORS
 HESSIAN_SHORT = {"ratio": "|λ_min/λ_max|", "lambda_min": "λ_min", "lambda_max": "λ_max"}
 """The curvature map's fields in a word (the picker and the legend)."""
+PX = 2.0
+"""Screen pixels per figure point: the style table's sizes are points of a printed figure read
+at arm's length; on screen the same marks are drawn PX times as many pixels."""
 CRITICAL_STYLE = {
     # kind: (pyqtgraph symbol, fill, size in px): markers never share a colour with a run
-    kind: (symbol, fill, 2 * size)
+    kind: (symbol, fill, PX * size)
     for kind, (_, symbol, fill, size) in FIG.CRITICAL_MARKERS.items()
 }
+
+
+def pen(color: str, width_pt: float, alpha: float = 1.0, **kw: object) -> QPen:
+    """A pyqtgraph pen of the style table's ``color`` (``#rrggbb``), opacity ``alpha`` in
+    [0, 1] and width ``width_pt`` figure points (PX × that in pixels)."""
+    c = QColor(color)
+    c.setAlphaF(alpha)
+    return pg.mkPen(c, width=PX * width_pt, **kw)
 
 
 def label_image(labels: np.ndarray) -> np.ndarray:
