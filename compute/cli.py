@@ -41,6 +41,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         if "expected one argument" in message:
             message += " (negative numbers need the = form: --start=-1,2, --window=-3,3,-3,3)"
+        if message.endswith("required: command"):  # also when only an unknown option was given
+            commands = [
+                name
+                for action in self._actions
+                if isinstance(action, argparse._SubParsersAction)
+                for name in action.choices
+            ]
+            message = f"choose a command first, one of: {', '.join(commands)} (see --help)"
         raise LandscapeError(message)
 
 

@@ -117,7 +117,8 @@ def cmd_descend(args: argparse.Namespace) -> int:
         raise LandscapeError(f"--start needs {dim} numbers ({names}), got {len(start)}")
     config = config_from(args, landscape.problem, args.steps)
     objective, modes = landscape.map_objective, landscape.map_modes
-    h = run_with_progress(descend(objective, modes, np.array([start]), config), config, "descent")
+    run = descend(objective, modes, np.array([start]), config, yield_seconds=0.1)
+    h = run_with_progress(run, config, "descent")
     final = h.final
     result = {
         **meta,

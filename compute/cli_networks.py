@@ -83,7 +83,8 @@ def config_from(args: argparse.Namespace, problem: Problem, steps: int | None) -
 def train_run(problem: NetworkProblem, config: RunConfig, modes: Modes, what: str) -> RunHistory:
     """Train from θ₀ in full space (a run the plane or the summary needs), with progress."""
     start = problem.init[None, :]
-    return run_with_progress(descend(problem.objective(), modes, start, config), config, what)
+    run = descend(problem.objective(), modes, start, config, yield_seconds=0.1)
+    return run_with_progress(run, config, what)
 
 
 def _named_point(problem: NetworkProblem, name: str, final: torch.Tensor | None) -> torch.Tensor:

@@ -3,6 +3,7 @@ otherwise), and draining generators with it."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
@@ -16,13 +17,19 @@ R = TypeVar("R")
 
 
 def _bar(total: int | None, what: str) -> tqdm[Any]:
+    terminal = sys.stderr.isatty()
+    try:  # a terminal may report 0 columns (a serial console, some CI ptys): then assume 80
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns if terminal else 0
+    except OSError:
+        columns = 0
     return tqdm(
         total=total,
         desc=what,
         file=sys.stderr,
-        disable=not sys.stderr.isatty(),
+        disable=not terminal,
         leave=False,
-        dynamic_ncols=True,
+        dynamic_ncols=columns > 0,
+        ncols=None if columns > 0 else 80,
     )
 
 
@@ -42,8 +49,7 @@ def drain_progress(
             if fraction is not None:
                 done, total = fraction(item)
                 bar.total = total
-                bar.n = done
-                bar.refresh()
+                bar.update(done - bar.n)  # redraws at most every mininterval (0.1 s)
             elif isinstance(item, str):
                 bar.set_postfix_str(item[:60])
 
@@ -60,8 +66,7 @@ def run_with_progress(
                 chunk = next(run)
             except StopIteration as stop:
                 return stop.value
-            bar.n = chunk.step
-            bar.refresh()
+            bar.update(chunk.step - bar.n)  # redraws at most every mininterval (0.1 s)
             yield chunk
 
     try:

@@ -133,7 +133,7 @@ def _ritz_extremes(
 @dataclass(frozen=True)
 class CurvatureCells:
     """Finished grid cells: row indices ib (P,), column indices ia (P,), their λ_min, λ_max
-    (P,), and how many of the ``total`` cells are done."""
+    (P,), how many of the ``total`` cells are done, and the grid's ``shape`` (nb, na)."""
 
     ib: np.ndarray
     ia: np.ndarray
@@ -141,6 +141,7 @@ class CurvatureCells:
     lam_max: np.ndarray
     done: int
     total: int
+    shape: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -261,5 +262,5 @@ def curvature_map(
             converged[ib, ia] = ext.converged
             products += ext.iterations * len(ib)
             done += len(ib)
-            yield CurvatureCells(ib, ia, ext.lam_min, ext.lam_max, done, nb * na)
+            yield CurvatureCells(ib, ia, ext.lam_min, ext.lam_max, done, nb * na, (nb, na))
     return CurvatureMap(a, b, lam_min, lam_max, residuals, converged, products)

@@ -91,7 +91,7 @@ class AnalysisController(QObject):
         current = self.state.results.hessian_map
         for cells in items:
             if current is None:
-                na = nb = round(float(np.sqrt(cells.total)))
+                nb, na = cells.shape
                 w = self.state.session.window
                 current = HessianMap(
                     np.linspace(w[0], w[1], na),

@@ -72,7 +72,8 @@ BAD = [
     ("descend li-yuan --start=0,0 --device tpu", "device"),
     ("slice li-yuan --plane points --points init,final --out p.npz", "three names"),
     ("slice li-yuan --plane random --center nowhere --out p.npz", "no reference point"),
-    ("", "required"),
+    ("", "choose a command first, one of: scenarios, grid"),
+    ("--bogus", "choose a command first"),
 ]
 
 
@@ -157,11 +158,13 @@ def test_numpy_runtime_warnings_never_reach_stderr(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_a_long_descent_shows_progress_on_a_terminal_and_stops_on_ctrl_c():
+@pytest.mark.parametrize("columns", [100, 0])
+def test_a_long_descent_shows_progress_on_a_terminal_and_stops_on_ctrl_c(columns):
     """``descend --steps 1000000`` (minutes of work) draws a progress bar when stderr is a
-    terminal, and Ctrl+C ends it with one line and status 130, not a traceback."""
+    terminal (also one that reports 0 columns), and Ctrl+C ends it with one line and status
+    130, not a traceback."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal's size
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     proc = subprocess.Popen(
         [EXE, "descend", "shamir", "--start=2,2", "--lr", "1e-9", "--steps", "1000000"],
         stdout=subprocess.PIPE,
