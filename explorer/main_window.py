@@ -456,6 +456,12 @@ class MainWindow(QMainWindow):
                 path = GALLERY_SESSIONS / name
                 act = sub.addAction(Path(name).stem, partial(self.open_session, path, True))
                 act.setToolTip(entry.caption)
+        used = {name for entry in GALLERY_ENTRIES for name in entry.sessions}
+        others = sorted(p for p in GALLERY_SESSIONS.glob("*.json") if p.name not in used)
+        if others:
+            sub = menu.addMenu("More seed sessions (in no figure)")
+            for path in others:
+                sub.addAction(path.stem, partial(self.open_session, path, True))
 
     def autosave(self) -> None:
         try:

@@ -125,7 +125,7 @@ class AnalysisController(QObject):
         self.state.results.critical_known = False
         self.state.progress("critical points", 0.0)
 
-        from compute import critical_points, search_starts  # scipy: loaded when first used
+        from compute import critical_points, search_starts  # imports scipy: at the first search
 
         def job() -> Generator[Any, None, list[CriticalPoint]]:
             starts = search_starts(landscape, frame.axes, frame.loss, window) if frame else None

@@ -256,6 +256,10 @@ def test_help_gallery_opens_a_seed_session_as_a_copy(qtbot, window):
     assert window.state.session.l2 == 0.2 and window.state.session.scenario == "shamir"
     assert window.session_path is None  # Ctrl+S asks where: the gallery file stays as it is
     assert any("(in the lab)" in t for t in entries)
+    from compute import GALLERY_SESSIONS
+
+    offered = {a.text() for e in entries.values() if e.menu() for a in e.menu().actions()}
+    assert offered == {p.stem for p in GALLERY_SESSIONS.glob("*.json")}  # every seed session
 
 
 def test_this_window_and_two_seed_sessions_make_one_three_panel_figure(qtbot, window, tmp_path):
