@@ -8,13 +8,11 @@ preset, the panels' aspect and the legend's measured height.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import matplotlib
-import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
@@ -23,15 +21,14 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
 from compute.errors import LandscapeError
-from compute.figures import style
+from compute.figures.captions import titles as caption_titles
 from compute.figures.hessian_overlay import LEGEND_HANDLERS
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, RunTrace, SeriesPanel
+from compute.figures.shared_scale import shared_scale
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
-from compute.frames import MapFrame, _smooth
-from compute.isolines import isolines, levels_for
 
 LEFT, RIGHT_PAD, BOTTOM = 0.5, 0.08, 0.36
 """Inches around every panel's axes: y tick labels and label, a gap, x tick labels and label."""
@@ -72,114 +69,6 @@ class Composition:
     colorbars: tuple[Colorbar, ...]
     legend: Legend | None
     venue: Venue
-
-
-def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
-    """The panels with every 2-D map on one colour scale, and the colour bar's label.
-
-    Log maps are redrawn as log₁₀(F − F_min + δ) with F_min the lowest F of all of them (so
-    one colour means one F in every panel); levels and colour range come from all maps
-    together (``levels_for``, ``style.colour_range``), isolines are traced again.
-    """
-    maps = [p for p in panels if isinstance(p, MapPanel) and p.dim == 2]
-    if not maps:
-        return list(panels), ""
-    logs = {m.frame.log_scale for m in maps}
-    if len(logs) > 1:
-        raise LandscapeError(
-            "a shared colour scale needs every map on a log or every map on a linear scale"
-        )
-    log = logs.pop()
-    finite = [m.frame.loss[np.isfinite(m.frame.loss)] for m in maps]
-    low = min((float(f.min()) for f in finite if f.size), default=0.0)
-    delta = 1e-12 * (1 + abs(low))
-
-    def display(loss: np.ndarray) -> np.ndarray:
-        if not log:
-            return loss
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.log10(loss - low + delta)
-
-    shown = {id(m): display(np.asarray(m.frame.loss, dtype=float)) for m in maps}
-    every = np.concatenate([v.ravel() for v in shown.values()])
-    levels = levels_for(every, len(maps[0].frame.levels) or 14)
-    lo_hi = style.colour_range(every)
-    out: list[Panel] = []
-    for p in panels:
-        if not (isinstance(p, MapPanel) and id(p) in shown):
-            out.append(p)
-            continue
-        d = shown[id(p)]
-        image_axes, image = _smooth(p.frame.axes, d)
-        lines = tuple(isolines(image_axes[0], image_axes[1], image, levels))
-        frame = MapFrame(
-            p.frame.axes,
-            p.frame.loss,
-            d,
-            levels,
-            lines,
-            log,
-            image_axes,
-            image,
-            dict(p.frame.extra),
-            p.frame.complete,
-        )
-        out.append(replace(p, frame=frame, colour_range=lo_hi))
-    label = rf"$\log_{{10}}\,(F - F_{{\min}})$, $F_{{\min}} = {low:.3g}$" if log else "$F$"
-    return out, label
-
-
-def visible_length(text: str) -> int:
-    """Characters a title shows: mathtext's dollars, braces and commands (``\\lambda``) count
-    as one character or none."""
-    text = re.sub(r"\\[a-zA-Z]+", "x", text)
-    return len(re.sub(r"[${}^_]", "", text))
-
-
-def _wrap(text: str, chars: int) -> list[str]:
-    """``text`` broken at spaces outside mathtext into lines of about ``chars`` characters."""
-    words: list[str] = []
-    for i, piece in enumerate(text.split("$")):
-        inside = i % 2 == 1
-        if inside:  # a formula stays one word, glued to what precedes it without a space
-            words.append(
-                ("" if not words or text.split("$")[i - 1].endswith(" ") else words.pop())
-                + f"${piece}$"
-            )
-        else:
-            head, *rest = piece.split(" ")
-            if words and head:
-                words[-1] += head
-            elif head:
-                words.append(head)
-            words += [w for w in rest if w]
-    lines: list[str] = []
-    for word in words:
-        if lines and visible_length(lines[-1]) + 1 + visible_length(word) <= chars:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
-
-
-def _titles(panels: Sequence[Panel], labels: bool, chars: int) -> list[str]:
-    """Caption-style titles: the mode in words ("plain", "L2, λ = 0.2"), preceded by the
-    scenario in words where panels show different scenarios (or there is one panel, or the
-    modes alone would not tell the panels apart), wrapped
-    to ``chars`` characters, labelled (a), (b), … when ``labels``."""
-    subjects = {p.subject for p in panels if p.subject}
-    same_titles = len({p.title for p in panels}) == 1
-    show_subject = len(panels) == 1 or len(subjects) > 1 or same_titles
-    out = []
-    for i, p in enumerate(panels):
-        parts = [p.subject] if show_subject and p.subject else []
-        if p.title and (p.title != "plain" or not parts):
-            parts.append(p.title)
-        text = ", ".join(parts)
-        if labels:
-            text = f"({string.ascii_lowercase[i]}) {text}".rstrip()
-        out.append("\n".join(_wrap(text, chars)))
-    return out
 
 
 def _aspect(p: Panel) -> float:
@@ -260,7 +149,7 @@ def compose(
             f"{cols} panels per row do not fit in {v.width:.2f} in: widen it or add rows"
         )
     chars = max(12, int((cell_w - LEFT + 0.2) * 72 / (v.font_size * 0.56)))
-    titles = _titles(panels, len(panels) > 1 if labels is None else labels, chars)
+    titles = caption_titles(panels, len(panels) > 1 if labels is None else labels, chars)
     line_h = v.font_size / 72 * 1.3
     top_pads = [
         max(t.count("\n") + 1 for t in titles[r * cols : (r + 1) * cols]) * line_h + 0.06

@@ -1,0 +1,69 @@
+"""One colour scale for several maps: the same colour means the same F in every panel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from compute.errors import LandscapeError
+from compute.figures import style
+from compute.figures.panels import MapPanel, Panel
+from compute.frames import MapFrame, _smooth
+from compute.isolines import isolines, levels_for
+
+
+def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
+    """The panels with every 2-D map on one colour scale, and the colour bar's label.
+
+    Log maps are redrawn as log₁₀(F − F_min + δ) with F_min the lowest F of all of them (so
+    one colour means one F in every panel); levels and colour range come from all maps
+    together (``levels_for``, ``style.colour_range``), isolines are traced again.
+    """
+    maps = [p for p in panels if isinstance(p, MapPanel) and p.dim == 2]
+    if not maps:
+        return list(panels), ""
+    logs = {m.frame.log_scale for m in maps}
+    if len(logs) > 1:
+        raise LandscapeError(
+            "a shared colour scale needs every map on a log or every map on a linear scale"
+        )
+    log = logs.pop()
+    finite = [m.frame.loss[np.isfinite(m.frame.loss)] for m in maps]
+    low = min((float(f.min()) for f in finite if f.size), default=0.0)
+    delta = 1e-12 * (1 + abs(low))
+
+    def display(loss: np.ndarray) -> np.ndarray:
+        if not log:
+            return loss
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.log10(loss - low + delta)
+
+    shown = {id(m): display(np.asarray(m.frame.loss, dtype=float)) for m in maps}
+    every = np.concatenate([v.ravel() for v in shown.values()])
+    levels = levels_for(every, len(maps[0].frame.levels) or 14)
+    lo_hi = style.colour_range(every)
+    out: list[Panel] = []
+    for p in panels:
+        if not (isinstance(p, MapPanel) and id(p) in shown):
+            out.append(p)
+            continue
+        d = shown[id(p)]
+        image_axes, image = _smooth(p.frame.axes, d)
+        lines = tuple(isolines(image_axes[0], image_axes[1], image, levels))
+        frame = MapFrame(
+            p.frame.axes,
+            p.frame.loss,
+            d,
+            levels,
+            lines,
+            log,
+            image_axes,
+            image,
+            dict(p.frame.extra),
+            p.frame.complete,
+        )
+        out.append(replace(p, frame=frame, colour_range=lo_hi))
+    label = rf"$\log_{{10}}\,(F - F_{{\min}})$, $F_{{\min}} = {low:.3g}$" if log else "$F$"
+    return out, label
