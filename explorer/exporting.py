@@ -4,7 +4,9 @@ as the headless ``render`` command), so a window export and a rendered session l
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Generator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,12 +59,24 @@ class Exporter(QObject):
     messages. The dialog remembers the folder, the format of each kind, the DPI and width."""
 
     sigExported = Signal(list)
+    sigFraction = Signal(float)  # an animation's frames drawn, from the worker (queued)
 
     def __init__(self, state: AppState, jobs: Jobs, window: QWidget) -> None:
         super().__init__(window)
         self.state, self.jobs, self.window = state, jobs, window
         self.session_name: Callable[[], str] = lambda: state.session.scenario
         self._note = ""  # what the last export left out, said with its success
+        self._cancel = threading.Event()  # set by Cancel: an animation stops between frames
+        self.sigFraction.connect(self._fraction)
+
+    def _fraction(self, fraction: float) -> None:
+        if not self._cancel.is_set():  # frames reported before a Cancel arrive after it
+            self.state.progress("export", min(fraction, 0.99))
+
+    def cancel(self) -> None:
+        """Stop the export in progress: an animation between two frames, leaving no file (a
+        figure or data file, written in one go, is written in full)."""
+        self._cancel.set()
 
     def ask(self, what: str) -> None:
         """File ▸ Export ▸ ``what``: a file dialog (then DPI and width where they apply)."""
@@ -148,7 +162,9 @@ class Exporter(QObject):
             if self.jobs.busy("map"):  # the results on screen are of the previous settings
                 raise LandscapeError(RECOMPUTING)
             scene = scene_of(self.state)
-            write = _writer(what, scene, path, dpi, width, (fps, seconds))
+            self._cancel = threading.Event()
+            tick = partial(_frame_done, self._cancel, self.sigFraction.emit)
+            write = _writer(what, scene, path, dpi, width, (fps, seconds), tick)
         except LandscapeError as exc:
             self._failed(exc)
             return
@@ -183,8 +199,22 @@ def _suffix(name_filter: str) -> str:
     return name_filter[name_filter.index("*") + 1 : -1]
 
 
+def _frame_done(
+    cancel: threading.Event, report: Callable[[float], None], done: int, total: int
+) -> None:
+    if cancel.is_set():
+        raise LandscapeError("export cancelled")
+    report(done / total)
+
+
 def _writer(
-    what: str, scene: Scene, path: str | Path, dpi: int, width: str, timing: tuple[int, float]
+    what: str,
+    scene: Scene,
+    path: str | Path,
+    dpi: int,
+    width: str,
+    timing: tuple[int, float],
+    tick: Callable[[int, int], None],
 ) -> Callable[[], list[Path]]:
     """What writes ``what`` of ``scene`` (checked now: LandscapeError if there is nothing)."""
     from compute import animate, export_data, figure_record, render_figure
@@ -201,4 +231,4 @@ def _writer(
     if what in ("grid", "runs"):
         return lambda: export_data([panel], path, record)
     fps, seconds = timing
-    return lambda: animate(scene, path, fps=fps, seconds=seconds, record=record)
+    return lambda: animate(scene, path, fps=fps, seconds=seconds, record=record, tick=tick)

@@ -356,6 +356,7 @@ class MainWindow(QMainWindow):
     def cancel_computations(self) -> None:
         for slot in ("critical", "basins", "map", "export", "compose", "plane", "interpolate"):
             self.jobs.cancel(slot)
+        self.exporter.cancel()
         self.spectrum_ctl.cancel()
         self.status.cancelled()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,14 @@ def frames(
         yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
+def _ticking(
+    images: Iterator[np.ndarray], total: int, tick: Callable[[int, int], None]
+) -> Iterator[np.ndarray]:
+    for done, image in enumerate(images, 1):
+        tick(done, total)
+        yield image
+
+
 def _even(frame: np.ndarray) -> np.ndarray:
     """Pad to even width and height (H.264 with yuv420p needs them) with white."""
     h, w = frame.shape[:2]
@@ -167,12 +175,15 @@ def animate(
     width: str | float = "single",
     dpi: int = 120,
     record: dict[str, Any] | None = None,
+    tick: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write the runs of ``scene``'s map moving over it as ``path`` (.gif or .mp4) and a sidecar.
 
     ``fps`` frames per second for ``seconds`` (fps·seconds frames, at most MAX_FRAMES), the
-    figure ``width`` preset at ``dpi``. Returns [file, sidecar]; bad targets, settings or a
-    failed write raise a one-line LandscapeError.
+    figure ``width`` preset at ``dpi``. ``tick(done, total)`` is called after each frame drawn;
+    an exception it raises stops the export with no file left behind (how the window cancels).
+    Returns [file, sidecar]; bad targets, settings or a failed write raise a one-line
+    LandscapeError.
     """
     target = output_path(path, ANIMATION_FORMATS)
     count = _check(fps, seconds)
@@ -187,6 +198,8 @@ def animate(
         "animation": {"fps": int(fps), "seconds": float(seconds), "frames": count, "dpi": dpi}
     }
     images = frames(panel, count, width, dpi)
+    if tick is not None:
+        images = _ticking(images, count, tick)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
     os.close(fd)
     try:

@@ -242,6 +242,25 @@ def test_exports_that_need_runs_or_a_spectrum_say_so_and_write_nothing(qtbot, wi
     assert target.read_bytes()[:6] == b"GIF89a"
 
 
+def test_cancel_stops_an_animation_export_and_leaves_no_file(qtbot, window, tmp_path):
+    """A long animation shows its frames' progress; Cancel (the status bar's button) stops it
+    between frames with nothing written: no file, no temporary, no sidecar."""
+    pick(qtbot, window, "shamir")
+    click_data(qtbot, window, -1.5, -1.0)
+    wait_idle(qtbot, window)
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    target = folder / "long.gif"
+    window.exporter.export("animation", target, fps=30, seconds=60)
+    bar = window.status.progress
+    qtbot.waitUntil(lambda: bar.isVisible() and 0 < bar.value() < bar.maximum(), timeout=60000)
+    qtbot.mouseClick(window.status.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.busy(), timeout=30000)
+    qtbot.wait(500)  # the worker reaches its next frame and stops
+    assert list(folder.iterdir()) == [] and window.status.text.text() == "Cancelled"
+    assert not bar.isVisible()
+
+
 def test_help_gallery_opens_a_seed_session_as_a_copy(qtbot, window):
     from PySide6.QtWidgets import QMenu
 
