@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import qthrottled
 
 from explorer.live import LiveRun
 from explorer.state import AppState
+from explorer.views.run_redraw import RunRedraw
 
 BASE = ("#", "optimizer", "status", "steps", "F", "‖∇F‖")
 METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
@@ -175,12 +175,9 @@ class _Binding(QObject):
     def __init__(self, table: RunTable) -> None:
         super().__init__(table)
         self.table = table
-        self._dirty: set[int] = set()
-        self._update = qthrottled(self._flush, timeout=100, leading=False, parent=self)
         state = table.state
+        self._redraw = RunRedraw(state, self._refresh, 100, self)
         state.subscribe("runs", lambda _: table.show_runs())
-        state.subscribe("run_data", self._mark)
-        state.subscribe("run_status", self._mark)
         state.subscribe("scenario", lambda: table.set_metrics({}))
         state.subscribe("result", self._result)
 
@@ -189,11 +186,6 @@ class _Binding(QObject):
         if name == "landscape" and landscape is not None:
             self.table.set_metrics({m.key: m.label for m in landscape.objective.metrics})
 
-    def _mark(self, rid: int) -> None:
-        self._dirty.add(rid)
-        self._update()
-
-    def _flush(self) -> None:
-        dirty, self._dirty = self._dirty, set()
+    def _refresh(self, dirty: set[int]) -> None:
         for rid in dirty:
             self.table.refresh(rid)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
-from superqt.utils import qthrottled
 
 from explorer.state import AppState
 from explorer.views.curves import DASHED, DOTTED, CurvesView
+from explorer.views.run_redraw import RunRedraw
 
 SOLID = Qt.PenStyle.SolidLine
 TOY_LEGEND = "Per run: F (top), ‖∇F‖ (middle; dotted: projected gradient on the constraint set)."
@@ -33,13 +33,10 @@ class CurvesBinding(QObject):
     def __init__(self, state: AppState, view: CurvesView) -> None:
         super().__init__(view)
         self.state, self.view = state, view
-        self._dirty: set[int] = set()
-        self._redraw = qthrottled(self._draw_dirty, timeout=66, leading=False, parent=self)
+        self._redraw = RunRedraw(state, self._draw, 66, self)
         state.subscribe("scenario", self._scenario)
         state.subscribe("result", self._result)
         state.subscribe("runs", self._runs)
-        state.subscribe("run_data", self._mark)
-        state.subscribe("run_status", self._mark)
 
     def _scenario(self) -> None:
         self.view.clear_runs()
@@ -59,20 +56,15 @@ class CurvesBinding(QObject):
             shown = [f"{labels[k]} ({s})" for k, s in _STYLE_NAMES.items() if k in labels]
             self.view.set_legend(NETWORK_LEGEND.format(metric=", ".join(shown) or "no metric"))
         for rid in self.state.runs:
-            self._mark(rid)
+            self._redraw.mark(rid)
 
     def _runs(self, ids: list[int]) -> None:
         for rid in {r for r, _ in self.view.lines} - set(self.state.runs):
             self.view.remove_run(rid)
         for rid in self.state.runs:
-            self._mark(rid)
+            self._redraw.mark(rid)
 
-    def _mark(self, rid: int) -> None:
-        self._dirty.add(rid)
-        self._redraw()
-
-    def _draw_dirty(self) -> None:
-        dirty, self._dirty = self._dirty, set()
+    def _draw(self, dirty: set[int]) -> None:
         for rid in dirty:
             run = self.state.runs.get(rid)
             if run is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject
-from superqt.utils import qthrottled
 
 from explorer.state import AppState
 from explorer.views.landscape import LandscapeView
+from explorer.views.run_redraw import RunRedraw
 from explorer.views.style import curvature_image, hessian_image, label_image
 
 REDRAW_MS = 33
@@ -20,15 +20,12 @@ class MapBinding(QObject):
     def __init__(self, state: AppState, view: LandscapeView) -> None:
         super().__init__(view)
         self.state, self.view = state, view
-        self._dirty: set[int] = set()
-        self._redraw = qthrottled(self._draw_dirty, timeout=REDRAW_MS, leading=False, parent=self)
+        self._redraw = RunRedraw(state, self._draw_runs, REDRAW_MS, self)
         state.subscribe("scenario", self._scenario)
         state.subscribe("landscape", self._landscape)
         state.subscribe("view", self._overlays)
         state.subscribe("result", self._result)
         state.subscribe("runs", self._runs)
-        state.subscribe("run_data", self._mark)
-        state.subscribe("run_status", self._mark)
 
     def _scenario(self) -> None:
         s = self.state.session
@@ -97,14 +94,9 @@ class MapBinding(QObject):
             if rid not in self.state.runs:
                 self.view.remove_run(rid)
         for rid in self.state.runs:
-            self._mark(rid)
+            self._redraw.mark(rid)
 
-    def _mark(self, rid: int) -> None:
-        self._dirty.add(rid)
-        self._redraw()
-
-    def _draw_dirty(self) -> None:
-        dirty, self._dirty = self._dirty, set()
+    def _draw_runs(self, dirty: set[int]) -> None:
         for rid in dirty:
             run = self.state.runs.get(rid)
             if run is None:
