@@ -25,6 +25,7 @@ from compute.critical_roots import Candidate, gradient_residual, kkt_residual, r
 from compute.critical_starts import check_starts, grid_candidates, lattice, spacing
 from compute.derivatives import second_order
 from compute.errors import LandscapeError
+from compute.generators import mapped
 from compute.grid import Window
 from compute.modes import ActiveFace, Modes
 from compute.newton import TimedBlocks, evaluate_blocks
@@ -47,12 +48,7 @@ def _scaled(
     gen: Generator[float, None, T], stage: str, lo: float, hi: float
 ) -> Generator[CriticalProgress, None, T]:
     """Re-yield a fraction-yielding generator as CriticalProgress in [lo, hi] of the search."""
-    while True:
-        try:
-            fraction = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        yield CriticalProgress(stage, lo + (hi - lo) * min(1.0, max(0.0, fraction)))
+    return mapped(gen, lambda f: CriticalProgress(stage, lo + (hi - lo) * min(1.0, max(0.0, f))))
 
 
 def _check_window(window: Window, objective: Objective) -> float:

@@ -32,6 +32,7 @@ from compute.critical_roots import (
     run_newton,
 )
 from compute.critical_sampling import continuation, sample_around
+from compute.generators import mapped
 from compute.grid import Window
 from compute.modes import Modes
 from compute.newton import TimedBlocks
@@ -42,12 +43,7 @@ T = TypeVar("T")
 
 def _within(gen: Generator[float, None, T], lo: float, hi: float) -> Generator[float, None, T]:
     """Re-yield a fraction-yielding generator's fractions mapped into [lo, hi]."""
-    while True:
-        try:
-            f = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        yield lo + (hi - lo) * f
+    return mapped(gen, lambda f: lo + (hi - lo) * f)
 
 
 @np.errstate(all="ignore")

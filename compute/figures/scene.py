@@ -28,6 +28,7 @@ from compute.figures.assemble import (
 from compute.figures.panels import RunTrace, Scene
 from compute.figures.provenance import provenance_of
 from compute.frames import GradientField, MapFrame, landscape_geometry, map_frames
+from compute.generators import mapped
 from compute.grid import LandscapeGrid, Window
 from compute.landscape import Landscape, build_landscape, hessian_map, search_starts
 from compute.network_problem import NetworkProblem
@@ -69,14 +70,13 @@ def _stage(
     """Re-yield a progress generator as SceneProgress within ``stage``'s share of the work;
     items with a ``fraction`` (or ``done_fraction``) place the progress inside the share."""
     lo, hi = STAGES[stage]
-    while True:
-        try:
-            item = next(gen)
-        except StopIteration as stop:
-            return stop.value
+
+    def progress(item: Any) -> SceneProgress:
         f = getattr(item, "fraction", getattr(item, "done_fraction", part))
         f = min(1.0, max(0.0, float(f))) if isinstance(f, int | float) else part
-        yield SceneProgress(stage, lo + (hi - lo) * f)
+        return SceneProgress(stage, lo + (hi - lo) * f)
+
+    return mapped(gen, progress)
 
 
 def _geometry(
@@ -106,14 +106,13 @@ def _curvature_map(
     """The full-space curvature map of the window as the window computes it (its default
     grid: 64 × 64 cells for a toy, 21 × 21 for a slice); progress by cells done."""
     lo, hi = STAGES["curvature map"]
-    gen = hessian_map(landscape, window)
-    while True:
-        try:
-            cells = next(gen)
-        except StopIteration as stop:
-            result: CurvatureMap = stop.value
-            return result
-        yield SceneProgress("curvature map", lo + (hi - lo) * cells.done / max(cells.total, 1))
+    result: CurvatureMap = yield from mapped(
+        hessian_map(landscape, window),
+        lambda cells: SceneProgress(
+            "curvature map", lo + (hi - lo) * cells.done / max(cells.total, 1)
+        ),
+    )
+    return result
 
 
 def trace_run(

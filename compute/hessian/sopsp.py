@@ -23,6 +23,7 @@ import torch
 from torch.func import grad
 
 from compute.errors import LandscapeError
+from compute.generators import mapped
 from compute.hessian.dense import dense_matrix
 from compute.hessian.lanczos import EigenResult, RitzProgress, lanczos
 from compute.hessian.operators import block_indices
@@ -109,24 +110,13 @@ def _block_hessian(
             f"the block has {op.size} coordinates (> {MAX_DENSE_BLOCK}) for estimating μ₂: "
             "pass mu2 explicitly"
         )
-    gen = dense_matrix(op)
-    while True:
-        try:
-            step = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        yield SopspProgress(phase, step.hvp_count)
+    return (yield from mapped(dense_matrix(op), lambda s: SopspProgress(phase, s.hvp_count)))
 
 
 def _progress(
     gen: Generator[RitzProgress, None, EigenResult],
 ) -> Generator[SopspProgress, None, EigenResult]:
-    while True:
-        try:
-            step = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        yield SopspProgress("λ_min", step.hvp_count)
+    return mapped(gen, lambda step: SopspProgress("λ_min", step.hvp_count))
 
 
 def estimate_mu2(

@@ -11,9 +11,10 @@ import numpy as np
 import torch
 
 from compute.errors import LandscapeError
+from compute.generators import mapped
 from compute.hessian.dense import DEFAULT_MAX_BYTES, dense_spectrum
 from compute.hessian.density import SpectralDensity, slq_density
-from compute.hessian.lanczos import EigenResult, RitzProgress, eigsh, lanczos
+from compute.hessian.lanczos import EigenResult, eigsh, lanczos
 from compute.hessian.operators import CurvatureOperator
 from compute.hessian.power import power_iteration
 from compute.hessian.trace import TraceResult, hutchpp
@@ -154,36 +155,25 @@ def spectrum(
             solver = eigsh(op, top, bottom, tol=tol, seed=seed)
         else:
             solver = power_iteration(op, top, bottom, tol=tol, seed=seed)
-        while True:
-            try:
-                ritz: RitzProgress = next(solver)
-            except StopIteration as stop:
-                eigen = stop.value
-                break
-            yield SpectrumProgress(ritz.phase, ritz.top, ritz.bottom, op.hvp_count - count0)
+        eigen = yield from mapped(
+            solver,
+            lambda r: SpectrumProgress(r.phase, r.top, r.bottom, op.hvp_count - count0),
+        )
     trace_result = None
     if trace and all_values is not None:
         exact = float(all_values.sum())
         trace_result = TraceResult(exact, 0.0, 0, "dense", exact, np.empty(0))
     elif trace:
-        tr = hutchpp(op, products=trace_products, seed=seed + 1)
-        while True:
-            try:
-                next(tr)
-            except StopIteration as stop:
-                trace_result = stop.value
-                break
-            yield SpectrumProgress("trace", eigen.top, eigen.bottom, op.hvp_count - count0)
+        trace_result = yield from mapped(
+            hutchpp(op, products=trace_products, seed=seed + 1),
+            lambda _: SpectrumProgress("trace", eigen.top, eigen.bottom, op.hvp_count - count0),
+        )
     density_result = None
     if density:
-        dens = slq_density(op, steps=density_steps, runs=density_runs, seed=seed + 2)
-        while True:
-            try:
-                next(dens)
-            except StopIteration as stop:
-                density_result = stop.value
-                break
-            yield SpectrumProgress("density", eigen.top, eigen.bottom, op.hvp_count - count0)
+        density_result = yield from mapped(
+            slq_density(op, steps=density_steps, runs=density_runs, seed=seed + 2),
+            lambda _: SpectrumProgress("density", eigen.top, eigen.bottom, op.hvp_count - count0),
+        )
     return SpectrumReport(
         eigen, trace_result, density_result, all_values, op.hvp_count - count0, method
     )
