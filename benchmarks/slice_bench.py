@@ -25,7 +25,16 @@ import torch
 from machine_load import busy_seconds, other_load
 from torch import nn
 
-from compute import RunConfig, drain, network, random_plane, resolve_device, run_from_init
+from compute import (
+    NetworkProblem,
+    Plane,
+    RunConfig,
+    drain,
+    network,
+    random_plane,
+    resolve_device,
+    run_from_init,
+)
 from compute.slices import evaluate_slice
 
 
@@ -99,6 +108,18 @@ def ours(problem, plane, resolution: int) -> tuple[np.ndarray, float, float]:
             return stop.value.values["loss"], time.perf_counter() - t0, float(first)
 
 
+def trained_plane(train_steps: int, device: torch.device) -> tuple[NetworkProblem, Plane]:
+    """digits-resnet after ``train_steps`` Adam steps (η = 0.01) on ``device``, and a random
+    plane (seed 0) through the trained point, evaluated once at 9 × 9 (first calls are slow):
+    the input every slice benchmark compares methods on."""
+    problem = network("digits-resnet").problem()
+    result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=train_steps))
+    problem = problem.to(device)
+    plane = random_plane(problem.model.layout, problem.as_theta(result.final.theta[0]), seed=0)
+    drain(evaluate_slice(problem, plane, resolution=9))
+    return problem, plane
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--device", default="cpu")
@@ -115,12 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    problem = network("digits-resnet").problem()
-    result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=args.train_steps))
-    problem = problem.to(device)
-    center = problem.as_theta(result.final.theta[0])
-    plane = random_plane(problem.model.layout, center, seed=0)
-    drain(evaluate_slice(problem, plane, resolution=9))  # warm-up (first calls are slow)
+    problem, plane = trained_plane(args.train_steps, device)
     before, t_start = busy_seconds(), time.perf_counter()
     grid, t_ours, t_first = ours(problem, plane, args.resolution)
     a_axis = np.linspace(-1, 1, args.resolution)

@@ -30,11 +30,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep
 import numpy as np
 import torch
 from machine_load import busy_seconds, other_load
-from slice_bench import ResidualMLP, module_tensors, ours
+from slice_bench import ResidualMLP, module_tensors, ours, trained_plane
 from torch import nn
 
-from compute import RunConfig, drain, network, random_plane, resolve_device, run_from_init
-from compute.slices import PlaneEvaluator, evaluate_slice
+from compute import resolve_device
+from compute.slices import PlaneEvaluator
 
 
 def package_slice(problem, plane, axes, device, grad: bool = True) -> tuple[np.ndarray, float]:
@@ -95,12 +95,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    problem = network("digits-resnet").problem()
-    result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=args.train_steps))
-    problem = problem.to(device)
-    plane = random_plane(problem.model.layout, problem.as_theta(result.final.theta[0]), seed=0)
+    problem, plane = trained_plane(args.train_steps, device)
     axes = (np.linspace(-1, 1, args.resolution),) * 2
-    drain(evaluate_slice(problem, plane, resolution=9))  # warm-up (first calls are slow)
     package_slice(problem, plane, (axes[0][:3], axes[1][:3]), device)
     before = busy_seconds()
     t_start = time.perf_counter()
