@@ -20,6 +20,7 @@ import torch
 from torch.func import grad, hessian
 
 from compute import Window, drain, evaluate_grid, scenario
+from compute.scenarios import build_problem
 
 RES = 512
 
@@ -49,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     spec = scenario("shamir")
-    obj, window = spec.objective(), Window(spec.window)
+    obj, window = build_problem(spec.id).objective(), Window(spec.window)
     grid, t_vec = vectorised(obj, window)
     x, y = grid.axes
     xx, yy = np.meshgrid(x, y)

@@ -26,8 +26,7 @@ from machine_load import busy_seconds, other_load
 from torch.func import grad, jacrev, vmap
 
 from compute import RunConfig, run_from_init
-from compute.generators import drain
-from compute.hessian import (
+from compute.curvature import (
     curvature_map,
     eigsh,
     exact_trace,
@@ -36,8 +35,9 @@ from compute.hessian import (
     network_curvature,
     power_iteration,
 )
-from compute.network_registry import network
-from compute.planes import random_plane
+from compute.generators import drain
+from compute.geometry.planes import random_plane
+from compute.scenarios import build_problem
 
 TOP = 5
 MAP_TOL = 1e-4
@@ -45,7 +45,7 @@ OUR_TOL = 1e-3  # the spectrum default: residual ≤ 1e-3·λ, eigenvalue error 
 
 
 def trained_digits() -> tuple[object, torch.Tensor]:
-    problem = network("digits-resnet").problem()
+    problem = build_problem("digits-resnet")
     config = RunConfig("adam", lr=0.01, steps=300, tol=0)
     result = run_from_init(problem, config)
     return problem, torch.as_tensor(result.final.theta[0], dtype=torch.float32)
@@ -123,12 +123,13 @@ def dense_extremes(problem: object, plane: object, a: np.ndarray, b: np.ndarray)
 
 
 def curvature(seconds_limit: float = 20.0) -> None:
-    problem = network("li-yuan").problem()
+    problem = build_problem("li-yuan")
     plane = random_plane(problem.model.layout, problem.init, seed=0)
-    args = (problem, plane.origin, plane.d1, plane.d2)
-    drain(curvature_map(*args, shape=(2, 2)))  # warm torch.func up for both runs
+    args = (problem.loss, plane.origin, plane.d1, plane.d2)
+    chunk = max(4, problem.points_per_chunk(len(problem.data.x_train)))
+    drain(curvature_map(*args, shape=(2, 2), chunk=chunk))  # warm torch.func up for both runs
     t0 = time.perf_counter()
-    batched = drain(curvature_map(*args, shape=(21, 21), tol=MAP_TOL))
+    batched = drain(curvature_map(*args, shape=(21, 21), tol=MAP_TOL, chunk=chunk))
     t_batched = time.perf_counter() - t0
     t0 = time.perf_counter()
     single = drain(curvature_map(*args, shape=(21, 21), tol=MAP_TOL, chunk=1, warm=False))

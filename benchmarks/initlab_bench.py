@@ -2,7 +2,7 @@
 
 The baseline is the seed's MATLAB loop transcribed to numpy, run once per trial and scheme:
 ``x = ones(d); for l in 1..L: W = randn(d, d) * std; x = α (x + β W φ(x))``, recording
-‖x‖/‖x₀‖ after every layer. Ours is ``compute.initlab.norm_sweep`` (trials batched as
+‖x‖/‖x₀‖ after every layer. Ours is ``compute.initlab.sweep.norm_sweep`` (trials batched as
 (T, d, d) weight draws, the schemes stacked as columns of one product, one draw per layer
 shared by all schemes). Same schemes, trials, depth and width; different random streams, so
 the two must agree within Monte-Carlo error: per scheme, the mean of log(final ratio) within
@@ -24,8 +24,9 @@ import torch
 from machine_load import busy_seconds, other_load  # benchmarks/machine_load.py
 
 from compute.generators import drain
-from compute.init_schemes import SCHEMES, scheme_scaling
-from compute.initlab import NormSweepConfig, norm_sweep
+from compute.initlab.config import NormSweepConfig
+from compute.initlab.sweep import norm_sweep
+from compute.networks.init_schemes import SCHEMES, scheme_scaling
 
 
 def seed_loop(

@@ -42,8 +42,9 @@ from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtWidgets import QApplication
 
 from compute import Window, drain, map_frames, scenario
-from compute.grid import evaluate_loss
-from compute.isolines import display_values, levels_for
+from compute.geometry.grid import evaluate_loss
+from compute.geometry.isolines import display_values, levels_for
+from compute.scenarios import build_problem
 from explorer.app import configure_pyqtgraph
 from explorer.views.style import MAP_COLORMAP
 
@@ -195,7 +196,7 @@ def sweep(app, ours, base, sid, name, resolution, n_values, stride):
     window = Window(spec.window)
     lo, hi = spec.param(name).span
     values = np.linspace(lo, hi, n_values)
-    objectives = [spec.objective({name: float(v)}) for v in values]
+    objectives = [build_problem(spec.id, {name: float(v)}).objective() for v in values]
     for path in (ours, base):
         path.set_scenario(spec)
         path.redraw(objectives[0], window, resolution)  # warm-up (first paint, first traces)

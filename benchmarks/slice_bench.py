@@ -4,7 +4,8 @@ The baseline is tomgoldstein/loss-landscape's method: for each grid point, copy 
 into an ``nn.Module``'s parameters (``p.data.copy_``, as its ``set_weights``), then loop over
 the training data in minibatches of 128 accumulating the loss and the correct count (its
 ``evaluation.eval_loss``), with the data as pre-sliced tensors (its DataLoader would only add
-to its time). Ours is ``compute.slices.evaluate_slice`` (progressive, batched over grid points,
+to its time). Ours is ``compute.networks.slices.evaluate_slice`` (progressive, batched over grid
+points,
 first layer precomputed, the residual MLP's plane head). Both use the same plane
 (filter-normalised random directions around briefly trained weights) and the same float32
 data; the loss grids must agree to float32 round-off. Prints both times, the time to the first
@@ -30,12 +31,12 @@ from compute import (
     Plane,
     RunConfig,
     drain,
-    network,
     random_plane,
     resolve_device,
     run_from_init,
 )
-from compute.slices import evaluate_slice
+from compute.networks.slices import evaluate_slice
+from compute.scenarios import build_problem
 
 
 class ResidualMLP(nn.Module):
@@ -112,7 +113,7 @@ def trained_plane(train_steps: int, device: torch.device) -> tuple[NetworkProble
     """digits-resnet after ``train_steps`` Adam steps (η = 0.01) on ``device``, and a random
     plane (seed 0) through the trained point, evaluated once at 9 × 9 (first calls are slow):
     the input every slice benchmark compares methods on."""
-    problem = network("digits-resnet").problem()
+    problem = build_problem("digits-resnet")
     result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=train_steps))
     problem = problem.to(device)
     plane = random_plane(problem.model.layout, problem.as_theta(result.final.theta[0]), seed=0)

@@ -11,7 +11,8 @@ leaves it (it never enters ``torch.no_grad``). The start and steps are chosen so
 points it evaluates are our grid's, except that the package's snake puts every odd column one
 step lower (its odd columns run from ``sub_`` to ``insert(0, …)`` starting at the top row,
 so they evaluate b₋₁ … b₃₉ rather than b₀ … b₄₀: a quirk of the package, kept). Ours is
-``compute.slices.evaluate_slice``. Both use the same plane and float32 data and must agree to
+``compute.networks.slices.evaluate_slice``. Both use the same plane and float32 data and must agree
+to
 float32 round-off: even columns against our grid, odd ones against our evaluator at the
 package's points (the snake's in-place steps also accumulate rounding in the weights; the
 bound below allows for it). Prints both times (the fastest of ``--repeat`` interleaved runs
@@ -34,7 +35,7 @@ from slice_bench import ResidualMLP, module_tensors, ours, trained_plane
 from torch import nn
 
 from compute import resolve_device
-from compute.slices import PlaneEvaluator
+from compute.networks.plane_evaluator import PlaneEvaluator
 
 
 def package_slice(problem, plane, axes, device, grad: bool = True) -> tuple[np.ndarray, float]:

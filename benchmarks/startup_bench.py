@@ -31,8 +31,9 @@ from machine_load import busy_seconds, other_load
 
 EAGER = """
 import torch, torch._dynamo, scipy.ndimage, scipy.spatial, matplotlib.pyplot
-import compute.cli_landscape, compute.cli_networks, compute.cli_hessian, compute.cli_initlab
-import compute.critical, compute.basins, compute.hessian, compute.spectra, compute.figures.render
+import compute.cli.building, compute.cli.grid, compute.cli.slice, compute.cli.hessian
+import compute.critical.search, compute.dynamics.basins, compute.curvature
+import compute.landscapes.point_spectrum, compute.figures.render
 """
 
 WINDOW = """

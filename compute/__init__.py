@@ -11,187 +11,193 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _API: dict[str, tuple[str, str]] = {
-    "scenario_warnings": ("compute.registry", "scenario_warnings"),
-    "bind_modes": ("compute.landscape", "bind_modes"),
-    "constrained_problem": ("compute.linear_baseline", "constrained_problem"),
-    "constrained_least_squares": ("compute.linear_baseline", "constrained_least_squares"),
-    "Constraint": ("compute.modes", "Constraint"),
-    "Scene": ("compute.figures.panels", "Scene"),
-    "MapPanel": ("compute.figures.panels", "MapPanel"),
+    "cli_main": ("compute.cli.main", "main"),
+    "CriticalProgress": ("compute.critical.point", "CriticalProgress"),
+    "CriticalPoint": ("compute.critical.search", "CriticalPoint"),
+    "KINDS": ("compute.critical.search", "KINDS"),
+    "critical_points": ("compute.critical.search", "critical_points"),
+    "grid_candidates": ("compute.critical.starts", "grid_candidates"),
+    "Attractor": ("compute.dynamics.basins", "Attractor"),
+    "BasinBlock": ("compute.dynamics.basins", "BasinBlock"),
+    "BasinMap": ("compute.dynamics.basins", "BasinMap"),
+    "OTHER_CODES": ("compute.dynamics.basins", "OTHER_CODES"),
+    "attractors_from": ("compute.dynamics.basins", "attractors_from"),
+    "basin_map": ("compute.dynamics.basins", "basin_map"),
+    "basin_resolution": ("compute.dynamics.basins", "basin_resolution"),
+    "RunChunk": ("compute.dynamics.descent", "RunChunk"),
+    "RunHistory": ("compute.dynamics.descent", "RunHistory"),
+    "descend": ("compute.dynamics.descent", "descend"),
+    "run_from_init": ("compute.dynamics.descent", "run_from_init"),
+    "run_to_end": ("compute.dynamics.descent", "run_to_end"),
+    "RunConfig": ("compute.dynamics.optimizers", "RunConfig"),
+    "LandscapeError": ("compute.errors", "LandscapeError"),
+    "short": ("compute.errors", "short"),
+    "ANIMATION_FORMATS": ("compute.figures.animate", "ANIMATION_FORMATS"),
+    "animate": ("compute.figures.animate", "animate"),
+    "curves_panel_of": ("compute.figures.assemble", "curves_panel_of"),
+    "map_panel_of": ("compute.figures.assemble", "map_panel_of"),
+    "run_label": ("compute.figures.assemble", "run_label"),
+    "spectrum_panel_of": ("compute.figures.assemble", "spectrum_panel_of"),
+    "subject_of": ("compute.figures.assemble", "subject_of"),
+    "Composition": ("compute.figures.compose", "Composition"),
+    "compose": ("compute.figures.compose", "compose"),
+    "DATA_FORMATS": ("compute.figures.data", "DATA_FORMATS"),
+    "export_data": ("compute.figures.data", "export_data"),
+    "GALLERY_ENTRIES": ("compute.figures.gallery", "ENTRIES"),
+    "GALLERY_SESSIONS": ("compute.figures.gallery", "SESSIONS"),
+    "gallery": ("compute.figures.gallery", "gallery"),
     "CurvesPanel": ("compute.figures.panels", "CurvesPanel"),
-    "SpectrumPanel": ("compute.figures.panels", "SpectrumPanel"),
+    "HessianOverlay": ("compute.figures.panels", "HessianOverlay"),
+    "MapPanel": ("compute.figures.panels", "MapPanel"),
+    "RunTrace": ("compute.figures.panels", "RunTrace"),
+    "Scene": ("compute.figures.panels", "Scene"),
     "Series": ("compute.figures.panels", "Series"),
     "SeriesPanel": ("compute.figures.panels", "SeriesPanel"),
-    "RunTrace": ("compute.figures.panels", "RunTrace"),
-    "HessianOverlay": ("compute.figures.panels", "HessianOverlay"),
-    "compose": ("compute.figures.compose", "compose"),
-    "Composition": ("compute.figures.compose", "Composition"),
+    "SpectrumPanel": ("compute.figures.panels", "SpectrumPanel"),
+    "figure_record": ("compute.figures.provenance", "figure_record"),
+    "provenance_of": ("compute.figures.provenance", "provenance_of"),
+    "FIGURE_FORMATS": ("compute.figures.render", "FIGURE_FORMATS"),
     "render_figure": ("compute.figures.render", "render_figure"),
     "save_figure": ("compute.figures.render", "save"),
     "write_sidecar": ("compute.figures.render", "write_sidecar"),
-    "FIGURE_FORMATS": ("compute.figures.render", "FIGURE_FORMATS"),
-    "export_data": ("compute.figures.data", "export_data"),
-    "DATA_FORMATS": ("compute.figures.data", "DATA_FORMATS"),
-    "animate": ("compute.figures.animate", "animate"),
-    "ANIMATION_FORMATS": ("compute.figures.animate", "ANIMATION_FORMATS"),
-    "scene_from_session": ("compute.figures.scene", "scene_from_session"),
-    "scene_from_file": ("compute.figures.scene", "scene_from_file"),
     "SceneProgress": ("compute.figures.scene", "SceneProgress"),
-    "map_panel_of": ("compute.figures.assemble", "map_panel_of"),
-    "curves_panel_of": ("compute.figures.assemble", "curves_panel_of"),
-    "spectrum_panel_of": ("compute.figures.assemble", "spectrum_panel_of"),
-    "run_label": ("compute.figures.assemble", "run_label"),
-    "subject_of": ("compute.figures.assemble", "subject_of"),
-    "figure_record": ("compute.figures.provenance", "figure_record"),
-    "provenance_of": ("compute.figures.provenance", "provenance_of"),
+    "scene_from_file": ("compute.figures.scene", "scene_from_file"),
+    "scene_from_session": ("compute.figures.scene", "scene_from_session"),
+    "VENUES": ("compute.figures.venues", "VENUES"),
+    "check_dpi": ("compute.figures.venues", "check_dpi"),
+    "parse_layout": ("compute.figures.venues", "parse_layout"),
+    "venue": ("compute.figures.venues", "venue"),
     "mode_words": ("compute.figures.words", "mode_words"),
     "optimizer_words": ("compute.figures.words", "optimizer_words"),
-    "VENUES": ("compute.figures.venues", "VENUES"),
-    "parse_layout": ("compute.figures.venues", "parse_layout"),
-    "check_dpi": ("compute.figures.venues", "check_dpi"),
-    "venue": ("compute.figures.venues", "venue"),
-    "gallery": ("compute.figures.gallery", "gallery"),
-    "GALLERY_ENTRIES": ("compute.figures.gallery", "ENTRIES"),
-    "GALLERY_SESSIONS": ("compute.figures.gallery", "SESSIONS"),
-    "Attractor": ("compute.basins", "Attractor"),
-    "BasinBlock": ("compute.basins", "BasinBlock"),
-    "BasinMap": ("compute.basins", "BasinMap"),
-    "OTHER_CODES": ("compute.basins", "OTHER_CODES"),
-    "attractors_from": ("compute.basins", "attractors_from"),
-    "basin_map": ("compute.basins", "basin_map"),
-    "basin_resolution": ("compute.basins", "basin_resolution"),
-    "KINDS": ("compute.critical", "KINDS"),
-    "CriticalPoint": ("compute.critical", "CriticalPoint"),
-    "critical_points": ("compute.critical", "critical_points"),
-    "Derivatives": ("compute.derivatives", "Derivatives"),
-    "gradient": ("compute.derivatives", "gradient"),
-    "second_order": ("compute.derivatives", "second_order"),
-    "RunChunk": ("compute.descent", "RunChunk"),
-    "RunHistory": ("compute.descent", "RunHistory"),
-    "descend": ("compute.descent", "descend"),
-    "run_to_end": ("compute.descent", "run_to_end"),
-    "LandscapeError": ("compute.errors", "LandscapeError"),
-    "short": ("compute.errors", "short"),
-    "GradientField": ("compute.frames", "GradientField"),
-    "MapFrame": ("compute.frames", "MapFrame"),
-    "landscape_frames": ("compute.frames", "landscape_frames"),
-    "landscape_geometry": ("compute.frames", "landscape_geometry"),
-    "make_frame": ("compute.frames", "make_frame"),
-    "map_frames": ("compute.frames", "map_frames"),
     "drain": ("compute.generators", "drain"),
-    "DEPTH_PRESETS": ("compute.lab_api", "DEPTH_PRESETS"),
-    "INIT_SCHEMES": ("compute.lab_api", "INIT_SCHEMES"),
-    "NORM_LIMITS": ("compute.lab_api", "NORM_LIMITS"),
-    "NORM_PRESETS": ("compute.lab_api", "NORM_PRESETS"),
-    "TRAIN_INITS": ("compute.lab_api", "TRAIN_INITS"),
-    "TRAIN_SCENARIO": ("compute.lab_api", "TRAIN_SCENARIO"),
-    "DepthSweepConfig": ("compute.lab_api", "DepthSweepConfig"),
-    "DepthSweepProgress": ("compute.lab_api", "DepthSweepProgress"),
-    "DepthSweepResult": ("compute.lab_api", "DepthSweepResult"),
-    "NormProfile": ("compute.lab_api", "NormProfile"),
-    "NormSweepConfig": ("compute.lab_api", "NormSweepConfig"),
-    "NormSweepProgress": ("compute.lab_api", "NormSweepProgress"),
-    "NormSweepResult": ("compute.lab_api", "NormSweepResult"),
-    "SchemeNorms": ("compute.lab_api", "SchemeNorms"),
-    "SchemeRunChunk": ("compute.lab_api", "SchemeRunChunk"),
-    "SchemeTrainingConfig": ("compute.lab_api", "SchemeTrainingConfig"),
-    "depth_sweep": ("compute.lab_api", "depth_sweep"),
-    "has_init_parameter": ("compute.lab_api", "has_init_parameter"),
-    "norm_sweep": ("compute.lab_api", "norm_sweep"),
-    "train_schemes": ("compute.lab_api", "train_schemes"),
-    "PointSpectrum": ("compute.spectra", "PointSpectrum"),
-    "RitzTrail": ("compute.spectra", "RitzTrail"),
-    "SpectrumOptions": ("compute.spectra", "SpectrumOptions"),
-    "SpectrumRequest": ("compute.spectra", "SpectrumRequest"),
-    "SpectrumStep": ("compute.spectra", "SpectrumStep"),
-    "spectrum_at": ("compute.spectra", "spectrum_at"),
-    "spectrum_options": ("compute.spectra", "spectrum_options"),
-    "spectrum_of": ("compute.spectra", "spectrum_of"),
-    "curvature_at": ("compute.spectra", "curvature_at"),
-    "curvature_of": ("compute.spectra", "curvature_of"),
-    "theta_at": ("compute.spectra", "theta_at"),
-    "teacher_distances": ("compute.symmetry", "teacher_distances"),
-    "grid_candidates": ("compute.critical_starts", "grid_candidates"),
-    "CriticalProgress": ("compute.critical_point", "CriticalProgress"),
-    "cli_main": ("compute.cli", "main"),
-    "output_path": ("compute.outputs", "output_path"),
-    "atomic_write": ("compute.outputs", "atomic_write"),
-    "FIELDS": ("compute.grid", "FIELDS"),
-    "GridBlock": ("compute.grid", "GridBlock"),
-    "LandscapeGrid": ("compute.grid", "LandscapeGrid"),
-    "Window": ("compute.grid", "Window"),
-    "evaluate_grid": ("compute.grid", "evaluate_grid"),
-    "evaluate_loss": ("compute.grid", "evaluate_loss"),
-    "display_values": ("compute.isolines", "display_values"),
-    "isolines": ("compute.isolines", "isolines"),
-    "levels_for": ("compute.isolines", "levels_for"),
-    "IN_PLANE_NOTE": ("compute.landscape", "IN_PLANE_NOTE"),
-    "Landscape": ("compute.landscape", "Landscape"),
-    "Readout": ("compute.landscape", "Readout"),
-    "build_landscape": ("compute.landscape", "build_landscape"),
-    "hessian_map": ("compute.landscape", "hessian_map"),
-    "HESSIAN_FIELDS": ("compute.session", "HESSIAN_FIELDS"),
-    "search_starts": ("compute.landscape", "search_starts"),
-    "readout": ("compute.landscape", "readout"),
-    "Ball": ("compute.modes", "Ball"),
-    "Box": ("compute.modes", "Box"),
-    "Modes": ("compute.modes", "Modes"),
-    "make_constraint": ("compute.modes", "make_constraint"),
-    "parse_constraint": ("compute.modes", "parse_constraint"),
-    "NetworkProblem": ("compute.network_problem", "NetworkProblem"),
-    "resolve_device": ("compute.network_problem", "resolve_device"),
-    "NETWORKS": ("compute.network_registry", "NETWORKS"),
-    "NetworkSpec": ("compute.network_registry", "NetworkSpec"),
-    "network": ("compute.network_registry", "network"),
-    "Metric": ("compute.objective", "Metric"),
-    "Objective": ("compute.objective", "Objective"),
-    "restrict_to_plane": ("compute.objective", "restrict_to_plane"),
+    "FIELDS": ("compute.geometry.grid", "FIELDS"),
+    "GridBlock": ("compute.geometry.grid", "GridBlock"),
+    "LandscapeGrid": ("compute.geometry.grid", "LandscapeGrid"),
+    "Window": ("compute.geometry.grid", "Window"),
+    "evaluate_grid": ("compute.geometry.grid", "evaluate_grid"),
+    "evaluate_loss": ("compute.geometry.grid", "evaluate_loss"),
+    "display_values": ("compute.geometry.isolines", "display_values"),
+    "isolines": ("compute.geometry.isolines", "isolines"),
+    "levels_for": ("compute.geometry.isolines", "levels_for"),
+    "Plane": ("compute.geometry.planes", "Plane"),
+    "PlaneProjection": ("compute.geometry.planes", "PlaneProjection"),
+    "directions_plane": ("compute.geometry.planes", "directions_plane"),
+    "filter_normalized_direction": ("compute.geometry.planes", "filter_normalized_direction"),
+    "line": ("compute.geometry.planes", "line"),
+    "pca_plane": ("compute.geometry.planes", "pca_plane"),
+    "random_plane": ("compute.geometry.planes", "random_plane"),
+    "three_point_plane": ("compute.geometry.planes", "three_point_plane"),
+    "DEPTH_PRESETS": ("compute.initlab.training", "DEPTH_PRESETS"),
+    "DepthSweepConfig": ("compute.initlab.training", "DepthSweepConfig"),
+    "DepthSweepProgress": ("compute.initlab.training", "DepthSweepProgress"),
+    "DepthSweepResult": ("compute.initlab.training", "DepthSweepResult"),
+    "INIT_SCHEMES": ("compute.initlab.training", "INIT_SCHEMES"),
+    "NORM_LIMITS": ("compute.initlab.training", "NORM_LIMITS"),
+    "NORM_PRESETS": ("compute.initlab.training", "NORM_PRESETS"),
+    "NormProfile": ("compute.initlab.training", "NormProfile"),
+    "NormSweepConfig": ("compute.initlab.training", "NormSweepConfig"),
+    "NormSweepProgress": ("compute.initlab.training", "NormSweepProgress"),
+    "NormSweepResult": ("compute.initlab.training", "NormSweepResult"),
+    "SchemeNorms": ("compute.initlab.training", "SchemeNorms"),
+    "SchemeRunChunk": ("compute.initlab.training", "SchemeRunChunk"),
+    "SchemeTrainingConfig": ("compute.initlab.training", "SchemeTrainingConfig"),
+    "TRAIN_INITS": ("compute.initlab.training", "TRAIN_INITS"),
+    "TRAIN_SCENARIO": ("compute.initlab.training", "TRAIN_SCENARIO"),
+    "depth_sweep": ("compute.initlab.training", "depth_sweep"),
+    "has_init_parameter": ("compute.initlab.training", "has_init_parameter"),
+    "norm_sweep": ("compute.initlab.training", "norm_sweep"),
+    "train_schemes": ("compute.initlab.training", "train_schemes"),
+    "GradientField": ("compute.landscapes.frames", "GradientField"),
+    "MapFrame": ("compute.landscapes.frames", "MapFrame"),
+    "landscape_frames": ("compute.landscapes.frames", "landscape_frames"),
+    "landscape_geometry": ("compute.landscapes.frames", "landscape_geometry"),
+    "make_frame": ("compute.landscapes.frames", "make_frame"),
+    "map_frames": ("compute.landscapes.frames", "map_frames"),
+    "IN_PLANE_NOTE": ("compute.landscapes.landscape", "IN_PLANE_NOTE"),
+    "Landscape": ("compute.landscapes.landscape", "Landscape"),
+    "Readout": ("compute.landscapes.landscape", "Readout"),
+    "bind_modes": ("compute.landscapes.landscape", "bind_modes"),
+    "build_landscape": ("compute.landscapes.landscape", "build_landscape"),
+    "hessian_map": ("compute.landscapes.landscape", "hessian_map"),
+    "readout": ("compute.landscapes.landscape", "readout"),
+    "search_starts": ("compute.landscapes.landscape", "search_starts"),
+    "constrained_least_squares": (
+        "compute.landscapes.linear_baseline",
+        "constrained_least_squares",
+    ),
+    "constrained_problem": ("compute.landscapes.linear_baseline", "constrained_problem"),
+    "PlaneSpec": ("compute.landscapes.plane_choice", "PlaneSpec"),
+    "build_plane": ("compute.landscapes.plane_choice", "build_plane"),
+    "derive_plane": ("compute.landscapes.plane_choice", "derive_plane"),
+    "eigen_plane": ("compute.landscapes.plane_choice", "eigen_plane"),
+    "PointSpectrum": ("compute.landscapes.point_spectrum", "PointSpectrum"),
+    "RitzTrail": ("compute.landscapes.point_spectrum", "RitzTrail"),
+    "SpectrumOptions": ("compute.landscapes.point_spectrum", "SpectrumOptions"),
+    "SpectrumRequest": ("compute.landscapes.point_spectrum", "SpectrumRequest"),
+    "SpectrumStep": ("compute.landscapes.point_spectrum", "SpectrumStep"),
+    "curvature_at": ("compute.landscapes.point_spectrum", "curvature_at"),
+    "curvature_of": ("compute.landscapes.point_spectrum", "curvature_of"),
+    "spectrum_at": ("compute.landscapes.point_spectrum", "spectrum_at"),
+    "spectrum_of": ("compute.landscapes.point_spectrum", "spectrum_of"),
+    "spectrum_options": ("compute.landscapes.point_spectrum", "spectrum_options"),
+    "theta_at": ("compute.landscapes.point_spectrum", "theta_at"),
+    "NetworkProblem": ("compute.networks.problem", "NetworkProblem"),
+    "resolve_device": ("compute.networks.problem", "resolve_device"),
+    "Interpolation": ("compute.networks.slices", "Interpolation"),
+    "evaluate_slice": ("compute.networks.slices", "evaluate_slice"),
+    "interpolate": ("compute.networks.slices", "interpolate"),
+    "teacher_distances": ("compute.networks.symmetry", "teacher_distances"),
+    "Derivatives": ("compute.objectives.derivatives", "Derivatives"),
+    "gradient": ("compute.objectives.derivatives", "gradient"),
+    "second_order": ("compute.objectives.derivatives", "second_order"),
     "ParamBlock": ("compute.objectives.layout", "ParamBlock"),
     "ParamLayout": ("compute.objectives.layout", "ParamLayout"),
-    "DEFAULT_LR": ("compute.optimizers", "DEFAULT_LR"),
+    "Ball": ("compute.objectives.modes", "Ball"),
+    "Box": ("compute.objectives.modes", "Box"),
+    "Constraint": ("compute.objectives.modes", "Constraint"),
+    "Modes": ("compute.objectives.modes", "Modes"),
+    "make_constraint": ("compute.objectives.modes", "make_constraint"),
+    "parse_constraint": ("compute.objectives.modes", "parse_constraint"),
+    "Metric": ("compute.objectives.objective", "Metric"),
+    "Objective": ("compute.objectives.objective", "Objective"),
+    "restrict_to_plane": ("compute.geometry.planes", "restrict_to_plane"),
+    "Capabilities": ("compute.objectives.problem", "Capabilities"),
+    "Problem": ("compute.objectives.problem", "Problem"),
+    "ToyProblem": ("compute.objectives.problem", "ToyProblem"),
+    "atomic_write": ("compute.outputs", "atomic_write"),
+    "output_path": ("compute.outputs", "output_path"),
+    "SCENARIOS": ("compute.scenarios.catalogue", "SCENARIOS"),
+    "ScenarioSpec": ("compute.scenarios.catalogue", "ScenarioSpec"),
+    "build_problem": ("compute.scenarios.catalogue", "build_problem"),
+    "register_scenario": ("compute.scenarios.catalogue", "register_scenario"),
+    "scenario": ("compute.scenarios.catalogue", "scenario"),
+    "scenario_warnings": ("compute.scenarios.catalogue", "scenario_warnings"),
+    "unregister_scenario": ("compute.scenarios.catalogue", "unregister_scenario"),
+    "NetworkSpec": ("compute.scenarios.networks", "NetworkSpec"),
+    "ParamSpec": ("compute.scenarios.params", "ParamSpec"),
+    "ToySpec": ("compute.scenarios.toys", "ToySpec"),
+    "load_session": ("compute.sessions.file", "load"),
+    "save_session": ("compute.sessions.file", "save"),
+    "session_from_json": ("compute.sessions.file", "from_json"),
+    "session_to_json": ("compute.sessions.file", "to_json"),
+    "RunUpdate": ("compute.sessions.runs", "RunUpdate"),
+    "resolve_starts": ("compute.sessions.runs", "resolve_starts"),
+    "start_theta": ("compute.sessions.runs", "start_theta"),
+    "track_run": ("compute.sessions.runs", "track_run"),
+    "HESSIAN_FIELDS": ("compute.sessions.session", "HESSIAN_FIELDS"),
+    "OVERLAYS": ("compute.sessions.session", "OVERLAYS"),
+    "RunSettings": ("compute.sessions.session", "RunSettings"),
+    "Session": ("compute.sessions.session", "Session"),
+    "default_session": ("compute.sessions.session", "default_session"),
+    "DEFAULT_LR": ("compute.vocabulary", "DEFAULT_LR"),
+    "NETWORK_LR": ("compute.vocabulary", "NETWORK_LR"),
     "OPTIMIZERS": ("compute.vocabulary", "OPTIMIZERS"),
+    "PLANE_KINDS": ("compute.vocabulary", "PLANE_KINDS"),
     "RUN_STATES": ("compute.vocabulary", "RUN_STATES"),
     "STATUS_NAMES": ("compute.vocabulary", "STATUS_NAMES"),
-    "RunConfig": ("compute.optimizers", "RunConfig"),
-    "PLANE_KINDS": ("compute.vocabulary", "PLANE_KINDS"),
-    "PlaneSpec": ("compute.plane_choice", "PlaneSpec"),
-    "build_plane": ("compute.plane_choice", "build_plane"),
-    "derive_plane": ("compute.plane_choice", "derive_plane"),
-    "eigen_plane": ("compute.plane_choice", "eigen_plane"),
-    "Plane": ("compute.planes", "Plane"),
-    "PlaneProjection": ("compute.planes", "PlaneProjection"),
-    "directions_plane": ("compute.planes", "directions_plane"),
-    "line": ("compute.planes", "line"),
-    "pca_plane": ("compute.planes", "pca_plane"),
-    "random_plane": ("compute.planes", "random_plane"),
-    "three_point_plane": ("compute.planes", "three_point_plane"),
-    "filter_normalized_direction": ("compute.planes", "filter_normalized_direction"),
-    "run_from_init": ("compute.descent", "run_from_init"),
-    "Problem": ("compute.problem", "Problem"),
-    "ToyProblem": ("compute.problem", "ToyProblem"),
-    "is_network": ("compute.problem", "is_network"),
-    "SCENARIOS": ("compute.registry", "SCENARIOS"),
-    "ParamSpec": ("compute.registry", "ParamSpec"),
-    "ScenarioSpec": ("compute.registry", "ScenarioSpec"),
-    "scenario": ("compute.registry", "scenario"),
-    "toy": ("compute.registry", "toy"),
-    "OVERLAYS": ("compute.session", "OVERLAYS"),
-    "RunSettings": ("compute.session", "RunSettings"),
-    "Session": ("compute.session", "Session"),
-    "default_session": ("compute.session", "default_session"),
-    "load_session": ("compute.session_file", "load"),
-    "save_session": ("compute.session_file", "save"),
-    "session_to_json": ("compute.session_file", "to_json"),
-    "session_from_json": ("compute.session_file", "from_json"),
-    "Interpolation": ("compute.slices", "Interpolation"),
-    "evaluate_slice": ("compute.slices", "evaluate_slice"),
-    "interpolate": ("compute.slices", "interpolate"),
-    "RunUpdate": ("compute.tracking", "RunUpdate"),
-    "resolve_starts": ("compute.tracking", "resolve_starts"),
-    "start_theta": ("compute.tracking", "start_theta"),
-    "track_run": ("compute.tracking", "track_run"),
 }
-"""Public name → (module, attribute)."""
+"""Public name → (module, attribute). ``tests/compute/test_public_api.py`` checks that the
+typed imports below name exactly these, so the two cannot drift apart."""
 _MODULES: dict[str, str] = {"figure_style": "compute.figures.style"}
 """Modules of the public API (the one style table of maps, runs and markers)."""
 
@@ -208,7 +214,7 @@ __all__ = [
     "INIT_SCHEMES",
     "IN_PLANE_NOTE",
     "KINDS",
-    "NETWORKS",
+    "NETWORK_LR",
     "NORM_LIMITS",
     "NORM_PRESETS",
     "OPTIMIZERS",
@@ -226,6 +232,7 @@ __all__ = [
     "BasinBlock",
     "BasinMap",
     "Box",
+    "Capabilities",
     "Composition",
     "Constraint",
     "CriticalPoint",
@@ -283,6 +290,7 @@ __all__ = [
     "SpectrumRequest",
     "SpectrumStep",
     "ToyProblem",
+    "ToySpec",
     "Window",
     "animate",
     "atomic_write",
@@ -292,6 +300,7 @@ __all__ = [
     "bind_modes",
     "build_landscape",
     "build_plane",
+    "build_problem",
     "check_dpi",
     "cli_main",
     "compose",
@@ -322,7 +331,6 @@ __all__ = [
     "has_init_parameter",
     "hessian_map",
     "interpolate",
-    "is_network",
     "isolines",
     "landscape_frames",
     "landscape_geometry",
@@ -334,7 +342,6 @@ __all__ = [
     "map_frames",
     "map_panel_of",
     "mode_words",
-    "network",
     "norm_sweep",
     "optimizer_words",
     "output_path",
@@ -344,6 +351,7 @@ __all__ = [
     "provenance_of",
     "random_plane",
     "readout",
+    "register_scenario",
     "render_figure",
     "resolve_device",
     "resolve_starts",
@@ -371,9 +379,9 @@ __all__ = [
     "teacher_distances",
     "theta_at",
     "three_point_plane",
-    "toy",
     "track_run",
     "train_schemes",
+    "unregister_scenario",
     "venue",
     "write_sidecar",
 ]
@@ -398,27 +406,25 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from compute.basins import OTHER_CODES as OTHER_CODES
-    from compute.basins import Attractor as Attractor
-    from compute.basins import BasinBlock as BasinBlock
-    from compute.basins import BasinMap as BasinMap
-    from compute.basins import attractors_from as attractors_from
-    from compute.basins import basin_map as basin_map
-    from compute.basins import basin_resolution as basin_resolution
-    from compute.cli import main as cli_main
-    from compute.critical import KINDS as KINDS
-    from compute.critical import CriticalPoint as CriticalPoint
-    from compute.critical import critical_points as critical_points
-    from compute.critical_point import CriticalProgress as CriticalProgress
-    from compute.critical_starts import grid_candidates as grid_candidates
-    from compute.derivatives import Derivatives as Derivatives
-    from compute.derivatives import gradient as gradient
-    from compute.derivatives import second_order as second_order
-    from compute.descent import RunChunk as RunChunk
-    from compute.descent import RunHistory as RunHistory
-    from compute.descent import descend as descend
-    from compute.descent import run_from_init as run_from_init
-    from compute.descent import run_to_end as run_to_end
+    from compute.cli.main import main as cli_main
+    from compute.critical.point import CriticalProgress as CriticalProgress
+    from compute.critical.search import KINDS as KINDS
+    from compute.critical.search import CriticalPoint as CriticalPoint
+    from compute.critical.search import critical_points as critical_points
+    from compute.critical.starts import grid_candidates as grid_candidates
+    from compute.dynamics.basins import OTHER_CODES as OTHER_CODES
+    from compute.dynamics.basins import Attractor as Attractor
+    from compute.dynamics.basins import BasinBlock as BasinBlock
+    from compute.dynamics.basins import BasinMap as BasinMap
+    from compute.dynamics.basins import attractors_from as attractors_from
+    from compute.dynamics.basins import basin_map as basin_map
+    from compute.dynamics.basins import basin_resolution as basin_resolution
+    from compute.dynamics.descent import RunChunk as RunChunk
+    from compute.dynamics.descent import RunHistory as RunHistory
+    from compute.dynamics.descent import descend as descend
+    from compute.dynamics.descent import run_from_init as run_from_init
+    from compute.dynamics.descent import run_to_end as run_to_end
+    from compute.dynamics.optimizers import RunConfig as RunConfig
     from compute.errors import LandscapeError as LandscapeError
     from compute.errors import short as short
     from compute.figures import style as figure_style
@@ -459,121 +465,127 @@ if TYPE_CHECKING:
     from compute.figures.venues import venue as venue
     from compute.figures.words import mode_words as mode_words
     from compute.figures.words import optimizer_words as optimizer_words
-    from compute.frames import GradientField as GradientField
-    from compute.frames import MapFrame as MapFrame
-    from compute.frames import landscape_frames as landscape_frames
-    from compute.frames import landscape_geometry as landscape_geometry
-    from compute.frames import make_frame as make_frame
-    from compute.frames import map_frames as map_frames
     from compute.generators import drain as drain
-    from compute.grid import FIELDS as FIELDS
-    from compute.grid import GridBlock as GridBlock
-    from compute.grid import LandscapeGrid as LandscapeGrid
-    from compute.grid import Window as Window
-    from compute.grid import evaluate_grid as evaluate_grid
-    from compute.grid import evaluate_loss as evaluate_loss
-    from compute.isolines import display_values as display_values
-    from compute.isolines import isolines as isolines
-    from compute.isolines import levels_for as levels_for
-    from compute.lab_api import DEPTH_PRESETS as DEPTH_PRESETS
-    from compute.lab_api import INIT_SCHEMES as INIT_SCHEMES
-    from compute.lab_api import NORM_LIMITS as NORM_LIMITS
-    from compute.lab_api import NORM_PRESETS as NORM_PRESETS
-    from compute.lab_api import TRAIN_INITS as TRAIN_INITS
-    from compute.lab_api import TRAIN_SCENARIO as TRAIN_SCENARIO
-    from compute.lab_api import DepthSweepConfig as DepthSweepConfig
-    from compute.lab_api import DepthSweepProgress as DepthSweepProgress
-    from compute.lab_api import DepthSweepResult as DepthSweepResult
-    from compute.lab_api import NormProfile as NormProfile
-    from compute.lab_api import NormSweepConfig as NormSweepConfig
-    from compute.lab_api import NormSweepProgress as NormSweepProgress
-    from compute.lab_api import NormSweepResult as NormSweepResult
-    from compute.lab_api import SchemeNorms as SchemeNorms
-    from compute.lab_api import SchemeRunChunk as SchemeRunChunk
-    from compute.lab_api import SchemeTrainingConfig as SchemeTrainingConfig
-    from compute.lab_api import depth_sweep as depth_sweep
-    from compute.lab_api import has_init_parameter as has_init_parameter
-    from compute.lab_api import norm_sweep as norm_sweep
-    from compute.lab_api import train_schemes as train_schemes
-    from compute.landscape import IN_PLANE_NOTE as IN_PLANE_NOTE
-    from compute.landscape import Landscape as Landscape
-    from compute.landscape import Readout as Readout
-    from compute.landscape import bind_modes as bind_modes
-    from compute.landscape import build_landscape as build_landscape
-    from compute.landscape import hessian_map as hessian_map
-    from compute.landscape import readout as readout
-    from compute.landscape import search_starts as search_starts
-    from compute.linear_baseline import constrained_least_squares as constrained_least_squares
-    from compute.linear_baseline import constrained_problem as constrained_problem
-    from compute.modes import Ball as Ball
-    from compute.modes import Box as Box
-    from compute.modes import Constraint as Constraint
-    from compute.modes import Modes as Modes
-    from compute.modes import make_constraint as make_constraint
-    from compute.modes import parse_constraint as parse_constraint
-    from compute.network_problem import NetworkProblem as NetworkProblem
-    from compute.network_problem import resolve_device as resolve_device
-    from compute.network_registry import NETWORKS as NETWORKS
-    from compute.network_registry import NetworkSpec as NetworkSpec
-    from compute.network_registry import network as network
-    from compute.objective import Metric as Metric
-    from compute.objective import Objective as Objective
-    from compute.objective import restrict_to_plane as restrict_to_plane
+    from compute.geometry.grid import FIELDS as FIELDS
+    from compute.geometry.grid import GridBlock as GridBlock
+    from compute.geometry.grid import LandscapeGrid as LandscapeGrid
+    from compute.geometry.grid import Window as Window
+    from compute.geometry.grid import evaluate_grid as evaluate_grid
+    from compute.geometry.grid import evaluate_loss as evaluate_loss
+    from compute.geometry.isolines import display_values as display_values
+    from compute.geometry.isolines import isolines as isolines
+    from compute.geometry.isolines import levels_for as levels_for
+    from compute.geometry.planes import Plane as Plane
+    from compute.geometry.planes import PlaneProjection as PlaneProjection
+    from compute.geometry.planes import directions_plane as directions_plane
+    from compute.geometry.planes import filter_normalized_direction as filter_normalized_direction
+    from compute.geometry.planes import line as line
+    from compute.geometry.planes import pca_plane as pca_plane
+    from compute.geometry.planes import random_plane as random_plane
+    from compute.geometry.planes import restrict_to_plane as restrict_to_plane
+    from compute.geometry.planes import three_point_plane as three_point_plane
+    from compute.initlab.training import DEPTH_PRESETS as DEPTH_PRESETS
+    from compute.initlab.training import INIT_SCHEMES as INIT_SCHEMES
+    from compute.initlab.training import NORM_LIMITS as NORM_LIMITS
+    from compute.initlab.training import NORM_PRESETS as NORM_PRESETS
+    from compute.initlab.training import TRAIN_INITS as TRAIN_INITS
+    from compute.initlab.training import TRAIN_SCENARIO as TRAIN_SCENARIO
+    from compute.initlab.training import DepthSweepConfig as DepthSweepConfig
+    from compute.initlab.training import DepthSweepProgress as DepthSweepProgress
+    from compute.initlab.training import DepthSweepResult as DepthSweepResult
+    from compute.initlab.training import NormProfile as NormProfile
+    from compute.initlab.training import NormSweepConfig as NormSweepConfig
+    from compute.initlab.training import NormSweepProgress as NormSweepProgress
+    from compute.initlab.training import NormSweepResult as NormSweepResult
+    from compute.initlab.training import SchemeNorms as SchemeNorms
+    from compute.initlab.training import SchemeRunChunk as SchemeRunChunk
+    from compute.initlab.training import SchemeTrainingConfig as SchemeTrainingConfig
+    from compute.initlab.training import depth_sweep as depth_sweep
+    from compute.initlab.training import has_init_parameter as has_init_parameter
+    from compute.initlab.training import norm_sweep as norm_sweep
+    from compute.initlab.training import train_schemes as train_schemes
+    from compute.landscapes.frames import GradientField as GradientField
+    from compute.landscapes.frames import MapFrame as MapFrame
+    from compute.landscapes.frames import landscape_frames as landscape_frames
+    from compute.landscapes.frames import landscape_geometry as landscape_geometry
+    from compute.landscapes.frames import make_frame as make_frame
+    from compute.landscapes.frames import map_frames as map_frames
+    from compute.landscapes.landscape import IN_PLANE_NOTE as IN_PLANE_NOTE
+    from compute.landscapes.landscape import Landscape as Landscape
+    from compute.landscapes.landscape import Readout as Readout
+    from compute.landscapes.landscape import bind_modes as bind_modes
+    from compute.landscapes.landscape import build_landscape as build_landscape
+    from compute.landscapes.landscape import hessian_map as hessian_map
+    from compute.landscapes.landscape import readout as readout
+    from compute.landscapes.landscape import search_starts as search_starts
+    from compute.landscapes.linear_baseline import (
+        constrained_least_squares as constrained_least_squares,
+    )
+    from compute.landscapes.linear_baseline import constrained_problem as constrained_problem
+    from compute.landscapes.plane_choice import PlaneSpec as PlaneSpec
+    from compute.landscapes.plane_choice import build_plane as build_plane
+    from compute.landscapes.plane_choice import derive_plane as derive_plane
+    from compute.landscapes.plane_choice import eigen_plane as eigen_plane
+    from compute.landscapes.point_spectrum import PointSpectrum as PointSpectrum
+    from compute.landscapes.point_spectrum import RitzTrail as RitzTrail
+    from compute.landscapes.point_spectrum import SpectrumOptions as SpectrumOptions
+    from compute.landscapes.point_spectrum import SpectrumRequest as SpectrumRequest
+    from compute.landscapes.point_spectrum import SpectrumStep as SpectrumStep
+    from compute.landscapes.point_spectrum import curvature_at as curvature_at
+    from compute.landscapes.point_spectrum import curvature_of as curvature_of
+    from compute.landscapes.point_spectrum import spectrum_at as spectrum_at
+    from compute.landscapes.point_spectrum import spectrum_of as spectrum_of
+    from compute.landscapes.point_spectrum import spectrum_options as spectrum_options
+    from compute.landscapes.point_spectrum import theta_at as theta_at
+    from compute.networks.problem import NetworkProblem as NetworkProblem
+    from compute.networks.problem import resolve_device as resolve_device
+    from compute.networks.slices import Interpolation as Interpolation
+    from compute.networks.slices import evaluate_slice as evaluate_slice
+    from compute.networks.slices import interpolate as interpolate
+    from compute.networks.symmetry import teacher_distances as teacher_distances
+    from compute.objectives.derivatives import Derivatives as Derivatives
+    from compute.objectives.derivatives import gradient as gradient
+    from compute.objectives.derivatives import second_order as second_order
     from compute.objectives.layout import ParamBlock as ParamBlock
     from compute.objectives.layout import ParamLayout as ParamLayout
-    from compute.optimizers import DEFAULT_LR as DEFAULT_LR
-    from compute.optimizers import RunConfig as RunConfig
+    from compute.objectives.modes import Ball as Ball
+    from compute.objectives.modes import Box as Box
+    from compute.objectives.modes import Constraint as Constraint
+    from compute.objectives.modes import Modes as Modes
+    from compute.objectives.modes import make_constraint as make_constraint
+    from compute.objectives.modes import parse_constraint as parse_constraint
+    from compute.objectives.objective import Metric as Metric
+    from compute.objectives.objective import Objective as Objective
+    from compute.objectives.problem import Capabilities as Capabilities
+    from compute.objectives.problem import Problem as Problem
+    from compute.objectives.problem import ToyProblem as ToyProblem
     from compute.outputs import atomic_write as atomic_write
     from compute.outputs import output_path as output_path
-    from compute.plane_choice import PlaneSpec as PlaneSpec
-    from compute.plane_choice import build_plane as build_plane
-    from compute.plane_choice import derive_plane as derive_plane
-    from compute.plane_choice import eigen_plane as eigen_plane
-    from compute.planes import Plane as Plane
-    from compute.planes import PlaneProjection as PlaneProjection
-    from compute.planes import directions_plane as directions_plane
-    from compute.planes import filter_normalized_direction as filter_normalized_direction
-    from compute.planes import line as line
-    from compute.planes import pca_plane as pca_plane
-    from compute.planes import random_plane as random_plane
-    from compute.planes import three_point_plane as three_point_plane
-    from compute.problem import Problem as Problem
-    from compute.problem import ToyProblem as ToyProblem
-    from compute.problem import is_network as is_network
-    from compute.registry import SCENARIOS as SCENARIOS
-    from compute.registry import ParamSpec as ParamSpec
-    from compute.registry import ScenarioSpec as ScenarioSpec
-    from compute.registry import scenario as scenario
-    from compute.registry import scenario_warnings as scenario_warnings
-    from compute.registry import toy as toy
-    from compute.session import HESSIAN_FIELDS as HESSIAN_FIELDS
-    from compute.session import OVERLAYS as OVERLAYS
-    from compute.session import RunSettings as RunSettings
-    from compute.session import Session as Session
-    from compute.session import default_session as default_session
-    from compute.session_file import from_json as session_from_json
-    from compute.session_file import load as load_session
-    from compute.session_file import save as save_session
-    from compute.session_file import to_json as session_to_json
-    from compute.slices import Interpolation as Interpolation
-    from compute.slices import evaluate_slice as evaluate_slice
-    from compute.slices import interpolate as interpolate
-    from compute.spectra import PointSpectrum as PointSpectrum
-    from compute.spectra import RitzTrail as RitzTrail
-    from compute.spectra import SpectrumOptions as SpectrumOptions
-    from compute.spectra import SpectrumRequest as SpectrumRequest
-    from compute.spectra import SpectrumStep as SpectrumStep
-    from compute.spectra import curvature_at as curvature_at
-    from compute.spectra import curvature_of as curvature_of
-    from compute.spectra import spectrum_at as spectrum_at
-    from compute.spectra import spectrum_of as spectrum_of
-    from compute.spectra import spectrum_options as spectrum_options
-    from compute.spectra import theta_at as theta_at
-    from compute.symmetry import teacher_distances as teacher_distances
-    from compute.tracking import RunUpdate as RunUpdate
-    from compute.tracking import resolve_starts as resolve_starts
-    from compute.tracking import start_theta as start_theta
-    from compute.tracking import track_run as track_run
+    from compute.scenarios.catalogue import SCENARIOS as SCENARIOS
+    from compute.scenarios.catalogue import ScenarioSpec as ScenarioSpec
+    from compute.scenarios.catalogue import build_problem as build_problem
+    from compute.scenarios.catalogue import register_scenario as register_scenario
+    from compute.scenarios.catalogue import scenario as scenario
+    from compute.scenarios.catalogue import scenario_warnings as scenario_warnings
+    from compute.scenarios.catalogue import unregister_scenario as unregister_scenario
+    from compute.scenarios.networks import NetworkSpec as NetworkSpec
+    from compute.scenarios.params import ParamSpec as ParamSpec
+    from compute.scenarios.toys import ToySpec as ToySpec
+    from compute.sessions.file import from_json as session_from_json
+    from compute.sessions.file import load as load_session
+    from compute.sessions.file import save as save_session
+    from compute.sessions.file import to_json as session_to_json
+    from compute.sessions.runs import RunUpdate as RunUpdate
+    from compute.sessions.runs import resolve_starts as resolve_starts
+    from compute.sessions.runs import start_theta as start_theta
+    from compute.sessions.runs import track_run as track_run
+    from compute.sessions.session import HESSIAN_FIELDS as HESSIAN_FIELDS
+    from compute.sessions.session import OVERLAYS as OVERLAYS
+    from compute.sessions.session import RunSettings as RunSettings
+    from compute.sessions.session import Session as Session
+    from compute.sessions.session import default_session as default_session
+    from compute.vocabulary import DEFAULT_LR as DEFAULT_LR
+    from compute.vocabulary import NETWORK_LR as NETWORK_LR
     from compute.vocabulary import OPTIMIZERS as OPTIMIZERS
     from compute.vocabulary import PLANE_KINDS as PLANE_KINDS
     from compute.vocabulary import RUN_STATES as RUN_STATES

@@ -18,7 +18,11 @@ are kept with their vectors, since what they came from may be gone or differ aft
 PLANE_KINDS = RECIPES + DERIVED
 INIT_SCHEMES = ("xavier", "scaled", "alpha", "beta", "fixup")
 """Initializations of residual stacks: Xavier N(0, 1/d), N(0, 1/(dL)), α- and β-scaling, Fixup
-(``compute.init_schemes``)."""
+(``compute.networks.init_schemes``)."""
 TRAJECTORY_MODES = ("none", "thin", "full")
 THIN_POINTS = 1000
 """``--trajectory thin`` keeps at most this many points (first and last always)."""
+DEFAULT_LR = {"gd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adam": 0.05, "newton": 1.0}
+"""Default step sizes of the exact toys (per optimizer)."""
+NETWORK_LR = {"gd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adam": 0.01, "newton": 1.0}
+"""Default step sizes for training networks (per optimizer)."""

@@ -21,7 +21,7 @@ class Gestures:
         s = self.state.session
         if not every:
             return (s.optimizer.optimizer,)
-        if s.is_network and not s.in_plane:
+        if s.sliced and not s.in_plane:
             return tuple(n for n in OPTIMIZERS if n != "newton")
         return OPTIMIZERS
 
@@ -43,7 +43,7 @@ class Gestures:
     def _settings(self, coords: tuple[float, ...], config: RunConfig, k: int) -> RunSettings:
         s, landscape = self.state.session, self.state.results.landscape
         color = self.state.next_color(k)
-        if not s.is_network:
+        if not s.sliced:
             return RunSettings(coords, config, color)
         theta = start_theta(landscape, coords) if landscape is not None else b""
         return RunSettings(coords, config, color, in_plane=s.in_plane, theta=theta, plane=s.plane)
@@ -82,7 +82,7 @@ class Gestures:
         coords = (x, y)[: len(run.settings.start)]
         settings = replace(run.settings, start=coords, note="")
         landscape = self.state.results.landscape
-        if self.state.is_network and landscape is not None:
+        if self.state.sliced and landscape is not None:
             spec = self.state.session.plane
             theta = start_theta(landscape, coords)
             settings = replace(settings, at="point", theta=theta, plane=spec)

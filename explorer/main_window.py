@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         self.status.cancel.clicked.connect(self.cancel_computations)
 
     def _scenario(self) -> None:
-        network = self.state.is_network
+        network = self.state.sliced
         self.sections["Slice"].setVisible(network)
         self.slice_note.setVisible(network)
 

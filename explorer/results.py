@@ -24,7 +24,7 @@ class Results:
     marks : name → (a, b, distance from the plane) of a slice's named points
     readout : compute.Readout under the cursor
     plane_info : the shown plane in words
-    spectrum : the Hessian spectrum report of the point last asked for (compute.hessian);
+    spectrum : the Hessian spectrum report of the point last asked for (compute.curvature);
         spectrum_progress: the Ritz values streaming in while it is computed
     hessian_map : the full-space curvature map (``HessianMap``: a, b, lam_min, lam_max (nb,
         na), NaN where not computed yet, and whether it is complete)

@@ -123,12 +123,11 @@ class AppState:
 
     # questions ------------------------------------------------------------------------------
     @property
-    def is_network(self) -> bool:
-        return self.session.is_network
+    def sliced(self) -> bool:
+        return self.session.sliced
 
     def axis_names(self) -> tuple[str, ...]:
-        spec = scenario(self.session.scenario)
-        return ("a", "b") if spec.kind == "network" else spec.axis_names  # type: ignore[union-attr]
+        return scenario(self.session.scenario).axis_names
 
     def undo_label(self) -> str:
         return self._undo[-1].label if self._undo else ""
@@ -186,7 +185,7 @@ class AppState:
     def _scenario_switch(self, changes: dict[str, Any]) -> dict[str, Any]:
         fresh = default_session(changes["scenario"])
         base = {"params": fresh.params, "window": fresh.window, "runs": (), "plane": fresh.plane}
-        if fresh.is_network != self.session.is_network:  # slices are coarser; other optimizers
+        if fresh.sliced != self.session.sliced:  # slices are coarser; other optimizers
             base |= {
                 "resolution": fresh.resolution,
                 "optimizer": fresh.optimizer,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from compute.basins import BasinMap
-from compute.critical import CriticalPoint
+from compute.critical.search import CriticalPoint
+from compute.dynamics.basins import BasinMap
 from compute.figures.panels import (
     CurvatureExtremes,
     CurvesPanel,
@@ -25,14 +25,14 @@ from compute.figures.panels import (
     SpectrumPanel,
 )
 from compute.figures.words import mode_words, optimizer_words, param_words
-from compute.frames import GradientField, MapFrame
-from compute.landscape import Landscape
-from compute.objective import metric_labels
-from compute.registry import scenario
-from compute.session import RunSettings, Session
+from compute.landscapes.frames import GradientField, MapFrame
+from compute.landscapes.landscape import Landscape
+from compute.objectives.objective import metric_labels
+from compute.scenarios import scenario
+from compute.sessions.session import RunSettings, Session
 
 if TYPE_CHECKING:
-    from compute.spectra import PointSpectrum
+    from compute.landscapes.point_spectrum import PointSpectrum
 
 METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
 """The metric lines of a curves panel (solid, dashed, dotted)."""
@@ -98,7 +98,7 @@ def map_panel_of(
         curvature=hess_min if "curvature" in on and two_d else None,
         hessian=full_curvature,
         gradient=gradient if "gradient" in on and two_d else None,
-        constraint=session.modes().constraint if not session.is_network else None,
+        constraint=session.modes().constraint if not session.sliced else None,
         runs=tuple(runs),
         marks=landscape.marks(),
         plane=_plane_vectors(landscape),
@@ -135,7 +135,8 @@ def curves_panel_of(
 
 
 def spectrum_panel_of(session: Session, result: PointSpectrum) -> SpectrumPanel:
-    """The eigenvalue density of a computed spectrum (``compute.spectra.spectrum_at``)."""
+    """The eigenvalue density of a computed spectrum
+    (``compute.landscapes.point_spectrum.spectrum_at``)."""
     density = result.report.density
     values = result.all_eigenvalues
     if values is None:

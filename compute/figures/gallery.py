@@ -55,7 +55,7 @@ class GalleryEntry:
 def forward_norm_figure() -> Generator[Any, None, tuple[list[Panel], dict[str, Any]]]:
     """Seed 004's forward-norm plot: ‖z_l‖/‖x‖ per layer (median, 25–75 % band over 200
     trials) of 100-layer, width-100 residual stacks under each initialization scheme."""
-    from compute.initlab import norm_sweep, preset
+    from compute.initlab.sweep import norm_sweep, preset
 
     chosen = preset("matlab")
     result = yield from norm_sweep(chosen.config, chosen.marks)
@@ -84,7 +84,7 @@ def forward_norm_figure() -> Generator[Any, None, tuple[list[Panel], dict[str, A
 def depth_sweep_figure() -> Generator[Any, None, tuple[list[Panel], dict[str, Any]]]:
     """Seeds 002/003: max_i ‖A_i‖₂ of trained deep linear residual nets against depth m, for
     plain GD (η/m) and Adam, with c/m (dashed) and c·log(m)/m (dotted) fitted as guides."""
-    from compute.near_identity import depth_sweep, preset
+    from compute.initlab.near_identity import depth_sweep, preset
 
     series, configs = [], []
     for k, (name, words) in enumerate(

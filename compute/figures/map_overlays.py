@@ -11,11 +11,11 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from compute.basins import OTHER_CODES
-from compute.critical import KINDS
+from compute.critical.search import KINDS
+from compute.dynamics.basins import OTHER_CODES
 from compute.figures import style
 from compute.figures.panels import MapPanel
-from compute.modes import Ball
+from compute.objectives.modes import Ball
 
 TEXT_HALO = [patheffects.withStroke(linewidth=1.6, foreground="white")]
 Handles = list[tuple[str, Artist]]

@@ -15,12 +15,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from compute.basins import BasinMap
-from compute.critical import CriticalPoint
+from compute.critical.search import CriticalPoint
+from compute.dynamics.basins import BasinMap
 from compute.errors import LandscapeError
-from compute.frames import GradientField, MapFrame
-from compute.modes import Ball, Box
-from compute.session import HESSIAN_FIELDS
+from compute.landscapes.frames import GradientField, MapFrame
+from compute.objectives.modes import Ball, Box
+from compute.sessions.session import HESSIAN_FIELDS
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ class RunTrace:
 
 class CurvatureExtremes(Protocol):
     """λ_min, λ_max (nb, na) of the full-space Hessian on the grid a (na,) × b (nb,):
-    ``compute.hessian.CurvatureMap`` (what ``compute.landscape.hessian_map`` returns) or the
+    ``compute.curvature.CurvatureMap`` (what ``compute.landscapes.landscape.hessian_map`` returns)
+    or the
     window's partial map (NaN where a cell is not computed yet)."""
 
     @property
@@ -92,7 +93,7 @@ class HessianOverlay:
     Attributes
     ----------
     field : "ratio" (|λ_min/λ_max|, NaN where λ_max = 0), "lambda_min" or "lambda_max" of
-        ∇²F(θ(a, b)) (``compute.session.HESSIAN_FIELDS``)
+        ∇²F(θ(a, b)) (``compute.sessions.session.HESSIAN_FIELDS``)
     a : (na,), b : (nb,) the cell centres along the map's two axes
     values : (nb, na) the field, row i at b[i] (NaN: not computed, drawn transparent)
     """

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from compute.landscape import Landscape
-    from compute.session import Session
+    from compute.landscapes.landscape import Landscape
+    from compute.sessions.session import Session
 
 GENERATOR = "landscape-explorer"
 HEAVY_KEYS = ("vectors", "theta")
@@ -140,8 +140,8 @@ def provenance_of(
     """A scene's provenance: source file (name, SHA-256), the session (weights replaced by
     their hashes), scenario, title, formula, parameters, modes, seeds, plane, run step cap."""
     from compute.figures.words import mode_words
-    from compute.registry import scenario
-    from compute.session_file import to_json
+    from compute.scenarios import scenario
+    from compute.sessions.file import to_json
 
     spec = scenario(session.scenario)
     src: dict[str, Any] = {"kind": "window"}

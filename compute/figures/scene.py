@@ -1,9 +1,10 @@
 """A session's scene, computed headlessly with the window's own compute functions.
 
 ``scene_from_session`` builds the problem, the landscape (a network's slice on the session's
-plane), the map frame (``compute.frames``), the overlays that are on (geometry for gradient and
+plane), the map frame (``compute.landscapes.frames``), the overlays that are on (geometry for
+gradient and
 curvature, critical points, the basin map, the full-space curvature map), every visible run
-(``compute.tracking.track_run``), a slice's named points and, when asked, the Hessian spectrum
+(``compute.sessions.runs.track_run``), a slice's named points and, when asked, the Hessian spectrum
 at the end of the first run. Same session, same arrays: nothing here depends on time, threads
 or the order of work.
 """
@@ -17,8 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from compute.basins import BasinMap, basin_map, basin_resolution
-from compute.critical import CriticalPoint, critical_points
+from compute.critical.search import CriticalPoint, critical_points
+from compute.dynamics.basins import BasinMap, basin_map, basin_resolution
 from compute.figures.assemble import (
     curves_panel_of,
     map_panel_of,
@@ -27,21 +28,21 @@ from compute.figures.assemble import (
 )
 from compute.figures.panels import RunTrace, Scene
 from compute.figures.provenance import provenance_of
-from compute.frames import GradientField, MapFrame, landscape_geometry, map_frames
 from compute.generators import mapped
-from compute.grid import LandscapeGrid, Window
-from compute.landscape import Landscape, build_landscape, hessian_map, search_starts
-from compute.network_problem import NetworkProblem
-from compute.problem import Problem
-from compute.registry import scenario
-from compute.session import RunSettings, Session
-from compute.session_file import load
-from compute.tracking import resolve_starts, track_run
+from compute.geometry.grid import LandscapeGrid, Window
+from compute.landscapes.frames import GradientField, MapFrame, landscape_geometry, map_frames
+from compute.landscapes.landscape import Landscape, build_landscape, hessian_map, search_starts
+from compute.networks.problem import network_of
+from compute.objectives.problem import Problem
+from compute.scenarios import scenario
+from compute.sessions.file import load
+from compute.sessions.runs import resolve_starts, track_run
+from compute.sessions.session import RunSettings, Session
 from compute.vocabulary import STATUS_NAMES
 
 if TYPE_CHECKING:
-    from compute.hessian import CurvatureMap
-    from compute.spectra import PointSpectrum
+    from compute.curvature import CurvatureMap
+    from compute.landscapes.point_spectrum import PointSpectrum
 
 T = TypeVar("T")
 STAGES = {  # stage: (start, end) of the overall fraction
@@ -150,7 +151,7 @@ def trace_run(
         return np.concatenate(parts[name]) if parts.get(name) else np.zeros(empty)
 
     dim = landscape.map_objective.dim
-    network = isinstance(landscape.problem, NetworkProblem)
+    network = landscape.problem.capabilities.sliced
     return RunTrace(
         run_label(run),
         run.color,
@@ -172,7 +173,7 @@ def _spectrum(
 ) -> Generator[Any, None, PointSpectrum]:
     """The Hessian spectrum (extremes, SLQ density, every eigenvalue up to n = 2000) at the
     end of run 1, or at the window's centre without runs."""
-    from compute.spectra import SpectrumRequest, spectrum_at
+    from compute.landscapes.point_spectrum import SpectrumRequest, spectrum_at
 
     if runs and runs[0].thetas is not None and len(runs[0].thetas):
         point, where = runs[0].thetas[-1], "the end of run 1"
@@ -199,7 +200,8 @@ def scene_from_session(
     session : the session (its overlays decide what is computed: geometry for ``gradient`` /
         ``curvature``, critical points for ``critical`` / ``basins``, the basin map for
         ``basins`` with the session's optimizer, the full-space curvature map
-        (``compute.landscape.hessian_map``) for ``hessian``); source : the session file (named
+        (``compute.landscapes.landscape.hessian_map``) for ``hessian``); source : the session file
+        (named
         and hashed in the provenance); spectrum : also the Hessian spectrum at the end of run 1
         (θ₀ / the window's centre without runs); max_steps : cap on every run's steps (the gallery's
         reduced runs; recorded); device : where networks compute
@@ -211,7 +213,7 @@ def scene_from_session(
     stream: Generator[str, None, Problem] = spec.problem_stream(s.params, device)
     problem = yield from _stage(stream, "problem")
     modes = s.modes()
-    landscape = build_landscape(problem, modes, s.plane if s.is_network else None)
+    landscape = build_landscape(problem, modes, s.plane if s.sliced else None)
     window = Window(tuple(float(b) for b in s.window))
     overlays = set(s.overlays)
     frame: MapFrame = yield from _stage(
@@ -241,8 +243,8 @@ def scene_from_session(
     if "hessian" in overlays and window.dim == 2:
         full_curvature = yield from _curvature_map(landscape, window)
     settings = tuple(r for r in s.runs if r.visible)
-    if isinstance(problem, NetworkProblem):
-        settings = resolve_starts(problem, settings, s.plane)
+    if problem.capabilities.sliced:
+        settings = resolve_starts(network_of(problem), settings, s.plane)
     if max_steps is not None:
         settings = tuple(
             replace(r, optimizer=replace(r.optimizer, steps=min(r.optimizer.steps, max_steps)))

@@ -10,8 +10,8 @@ import numpy as np
 from compute.errors import LandscapeError
 from compute.figures import style
 from compute.figures.panels import MapPanel, Panel
-from compute.frames import MapFrame, _smooth
-from compute.isolines import isolines, levels_for
+from compute.geometry.isolines import isolines, levels_for
+from compute.landscapes.frames import MapFrame, _smooth
 
 
 def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:

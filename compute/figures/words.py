@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from compute.modes import Ball, Box, Modes
-from compute.optimizers import RunConfig
+from compute.dynamics.optimizers import RunConfig
+from compute.objectives.modes import Ball, Box, Modes
 
 PARAM_SYMBOLS = {
     # parameter name: (unicode, mathtext)

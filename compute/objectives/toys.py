@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as tnf
 
-from compute.objective import LossFn
+from compute.objectives.objective import LossFn
 
 
 def shamir(eps: float) -> LossFn:

@@ -65,7 +65,7 @@ class LandscapeController(QObject):
         view = self.state.view
         if view.device != self._device:
             self._device = view.device
-            if self.state.is_network:
+            if self.state.sliced:
                 self.refresh()
         if self._dragging and not view.dragging:
             self._dragging = False
@@ -102,7 +102,7 @@ class LandscapeController(QObject):
         s, key = self.state.session, self._key()
         spec = scenario(s.scenario)
         problem = self._problem if key == self._problem_key else None
-        modes, plane, window = s.modes(), s.plane if s.is_network else None, Window(s.window)
+        modes, plane, window = s.modes(), s.plane if s.sliced else None, Window(s.window)
         old = self.state.results.landscape
         keep = (
             old is not None
@@ -169,10 +169,7 @@ class LandscapeController(QObject):
 
     def _landscape_ready(self, landscape: Landscape, marks: dict[str, Any]) -> None:
         s = self.state.session
-        if s.is_network:
-            from compute import NetworkProblem
-
-            assert isinstance(landscape.problem, NetworkProblem)
+        if s.sliced:
             runs = resolve_starts(landscape.problem, s.runs, s.plane)
             if runs != s.runs:
                 self.state.amend(runs=runs)

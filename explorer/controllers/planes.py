@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Signal
 
 from compute import (
     Interpolation,
-    NetworkProblem,
     PlaneSpec,
     derive_plane,
     eigen_plane,
@@ -46,7 +45,7 @@ class PlaneController(QObject):
     def kinds(self) -> list[str]:
         """The planes this scenario offers (towards the teacher only where there is one)."""
         spec = scenario(self.state.session.scenario)
-        teacher = bool(getattr(spec, "has_teacher", False))
+        teacher = spec.capabilities.teacher
         return ["random", *(["teacher"] if teacher else []), "pca", "points", *EIGEN]
 
     def choose(self, kind: str, seed: int, at_run: bool = False) -> bool:
@@ -58,7 +57,7 @@ class PlaneController(QObject):
             return self._eigen(kind, seed, None)
         run = self.latest_finished()
         landscape = self.state.results.landscape
-        if run is None or landscape is None or not isinstance(landscape.problem, NetworkProblem):
+        if run is None or landscape is None or not landscape.problem.capabilities.sliced:
             self.state.notify(
                 f"A {kind} plane is made from a finished run: train one first (click the map or "
                 "'Train from θ₀').",
@@ -81,7 +80,7 @@ class PlaneController(QObject):
     def _eigen(self, kind: str, seed: int, run: LiveRun | None) -> bool:
         """The top Hessian eigenvectors at θ₀ or at ``run``'s end, in a worker."""
         landscape = self.state.results.landscape
-        if landscape is None or not isinstance(landscape.problem, NetworkProblem):
+        if landscape is None or not landscape.problem.capabilities.sliced:
             self.state.notify("The network is still being built: choose the plane again.")
             return False
         problem, l2 = landscape.problem, self.state.session.l2
@@ -108,7 +107,7 @@ class PlaneController(QObject):
     def interpolate_latest(self) -> None:
         """F on the segment from θ₀ to the latest finished run's end, in a worker."""
         run, landscape = self.latest_finished(), self.state.results.landscape
-        if run is None or landscape is None or not isinstance(landscape.problem, NetworkProblem):
+        if run is None or landscape is None or not landscape.problem.capabilities.sliced:
             self.state.notify("1-D interpolation needs a finished run: train one first", "error")
             return
         problem = landscape.problem

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
-from compute import NETWORKS, TRAIN_INITS, TRAIN_SCENARIO, has_init_parameter, train_schemes
+from compute import TRAIN_INITS, TRAIN_SCENARIO, has_init_parameter, scenario, train_schemes
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, LabState, TrainingCurve
 from explorer.panels.fields import NumberField
@@ -187,7 +187,7 @@ class TrainingView(QWidget):
     def _optimizer_changed(self) -> None:
         """Another optimizer starts from the scenario's step size for it."""
         name = self.optimizer.currentData()
-        self.state.set_training(optimizer=name, lr=NETWORKS[TRAIN_SCENARIO].default_lr[name])
+        self.state.set_training(optimizer=name, lr=scenario(TRAIN_SCENARIO).default_lr[name])
 
     def _schemes_changed(self) -> None:
         chosen = tuple(s for s, c in self.checks.items() if c.isChecked())

@@ -50,8 +50,8 @@ class CriticalTable(QWidget):
         layout.addWidget(self.table)
         self.table.itemSelectionChanged.connect(self._selected)
         state.subscribe("result", self._result)
-        state.subscribe("scenario", lambda: self.note.setVisible(state.is_network))
-        self.note.setVisible(state.is_network)
+        state.subscribe("scenario", lambda: self.note.setVisible(state.sliced))
+        self.note.setVisible(state.sliced)
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -76,7 +76,7 @@ class CriticalTable(QWidget):
             where = (
                 "boundary"
                 if p.on_boundary
-                else ("in the plane" if self.state.is_network else "interior")
+                else ("in the plane" if self.state.sliced else "interior")
             )
             if p.on_boundary and len(p.multipliers):
                 where += f", μ={_vec(p.multipliers)}"

@@ -114,7 +114,7 @@ class ModesPanel(QWidget):
             constraint = None if kind == "none" else f"{kind}:{float(radius)!r}"
         except ValueError:
             return  # the field marks its own invalid text
-        if constraint is not None and blocks and self.state.is_network:
+        if constraint is not None and blocks and self.state.sliced:
             constraint += f"@{blocks}"
             if not self._blocks_known(constraint):
                 return
@@ -165,8 +165,8 @@ class ModesPanel(QWidget):
         )
 
     def _scenario(self) -> None:
-        self.form.setRowVisible(self.blocks, self.state.is_network)
-        note = SLICE_NOTE if self.state.is_network else ""
+        self.form.setRowVisible(self.blocks, self.state.sliced)
+        note = SLICE_NOTE if self.state.sliced else ""
         for key, box in self.overlays.items():
             tip = OVERLAY_LABELS[key][1]
             box.setToolTip(tip + note)

@@ -72,7 +72,7 @@ class OptimizerPanel(QWidget):
         state.subscribe("scenario", self._scenario)
 
     def _scenario(self) -> None:
-        network = self.state.is_network
+        network = self.state.sliced
         self.form.setRowVisible(self.batch, network)
 
     def _optimizer_changed(self, *_: object) -> None:

@@ -106,7 +106,7 @@ class RunTable(QWidget):
         headers = [*BASE, *self.metrics.values(), "where"]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
-        self.table.setColumnHidden(len(headers) - 1, not self.state.is_network)
+        self.table.setColumnHidden(len(headers) - 1, not self.state.sliced)
         self.show_runs()
 
     def column(self, header: str) -> int:
@@ -121,7 +121,7 @@ class RunTable(QWidget):
         d = run.data
         status = run.status + (" (paused)" if run.paused and run.status == "running" else "")
         where = ""
-        if self.state.is_network:
+        if self.state.sliced:
             dist = d.distance
             where = (
                 "in plane"

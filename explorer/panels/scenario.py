@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute import NETWORKS, SCENARIOS, ParamSpec, scenario
+from compute import SCENARIOS, ParamSpec, scenario
 from explorer.panels.fields import ElidedComboBox, NumberField
 from explorer.state import AppState
 
@@ -78,10 +78,11 @@ class ScenarioPanel(QWidget):
         self.state = state
         self.combo = ElidedComboBox()
         self.combo.setObjectName("scenario")
-        for spec in SCENARIOS.values():
+        toys = [s for s in SCENARIOS.values() if not s.capabilities.sliced]
+        for spec in toys:
             self.combo.addItem(spec.title, spec.id)
         self.combo.insertSeparator(self.combo.count())
-        for net in NETWORKS.values():
+        for net in (s for s in SCENARIOS.values() if s.capabilities.sliced):
             self.combo.addItem(f"Network: {net.title}", net.id)
         self.combo.setToolTip("The landscape to explore (each from one of the seed documents)")
         self.combo.fit_popup()
@@ -151,7 +152,7 @@ class ScenarioPanel(QWidget):
                 widget.blockSignals(False)
 
     def _changed(self, name: str, value: object, dragging: bool) -> None:
-        if dragging and self.state.is_network:
+        if dragging and self.state.sliced:
             return  # a network is rebuilt (data, teacher) when the slider is released
         if self.state.view.dragging != dragging:
             self.state.set_view(dragging=dragging)

@@ -42,7 +42,7 @@ class CurvesBinding(QObject):
         self.view.clear_runs()
         self.view.set_baselines({})
         self.view.set_metric(None)
-        self.view.set_legend(TOY_LEGEND if not self.state.is_network else "")
+        self.view.set_legend(TOY_LEGEND if not self.state.sliced else "")
 
     def _result(self, name: str) -> None:
         if name != "landscape" or self.state.results.landscape is None:
@@ -52,7 +52,7 @@ class CurvesBinding(QObject):
         metric = labels.get("metric")
         self.view.set_metric(metric, log=metric is not None and "‖" in metric)
         self.view.set_baselines(dict(landscape.problem.baselines))
-        if self.state.is_network:
+        if self.state.sliced:
             shown = [f"{labels[k]} ({s})" for k, s in _STYLE_NAMES.items() if k in labels]
             self.view.set_legend(NETWORK_LEGEND.format(metric=", ".join(shown) or "no metric"))
         for rid in self.state.runs:

@@ -41,7 +41,7 @@ class MapBinding(QObject):
         s = self.state.session
         if tuple(round(b, 9) for b in self.view.window()) != tuple(round(b, 9) for b in s.window):
             self.view.set_window(s.window)
-        self.view.show_constraint(s.modes().constraint if not s.is_network else None)
+        self.view.show_constraint(s.modes().constraint if not s.sliced else None)
 
     def _result(self, name: str) -> None:
         r = self.state.results
@@ -79,7 +79,7 @@ class MapBinding(QObject):
             rgba, _ = hessian_image(hessian.field(s.hessian_field), s.hessian_field)
             self.view.show_overlay_image("hessian", rgba, (hessian.a, hessian.b))
         self.view.show_critical(r.critical if "critical" in overlays else [])
-        self.view.show_constraint(s.modes().constraint if not s.is_network else None)
+        self.view.show_constraint(s.modes().constraint if not s.sliced else None)
 
     def _basin_axes(self, labels: np.ndarray | None) -> tuple[np.ndarray, ...]:
         if labels is None or labels.ndim != 2:

@@ -39,7 +39,7 @@ class ReadoutLabel(QLabel):
         self.hint()
 
     def hint(self) -> None:
-        self.setText(SLICE_HINT if self.state.is_network else TOY_HINT)  # note shown above
+        self.setText(SLICE_HINT if self.state.sliced else TOY_HINT)  # note shown above
 
     def _result(self, name: str) -> None:
         r = self.state.results.readout
@@ -144,7 +144,7 @@ class HessianLegend(QLabel):
             return
         lo, hi = FIG.hessian_range(m.field(s.hessian_field), s.hessian_field)
         name = HESSIAN_SHORT[s.hessian_field]
-        where = "of the network at θ(a, b)" if s.is_network else "of F"
+        where = "of the network at θ(a, b)" if s.sliced else "of F"
         cells = f"{len(m.b)}×{len(m.a)} cells" + ("" if m.complete else ", computing…")
         self.setText(
             f"<b>Curvature map</b>: {name} of the full Hessian {where} ({cells}); "

@@ -1,6 +1,6 @@
 """Bad input on the command line (issue 11's table): each case ends with exit status 2 and
 exactly one readable line on stderr, no traceback, nothing on stdout and no file left behind;
-accepted edge cases exit 0 with valid output. Most cases run ``compute.cli.main`` in-process
+accepted edge cases exit 0 with valid output. Most cases run ``compute.cli.main.main`` in-process
 (fast); a few run the console script to see what a terminal sees."""
 
 import errno
@@ -19,8 +19,7 @@ import time
 import numpy as np
 import pytest
 
-from compute import cli
-from compute.cli import main
+from compute.cli.main import main
 
 from .helpers import EXE
 
@@ -152,7 +151,7 @@ def test_numpy_runtime_warnings_never_reach_stderr(monkeypatch, capsys):
         assert not np.isfinite(np.float64(1e308) * np.float64(10))
         return 0
 
-    monkeypatch.setattr(cli, "_handler", lambda command: overflowing)
+    monkeypatch.setattr("compute.cli.scenarios.run", overflowing)
     code, _, err = _run(["scenarios"], capsys)
     assert code == 0 and err == ""
 

@@ -1,9 +1,7 @@
 """``landscape-explorer hessian``: closed forms of the seeds, dense references, one-line errors.
 
-Run in-process through ``compute.cli.main`` (the parser is given the command here while it is
-not registered yet), and once through the console script when it is."""
+Run in-process through ``compute.cli.main.main``, and once through the console script."""
 
-import argparse
 import json
 
 import numpy as np
@@ -11,27 +9,15 @@ import pytest
 import torch
 from torch.func import grad, jacrev
 
-from compute import cli
-from compute.cli_hessian import add_hessian_parser
-from compute.network_registry import network
+from compute.cli import main as cli
+from compute.scenarios import build_problem
 
 from .helpers import cli as console
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
+def run(capsys):
     """``run(*args) -> (status, stdout, stderr)`` of ``landscape-explorer hessian ARGS``."""
-    build = cli.build_parser
-
-    def with_hessian(gui=None):
-        parser = build(gui)
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "hessian" not in sub.choices:
-            add_hessian_parser(sub)
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", with_hessian)
-    monkeypatch.setitem(cli.COMMANDS, "hessian", "compute.cli_hessian:cmd_hessian")
 
     def call(*args):
         status = cli.main(["hessian", *args])
@@ -73,7 +59,7 @@ def test_factorization_origin_has_eigenvalues_plus_minus_two_y(run, y):
 def test_li_yuan_agrees_with_dense_and_an_independent_hessian(run, tmp_path):
     """Lanczos against --method dense (to 1e-6 relative) at a point saved with --at-file, and
     both against eigvalsh of the Hessian assembled column by column (float64)."""
-    problem = network("li-yuan").problem({"samples": 256}).to(dtype=torch.float64)
+    problem = build_problem("li-yuan", {"samples": 256}).to(dtype=torch.float64)
     gen = torch.Generator().manual_seed(3)
     theta = problem.init + 0.3 * torch.randn(problem.dim, dtype=torch.float64, generator=gen)
     path = tmp_path / "theta.npy"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from compute.cli import main
+from compute.cli.main import main
 
 from .helpers import cli
 
@@ -80,10 +80,9 @@ def test_slice_writes_the_grid_plane_and_projected_trajectory(tmp_path):
     assert data["trajectory_coords"].shape[1] == 2
     # the projected run against an independent projection of the same run, retrained here:
     # θ_t ≈ origin + a d₁ + b d₂ by least squares (numpy), the distance is the residual norm
-    from compute import RunConfig, run_from_init
-    from compute.network_registry import NETWORK_LR, network
+    from compute import NETWORK_LR, RunConfig, build_problem, run_from_init
 
-    problem = network("li-yuan").problem({"dim": 4, "samples": 128, "test_samples": 32})
+    problem = build_problem("li-yuan", {"dim": 4, "samples": 128, "test_samples": 32})
     run = run_from_init(problem, RunConfig.for_optimizer("adam", NETWORK_LR, steps=200))
     thetas = run.thetas[:, 0, :].astype(np.float64)
     basis = np.stack([data["d1"], data["d2"]], axis=1).astype(np.float64)  # (n, 2)
@@ -181,7 +180,7 @@ def test_grid_and_descend_work_in_plane_coordinates(tmp_path):
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(args, message, capsys, tmp_path, monkeypatch):
-    """In process (the console script is compute.cli.main; one subprocess check follows)."""
+    """In process (the console script is compute.cli.main.main; one subprocess check follows)."""
     monkeypatch.chdir(tmp_path)
     assert main(args) == 2
     assert not list(tmp_path.iterdir())  # nothing written

@@ -3,12 +3,17 @@
 import numpy as np
 
 from compute import Modes, Window, critical_points, drain, scenario
+from compute.scenarios import build_problem
 
 
 def find_critical(sid, params=None, modes=None, window=None):
     spec = scenario(sid)
     return drain(
-        critical_points(spec.objective(params), modes or Modes(), Window(window or spec.window))
+        critical_points(
+            build_problem(spec.id, params).objective(),
+            modes or Modes(),
+            Window(window or spec.window),
+        )
     )
 
 

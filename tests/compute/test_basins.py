@@ -16,7 +16,7 @@ from compute import (
     run_to_end,
     scenario,
 )
-from compute.basins import (
+from compute.dynamics.basins import (
     DIVERGED,
     NOT_CONVERGED,
     RUNNING,
@@ -25,6 +25,7 @@ from compute.basins import (
     attractors_from,
     basin_map,
 )
+from compute.scenarios import build_problem
 
 from .helpers import find_critical
 
@@ -35,7 +36,16 @@ def make_map(sid, resolution, params=None, modes=None, window=None, crit=None, *
     window = window or spec.window
     crit = crit if crit is not None else find_critical(sid, params, modes, window)
     config = RunConfig.for_optimizer(cfg.pop("name", "gd"), **cfg)
-    return drain(basin_map(spec.objective(params), modes, Window(window), resolution, config, crit))
+    return drain(
+        basin_map(
+            build_problem(spec.id, params).objective(),
+            modes,
+            Window(window),
+            resolution,
+            config,
+            crit,
+        )
+    )
 
 
 def label_of(m: BasinMap, name: str) -> int:
@@ -140,7 +150,7 @@ def test_large_step_diverges_and_small_budget_does_not_converge(shamir_l2):
 
 
 def _stream(yield_seconds, crit, modes, resolution=64):
-    obj = scenario("shamir").objective({"eps": 1.0})
+    obj = build_problem("shamir", {"eps": 1.0}).objective()
     return basin_map(
         obj,
         modes,
@@ -189,7 +199,7 @@ def test_closing_midway_stops_promptly(shamir_l2):
 def test_batched_cells_end_where_single_runs_end(shamir_l2, name):
     modes, crit = shamir_l2
     m = make_map("shamir", 20, {"eps": 1.0}, modes, crit=crit, name=name, steps=200)
-    obj = scenario("shamir").objective({"eps": 1.0})
+    obj = build_problem("shamir", {"eps": 1.0}).objective()
     config = RunConfig.for_optimizer(name, steps=200)
     rng = np.random.default_rng(0)
     for i, j in rng.integers(0, 20, size=(3, 2)):
@@ -200,7 +210,7 @@ def test_batched_cells_end_where_single_runs_end(shamir_l2, name):
 
 
 def test_window_must_match_the_objective():
-    obj = scenario("shamir").objective()
+    obj = build_problem("shamir").objective()
     with pytest.raises(LandscapeError, match="window has 1 axes"):
         drain(basin_map(obj, Modes(), Window((-1, 1)), 8, RunConfig(), []))
 
@@ -221,8 +231,8 @@ def test_end_points_are_matched_in_units_of_each_attractors_own_tolerance():
     (between two members, half a gap) and 0.35 from the isolated minimum belongs to the
     continuum: 0.50 / 1.0 < 0.35 / h. One shared tolerance gets it wrong either way: h for
     both leaves it unassigned, 1.0 for both gives it to the minimum."""
-    from compute.basins import _Sites
-    from compute.critical import CriticalPoint
+    from compute.critical.search import CriticalPoint
+    from compute.dynamics.basins import _Sites
 
     def point(members, loss, kind, nature):
         members = np.asarray(members, dtype=float)

@@ -6,12 +6,12 @@ import scipy.optimize
 import torch
 
 from compute import Ball, Box, LandscapeError, Modes, Window, drain, scenario
-from compute.critical import CriticalProgress, critical_points, grid_candidates
-from compute.critical_starts import lattice
-from compute.modes import parse_constraint
-from compute.network_registry import network
-from compute.objective import Objective
-from compute.planes import three_point_plane
+from compute.critical.search import CriticalProgress, critical_points, grid_candidates
+from compute.critical.starts import lattice
+from compute.geometry.planes import three_point_plane
+from compute.objectives.modes import parse_constraint
+from compute.objectives.objective import Objective
+from compute.scenarios import build_problem
 
 from .helpers import find_critical, isolated, near
 
@@ -183,7 +183,7 @@ def test_shamir_ball_point_below_is_a_saddle_not_a_maximum():
 def test_psd_factorization_with_zero_matrix_has_one_isolated_quartic_minimum():
     """M = 0: F(u) = ‖uuᵀ‖² = ‖u‖⁴, one isolated (degenerate, quartic) minimum at u = 0."""
     params = {"m11": 0.0, "m12": 0.0, "m22": 0.0}
-    obj = scenario("psd-factorization").objective(params)
+    obj = build_problem("psd-factorization", params).objective()
     u = np.random.default_rng(0).normal(size=(20, 2))
     np.testing.assert_allclose(obj.loss(torch.from_numpy(u)).numpy(), (u**2).sum(1) ** 2)
     pts = find_critical("psd-factorization", params)
@@ -196,7 +196,7 @@ def test_psd_factorization_rank_one_has_a_degenerate_saddle_at_the_origin():
     F = 4 − 4t² + t⁴ (lower): a saddle with Hessian eigenvalues (−8, 0), not a 'maximum set'.
     The other critical points are the minima ±(1, 1) (‖u‖² = λ_max = 2)."""
     params = {"m11": 1.0, "m12": 1.0, "m22": 1.0}
-    loss = scenario("psd-factorization").objective(params).loss
+    loss = build_problem("psd-factorization", params).objective().loss
     t = np.linspace(-0.5, 0.5, 11)
     for direction, expected in (((1, -1), 4 + t**4), ((1, 1), 4 - 4 * t**2 + t**4)):
         u = np.outer(t, direction) / np.sqrt(2)
@@ -216,7 +216,7 @@ def test_activation_square_with_opposite_samples_has_a_strict_quartic_minimum():
     """φ = square, (x₁, y₁) = (1, 1), (x₂, y₂) = (−1, 1): F = (1 − w²)² + (1 + w²)² = 2 + 2w⁴."""
     params = {"phi": "square", "x2": -1.0, "y2": 1.0}
     w = np.linspace(-2, 2, 9)
-    loss = scenario("activation").objective(params).loss
+    loss = build_problem("activation", params).objective().loss
     np.testing.assert_allclose(loss(torch.from_numpy(w[:, None])).numpy(), 2 + 2 * w**4)
     pts = find_critical("activation", params)
     assert [(p.kind, len(p.members)) for p in pts] == [("minimum", 1)]
@@ -321,7 +321,7 @@ def test_every_kkt_point_on_a_ball_is_found_with_its_kind(sid, params, radius):
 
 
 def _scaled_objective(sid, params, factor, dtype=torch.float64):
-    base = scenario(sid).objective(params)
+    base = build_problem(sid, params).objective()
 
     def loss(theta):
         return factor * base.loss(theta.to(torch.float64)).to(theta.dtype)
@@ -371,7 +371,7 @@ def test_huge_windows_are_refused_or_searched_without_warnings():
         ("psd-factorization", huge * 2),
         ("activation", huge),
     ):
-        obj = scenario(sid).objective()
+        obj = build_problem(sid).objective()
         for modes in (Modes(), Modes(constraint=Ball(1e100)), Modes(constraint=Box(1.0))):
             pts = drain(critical_points(obj, modes, Window(window)))
             assert all(np.isfinite(p.point).all() for p in pts)
@@ -396,7 +396,7 @@ class _Counting:
 
 def test_progress_is_monotone_and_closing_stops_the_search_without_side_effects():
     spec = scenario("shamir")
-    counting = _Counting(spec.objective().loss)
+    counting = _Counting(build_problem(spec.id).objective().loss)
     obj = Objective("shamir", 2, ("w", "v"), counting)
     modes, window = Modes(constraint=Ball(2.0)), Window(spec.window)
     gen = critical_points(obj, modes, window)
@@ -452,7 +452,7 @@ def test_explicit_starts_from_grid_candidates_find_what_the_lattice_finds():
     points, an expensive objective's budget) find what the 1,024-point lattice finds."""
     spec = scenario("shamir")
     window = Window(spec.window)
-    obj = spec.objective({"eps": 1.0})
+    obj = build_problem(spec.id, {"eps": 1.0}).objective()
     modes = Modes(l2=0.2)
     axes = window.axes(41)
     xx, yy = np.meshgrid(*axes)
@@ -475,7 +475,7 @@ def test_explicit_starts_from_grid_candidates_find_what_the_lattice_finds():
 def test_in_plane_minimum_of_a_float32_network_slice_is_at_the_teacher():
     """li-yuan (float32): on the plane through init, the teacher and a third point, F(a, b) =
     L(θ(a, b)) has its minimum F = 0 at the teacher's coordinates (noise-free labels)."""
-    problem = network("li-yuan").problem()
+    problem = build_problem("li-yuan")
     teacher = problem.reference("teacher")
     third = teacher + 0.3 * torch.randn(teacher.shape, generator=torch.Generator().manual_seed(1))
     plane = three_point_plane({"init": problem.reference("init"), "teacher": teacher, "x": third})

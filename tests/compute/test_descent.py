@@ -17,23 +17,23 @@ from compute import (
     RunConfig,
     descend,
     make_constraint,
-    network,
     run_to_end,
     scenario,
 )
-from compute.optimizers import Minibatches
+from compute.dynamics.optimizers import Minibatches
+from compute.scenarios import build_problem
 
 
 def toy_run(sid, start, name="gd", params=None, modes=None, **cfg):
-    obj = scenario(sid).objective(params)
+    obj = build_problem(sid, params).objective()
     config = RunConfig.for_optimizer(name, **cfg)
     h = run_to_end(descend(obj, modes or Modes(), np.array([start], float), config))
     return STATUS_NAMES[h.final.status[0]], h
 
 
 def net_run(sid, sets=None, optimizer="adam", modes=None, start=None, **cfg):
-    spec = network(sid)
-    problem = spec.problem(sets or {})
+    spec = scenario(sid)
+    problem = build_problem(sid, sets or {})
     config = RunConfig.for_optimizer(optimizer, spec.default_lr, **cfg)
     theta = problem.init if start is None else torch.as_tensor(start, dtype=problem.dtype)
     h = run_to_end(descend(problem.objective(), modes or Modes(), theta[None, :], config))
@@ -110,7 +110,7 @@ def test_l2_run_from_bottom_left_is_trapped_in_the_spurious_minimum():
 
 
 def test_batched_runs_are_independent_and_stopped_runs_freeze():
-    obj = scenario("factorization").objective()
+    obj = build_problem("factorization").objective()
     starts = np.array([[0.5, 0.5], [-0.3, -1.2], [0.0, 0.0], [3.0, 3.0]])
     config = RunConfig.for_optimizer("gd", lr=0.2)
     final = run_to_end(descend(obj, Modes(), starts, config)).final
@@ -137,7 +137,7 @@ def _shamir_grad(theta, lam=0.0):
 
 
 def _two_steps(name, start, lam=0.0, **cfg):
-    obj = scenario("shamir").objective()
+    obj = build_problem("shamir").objective()
     config = RunConfig.for_optimizer(name, steps=2, tol=0, **cfg)
     h = run_to_end(descend(obj, Modes(l2=lam), np.array([start]), config))
     return h.thetas[:3, 0]
@@ -193,7 +193,7 @@ def test_saddle_free_newton_step_uses_absolute_curvature():
     step = -vec @ ((vec.T @ _shamir_grad(t0)) / np.maximum(np.abs(lam), 1e-3))
     step *= min(1.0, 1.0 / np.linalg.norm(step))
     np.testing.assert_allclose(t[1], t0 + step, rtol=1e-9)
-    f = scenario("shamir").objective().loss
+    f = build_problem("shamir").objective().loss
     assert float(f(torch.tensor(t[1]))) < float(f(torch.tensor(t0)))
 
 
@@ -225,7 +225,7 @@ def test_impossible_settings_are_refused(bad):
 
 
 def test_nan_start_and_minibatches_on_a_toy_are_refused():
-    obj = scenario("shamir").objective()
+    obj = build_problem("shamir").objective()
     with pytest.raises(LandscapeError, match="finite"):
         next(descend(obj, Modes(), np.array([[np.nan, 0.0]]), RunConfig()))
     with pytest.raises(LandscapeError, match="no data samples"):
@@ -233,7 +233,7 @@ def test_nan_start_and_minibatches_on_a_toy_are_refused():
 
 
 def test_closing_the_generator_midway_stops_the_run():
-    obj = scenario("shamir").objective()
+    obj = build_problem("shamir").objective()
     gen = descend(obj, Modes(), np.array([[-1.5, -1.0]]), RunConfig(steps=1000))
     steps = [next(gen).step for _ in range(5)]
     gen.close()
@@ -243,7 +243,7 @@ def test_closing_the_generator_midway_stops_the_run():
 
 
 def test_network_chunks_record_every_step_once_and_snapshots_in_order():
-    problem = network("li-yuan").problem({"dim": 4, "samples": 128})
+    problem = build_problem("li-yuan", {"dim": 4, "samples": 128})
     config = RunConfig.for_optimizer("gd", lr=0.05, steps=300, tol=0, record_every=7)
     gen = descend(problem.objective(), Modes(), problem.init[None, :], config)
     chunks = []
@@ -283,7 +283,7 @@ def test_li_yuan_student_does_not_fit_the_resnet_teacher():
 
 
 def test_relaxation_warm_start_keeps_the_li_yuan_weights_in_both_matrices():
-    p = network("relaxation").problem({"relax_steps": 200})
+    p = build_problem("relaxation", {"relax_steps": 200})
     assert p.baselines["Li–Yuan student"] > 0.1
     w = p.init.reshape(2, -1)
     assert torch.equal(w[0], w[1])
@@ -301,11 +301,11 @@ def test_skip_connection_to_the_output_with_projected_sgd_on_a_ball():
     """Seed 001, Theorem 4: projected minibatch SGD with (w, v) ∈ M₁ = {‖(w, v)‖ ≤ R} and θ =
     (U, c) free ends at most at min_{(u, 0) ∈ M₁} F_lin(u) (+ the theorem's O(1/√T)). R = 0.5
     binds: the least-squares u is longer, the projection acts, and U grows past R freely."""
-    from compute.landscape import build_landscape
-    from compute.linear_baseline import UNCONSTRAINED
+    from compute.landscapes.landscape import build_landscape
+    from compute.landscapes.linear_baseline import UNCONSTRAINED
 
     sets = {"variant": "skip", "samples": 256}
-    p = network("residual-predictor").problem(sets)
+    p = build_problem("residual-predictor", sets)
     modes = Modes(constraint=make_constraint("ball", 0.5, ("w", "v")))
     landscape = build_landscape(p, modes)
     bound = landscape.modes
@@ -328,7 +328,7 @@ def test_skip_connection_to_the_output_with_projected_sgd_on_a_ball():
 def test_one_network_gd_step_with_l2_follows_the_formula():
     """θ₁ = θ₀ − η (∇L(θ₀) + λ θ₀) for F = L + (λ/2)‖θ‖², with ∇L by central differences in
     float64 (an L2 term with λ instead of λ/2 would be off by η λ θ₀ / 2 ≈ 1e-3 here)."""
-    p = network("li-yuan").problem({"dim": 3, "samples": 32}).to(dtype=torch.float64)
+    p = build_problem("li-yuan", {"dim": 3, "samples": 32}).to(dtype=torch.float64)
     lam, lr, h = 0.7, 0.1, 1e-6
     theta0 = p.init.clone()
     config = RunConfig.for_optimizer("gd", lr=lr, steps=1)
@@ -389,7 +389,7 @@ def test_l2_shrinks_and_box_bounds_network_weights():
 
 
 def test_newton_refuses_full_space_networks_beyond_its_size():
-    problem = network("digits-resnet").problem({"width": 16, "blocks": 1})
+    problem = build_problem("digits-resnet", {"width": 16, "blocks": 1})
     with pytest.raises(LandscapeError, match="Newton"):
         next(descend(problem.objective(), Modes(), problem.init[None, :], RunConfig("newton")))
 
@@ -397,7 +397,7 @@ def test_newton_refuses_full_space_networks_beyond_its_size():
 def test_curvature_along_a_run_matches_finite_difference_hessians():
     """λ_max and λ_min of ∇²F recorded every 5 steps agree with the eigenvalues of the
     Hessian built by central differences of the gradient at the same points."""
-    problem = network("li-yuan").problem({"dim": 3, "samples": 64, "test_samples": 8})
+    problem = build_problem("li-yuan", {"dim": 3, "samples": 64, "test_samples": 8})
     problem = problem.to(dtype=torch.float64)
     config = RunConfig("gd", lr=0.05, steps=20, tol=0, curvature_every=5)
     h = run_to_end(descend(problem.objective(), Modes(l2=0.1), problem.init[None, :], config))

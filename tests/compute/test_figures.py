@@ -23,10 +23,10 @@ from compute.figures.render import render_figure, save
 from compute.figures.scene import scene_from_session
 from compute.figures.venues import parse_layout
 from compute.figures.words import mode_words
-from compute.frames import make_frame
 from compute.generators import drain
-from compute.modes import Ball, Box, Modes
-from compute.session import Session
+from compute.landscapes.frames import make_frame
+from compute.objectives.modes import Ball, Box, Modes
+from compute.sessions.session import Session
 
 ASYMMETRIC = (-3.0, 3.0, -4.0, 2.0)
 """A window that is neither square-centred nor symmetric: a transposed map or swapped isoline
@@ -275,7 +275,8 @@ def test_svg_renders_the_same_in_librsvg_as_matplotlibs_png(tmp_path):
 
 def test_figures_import_no_qt_and_cli_parser_imports_no_matplotlib():
     code = (
-        "import sys, compute.cli_figures; assert 'matplotlib' not in sys.modules; "
+        "import sys, compute.cli.render, compute.cli.gallery; "
+        "assert 'matplotlib' not in sys.modules; "
         "assert 'torch' not in sys.modules; import compute.figures.render, compute.figures.scene; "
         "assert not [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))]; "
         "assert 'matplotlib.pyplot' not in sys.modules"
@@ -291,8 +292,8 @@ def test_scene_from_a_session_is_deterministic():
         l2=0.2,
         overlays=("isolines", "critical", "basins", "curvature", "gradient"),
     )
-    from compute.optimizers import RunConfig
-    from compute.session import RunSettings
+    from compute.dynamics.optimizers import RunConfig
+    from compute.sessions.session import RunSettings
 
     session = session.with_changes(
         runs=(RunSettings((-1.5, -2.0), RunConfig.for_optimizer("gd", lr=0.1, steps=200)),)
@@ -317,8 +318,8 @@ def test_scene_from_a_session_is_deterministic():
 
 
 def test_spectrum_panel_holds_the_hessian_eigenvalues_at_the_end_of_run_1(tmp_path):
-    from compute.optimizers import RunConfig
-    from compute.session import RunSettings
+    from compute.dynamics.optimizers import RunConfig
+    from compute.sessions.session import RunSettings
 
     session = Session(scenario="shamir", resolution=32, overlays=("isolines",)).with_changes(
         runs=(RunSettings((1.5, 1.0), RunConfig.for_optimizer("gd", lr=0.05, steps=30)),)

@@ -18,9 +18,9 @@ from compute.figures.hessian_overlay import hessian_rgba
 from compute.figures.panels import HessianOverlay, MapPanel
 from compute.figures.render import save
 from compute.figures.scene import scene_from_session
-from compute.frames import make_frame
 from compute.generators import drain
-from compute.session import Session
+from compute.landscapes.frames import make_frame
+from compute.sessions.session import Session
 
 WINDOW = (-2.0, 3.0, -3.5, 1.0)
 """Neither square nor centred on F's point of symmetry (0, −1) (F(w, v) = F(−w, −2 − v)): a
@@ -203,8 +203,8 @@ def test_session_with_the_overlay_includes_it_headlessly(tmp_path):
 
 
 def _landscape(session):
-    from compute.landscape import build_landscape
-    from compute.registry import scenario
+    from compute.landscapes.landscape import build_landscape
+    from compute.scenarios import scenario
 
     problem = drain(scenario(session.scenario).problem_stream(session.params, "cpu"))
     return build_landscape(problem, session.modes(), None)

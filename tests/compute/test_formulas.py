@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from compute import scenario, second_order
+from compute import second_order
+from compute.scenarios import build_problem
 
 RNG = np.random.default_rng(0)
 
@@ -48,7 +49,7 @@ def deep_linear_grad_hess(w1, w2, x, y):
 @pytest.mark.parametrize("eps", [0.1, 0.5, 1.0, 3.0])
 def test_shamir_autograd_matches_seed_formulas(eps):
     pts = RNG.uniform(-3, 3, size=(50, 2))
-    d = second_order(scenario("shamir").objective({"eps": eps}).loss, torch.from_numpy(pts))
+    d = second_order(build_problem("shamir", {"eps": eps}).objective().loss, torch.from_numpy(pts))
     for p, g, h in zip(pts, d.grad.numpy(), d.hessian.numpy(), strict=True):
         g_ref, h_ref = shamir_grad_hess(*p, eps)
         np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-12)
@@ -58,18 +59,18 @@ def test_shamir_autograd_matches_seed_formulas(eps):
 def test_factorization_psd_and_deep_linear_match_closed_forms():
     pts = RNG.uniform(-2, 2, size=(40, 2))
     t = torch.from_numpy(pts)
-    d = second_order(scenario("factorization").objective({"y": 1.5}).loss, t)
+    d = second_order(build_problem("factorization", {"y": 1.5}).objective().loss, t)
     for p, g, h in zip(pts, d.grad.numpy(), d.hessian.numpy(), strict=True):
         g_ref, h_ref = factorization_grad_hess(*p, 1.5)
         np.testing.assert_allclose(g, g_ref, atol=1e-12)
         np.testing.assert_allclose(h, h_ref, atol=1e-12)
     m = np.array([[2.0, 0.5], [0.5, 1.0]])
-    d = second_order(scenario("psd-factorization").objective().loss, t)
+    d = second_order(build_problem("psd-factorization").objective().loss, t)
     for p, g, h in zip(pts, d.grad.numpy(), d.hessian.numpy(), strict=True):
         g_ref, h_ref = psd_grad_hess(p, m)
         np.testing.assert_allclose(g, g_ref, atol=1e-11)
         np.testing.assert_allclose(h, h_ref, atol=1e-11)
-    d = second_order(scenario("deep-linear").objective({"x": 0.7, "y": -1.2}).loss, t)
+    d = second_order(build_problem("deep-linear", {"x": 0.7, "y": -1.2}).objective().loss, t)
     for p, g, h in zip(pts, d.grad.numpy(), d.hessian.numpy(), strict=True):
         g_ref, h_ref = deep_linear_grad_hess(*p, 0.7, -1.2)
         np.testing.assert_allclose(g, g_ref, atol=1e-12)
@@ -92,7 +93,7 @@ def test_factorization_psd_and_deep_linear_match_closed_forms():
 def test_autograd_agrees_with_central_differences(sid, params):
     """Central differences have error h²·|F'''|/6 + ε_mach·|F|/h; with h = 1e-5 the bound is
     ~1e-9 for these O(1)–O(100) smooth losses, so 1e-6 relative is a safe, still-sharp tolerance."""
-    obj = scenario(sid).objective(params)
+    obj = build_problem(sid, params).objective()
     n = obj.dim
     pts = torch.from_numpy(RNG.uniform(-1.5, 1.5, size=(20, n)))
     d = second_order(obj.loss, pts)
@@ -108,6 +109,6 @@ def test_autograd_agrees_with_central_differences(sid, params):
 
 def test_relu_activation_is_flat_left_of_zero():
     """(1 − ReLU(w))² has F = 1, F' = 0 and F'' = 0 for every w < 0 (seed 004, Fig. 5.3)."""
-    obj = scenario("activation").objective({"phi": "relu"})
+    obj = build_problem("activation", {"phi": "relu"}).objective()
     d = second_order(obj.loss, torch.linspace(-3, -0.01, 30, dtype=torch.float64)[:, None])
     assert torch.all(d.loss == 1) and torch.all(d.grad == 0) and torch.all(d.hessian == 0)

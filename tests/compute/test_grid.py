@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from compute import FIELDS, LandscapeError, Modes, Window, drain, evaluate_grid, scenario
-from compute.derivatives import second_order
+from compute import FIELDS, LandscapeError, Modes, Window, drain, evaluate_grid
+from compute.objectives.derivatives import second_order
+from compute.scenarios import build_problem
 
 
 def test_grid_matches_pointwise_evaluation_and_seed_saddle_values():
-    obj = scenario("shamir").objective({"eps": 0.5})
+    obj = build_problem("shamir", {"eps": 0.5}).objective()
     grid = drain(evaluate_grid(obj, Window((-1, 1, -3, -1)), 21, chunk_points=50))
     x, y = grid.axes
     assert grid.values["loss"].shape == (21, 21)
@@ -27,7 +28,7 @@ def test_grid_matches_pointwise_evaluation_and_seed_saddle_values():
 
 
 def test_blocks_stream_in_order_and_cover_every_row():
-    obj = scenario("factorization").objective()
+    obj = build_problem("factorization").objective()
     gen = evaluate_grid(obj, Window((-2, 2, -2, 2)), 64, chunk_points=256)
     blocks = []
     while True:
@@ -44,7 +45,7 @@ def test_blocks_stream_in_order_and_cover_every_row():
 
 
 def test_closing_midway_stops_work():
-    obj = scenario("factorization").objective()
+    obj = build_problem("factorization").objective()
     gen = evaluate_grid(obj, Window((-2, 2, -2, 2)), 128, chunk_points=128)
     first = next(gen)
     gen.close()
@@ -54,7 +55,7 @@ def test_closing_midway_stops_work():
 
 
 def test_one_parameter_scenario_gives_a_curve_with_l2_added():
-    obj = Modes(l2=2.0).apply(scenario("activation").objective({"phi": "square"}))
+    obj = Modes(l2=2.0).apply(build_problem("activation", {"phi": "square"}).objective())
     grid = drain(evaluate_grid(obj, Window((-2, 2)), 101))
     (w,) = grid.axes
     np.testing.assert_allclose(grid.values["loss"], (1 - w**2) ** 2 + w**2, atol=1e-12)
@@ -62,7 +63,7 @@ def test_one_parameter_scenario_gives_a_curve_with_l2_added():
 
 
 def test_overflow_stays_finite_or_inf_without_crashing():
-    obj = scenario("factorization").objective()
+    obj = build_problem("factorization").objective()
     grid = drain(evaluate_grid(obj, Window((-1e100, 1e100, -1e100, 1e100)), 5))
     assert np.isinf(grid.values["loss"]).any()
     assert not np.isnan(grid.values["loss"]).any()
@@ -80,4 +81,4 @@ def test_bad_windows_are_refused(bounds):
 @pytest.mark.parametrize("resolution", [0, 1, 100000])
 def test_bad_resolutions_are_refused(resolution):
     with pytest.raises(LandscapeError, match="resolution"):
-        drain(evaluate_grid(scenario("shamir").objective(), Window((0, 1, 0, 1)), resolution))
+        drain(evaluate_grid(build_problem("shamir").objective(), Window((0, 1, 0, 1)), resolution))

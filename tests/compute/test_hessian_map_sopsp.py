@@ -5,9 +5,7 @@ import pytest
 import torch
 from torch.func import grad, jacrev, vmap
 
-from compute.errors import LandscapeError
-from compute.generators import drain
-from compute.hessian import (
+from compute.curvature import (
     batched_extremes,
     block_indices,
     curvature_map,
@@ -15,14 +13,15 @@ from compute.hessian import (
     estimate_mu2,
     sopsp,
 )
-from compute.network_registry import network
-from compute.planes import random_plane
-from compute.registry import scenario
+from compute.errors import LandscapeError
+from compute.generators import drain
+from compute.geometry.planes import random_plane
+from compute.scenarios import build_problem
 
 
 @pytest.fixture(scope="module")
 def li_yuan():
-    problem = network("li-yuan").problem({"samples": 256}).to(dtype=torch.float64)
+    problem = build_problem("li-yuan", {"samples": 256}).to(dtype=torch.float64)
     return problem, random_plane(problem.model.layout, problem.init, seed=0)
 
 
@@ -34,7 +33,7 @@ def dense_extremes(loss, points):
 
 def test_curvature_map_matches_dense_eigvalsh_at_every_cell(li_yuan):
     problem, plane = li_yuan
-    gen = curvature_map(problem, plane.origin, plane.d1, plane.d2, shape=(5, 7), tol=1e-6)
+    gen = curvature_map(problem.loss, plane.origin, plane.d1, plane.d2, shape=(5, 7), tol=1e-6)
     cells = []
     while True:
         try:
@@ -60,7 +59,7 @@ def test_batched_extremes_of_a_toy_saddle_line():
     """Shamir (seed 001) along v = −1/ε, where the Hessian is [[0, −ε], [−ε, w²ε²]],
     checked against eigvalsh of the closed form."""
     eps = 0.5
-    loss = scenario("shamir").objective({"eps": eps}).loss
+    loss = build_problem("shamir", {"eps": eps}).objective().loss
     w = torch.linspace(-1, 1, 9, dtype=torch.float64)
     points = torch.stack([w, torch.full_like(w, -1 / eps)], 1)
     ext = batched_extremes(loss, points, tol=1e-12)
@@ -87,12 +86,12 @@ def test_curvature_map_on_explicit_axes_and_refusing_an_empty_grid(li_yuan):
     assert result.lam_max[2, 1] == pytest.approx(hi[0], rel=1e-6)
     assert result.lam_min[2, 1] == pytest.approx(lo[0], abs=1e-3 * abs(hi[0]))
     with pytest.raises(LandscapeError, match="at least 1×1"):
-        drain(curvature_map(problem, plane.origin, plane.d1, plane.d2, shape=(0, 3)))
+        drain(curvature_map(problem.loss, plane.origin, plane.d1, plane.d2, shape=(0, 3)))
 
 
 @pytest.fixture(scope="module")
 def predictor():
-    return network("residual-predictor").problem({"samples": 128, "dim": 4, "hidden": 6})
+    return build_problem("residual-predictor", {"samples": 128, "dim": 4, "hidden": 6})
 
 
 def test_sopsp_reports_block_gradient_and_curvature(predictor):
@@ -135,7 +134,7 @@ def test_mu2_estimate_is_a_lipschitz_ratio_of_block_hessians(predictor):
 
 
 def test_sopsp_blocks_for_the_skip_variant_and_other_networks(predictor):
-    skip = network("residual-predictor").problem({"samples": 32, "variant": "skip"})
+    skip = build_problem("residual-predictor", {"samples": 32, "variant": "skip"})
     assert default_blocks(skip) == ("w", "v")
     with pytest.raises(LandscapeError, match="no \\(w, V\\) blocks"):
-        default_blocks(network("li-yuan").problem({"samples": 16}))
+        default_blocks(build_problem("li-yuan", {"samples": 16}))

@@ -7,8 +7,7 @@ import pytest
 import torch
 from torch.func import grad
 
-from compute.errors import LandscapeError
-from compute.hessian import (
+from compute.curvature import (
     block_indices,
     ggn_operator,
     hessian_operator,
@@ -17,12 +16,13 @@ from compute.hessian import (
     restrict,
     shifted,
 )
-from compute.network_registry import network
+from compute.errors import LandscapeError
+from compute.scenarios import build_problem
 
 
 @pytest.fixture(scope="module")
 def li_yuan():
-    problem = network("li-yuan").problem({"samples": 256}).to(dtype=torch.float64)
+    problem = build_problem("li-yuan", {"samples": 256}).to(dtype=torch.float64)
     gen = torch.Generator().manual_seed(1)
     theta = problem.init + 0.3 * torch.randn(problem.dim, generator=gen, dtype=torch.float64)
     return problem, theta
@@ -87,7 +87,7 @@ def test_ggn_equals_hessian_and_closed_form_for_linear_least_squares():
 @pytest.mark.parametrize("sid", ["digits-resnet", "li-yuan"])
 def test_ggn_is_positive_semidefinite_where_the_hessian_is_not(sid):
     sets = {"width": 4, "blocks": 1} if sid == "digits-resnet" else {"samples": 128}
-    problem = network(sid).problem(sets).to(dtype=torch.float64)
+    problem = build_problem(sid, sets).to(dtype=torch.float64)
     theta = problem.init + 0.5 * torch.randn(problem.dim, dtype=torch.float64)
     g = dense(network_curvature(problem, theta, matrix="ggn"))
     np.testing.assert_allclose(g, g.T, atol=1e-10)
@@ -96,7 +96,7 @@ def test_ggn_is_positive_semidefinite_where_the_hessian_is_not(sid):
 
 
 def test_block_restriction_is_the_principal_submatrix():
-    problem = network("residual-predictor").problem({"samples": 64}).to(dtype=torch.float64)
+    problem = build_problem("residual-predictor", {"samples": 64}).to(dtype=torch.float64)
     theta = problem.init + 0.1
     idx = block_indices(problem.model.layout, "w,V")
     layout = problem.model.layout

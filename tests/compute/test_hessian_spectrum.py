@@ -5,9 +5,7 @@ import pytest
 import torch
 from torch.func import grad, jacrev
 
-from compute.errors import LandscapeError
-from compute.generators import drain
-from compute.hessian import (
+from compute.curvature import (
     dense_spectrum,
     eigsh,
     lanczos,
@@ -17,15 +15,16 @@ from compute.hessian import (
     power_iteration,
     spectrum,
 )
-from compute.network_registry import network
-from compute.registry import scenario
+from compute.errors import LandscapeError
+from compute.generators import drain
+from compute.scenarios import build_problem
 
 
 @pytest.mark.parametrize("method", ["lanczos", "dense"])
 @pytest.mark.parametrize("eps", [0.1, 1.0, 3.0])
 def test_shamir_saddle_has_eigenvalues_plus_minus_eps(method, eps):
     """Seed 001, Example 1: at (0, −1/ε) the Hessian of ½(w(1 + εv) − 1)² is [[0, −ε], [−ε, 0]]."""
-    loss = scenario("shamir").objective({"eps": eps}).loss
+    loss = build_problem("shamir", {"eps": eps}).objective().loss
     op = loss_curvature(loss, torch.tensor([0.0, -1.0 / eps], dtype=torch.float64))
     report = drain(spectrum(op, top=1, bottom=1, method=method))
     assert report.eigen.top[0] == pytest.approx(eps, rel=1e-12)
@@ -36,7 +35,7 @@ def test_shamir_saddle_has_eigenvalues_plus_minus_eps(method, eps):
 @pytest.mark.parametrize("y", [-2.0, 0.5, 1.0])
 def test_factorization_origin_has_eigenvalues_plus_minus_two_y(y):
     """Seed 004 §5.3.1: F = (y − uv)² has Hessian [[0, −2y], [−2y, 0]] at the origin."""
-    loss = scenario("factorization").objective({"y": y}).loss
+    loss = build_problem("factorization", {"y": y}).objective().loss
     op = loss_curvature(loss, torch.zeros(2, dtype=torch.float64))
     result = drain(lanczos(op, top=1, bottom=1))
     np.testing.assert_allclose(result.eigenvalues, [2 * abs(y), -2 * abs(y)], rtol=1e-12)
@@ -44,7 +43,7 @@ def test_factorization_origin_has_eigenvalues_plus_minus_two_y(y):
 
 @pytest.fixture(scope="module")
 def li_yuan():
-    problem = network("li-yuan").problem({"samples": 512}).to(dtype=torch.float64)
+    problem = build_problem("li-yuan", {"samples": 512}).to(dtype=torch.float64)
     theta = problem.init + 0.2 * torch.randn(
         problem.dim, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
     )

@@ -5,9 +5,7 @@ import pytest
 import scipy.stats
 import torch
 
-from compute.errors import LandscapeError
-from compute.generators import drain
-from compute.hessian import (
+from compute.curvature import (
     dense_histogram,
     dense_spectrum,
     hutchinson,
@@ -17,7 +15,9 @@ from compute.hessian import (
     slq_density,
     spectrum,
 )
-from compute.network_registry import network
+from compute.errors import LandscapeError
+from compute.generators import drain
+from compute.scenarios import build_problem
 
 
 def synthetic(values, seed=0):
@@ -75,7 +75,7 @@ def test_hutchpp_needs_a_budget():
 
 
 def test_slq_density_integrates_to_one_and_matches_the_dense_histogram():
-    problem = network("li-yuan").problem({"samples": 256}).to(dtype=torch.float64)
+    problem = build_problem("li-yuan", {"samples": 256}).to(dtype=torch.float64)
     theta = problem.init + 0.3 * torch.randn(
         problem.dim, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
     )

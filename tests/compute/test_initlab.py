@@ -9,9 +9,10 @@ import torch
 
 from compute.errors import LandscapeError
 from compute.generators import drain
-from compute.init_schemes import ALPHA, scheme_scaling
-from compute.initlab import PRESETS, NormSweepConfig, norm_sweep
-from compute.residual_stack import block_generator
+from compute.initlab.config import NormSweepConfig
+from compute.initlab.stack import block_generator
+from compute.initlab.sweep import PRESETS, norm_sweep
+from compute.networks.init_schemes import ALPHA, scheme_scaling
 
 
 def sweep(**kw):
@@ -220,13 +221,13 @@ def test_scheme_scalings():
 
 
 def digits_layout(blocks, width=32):
-    from compute.objectives.models import residual_mlp
+    from compute.networks.models import residual_mlp
 
     return residual_mlp(64, width, blocks, 10)
 
 
 def init_parts(scheme, blocks=10, width=32, seed=0):
-    from compute.resnet_init import residual_mlp_init
+    from compute.networks.resnet_init import residual_mlp_init
 
     model = digits_layout(blocks, width)
     theta = residual_mlp_init(model.layout, blocks, scheme, torch.Generator().manual_seed(seed))
@@ -252,7 +253,7 @@ def test_residual_mlp_init_scales():
 
 
 def test_forward_multipliers():
-    from compute.resnet_init import forward_multipliers
+    from compute.networks.resnet_init import forward_multipliers
 
     assert forward_multipliers("alpha", 10) == (pytest.approx(ALPHA), 1.0)
     assert forward_multipliers("beta", 25) == (1.0, pytest.approx(0.2))
@@ -279,12 +280,12 @@ def cli(capsys, *argv):
     import argparse
     import json
 
-    from compute import cli_initlab
+    from compute.cli import forward_norm
 
     parser = argparse.ArgumentParser()
-    cli_initlab.add_commands(parser.add_subparsers(dest="command"))
+    forward_norm.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
-    assert cli_initlab.cmd_forward_norm(args) == 0
+    assert forward_norm.run(args) == 0
     out = capsys.readouterr().out
     return json.loads(out) if "--json" in argv else out
 
@@ -344,10 +345,12 @@ def test_cli_module_imports_no_numerics_at_top():
     import ast
     import inspect
 
-    from compute import cli_initlab
+    from compute.cli import forward_norm, near_identity
 
-    tree = ast.parse(inspect.getsource(cli_initlab))
-    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    names = {n.module for n in top if isinstance(n, ast.ImportFrom)}
-    names |= {a.name for n in top if isinstance(n, ast.Import) for a in n.names}
-    assert not names & {"torch", "numpy", "compute.initlab", "compute.near_identity"}
+    for module in (forward_norm, near_identity):
+        tree = ast.parse(inspect.getsource(module))
+        top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        names = {n.module for n in top if isinstance(n, ast.ImportFrom)}
+        names |= {a.name for n in top if isinstance(n, ast.Import) for a in n.names}
+        numerics = {"torch", "numpy", "compute.initlab.sweep", "compute.initlab.near_identity"}
+        assert not names & numerics

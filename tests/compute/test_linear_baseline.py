@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from compute.landscape import build_landscape
-from compute.linear_baseline import UNCONSTRAINED, constrained_least_squares, constrained_problem
-from compute.modes import Modes, parse_constraint
-from compute.network_registry import network
+from compute.landscapes.landscape import build_landscape
+from compute.landscapes.linear_baseline import (
+    UNCONSTRAINED,
+    constrained_least_squares,
+    constrained_problem,
+)
+from compute.objectives.modes import Modes, parse_constraint
+from compute.scenarios import build_problem
 
 
 def _data(seed=0, m=200, d=2):
@@ -61,7 +65,7 @@ def test_box_solution_is_the_best_point_of_a_fine_grid_of_the_square():
 
 @pytest.fixture(scope="module")
 def skip_problem():
-    return network("residual-predictor").problem({"variant": "skip", "dim": 4, "hidden": 3})
+    return build_problem("residual-predictor", {"variant": "skip", "dim": 4, "hidden": 3})
 
 
 def test_block_ball_on_w_v_constrains_f_lin_and_moves_the_linear_point(skip_problem):

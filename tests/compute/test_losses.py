@@ -8,14 +8,14 @@ import pytest
 import torch
 
 from compute import RunConfig, run_from_init
-from compute.network_registry import network
-from compute.objectives.models import (
+from compute.networks.models import (
     correct,
     cross_entropy,
     cross_entropy_and_correct,
     half_squared,
     squared_norm,
 )
+from compute.scenarios import build_problem
 
 
 def exact_cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -122,7 +122,7 @@ def test_squared_losses_match_their_closed_forms_and_stay_exact_near_zero():
 def test_float32_digits_loss_at_a_trained_point_agrees_with_float64():
     """At a trained point (loss ~1e-4) the float32 loss is within 2e-5 relative of float64
     (``logsumexp − z_y`` was off by ~4e-4 here, ``log_softmax`` by ~2.6e-5)."""
-    problem = network("digits-resnet").problem()
+    problem = build_problem("digits-resnet")
     run = run_from_init(problem, RunConfig("adam", lr=0.01, steps=300, tol=0))
     theta = torch.as_tensor(run.final.theta[0], dtype=torch.float32)
     wide = problem.to(dtype=torch.float64)

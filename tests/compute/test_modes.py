@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compute import Ball, Box, LandscapeError, Modes, parse_constraint, scenario
+from compute.scenarios import build_problem
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 points = st.lists(finite, min_size=2, max_size=2)
@@ -109,10 +110,10 @@ def test_block_ball_faces_and_kkt_points_on_the_block_only():
     """F(x, y) = (x − 2)² + (y − 1)² with ‖x‖ ≤ 1 (a ball on the block x; y free). The set is
     the strip |x| ≤ 1: the KKT points are (1, 1), a minimum (μ = 2 ≥ 0), and (−1, 1), a
     saddle of F on the strip (a maximum across the face, μ = −6, a minimum along it)."""
-    from compute.critical import critical_points
+    from compute.critical.search import critical_points
     from compute.generators import drain
-    from compute.grid import Window
-    from compute.objective import Objective
+    from compute.geometry.grid import Window
+    from compute.objectives.objective import Objective
 
     def loss(t):
         return (t[..., 0] - 2) ** 2 + (t[..., 1] - 1) ** 2
@@ -169,7 +170,7 @@ def test_bad_l2_is_refused(lam):
 
 
 def test_l2_adds_half_lambda_norm_squared():
-    obj = scenario("shamir").objective()
+    obj = build_problem("shamir").objective()
     reg = Modes(l2=0.3).apply(obj)
     theta = torch.tensor([[0.4, -1.2], [2.0, 1.0]], dtype=torch.float64)
     torch.testing.assert_close(reg.loss(theta), obj.loss(theta) + 0.15 * (theta**2).sum(-1))

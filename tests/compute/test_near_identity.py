@@ -9,8 +9,15 @@ from scipy.integrate import solve_ivp
 
 from compute.errors import LandscapeError
 from compute.generators import drain
-from compute.near_identity import PRESETS, DepthFit, DepthSweepConfig, DepthSweepResult, depth_sweep
-from compute.residual_flow import branch_jacobian_norms, flow_field, flow_map, relu_residual
+from compute.initlab.near_identity import (
+    PRESETS,
+    DepthFit,
+    DepthSweepConfig,
+    DepthSweepResult,
+    depth_sweep,
+)
+from compute.initlab.residual_flow import branch_jacobian_norms, flow_field, flow_map, relu_residual
+from compute.scenarios import build_problem
 
 
 def field_pair(dim=3, strength=1.0, seed=4):
@@ -57,12 +64,11 @@ def test_linear_gd_finds_the_balanced_root_with_norms_one_over_m():
     m · max‖A_i‖ stays ≈ ‖M‖₂ (seed 003's 1/l law)."""
     config = dataclasses.replace(PRESETS["linear-gd"], depths=(2, 4, 8, 16))
     result = drain(depth_sweep(config))
-    from compute.network_registry import network
 
     for fit in result.fits:
         assert fit.status == "converged"
         assert fit.loss == pytest.approx(result.baseline, rel=1e-3)
-        teacher = network("linear-residual").problem({"depth": fit.depth}).reference("teacher")
+        teacher = build_problem("linear-residual", {"depth": fit.depth}).reference("teacher")
         root = torch.linalg.matrix_norm(teacher[:16].reshape(4, 4), ord=2)
         assert fit.max_size == pytest.approx(float(root), rel=0.1)
     assert np.ptp(result.scaled) < 0.1 * result.scaled.mean()
@@ -131,11 +137,11 @@ def near_identity_cli(capsys, *argv):
     import argparse
     import json
 
-    from compute import cli_initlab
+    from compute.cli import near_identity
 
     parser = argparse.ArgumentParser()
-    cli_initlab.add_commands(parser.add_subparsers(dest="command"))
-    assert cli_initlab.cmd_near_identity(parser.parse_args(["near-identity", *argv])) == 0
+    near_identity.add_parser(parser.add_subparsers(dest="command"))
+    assert near_identity.run(parser.parse_args(["near-identity", *argv])) == 0
     out = capsys.readouterr().out
     return json.loads(out) if "--json" in argv else out
 

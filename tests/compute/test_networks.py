@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from compute import NETWORKS, SCENARIOS, LandscapeError, network, resolve_device, scenario
+from compute import SCENARIOS, LandscapeError, resolve_device, scenario
 from compute.objectives.layout import ParamLayout
+from compute.scenarios import build_problem
+
+NETWORKS = {k: s for k, s in SCENARIOS.items() if s.capabilities.sliced}
+TOYS = {k: s for k, s in SCENARIOS.items() if not s.capabilities.sliced}
 
 SMALL = {
     "li-yuan": {"dim": 3, "samples": 40, "test_samples": 10},
@@ -21,12 +25,12 @@ SMALL = {
 
 
 def small(sid, **extra):
-    return network(sid).problem(SMALL[sid] | extra)
+    return build_problem(sid, SMALL[sid] | extra)
 
 
 def test_the_seven_network_scenarios_are_registered_beside_the_unchanged_toys():
     assert list(NETWORKS) == list(SMALL)
-    assert set(SCENARIOS) == {
+    assert set(TOYS) == {
         "shamir",
         "factorization",
         "psd-factorization",
@@ -37,15 +41,13 @@ def test_the_seven_network_scenarios_are_registered_beside_the_unchanged_toys():
         data = spec.to_json()
         assert data["kind"] == "network" and data["formula"] and data["seed"][:3].isdigit()
         assert {p["name"] for p in data["params"]} >= {"seed"}
-    assert SCENARIOS["shamir"].to_json()["kind"] == "toy"
+    assert TOYS["shamir"].to_json()["kind"] == "toy"
 
 
 def test_one_lookup_finds_toys_and_networks():
-    assert scenario("li-yuan") is NETWORKS["li-yuan"] and scenario("shamir") is SCENARIOS["shamir"]
-    with pytest.raises(LandscapeError, match="unknown scenario"):
+    assert scenario("li-yuan") is NETWORKS["li-yuan"] and scenario("shamir") is TOYS["shamir"]
+    with pytest.raises(LandscapeError, match="unknown scenario 'nope' \\(known: shamir,"):
         scenario("nope")
-    with pytest.raises(LandscapeError, match="unknown network scenario"):
-        network("nope")
 
 
 @pytest.mark.parametrize(
@@ -60,14 +62,14 @@ def test_one_lookup_finds_toys_and_networks():
 )
 def test_impossible_parameters_are_refused_with_a_clear_message(sets, message):
     with pytest.raises(LandscapeError, match=message):
-        network("li-yuan").problem(sets)
+        build_problem("li-yuan", sets)
 
 
 def test_variant_choice_and_size_limits_are_checked():
     with pytest.raises(LandscapeError, match="one of residual, skip"):
-        network("residual-predictor").problem({"variant": "deep"})
+        build_problem("residual-predictor", {"variant": "deep"})
     with pytest.raises(LandscapeError, match="too large"):
-        network("li-yuan").problem({"dim": 256, "samples": 100_000})
+        build_problem("li-yuan", {"dim": 256, "samples": 100_000})
 
 
 @pytest.mark.parametrize("sid", list(SMALL))
@@ -149,7 +151,7 @@ def test_residual_predictor_formula_and_its_linear_reference_point_reaches_f_lin
 
 
 def test_linear_residual_teacher_is_a_root_of_r_and_the_metric_is_the_max_spectral_norm():
-    p = network("linear-residual").problem({"dim": 3, "depth": 4, "noise": 0.0, "samples": 50})
+    p = build_problem("linear-residual", {"dim": 3, "depth": 4, "noise": 0.0, "samples": 50})
     p = p.to(dtype=torch.float64)
     blocks = [a.numpy() for a in p.model.layout.unflatten(p.reference("teacher")).values()]
     product = np.eye(3)

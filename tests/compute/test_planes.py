@@ -10,15 +10,15 @@ from compute import (
     LandscapeError,
     directions_plane,
     filter_normalized_direction,
-    network,
     pca_plane,
     random_plane,
     three_point_plane,
 )
+from compute.scenarios import build_problem
 
 
 def digits():
-    return network("digits-resnet").problem({"width": 6, "blocks": 1})
+    return build_problem("digits-resnet", {"width": 6, "blocks": 1})
 
 
 def test_filter_normalisation_gives_each_filter_the_norm_of_theta0s_and_zeroes_biases():
@@ -36,7 +36,7 @@ def test_filter_normalisation_gives_each_filter_the_norm_of_theta0s_and_zeroes_b
 
 def test_filters_along_columns_follow_the_unit_axis():
     """Li–Yuan's unit j is column j of W ((I + W)ᵀx): its filters are columns."""
-    p = network("li-yuan").problem({"dim": 5, "samples": 16})
+    p = build_problem("li-yuan", {"dim": 5, "samples": 16})
     d = filter_normalized_direction(p.model.layout, p.init, torch.Generator().manual_seed(1))
     w, w0 = d.reshape(5, 5), p.init.reshape(5, 5)
     torch.testing.assert_close(w.norm(dim=0), w0.norm(dim=0), rtol=1e-5, atol=0)
@@ -92,7 +92,7 @@ def test_pca_explained_variance_of_a_spread_trajectory_is_below_one():
 
 
 def test_three_point_plane_reproduces_its_three_points():
-    p = network("li-yuan").problem({"dim": 6, "samples": 16})
+    p = build_problem("li-yuan", {"dim": 6, "samples": 16})
     gen = torch.Generator().manual_seed(2)
     points = {
         "init": p.init,
@@ -162,10 +162,10 @@ def test_eigenvector_planes_diagonalise_the_hessian_in_the_slice():
     """On the plane of the top two eigenvectors at θ₀ the slice's Hessian at (0, 0) is
     diag(λ₁, λ₂), measured by central differences of F(a, b) itself; the top eigenvector +
     random plane keeps λ₁ along a and is orthonormal."""
-    from compute import Modes, build_landscape, drain, eigen_plane, network
+    from compute import Modes, build_landscape, drain, eigen_plane
 
     sets = {"dim": 3, "depth": 3, "samples": 256}  # smooth: no ReLU kinks for the differences
-    problem = network("linear-residual").problem(sets).to(dtype=torch.float64)
+    problem = build_problem("linear-residual", sets).to(dtype=torch.float64)
     spec, window = drain(eigen_plane(problem, problem.init, "hessian", 0, "θ₀"))
     f = build_landscape(problem, Modes(), spec).map_objective.loss
     h = 1e-3

@@ -5,9 +5,10 @@ import sys
 
 CHECK = """
 import sys
-import compute, compute.cli
+import compute, compute.cli.main
+from compute.scenarios import build_problem
 from compute import drain, evaluate_grid, scenario, Window
-drain(evaluate_grid(scenario("shamir").objective(), Window((0, 1, 0, 1)), 4))
+drain(evaluate_grid(build_problem("shamir").objective(), Window((0, 1, 0, 1)), 4))
 bad = [m for m in sys.modules if m.split(".")[0] in
        ("PySide6", "shiboken6", "pyqtgraph", "superqt", "explorer")]
 print(",".join(bad))

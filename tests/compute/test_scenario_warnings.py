@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from compute.errors import LandscapeError
-from compute.registry import scenario_warnings
+from compute.scenarios import scenario_warnings
 
 
 @pytest.mark.parametrize(

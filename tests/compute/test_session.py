@@ -20,7 +20,7 @@ from compute import (
     session_from_json,
     session_to_json,
 )
-from compute.session import HESSIAN_FIELDS, OVERLAYS
+from compute.sessions.session import HESSIAN_FIELDS, OVERLAYS
 
 FORMAT = {"format": "landscape-explorer-session"}
 floats = st.floats(-5, 5, allow_nan=False)

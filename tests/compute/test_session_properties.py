@@ -12,10 +12,10 @@ import tempfile
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from compute.cli import main
+from compute.cli.main import main
 from compute.errors import LandscapeError
-from compute.session import default_session
-from compute.session_file import from_json, load, to_json
+from compute.sessions.file import from_json, load, to_json
+from compute.sessions.session import default_session
 
 scalars = st.one_of(
     st.none(),

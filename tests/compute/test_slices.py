@@ -13,16 +13,16 @@ from compute import (
     drain,
     evaluate_slice,
     interpolate,
-    network,
     random_plane,
     run_from_init,
     three_point_plane,
 )
-from compute.slices import PlaneEvaluator
+from compute.networks.plane_evaluator import PlaneEvaluator
+from compute.scenarios import build_problem
 
 
 def digits(**sets):
-    return network("digits-resnet").problem({"width": 8, "blocks": 2} | sets)
+    return build_problem("digits-resnet", {"width": 8, "blocks": 2} | sets)
 
 
 def direct(problem, plane, sliced, split="train"):
@@ -42,7 +42,7 @@ def direct(problem, plane, sliced, split="train"):
 )
 def test_slice_values_agree_with_direct_per_point_evaluation(sid):
     small = {"digits-resnet": {"width": 8, "blocks": 2}}.get(sid, {"samples": 200})
-    p = network(sid).problem(small)
+    p = build_problem(sid, small)
     theta = p.init + 0.05 * torch.randn(p.dim, generator=torch.Generator().manual_seed(0))
     plane = random_plane(p.model.layout, theta, seed=1)
     sliced = drain(evaluate_slice(p, plane, (-1, 1, -0.5, 1.5), (9, 7), include_test=True))
@@ -111,7 +111,7 @@ def test_plane_evaluator_chunks_and_threads_give_the_same_values():
 
 def test_other_models_take_the_generic_head():
     for sid in ("li-yuan", "residual-predictor", "linear-residual"):
-        p = network(sid).problem({"samples": 50})
+        p = build_problem(sid, {"samples": 50})
         assert PlaneEvaluator(p, random_plane(p.model.layout, p.init, seed=0)).head is None
 
 
@@ -170,7 +170,7 @@ def test_closing_the_generator_cancels_cleanly():
 
 
 def test_overflowing_regions_come_out_non_finite_not_as_errors():
-    p = network("li-yuan").problem({"dim": 4, "samples": 64})
+    p = build_problem("li-yuan", {"dim": 4, "samples": 64})
     plane = random_plane(p.model.layout, p.init, seed=0)
     sliced = drain(evaluate_slice(p, plane, (-1e25, 1e25, -1e25, 1e25), 5))
     loss = sliced.values["loss"]
@@ -182,7 +182,7 @@ def test_overflowing_regions_come_out_non_finite_not_as_errors():
 
 
 def test_reference_points_are_marked_with_their_distance_from_the_plane():
-    p = network("li-yuan").problem({"dim": 4, "samples": 128})
+    p = build_problem("li-yuan", {"dim": 4, "samples": 128})
     run = run_from_init(p, RunConfig("adam", lr=0.01, steps=30))
     final = torch.as_tensor(run.final.theta[0], dtype=p.dtype)
     plane = three_point_plane({"init": p.init, "final": final, "teacher": p.reference("teacher")})
@@ -216,7 +216,7 @@ def test_bad_windows_and_resolutions_are_refused():
 
 
 def test_first_coarse_digits_image_arrives_well_within_a_second():
-    p = network("digits-resnet").problem()
+    p = build_problem("digits-resnet")
     plane = random_plane(p.model.layout, p.init, seed=0)
     drain(evaluate_slice(p, plane, resolution=5))  # warm-up
     t0 = time.perf_counter()
@@ -233,7 +233,7 @@ def test_slices_of_alpha_and_beta_scaled_residual_nets_match_direct_evaluation(i
     """β scales each branch (the fast path folds it into the branch's matrix); α scales h but
     not the constant row (the generic path): both agree with the model evaluated point by
     point."""
-    problem = network("digits-resnet").problem({"init": init, "blocks": 3, "width": 8})
+    problem = build_problem("digits-resnet", {"init": init, "blocks": 3, "width": 8})
     problem = problem.to(dtype=torch.float64)
     plane = random_plane(problem.model.layout, problem.init, seed=1)
     coords = torch.tensor([[0.3, -0.2], [-0.5, 0.4]], dtype=torch.float64)

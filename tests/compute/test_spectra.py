@@ -8,11 +8,8 @@ from torch.func import grad, jacrev
 
 from compute.errors import LandscapeError
 from compute.generators import drain
-from compute.landscape import build_landscape
-from compute.modes import Modes
-from compute.network_registry import network
-from compute.registry import scenario
-from compute.spectra import (
+from compute.landscapes.landscape import build_landscape
+from compute.landscapes.point_spectrum import (
     RitzTrail,
     SpectrumRequest,
     SpectrumStep,
@@ -22,6 +19,8 @@ from compute.spectra import (
     spectrum_options,
     theta_at,
 )
+from compute.objectives.modes import Modes
+from compute.scenarios import build_problem, scenario
 
 
 def toy(sid, params=None, modes=None):
@@ -50,7 +49,7 @@ def test_shamir_saddle_with_the_l2_mode(eps, lam):
 
 @pytest.fixture(scope="module")
 def li_yuan_slice():
-    problem = network("li-yuan").problem({"samples": 256})
+    problem = build_problem("li-yuan", {"samples": 256})
     return build_landscape(problem, Modes(l2=0.05))
 
 
@@ -79,7 +78,7 @@ def test_a_slice_point_is_lifted_to_theta_and_shifted_by_l2(li_yuan_slice):
 def test_sample_subset_and_block_are_the_hessian_of_that_loss(li_yuan_slice):
     """The first N samples: the Hessian of the mean loss over exactly those samples (written
     out here from the model); a block: the principal submatrix of the full Hessian."""
-    problem = network("residual-predictor").problem({"samples": 256}).to(dtype=torch.float64)
+    problem = build_problem("residual-predictor", {"samples": 256}).to(dtype=torch.float64)
     gen = torch.Generator().manual_seed(1)
     theta = problem.init + 0.1 * torch.randn(problem.dim, dtype=torch.float64, generator=gen)
     model, x, y = problem.model, problem.data.x_train[:40], problem.data.y_train[:40]
@@ -113,7 +112,7 @@ def test_options_and_refusals():
         theta_at(landscape, (1.0, 2.0, 3.0))
     with pytest.raises(LandscapeError, match="at least one"):
         drain(spectrum_at(landscape, (0.0, 1.0), SpectrumRequest(top=0, bottom=0)))
-    rp = build_landscape(network("residual-predictor").problem({"samples": 64}), Modes())
+    rp = build_landscape(build_problem("residual-predictor", {"samples": 64}), Modes())
     options = spectrum_options(rp)
     assert options.blocks == ("w", "V", "U", "c") and options.sopsp_blocks == ("w", "V")
     assert options.samples == 64 and options.matrices == ("hessian", "ggn")
@@ -151,7 +150,7 @@ def test_progress_streams_ritz_values_and_closing_stops_the_work(li_yuan_slice):
 def test_sopsp_of_the_regularised_loss():
     """Definition 1 for F + (λ/2)‖θ‖²: the (w, V) gradient gains λθ_S (computed here from the
     explicit loss) and the block's λ_min shifts by exactly λ."""
-    problem = network("residual-predictor").problem({"samples": 64})
+    problem = build_problem("residual-predictor", {"samples": 64})
     theta = problem.init.double()
     lam = 0.2
     request = SpectrumRequest(top=1, bottom=0, sopsp_eps=0.1, mu2=1.0)

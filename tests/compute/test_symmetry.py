@@ -8,20 +8,19 @@ import scipy.optimize
 import torch
 
 from compute import RunConfig, run_from_init
-from compute.network_registry import network
-from compute.symmetry import (
+from compute.networks.groups import align_columns, align_units_and_scales
+from compute.networks.symmetry import (
     align,
-    align_columns,
-    align_units_and_scales,
     aligned_distance,
     function_distance,
     teacher_distances,
 )
+from compute.scenarios import build_problem
 
 
 @pytest.fixture(scope="module")
 def block():
-    return network("resnet-block").problem().to(dtype=torch.float64)
+    return build_problem("resnet-block").to(dtype=torch.float64)
 
 
 def _act(problem, theta):
@@ -156,7 +155,7 @@ def test_aligned_distance_is_strictly_below_the_raw_one_for_a_shuffled_noisy_tea
 def test_li_yuan_columns_permute_but_do_not_rescale():
     """f(x) = ‖ReLU((I + W)ᵀx)‖₁: W' = (I + W)P − I computes the same function, at aligned
     distance 0; a column scaled by 2 does not (no output weight absorbs it)."""
-    problem = network("li-yuan").problem().to(dtype=torch.float64)
+    problem = build_problem("li-yuan").to(dtype=torch.float64)
     teacher = problem.reference("teacher")
     m = np.eye(8) + problem.model.layout.unflatten(teacher)["W"].numpy()
     perm = np.random.default_rng(4).permutation(8)
@@ -183,14 +182,14 @@ def test_function_distance_is_batched_and_matches_its_definition(block):
         diff = _act(block, thetas[i, j]) - _act(block, teacher)
         assert float(got[i, j]) == pytest.approx(np.sqrt(np.mean(diff**2)), rel=1e-12)
     assert aligned_distance(block, thetas).shape == (2, 3)
-    assert teacher_distances(network("li-yuan-on-resnet").problem(), teacher[:64].float()) == {}
+    assert teacher_distances(build_problem("li-yuan-on-resnet"), teacher[:64].float()) == {}
 
 
 @pytest.mark.slow
 def test_a_trained_resnet_block_reaches_the_teacher_up_to_its_symmetries():
     """Seed 000's 'stall' is the raw distance growing while the student learns the teacher
     exactly (seed 2 converges in ~1,700 Adam steps): aligned and function distances go to 0."""
-    problem = network("resnet-block").problem({"seed": 2})
+    problem = build_problem("resnet-block", {"seed": 2})
     result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=2500))
     theta = torch.as_tensor(result.final.theta[0], dtype=problem.dtype)
     before, after = teacher_distances(problem, problem.init), teacher_distances(problem, theta)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from compute import default_session
-from compute.session_file import VERSION
+from compute.sessions.file import VERSION
 from explorer.main_window import MainWindow
 
 from .conftest import click_data, last_run, path_of, pick, toggle, type_into, wait_idle

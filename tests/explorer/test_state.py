@@ -10,9 +10,9 @@ from compute import (
     RunSettings,
     build_landscape,
     default_session,
-    network,
     track_run,
 )
+from compute.scenarios import build_problem
 from explorer.gestures import Gestures
 from explorer.jobs import IDLE, Gate, batched
 from explorer.state import AppState
@@ -95,7 +95,7 @@ def test_amending_is_not_an_undo_step_and_a_derived_plane_yields_to_new_paramete
 
 
 def test_streamed_run_data_enters_the_state_with_events():
-    problem = network("li-yuan").problem({"dim": 3, "samples": 64, "test_samples": 16})
+    problem = build_problem("li-yuan", {"dim": 3, "samples": 64, "test_samples": 16})
     landscape = build_landscape(problem, default_session("li-yuan").modes())
     state = AppState(default_session("li-yuan"))
     [rid] = state.add_runs([RunSettings((0.0, 0.0), RunConfig("gd", lr=0.05, steps=30), at="init")])

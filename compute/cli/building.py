@@ -1,0 +1,190 @@
+"""From a command line to what a command works on: the problem (``--set``, ``--seed``,
+``--device``), its modes, the run settings, the plane of a slice and the landscape."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import torch
+
+from compute.cli.options import one_line, parse_floats, parse_sets
+from compute.cli.progress import drain_progress, run_with_progress
+from compute.dynamics.descent import RunHistory, descend
+from compute.dynamics.optimizers import RunConfig
+from compute.errors import LandscapeError
+from compute.geometry.planes import random_plane, three_point_plane
+from compute.landscapes.landscape import Landscape, bind_modes, build_landscape
+from compute.landscapes.plane_choice import PlaneSpec, derive_plane, eigen_plane, plane_spec
+from compute.networks.problem import NetworkProblem, network_of
+from compute.objectives.modes import Modes, parse_constraint
+from compute.objectives.problem import Problem
+from compute.scenarios import scenario, scenario_warnings
+from compute.vocabulary import THIN_POINTS
+
+PLANE_TRAIN_STEPS = 500
+
+
+def problem_from(args: argparse.Namespace) -> Problem:
+    """The problem ``args.scenario`` with ``--set`` values (and ``--seed``), on ``--device``."""
+    spec = scenario(args.scenario)
+    sets: dict[str, object] = dict(parse_sets(args.set))
+    if args.seed is not None:
+        if not spec.capabilities.sliced:
+            raise LandscapeError(f"{spec.id} is exact: it has no seed")
+        if "seed" in sets and str(sets["seed"]) != str(args.seed):
+            raise LandscapeError("give the seed once: --seed S or --set seed=S")
+        sets["seed"] = args.seed
+    if not spec.capabilities.sliced and args.device != "cpu":
+        raise LandscapeError(f"{spec.id} is an exact toy: it is evaluated on the CPU")
+    stream: Generator[str, None, Problem] = spec.problem_stream(sets, args.device)
+    problem = drain_progress(stream, f"building {spec.id}")
+    for line in caveats(problem):
+        print(f"landscape-explorer: warning: {one_line(line)}", file=sys.stderr)
+    return problem
+
+
+def caveats(problem: Problem) -> list[str]:
+    """The scenario's warnings for these values (``registry.scenario_warnings``): the
+    ``"warnings"`` field of every JSON output, printed once on stderr by ``problem_from``."""
+    return list(scenario_warnings(problem.id, problem.params))
+
+
+def modes_from(args: argparse.Namespace, problem: Problem | None = None) -> Modes:
+    """``--l2`` and ``--constraint``; a block constraint (``ball:R@w,v``) is bound to
+    ``problem``'s parameter blocks (unbound without a problem: it cannot project then)."""
+    modes = Modes(l2=args.l2, constraint=parse_constraint(args.constraint))
+    return modes if problem is None else bind_modes(problem, modes)
+
+
+def config_from(args: argparse.Namespace, problem: Problem, steps: int | None) -> RunConfig:
+    """The run settings of ``--optimizer``/``--lr``/... with the scenario's defaults."""
+    spec = scenario(problem.id)
+    name = args.optimizer or ("adam" if spec.capabilities.sliced else "gd")
+    seed = int(problem.params.get("seed", 0)) if spec.capabilities.sliced else 0
+    return RunConfig.for_optimizer(
+        name,
+        spec.default_lr,
+        lr=args.lr,
+        momentum=args.momentum,
+        steps=steps,
+        batch_size=args.batch_size or None,
+        seed=seed,
+    )
+
+
+def train_run(problem: NetworkProblem, config: RunConfig, modes: Modes, what: str) -> RunHistory:
+    """Train from θ₀ in full space (a run the plane or the summary needs), with progress."""
+    start = problem.init[None, :]
+    run = descend(problem.objective(), modes, start, config, yield_seconds=0.1)
+    return run_with_progress(run, config, what)
+
+
+def named_point(problem: NetworkProblem, name: str, final: torch.Tensor | None) -> torch.Tensor:
+    if name == "final":
+        assert final is not None
+        return final
+    return problem.reference(name).to("cpu", problem.dtype)
+
+
+def plane_from(
+    args: argparse.Namespace, problem: NetworkProblem, modes: Modes
+) -> tuple[PlaneSpec, tuple[float, ...], RunHistory | None]:
+    """The slice's plane (``--plane``, ``--points``, ``--center``, ``--seed``), the window it
+    frames, and the training run it needed (PCA, a point named ``final``), if any."""
+    kind, seed = args.plane, int(problem.params.get("seed", 0))
+    names = [n.strip() for n in args.points.split(",")] if kind == "points" else []
+    if kind == "points" and len(names) != 3:
+        raise LandscapeError(f"--points needs three names, got {args.points!r}")
+    centred = kind in ("random", "hessian", "hessian-random")
+    used = names if kind == "points" else [args.center] if centred else []
+    for n in used:
+        if n != "final":
+            problem.reference(n)  # refuse unknown names before training
+    history = None
+    own = args.steps if args.command != "descend" else None  # descend's --steps are its own
+    steps = args.train_steps or own or PLANE_TRAIN_STEPS
+    if kind == "pca" or "final" in used:
+        history = train_run(problem, config_from(args, problem, steps), modes, "training")
+    trajectory = None if history is None else history.thetas[:, 0, :]
+    final = None if trajectory is None else torch.as_tensor(trajectory[-1], dtype=problem.dtype)
+    if kind == "pca":
+        assert trajectory is not None
+        spec, window = derive_plane(problem, "pca", trajectory, f"a run of {steps} steps")
+        return spec, window, history
+    if kind == "points":
+        plane = three_point_plane({n: named_point(problem, n, final) for n in names})
+        return plane_spec(plane, ", ".join(names)), plane.window, history
+    if kind in ("hessian", "hessian-random"):
+        centre = named_point(problem, args.center, final)
+        spec, window = drain_progress(
+            eigen_plane(problem, centre, kind, seed, args.center, modes.l2), "eigenvectors"
+        )
+        return spec, window, history
+    if kind == "random" and args.center != "init":
+        centre = named_point(problem, args.center, final)
+        plane = random_plane(problem.model.layout, centre, seed)
+        return plane_spec(plane, f"random around {args.center}"), plane.window, history
+    return PlaneSpec(kind, seed), (-1.0, 1.0, -1.0, 1.0), history
+
+
+def landscape_from(
+    args: argparse.Namespace,
+) -> tuple[Landscape, tuple[float, ...], dict[str, Any], RunHistory | None]:
+    """The landscape a command works on (toys: θ; networks: the slice of ``--plane``), its
+    window (``--window`` or the default) and the metadata every output carries."""
+    problem = problem_from(args)
+    modes = modes_from(args, problem)
+    spec = scenario(problem.id)
+    history, plane, window = None, None, tuple(spec.window)
+    if problem.capabilities.sliced:
+        plane, window, history = plane_from(args, network_of(problem), modes)
+    landscape = build_landscape(problem, modes, plane)
+    if args.window:
+        window = parse_floats(args.window, "--window")
+    if len(window) != 2 * spec.map_dim:
+        raise LandscapeError(f"{spec.id} needs a window of {2 * spec.map_dim} numbers")
+    meta: dict[str, Any] = {
+        "scenario": problem.id,
+        "params": dict(problem.params),
+        "modes": modes.describe(),
+        "window": list(window),
+        "warnings": caveats(problem),
+    }
+    if plane is not None:
+        meta["plane"] = {"kind": plane.kind, "seed": plane.seed, "description": plane.describe()}
+        meta["marks"] = landscape.marks()
+        if landscape.constraint_note:
+            meta["note"] = landscape.constraint_note
+    return landscape, window, meta, history
+
+
+def finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def require_finite(loss: np.ndarray) -> None:
+    """Refuse to write a map on which F is finite nowhere (it overflowed everywhere)."""
+    if not np.isfinite(loss).any():
+        raise LandscapeError(
+            "F is not finite anywhere in the window (it overflows): choose a smaller --window"
+        )
+
+
+def thin(points: np.ndarray, mode: str) -> list[Any] | None:
+    """A path (T, …) for JSON: ``none`` → None, ``thin`` → ≤ THIN_POINTS rows (first and last
+    kept), ``full`` → every row."""
+    if mode == "none":
+        return None
+    if mode == "thin" and len(points) > THIN_POINTS:
+        index = np.unique(np.linspace(0, len(points) - 1, THIN_POINTS).round().astype(int))
+        points = points[index]
+    return np.asarray(points).tolist()
+
+
+def plane_array(t: torch.Tensor) -> np.ndarray:
+    return t.detach().to("cpu").numpy()

@@ -1,0 +1,106 @@
+"""The headless command line: ``landscape-explorer SUBCOMMAND``.
+
+A thin layer over ``compute``: parse, run, print JSON. The parser imports nothing heavy, so
+``--help`` and argument errors answer at once; each command imports what it needs. Every user
+error ends as one line on stderr and exit status 2; nothing a user types produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from compute.cli.options import one_line
+from compute.errors import LandscapeError
+
+PROG = "landscape-explorer"
+GuiLauncher = Callable[[argparse.Namespace], int]
+COMMANDS = {
+    "scenarios": "scenarios",
+    "grid": "grid",
+    "critical": "critical",
+    "descend": "descend",
+    "train": "train",
+    "slice": "slice",
+    "hessian": "hessian",
+    "forward-norm": "forward_norm",
+    "near-identity": "near_identity",
+    "render": "render",
+    "gallery": "gallery",
+}
+"""Command → its module in ``compute.cli``: ``add_parser(sub)`` (cheap: nothing heavy is
+imported) and ``run(args) -> exit status`` (imports what the command needs)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (and exit 2) instead of usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        if "expected one argument" in message:
+            message += " (negative numbers need the = form: --start=-1,2, --window=-3,3,-3,3)"
+        if message.endswith("required: command"):  # also when only an unknown option was given
+            commands = [
+                name
+                for action in self._actions
+                if isinstance(action, argparse._SubParsersAction)
+                for name in action.choices
+            ]
+            message = f"choose a command first, one of: {', '.join(commands)} (see --help)"
+        raise LandscapeError(message)
+
+
+def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Explore the loss landscapes of residual-net theory.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for module in COMMANDS.values():
+        _command(module).add_parser(sub)
+    if gui is not None:
+        p = sub.add_parser("gui", help="open the explorer window")
+        p.add_argument("session", nargs="?", default=None, help="a session .json to open")
+        p.set_defaults(gui=gui)
+    return parser
+
+
+def _command(module: str) -> Any:
+    return importlib.import_module(f"compute.cli.{module}")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("landscape-explorer")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
+    """Entry point; returns the exit status (0 ok, 2 user error, 1 unexpected failure)."""
+    try:
+        args = build_parser(gui).parse_args(argv)
+        if args.command == "gui":
+            return int(args.gui(args))
+        with warnings.catch_warnings():
+            # overflow in a far corner of a window is reported in the output (NaN, inf,
+            # "diverged"), not as numpy's multi-line RuntimeWarning on stderr
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return int(_command(COMMANDS[args.command]).run(args))
+    except LandscapeError as exc:
+        print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (… | head): nothing more to say
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # the last line of defence: one readable line, never a traceback
+        print(
+            f"{PROG}: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr
+        )
+        return 1

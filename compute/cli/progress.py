@@ -1,0 +1,75 @@
+"""Progress of long command-line work on stderr (a tqdm bar when stderr is a terminal, silence
+otherwise), and draining generators with it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+from compute.dynamics.descent import RunChunk, RunHistory, run_to_end
+from compute.dynamics.optimizers import RunConfig
+
+R = TypeVar("R")
+
+
+def _bar(total: int | None, what: str) -> tqdm[Any]:
+    terminal = sys.stderr.isatty()
+    try:  # a terminal may report 0 columns (a serial console, some CI ptys): then assume 80
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns if terminal else 0
+    except OSError:
+        columns = 0
+    return tqdm(
+        total=total,
+        desc=what,
+        file=sys.stderr,
+        disable=not terminal,
+        leave=False,
+        dynamic_ncols=columns > 0,
+        ncols=None if columns > 0 else 80,
+    )
+
+
+def drain_progress(
+    gen: Generator[Any, None, R],
+    what: str,
+    fraction: Callable[[Any], tuple[int, int]] | None = None,
+) -> R:
+    """Run ``gen`` to its end; ``fraction(item) -> (done, total)`` drives the bar (else each
+    item's text is shown as the bar's status)."""
+    with _bar(None, what) as bar:
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            if fraction is not None:
+                done, total = fraction(item)
+                bar.total = total
+                bar.update(done - bar.n)  # redraws at most every mininterval (0.1 s)
+            elif isinstance(item, str):
+                bar.set_postfix_str(item[:60])
+
+
+def run_with_progress(
+    run: Generator[RunChunk, None, RunChunk], config: RunConfig, what: str
+) -> RunHistory:
+    """``run_to_end`` with a bar over the run's steps."""
+    bar = _bar(config.steps, what)
+
+    def watched() -> Generator[RunChunk, None, RunChunk]:
+        while True:
+            try:
+                chunk = next(run)
+            except StopIteration as stop:
+                return stop.value
+            bar.update(chunk.step - bar.n)  # redraws at most every mininterval (0.1 s)
+            yield chunk
+
+    try:
+        return run_to_end(watched())
+    finally:
+        bar.close()

@@ -1,0 +1,132 @@
+"""The ``render`` command: session files → one figure (PDF, PNG, SVG), its data (CSV, NPZ) or an
+animation (GIF, MP4), with a provenance sidecar.
+
+Matplotlib, torch and the numerics are imported inside ``run`` so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from compute.errors import LandscapeError
+
+PANELS = ("map", "curves", "spectrum")
+OUTPUTS = (".pdf", ".png", ".svg", ".csv", ".npz", ".gif", ".mp4")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "render",
+        help="render session files headlessly: one figure (PDF, PNG, SVG), data or animation",
+        description="Compute what the window shows for each session and draw it: one panel "
+        "per session (or per session and panel kind), labelled (a), (b), … The suffix of "
+        "--out chooses: .pdf/.png/.svg a figure, .csv/.npz its data, .gif/.mp4 the first "
+        "session's runs moving over its map. Provenance goes into FILE.json beside it.",
+    )
+    p.add_argument("sessions", nargs="+", metavar="SESSION.json", help="session files")
+    p.add_argument("--out", required=True, help=f"output file ({', '.join(OUTPUTS)})")
+    p.add_argument(
+        "--panel",
+        default="map",
+        metavar="KIND[,KIND]",
+        help="map, curves or spectrum (several: map,curves gives each session's map and curves)",
+    )
+    p.add_argument("--layout", default=None, metavar="ROWSxCOLS", help="e.g. 1x3 (default: a row)")
+    p.add_argument(
+        "--width",
+        default=None,
+        metavar="single|double|slide|INCHES",
+        help="figure width: single 3.25 in, double 6.75 in, slide 4.96 in (default: single for "
+        "one panel, double for more)",
+    )
+    p.add_argument("--shared-scale", action="store_true", help="one colour scale and colour bar")
+    p.add_argument("--dpi", type=int, default=300, help="raster resolution (PNG; maps in PDF/SVG)")
+    p.add_argument("--max-steps", type=int, default=None, metavar="N", help="cap every run's steps")
+    p.add_argument("--fps", type=int, default=20, help="animations: frames per second")
+    p.add_argument("--seconds", type=float, default=6.0, help="animations: length in seconds")
+    p.add_argument("--device", default="cpu", help="networks: cpu or cuda")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    bad = [k for k in kinds if k not in PANELS]
+    if not kinds or bad:
+        raise LandscapeError(f"--panel {text[:30]!r}: use {', '.join(PANELS)} (comma-separated)")
+    return kinds
+
+
+def _size(path: Path) -> str:
+    kb = path.stat().st_size / 1024
+    return f"{kb:.0f} KB" if kb < 1024 else f"{kb / 1024:.1f} MB"
+
+
+def run(args: argparse.Namespace) -> int:
+    """``render``: session files → figure / data / animation, with a provenance sidecar."""
+    from compute.outputs import output_path
+
+    target = output_path(args.out, OUTPUTS)  # refused before any work
+    kinds = _kinds(args.panel)
+    suffix = target.suffix.lower()
+    if args.max_steps is not None and args.max_steps < 1:
+        raise LandscapeError(f"--max-steps must be at least 1, got {args.max_steps}")
+    from compute.figures.venues import check_dpi, parse_layout, venue
+
+    check_dpi(args.dpi)
+    if args.width is not None:
+        venue(args.width)
+    parse_layout(args.layout, len(args.sessions) * len(kinds))
+    from compute.sessions.file import load
+
+    sessions = [(Path(s), load(s)) for s in args.sessions]  # strict: refused by field name
+    from compute.cli.progress import drain_progress
+    from compute.figures.panels import Panel
+    from compute.figures.provenance import figure_record
+    from compute.figures.scene import scene_from_session
+
+    start = time.perf_counter()
+    scenes = []
+    for path, session in sessions:
+        gen = scene_from_session(session, path, "spectrum" in kinds, args.max_steps, args.device)
+        scenes.append(drain_progress(gen, f"computing {path.name}"))
+    panels: list[Panel] = [scene.panel(kind) for scene in scenes for kind in kinds]
+    record = figure_record(
+        [s.provenance for s in scenes],
+        "render",
+        {
+            "command": ["render", *sys.argv[2:]] if sys.argv[1:2] == ["render"] else None,
+            "panel": list(kinds),
+            "layout": args.layout,
+            "width": args.width,
+            "shared_scale": args.shared_scale,
+            "dpi": args.dpi,
+        },
+    )
+    width = args.width or ("single" if len(panels) == 1 else "double")
+    if suffix in (".csv", ".npz"):
+        from compute.figures.data import export_data
+
+        written = export_data(panels, target, record)
+    elif suffix in (".gif", ".mp4"):
+        from compute.figures.animate import animate
+
+        written = animate(
+            scenes[0], target, args.fps, args.seconds, width, min(args.dpi, 200), record
+        )
+    else:
+        from compute.figures.render import render_figure
+
+        written = render_figure(
+            panels, target, record, args.layout, width, args.shared_scale, args.dpi
+        )
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"files": [str(p) for p in written], "seconds": seconds}))
+    else:
+        print(f"wrote {written[0]} ({_size(written[0])}) and {written[1].name} in {seconds:.1f} s")
+    return 0

@@ -1,0 +1,100 @@
+"""Distances to a teacher that ignore the network's symmetries: aligned units, function space.
+
+The raw distance ‖θ − θ*‖ reports a student that has learned the teacher up to a permutation
+and rescaling of its hidden units (``compute.networks.groups``) as far from it; these
+distances do not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from compute.errors import LandscapeError
+from compute.networks.groups import Alignment
+from compute.networks.problem import NetworkProblem
+from compute.objectives.objective import Metric
+
+
+def _blocks(problem: NetworkProblem, theta: torch.Tensor) -> dict[str, np.ndarray]:
+    p = problem.model.layout.unflatten(theta.detach())
+    return {k: v.to("cpu", torch.float64).numpy() for k, v in p.items()}
+
+
+def align(problem: NetworkProblem, theta: torch.Tensor, reference: torch.Tensor) -> Alignment:
+    """The alignment of θ (n,) with a reference point (n,) under the problem's symmetry group
+    (``NetworkProblem.symmetry``); a LandscapeError for a problem that declares none."""
+    if problem.symmetry is None:
+        raise LandscapeError(f"no symmetry group is known for {problem.id}'s parameters")
+    return problem.symmetry.align(_blocks(problem, theta), _blocks(problem, reference))
+
+
+def aligned_distance(
+    problem: NetworkProblem, theta: torch.Tensor, reference: torch.Tensor | None = None
+) -> torch.Tensor:
+    """min over the symmetry group of ‖θ^g − θ_ref‖: θ[..., n] → [...] (reference: the teacher).
+
+    One assignment per point (a loop over the leading dimensions: a few hundred μs each for
+    h = 8).
+    """
+    ref = problem.reference("teacher") if reference is None else reference
+    flat = theta.reshape(-1, theta.shape[-1])
+    values = [align(problem, t, ref).distance for t in flat]
+    return torch.tensor(values, dtype=theta.dtype).reshape(theta.shape[:-1])
+
+
+def function_distance(
+    problem: NetworkProblem, theta: torch.Tensor, reference: torch.Tensor | None = None
+) -> torch.Tensor:
+    """RMS difference of the outputs on the test inputs: θ[..., n] → [...].
+
+    ``sqrt(mean_{x ∈ test} mean_k (f(x; θ)_k − f(x; θ_ref)_k)²)`` with the mean over the test
+    samples (and output components, where f is vector-valued); θ_ref defaults to the teacher,
+    so without label noise f(x; θ_ref) = y. Invariant under every symmetry of the parameters.
+    """
+    ref = problem.reference("teacher") if reference is None else reference
+    model, x = problem.model, problem.data.x_test
+    with torch.no_grad():
+        out = model.forward(model.layout.unflatten(theta), x)
+        out_ref = model.forward(model.layout.unflatten(ref), x)
+        diff2 = (out - out_ref) ** 2
+        lead = theta.ndim - 1
+        return diff2.mean(dim=tuple(range(lead, diff2.ndim))).sqrt()
+
+
+def teacher_distances(problem: NetworkProblem, theta: torch.Tensor) -> dict[str, float]:
+    """``distance`` ‖θ − θ*‖, ``aligned_distance`` and ``function_distance`` at one θ (n,).
+
+    Empty for scenarios without a teacher of the student's architecture.
+    """
+    if "teacher" not in problem.references:
+        return {}
+    teacher = problem.reference("teacher")
+    theta = theta.to(teacher.device, teacher.dtype)
+    return {
+        "distance": float(torch.linalg.vector_norm(theta - teacher)),
+        "aligned_distance": align(problem, theta, teacher).distance,
+        "function_distance": float(function_distance(problem, theta)),
+    }
+
+
+def teacher_metrics(problem: NetworkProblem) -> tuple[Metric, ...]:
+    """What a teacher scenario records along runs besides the loss: the raw ``distance``
+    ‖θ − θ*‖, the ``aligned_distance`` (min over the symmetry group, where it is known) and
+    the ``function_distance`` ‖f(·; θ) − f(·; θ*)‖ on the test inputs. Empty without a
+    teacher of the student's architecture."""
+    if "teacher" not in problem.references:
+        return ()
+    teacher = problem.reference("teacher")
+    out = [
+        Metric(
+            "distance", "‖θ − θ*‖", lambda t: torch.linalg.vector_norm(t - teacher.to(t), dim=-1)
+        ),
+        Metric(
+            "function_distance", "‖f − f*‖ (test inputs)", lambda t: function_distance(problem, t)
+        ),
+    ]
+    if problem.symmetry is not None:
+        label = "‖θ − θ*‖ up to symmetries"
+        out.insert(1, Metric("aligned_distance", label, lambda t: aligned_distance(problem, t)))
+    return tuple(out)

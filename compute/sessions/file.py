@@ -1,0 +1,322 @@
+"""The session file: versioned JSON, read strictly (a bad file is refused, never half-read).
+
+Version 2 layout (optional keys marked ?)::
+
+    {"format": "landscape-explorer-session", "version": 2,
+     "scenario": "shamir", "params": {"eps": 1.0},
+     "l2": 0.0, "constraint": null | "ball:2" | "box:1.5" | "ball:2@w,v" (network blocks),
+     "window": [xmin, xmax, ymin, ymax], "resolution": 256,
+     "view": {"log_scale": true, "overlays": ["isolines", ...], "equal_axes"?: false,
+              "hessian_field"?: "ratio" | "lambda_min" | "lambda_max"},
+     "optimizer": {"name": "gd", "lr": 0.1, "momentum": 0.9, "steps": 1000,
+                   "batch_size"?: 0, "seed"?: 0, "tol"?: null, "curvature_every"?: 0},
+     "plane"?: {"kind": "random", "seed": 0} | {"kind": "pca", "vectors": BASE64, ...},
+     "in_plane"?: false,
+     "runs": [{"start": [x, y], "optimizer": {...}, "color": "#rrggbb", "visible"?: true,
+               "in_plane"?: false, "at"?: "point" | "init", "theta"?: BASE64,
+               "plane"?: {...}, "note"?: ""}]}
+
+Version 1 files (plane as "kind:seed", a top-level batch size) are read and converted. Every
+value is type-checked (numbers are finite JSON numbers, whole numbers are integers, flags are
+true/false), sizes are bounded, unknown fields are refused by name, and echoed input is
+shortened: a message never carries a megabyte of someone's file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import IO, Any
+
+from compute.dynamics.optimizers import RunConfig
+from compute.errors import LandscapeError, short
+from compute.landscapes.plane_choice import PlaneSpec, from_text, to_text
+from compute.outputs import write_with
+from compute.scenarios import scenario
+from compute.sessions.session import MAX_RUNS, OVERLAYS, RunSettings, Session
+from compute.vocabulary import PLANE_KINDS, RECIPES
+
+FORMAT = "landscape-explorer-session"
+VERSION = 2
+MAX_BYTES = 64 << 20
+"""Largest session file read (a 2-million-parameter plane's vectors take ~32 MB)."""
+TOP = {"format", "version", "scenario", "params", "l2", "constraint", "window", "resolution"}
+TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size"}
+RUN_KEYS = {"start", "optimizer", "color", "visible", "in_plane", "at", "theta", "plane", "note"}
+PLANE_KEYS = {"kind", "seed", "vectors", "source", "explained", "marks", "orthonormal"}
+OPTIMIZER_KEYS = {"name", "lr", "momentum", "steps", "batch_size", "seed", "tol"}
+OPTIMIZER_KEYS |= {"curvature_every"}
+
+
+def _fields(d: Any, allowed: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(d, dict):
+        raise LandscapeError(f"{what} must be a JSON object, got {short(d)}")
+    unknown = sorted(str(k) for k in d if k not in allowed)
+    if unknown:
+        raise LandscapeError(f"unknown field {short(unknown[0])} in {what}")
+    return d
+
+
+def _number(v: Any, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise LandscapeError(f"{what} must be a number, got {short(v)}")
+    try:
+        x = float(v)
+    except OverflowError:
+        raise LandscapeError(f"{what} is too large") from None
+    if not math.isfinite(x) or abs(x) > 1e300:
+        raise LandscapeError(f"{what} must be a finite number, got {short(v)}")
+    return x
+
+
+def _integer(v: Any, what: str, lo: int = 0, hi: int = 2**63 - 1) -> int:
+    """A whole number in [lo, hi]: a JSON integer exactly (seeds above 2⁵³ lose digits
+    through float), or a float with no fractional part (2.0)."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        x: float | int = v
+    else:
+        x = _number(v, what)
+        if x != int(x):
+            raise LandscapeError(f"{what} must be a whole number, got {short(v)}")
+    if not lo <= x <= hi:
+        raise LandscapeError(f"{what} must be between {lo} and {hi}, got {short(v)}")
+    return int(x)
+
+
+def _flag(v: Any, what: str) -> bool:
+    if not isinstance(v, bool):
+        raise LandscapeError(f"{what} must be true or false, got {short(v)}")
+    return v
+
+
+def _text(v: Any, what: str, limit: int = 200) -> str:
+    if not isinstance(v, str) or len(v) > limit:
+        raise LandscapeError(f"{what} must be a string of at most {limit} characters")
+    return v
+
+
+def _list(v: Any, what: str, limit: int) -> list[Any]:
+    if not isinstance(v, list) or len(v) > limit:
+        raise LandscapeError(f"{what} must be a list of at most {limit} items")
+    return v
+
+
+def _optimizer_from(d: Any, what: str) -> RunConfig:
+    d = _fields(d, OPTIMIZER_KEYS, what)
+    tol = d.get("tol")
+    return RunConfig.for_optimizer(
+        _text(d.get("name", "gd"), f"{what} name", 20),
+        lr=None if "lr" not in d else _number(d["lr"], f"{what} lr"),
+        momentum=None if "momentum" not in d else _number(d["momentum"], f"{what} momentum"),
+        steps=_integer(d.get("steps", 1000), f"{what} steps", 1, 10**9),
+        batch_size=_integer(d.get("batch_size", 0), f"{what} batch size", 0, 10**9),
+        seed=_integer(d.get("seed", 0), f"{what} seed"),
+        tol=None if tol is None else _number(tol, f"{what} tolerance"),
+        curvature_every=_integer(d.get("curvature_every", 0), f"{what} curvature_every", 0, 10**6),
+    )
+
+
+def _optimizer_to(c: RunConfig) -> dict[str, Any]:
+    return {
+        "name": c.optimizer,
+        "lr": c.lr,
+        "momentum": c.momentum,
+        "steps": c.steps,
+        "batch_size": c.batch_size,
+        "seed": c.seed,
+        "tol": c.tol,
+        "curvature_every": c.curvature_every,
+    }
+
+
+def _plane_from(v: Any, what: str) -> PlaneSpec:
+    if isinstance(v, str):  # version 1: "kind:seed"; its derived planes had no vectors
+        kind, _, seed = v.partition(":")
+        if kind not in PLANE_KINDS:
+            raise LandscapeError(f"{what} {short(v)} is not one of {', '.join(PLANE_KINDS)}")
+        number = _integer(int(seed) if seed.isdigit() else 0, f"{what} seed")
+        return PlaneSpec(kind if kind in RECIPES else "random", number)
+    d = _fields(v, PLANE_KEYS, what)
+    marks = []
+    for m in _list(d.get("marks", []), f"{what} marks", 16):
+        item = _list(m, f"{what} mark", 3)
+        if len(item) != 3:
+            raise LandscapeError(f"{what} marks are [name, a, b]")
+        marks.append(
+            (_text(item[0], "mark name", 40), _number(item[1], "a"), _number(item[2], "b"))
+        )
+    return PlaneSpec(
+        _text(d.get("kind", "random"), f"{what} kind", 20),
+        _integer(d.get("seed", 0), f"{what} seed"),
+        from_text(_text(d.get("vectors", ""), f"{what} vectors", MAX_BYTES)),
+        _text(d.get("source", ""), f"{what} source"),
+        tuple(_number(e, "explained variance") for e in _list(d.get("explained", []), what, 2)),
+        tuple(marks),
+        _flag(d.get("orthonormal", False), f"{what} orthonormal"),
+    )
+
+
+def _plane_to(p: PlaneSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": p.kind, "seed": p.seed}
+    if p.derived:
+        out |= {"vectors": to_text(p.vectors), "source": p.source, "orthonormal": p.orthonormal}
+        out |= {"explained": list(p.explained), "marks": [list(m) for m in p.marks]}
+    return out
+
+
+def _run_from(r: Any, i: int, plane: PlaneSpec | None, batch: int, version: int) -> RunSettings:
+    what = f"run {i + 1}"
+    r = _fields(r, RUN_KEYS, what)
+    start = tuple(_number(v, f"{what} start") for v in _list(r.get("start"), f"{what} start", 2))
+    config = _optimizer_from(r.get("optimizer", {}), f"{what} optimizer")
+    if version == 1 and batch:
+        config = RunConfig.for_optimizer(config.optimizer, lr=config.lr, batch_size=batch)
+    run_plane = r.get("plane")
+    given = plane if run_plane is None and version == 1 else None  # v1: the session's plane
+    return RunSettings(
+        start,
+        config,
+        _text(r.get("color", "#E69F00"), f"{what} colour", 7),
+        _flag(r.get("visible", True), f"{what} visible"),
+        _flag(r.get("in_plane", False), f"{what} in_plane"),
+        _text(r.get("at", "point"), f"{what} start kind", 10),
+        from_text(_text(r.get("theta", ""), f"{what} theta", MAX_BYTES)),
+        given if run_plane is None else _plane_from(run_plane, f"{what} plane"),
+        _text(r.get("note", ""), f"{what} note", 400),
+    )
+
+
+def to_json(s: Session) -> dict[str, Any]:
+    runs = []
+    for r in s.runs:
+        entry: dict[str, Any] = {
+            "start": list(r.start),
+            "optimizer": _optimizer_to(r.optimizer),
+            "color": r.color,
+            "visible": r.visible,
+            "in_plane": r.in_plane,
+            "at": r.at,
+        }
+        if r.theta:
+            entry["theta"] = to_text(r.theta)
+        if r.plane is not None:
+            entry["plane"] = _plane_to(r.plane)
+        if r.note:
+            entry["note"] = r.note
+        runs.append(entry)
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "scenario": s.scenario,
+        "params": dict(s.params),
+        "l2": s.l2,
+        "constraint": s.constraint,
+        "window": list(s.window),
+        "resolution": s.resolution,
+        "view": {
+            "log_scale": s.log_scale,
+            "overlays": list(s.overlays),
+            "equal_axes": s.equal_axes,
+            "hessian_field": s.hessian_field,
+        },
+        "optimizer": _optimizer_to(s.optimizer),
+        "runs": runs,
+        # kept for toys too (unused there): what was read is what is written back
+        "plane": _plane_to(s.plane),
+        "in_plane": s.in_plane,
+    }
+    return data
+
+
+def from_json(data: Any) -> Session:
+    """A validated Session from parsed JSON; LandscapeError naming the first problem."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise LandscapeError("not a Landscape Explorer session file")
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise LandscapeError(
+            f"session version {version} was written by a newer Landscape Explorer "
+            f"(this one reads up to version {VERSION}); please update"
+        )
+    if version not in (1, 2) or isinstance(version, bool):
+        raise LandscapeError(f"session version {short(version)} is not valid")
+    d = _fields(data, TOP, "the session")
+    view = _fields(
+        d.get("view", {}), {"log_scale", "overlays", "equal_axes", "hessian_field"}, "view"
+    )
+    params = d.get("params", {})
+    if not isinstance(params, dict) or len(params) > 64:
+        raise LandscapeError("params must be a JSON object of at most 64 parameters")
+    for k, v in params.items():
+        if not isinstance(v, str):
+            _number(v, f"parameter {short(k)}")
+    name = _text(d.get("scenario"), "scenario", 100)
+    network = scenario(name).capabilities.sliced
+    plane = _plane_from(d.get("plane", {"kind": "random"}), "plane")
+    batch = _integer(d.get("batch_size", 0), "batch size", 0, 10**9)
+    raw_runs = _list(d.get("runs", []), "runs", MAX_RUNS)
+    constraint = d.get("constraint")
+    optimizer = _optimizer_from(d.get("optimizer", {}), "optimizer")
+    if version == 1 and batch:
+        optimizer = RunConfig.for_optimizer(optimizer.optimizer, lr=optimizer.lr, batch_size=batch)
+    overlays = _list(view.get("overlays", []), "overlays", len(OVERLAYS))
+    return Session(
+        scenario=name,
+        params=dict(params),
+        l2=_number(d.get("l2", 0.0), "l2"),
+        constraint=None if constraint is None else _text(constraint, "constraint", 200),
+        window=tuple(_number(b, "window") for b in _list(d.get("window", []), "window", 4)),
+        resolution=_integer(d.get("resolution", 256), "resolution", 2, 4096),
+        log_scale=_flag(view.get("log_scale", True), "log_scale"),
+        overlays=tuple(_text(o, "overlay", 20) for o in overlays),
+        equal_axes=_flag(view.get("equal_axes", False), "equal_axes"),
+        hessian_field=_text(view.get("hessian_field", "ratio"), "hessian_field", 20),
+        optimizer=optimizer,
+        runs=tuple(
+            _run_from(r, i, plane if network else None, batch, version)
+            for i, r in enumerate(raw_runs)
+        ),
+        plane=plane,
+        in_plane=_flag(d.get("in_plane", False), "in_plane"),
+    )
+
+
+def save(s: Session, path: str | Path) -> Path:
+    """Write atomically (temp file + rename, ``compute.outputs.atomic_write``): a crash
+    mid-write never corrupts the old file; a failure is one LandscapeError naming the path."""
+    target = Path(path)
+    if not target.name or target.is_dir():
+        raise LandscapeError(f"cannot save the session to {short(str(target))}: not a file name")
+    data = json.dumps(to_json(s), indent=1).encode("utf-8")
+
+    def write(fh: IO[bytes]) -> None:
+        fh.write(data)
+
+    return write_with(target, write)
+
+
+def load(path: str | Path) -> Session:
+    """Read and validate a session file; LandscapeError for an unreadable, oversized, corrupt,
+    malformed or future file (never another exception)."""
+    source = Path(path)
+    try:
+        if source.stat().st_size > MAX_BYTES:
+            raise LandscapeError(f"{source.name} is larger than {MAX_BYTES >> 20} MB")
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LandscapeError(f"cannot open session {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise LandscapeError(f"{source.name} is not a text session file") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LandscapeError(
+            f"{source.name} is not valid JSON (line {exc.lineno}): the session file is corrupt"
+        ) from None
+    except (ValueError, RecursionError):
+        raise LandscapeError(f"{source.name} has numbers or nesting too large to read") from None
+    try:
+        return from_json(data)
+    except RecursionError:
+        raise LandscapeError(f"{source.name} is nested too deeply") from None
