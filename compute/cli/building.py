@@ -20,7 +20,7 @@ from compute.errors import LandscapeError
 from compute.geometry.planes import random_plane, three_point_plane
 from compute.landscapes.landscape import Landscape, bind_modes, build_landscape
 from compute.landscapes.plane_choice import PlaneSpec, derive_plane, eigen_plane, plane_spec
-from compute.networks.problem import NetworkProblem, network_of
+from compute.networks.problem import SlicedProblem, network_of
 from compute.objectives.modes import Modes, parse_constraint
 from compute.objectives.problem import Problem
 from compute.scenarios import scenario, scenario_warnings
@@ -77,14 +77,14 @@ def config_from(args: argparse.Namespace, problem: Problem, steps: int | None) -
     )
 
 
-def train_run(problem: NetworkProblem, config: RunConfig, modes: Modes, what: str) -> RunHistory:
+def train_run(problem: SlicedProblem, config: RunConfig, modes: Modes, what: str) -> RunHistory:
     """Train from θ₀ in full space (a run the plane or the summary needs), with progress."""
     start = problem.init[None, :]
     run = descend(problem.objective(), modes, start, config, yield_seconds=0.1)
     return run_with_progress(run, config, what)
 
 
-def named_point(problem: NetworkProblem, name: str, final: torch.Tensor | None) -> torch.Tensor:
+def named_point(problem: SlicedProblem, name: str, final: torch.Tensor | None) -> torch.Tensor:
     if name == "final":
         assert final is not None
         return final
@@ -92,7 +92,7 @@ def named_point(problem: NetworkProblem, name: str, final: torch.Tensor | None) 
 
 
 def plane_from(
-    args: argparse.Namespace, problem: NetworkProblem, modes: Modes
+    args: argparse.Namespace, problem: SlicedProblem, modes: Modes
 ) -> tuple[PlaneSpec, tuple[float, ...], RunHistory | None]:
     """The slice's plane (``--plane``, ``--points``, ``--center``, ``--seed``), the window it
     frames, and the training run it needed (PCA, a point named ``final``), if any."""
@@ -127,7 +127,7 @@ def plane_from(
         return spec, window, history
     if kind == "random" and args.center != "init":
         centre = named_point(problem, args.center, final)
-        plane = random_plane(problem.model.layout, centre, seed)
+        plane = random_plane(problem.layout, centre, seed)
         return plane_spec(plane, f"random around {args.center}"), plane.window, history
     return PlaneSpec(kind, seed), (-1.0, 1.0, -1.0, 1.0), history
 

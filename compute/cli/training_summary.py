@@ -11,12 +11,12 @@ import torch
 from compute.cli.building import caveats, finite
 from compute.dynamics.descent import RunHistory
 from compute.dynamics.optimizers import RunConfig
-from compute.networks.problem import NetworkProblem
+from compute.networks.problem import SlicedProblem
 from compute.objectives.modes import Modes
 from compute.vocabulary import STATUS_NAMES
 
 
-def train_summary(problem: NetworkProblem, config: RunConfig, h: RunHistory) -> dict[str, Any]:
+def train_summary(problem: SlicedProblem, config: RunConfig, h: RunHistory) -> dict[str, Any]:
     """The ``train --json`` object: final values, metrics (initial, final), status, curve."""
     labels = {m.key: m.label for m in problem.objective().metrics}
     loss = h.loss[:, 0]
@@ -54,11 +54,11 @@ def train_summary(problem: NetworkProblem, config: RunConfig, h: RunHistory) -> 
     }
 
 
-def block_norms(problem: NetworkProblem, h: RunHistory) -> dict[str, dict[str, float]]:
+def block_norms(problem: SlicedProblem, h: RunHistory) -> dict[str, dict[str, float]]:
     """‖block‖_F of each parameter block at the start and the end of the run."""
     thetas = torch.as_tensor(h.thetas[[0, -1], 0, :], dtype=torch.float64)
     out = {}
-    for b in problem.model.layout.blocks:
+    for b in problem.layout.blocks:
         norm = thetas[:, b.offset : b.stop].norm(dim=-1)
         out[b.name] = {"initial": float(norm[0]), "final": float(norm[1])}
     return out

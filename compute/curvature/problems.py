@@ -15,19 +15,19 @@ from compute.curvature.operators import (
     shifted,
 )
 from compute.errors import LandscapeError
-from compute.networks.problem import NetworkProblem
+from compute.networks.problem import SlicedProblem
 
 MATRICES = ("hessian", "ggn")
 
 
 def sample_index(
-    problem: NetworkProblem, samples: Sequence[int] | torch.Tensor | None
+    problem: SlicedProblem, samples: Sequence[int] | torch.Tensor | None
 ) -> torch.Tensor | None:
     """Validated training-sample indices (m,) on the problem's device, or None for all."""
     if samples is None:
         return None
     idx = torch.as_tensor(samples, dtype=torch.long).reshape(-1)
-    n_train = len(problem.data.x_train)
+    n_train = problem.capabilities.samples
     if len(idx) == 0:
         raise LandscapeError("the sample subset is empty: give at least one training index")
     if int(idx.min()) < 0 or int(idx.max()) >= n_train:
@@ -36,7 +36,7 @@ def sample_index(
 
 
 def network_curvature(
-    problem: NetworkProblem,
+    problem: SlicedProblem,
     theta: torch.Tensor,
     matrix: str = "hessian",
     samples: Sequence[int] | torch.Tensor | None = None,
@@ -69,22 +69,19 @@ def network_curvature(
     if dtype is not None and dtype != problem.dtype:
         problem = problem.to(dtype=dtype)
     theta = problem.as_theta(torch.as_tensor(theta).detach())
-    idx = sample_index(problem, samples)
-    x, y = problem.data.x_train, problem.data.y_train
-    if idx is not None:
-        x, y = x[idx], y[idx]
-    model = problem.model
-
-    def outputs(t: torch.Tensor) -> torch.Tensor:
-        return model.forward(model.layout.unflatten(t), x)
-
+    terms = problem.curvature_terms(sample_index(problem, samples))
     if matrix == "hessian":
-        op = hessian_operator(lambda t: model.sample_loss(outputs(t), y).mean(-1), theta)
+        op = hessian_operator(terms.loss, theta)
+    elif terms.outputs is None or terms.output_loss is None:
+        raise LandscapeError(
+            f"{problem.id}'s loss is not a loss of its model outputs: the GGN is not defined "
+            "(use the Hessian)"
+        )
     else:
-        op = ggn_operator(outputs, lambda z: model.sample_loss(z, y).mean(-1), theta)
+        op = ggn_operator(terms.outputs, terms.output_loss, theta)
     if blocks is not None:
         label = blocks if isinstance(blocks, str) else ",".join(blocks)
-        op = restrict(op, block_indices(model.layout, blocks), label)
+        op = restrict(op, block_indices(problem.layout, blocks), label)
     return shifted(op, l2)
 
 

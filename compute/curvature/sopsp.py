@@ -28,7 +28,7 @@ from compute.curvature.operators import block_indices
 from compute.curvature.problems import network_curvature
 from compute.errors import LandscapeError
 from compute.generators import mapped
-from compute.networks.problem import NetworkProblem
+from compute.networks.problem import SlicedProblem
 
 MAX_DENSE_BLOCK = 2000
 
@@ -81,16 +81,16 @@ class SopspReport:
         }
 
 
-def default_blocks(problem: NetworkProblem) -> tuple[str, ...]:
+def default_blocks(problem: SlicedProblem) -> tuple[str, ...]:
     """The blocks the problem declares for the test (``sopsp_blocks``: (w, V) of the residual
     predictor, (w, v) of its skip variant)."""
-    if not problem.sopsp_blocks:
-        names = ", ".join(problem.model.layout.names)
+    if not problem.capabilities.sopsp_blocks:
+        names = ", ".join(problem.layout.names)
         raise LandscapeError(
             f"{problem.id} declares no (w, V) blocks for ε-SOPSP (it has {names}): "
             "name the blocks explicitly"
         )
-    return problem.sopsp_blocks
+    return problem.capabilities.sopsp_blocks
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class SopspProgress:
 
 
 def _block_hessian(
-    problem: NetworkProblem, theta: torch.Tensor, blocks: tuple[str, ...], phase: str
+    problem: SlicedProblem, theta: torch.Tensor, blocks: tuple[str, ...], phase: str
 ) -> Generator[SopspProgress, None, np.ndarray]:
     op = network_curvature(problem, theta, blocks=blocks)
     if op.size > MAX_DENSE_BLOCK:
@@ -120,7 +120,7 @@ def _progress(
 
 
 def estimate_mu2(
-    problem: NetworkProblem,
+    problem: SlicedProblem,
     theta: torch.Tensor,
     blocks: tuple[str, ...] | None = None,
     radius: float | None = None,
@@ -133,7 +133,7 @@ def estimate_mu2(
     blocks = blocks or default_blocks(problem)
     problem = problem.to(dtype=torch.float64)
     theta = problem.as_theta(torch.as_tensor(theta).detach())
-    idx = block_indices(problem.model.layout, blocks).to(theta.device)
+    idx = block_indices(problem.layout, blocks).to(theta.device)
     r = radius if radius is not None else 0.1 * max(1.0, float(theta[idx].norm()))
     if r <= 0:
         raise LandscapeError(f"the radius of M must be positive, got {r}")
@@ -151,7 +151,7 @@ def estimate_mu2(
 
 
 def sopsp(
-    problem: NetworkProblem,
+    problem: SlicedProblem,
     theta: torch.Tensor,
     eps: float,
     mu2: float | None = None,
@@ -171,8 +171,8 @@ def sopsp(
     blocks = blocks or default_blocks(problem)
     p64 = problem.to(dtype=torch.float64)
     theta64 = p64.as_theta(torch.as_tensor(theta).detach())
-    idx = block_indices(p64.model.layout, blocks).to(theta64.device)
-    g = grad(lambda t: p64.loss(t))(theta64)[idx]
+    idx = block_indices(p64.layout, blocks).to(theta64.device)
+    g = grad(p64.objective().loss)(theta64)[idx]
     yield SopspProgress("gradient", 0)
     op = network_curvature(p64, theta64, blocks=blocks)
     eig = yield from _progress(lanczos(op, top=0, bottom=1, tol=1e-8, max_iter=op.size))

@@ -12,7 +12,7 @@ import torch
 
 from compute.errors import LandscapeError
 from compute.initlab.residual_flow import branch_jacobian_norms, relu_flow_problem
-from compute.networks.problem import NetworkProblem, network_of
+from compute.networks.problem import NetworkProblem, functional_network
 from compute.scenarios import build_problem
 
 KINDS = ("linear", "relu")
@@ -186,7 +186,9 @@ def _problem(config: DepthSweepConfig, depth: int) -> NetworkProblem:
             config.seed,
         )
     values = {"depth": depth, "dim": config.dim, "samples": config.samples, "seed": config.seed}
-    return network_of(build_problem("linear-residual", values | {"init_norm": config.init_norm}))
+    return functional_network(
+        build_problem("linear-residual", values | {"init_norm": config.init_norm})
+    )
 
 
 def _train(

@@ -18,8 +18,7 @@ import torch
 from compute.geometry.grid import Window
 from compute.geometry.planes import Plane, PlaneProjection, restrict_to_plane
 from compute.landscapes.plane_choice import PlaneSpec, build_plane
-from compute.networks.plane_evaluator import PlaneEvaluator
-from compute.networks.problem import NetworkProblem, network_of
+from compute.networks.problem import PlaneValues, SlicedProblem, network_of
 from compute.networks.slices import SliceBlock, evaluate_slice
 from compute.objectives.derivatives import gradient, second_order
 from compute.objectives.modes import Modes
@@ -47,16 +46,16 @@ def l2_of_plane(plane: Plane, lam: float) -> Any:
     return term
 
 
-def network_plane_objective(problem: NetworkProblem, plane: Plane, modes: Modes) -> Objective:
+def network_plane_objective(problem: SlicedProblem, plane: Plane, modes: Modes) -> Objective:
     """The slice objective F(a, b) = L(θ(a, b)) + (λ/2)‖θ(a, b)‖², with the fast evaluators of
     ``compute.networks.slices`` (first layer precomputed, grid points batched) for the map."""
     full = modes.apply(problem.objective())
     l2 = l2_of_plane(plane, modes.l2)
-    evaluator: PlaneEvaluator | None = None
+    evaluator: PlaneValues | None = None
 
     def values(coords: torch.Tensor) -> dict[str, torch.Tensor]:
         nonlocal evaluator
-        evaluator = evaluator or PlaneEvaluator(problem, plane)
+        evaluator = evaluator or problem.plane_evaluator(plane)
         out = evaluator(coords)
         if modes.l2:
             c = coords.to("cpu", torch.float64).numpy()
@@ -87,7 +86,7 @@ def network_plane_objective(problem: NetworkProblem, plane: Plane, modes: Modes)
                 block = replace(block, values=block.values | {"loss": block.values["loss"] + extra})
             yield block
 
-    chunk = max(1, problem.points_per_chunk(len(problem.data.x_train)) // 4)
+    chunk = max(1, problem.points_per_chunk(problem.capabilities.samples) // 4)
     return restrict_to_plane(full, plane, values, progressive, chunk)
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from compute.networks.problem import network_of
+from compute.networks.problem import functional_network
 from compute.objectives.constraint_sets import Constraint
 from compute.objectives.modes import Modes
 from compute.objectives.problem import Problem
@@ -93,7 +93,7 @@ def constrained_problem(problem: Problem, modes: Modes) -> Problem:
         or not _binds_output_weights(constraint, problem.capabilities.output_block)
     ):
         return problem
-    net = network_of(problem)
+    net = functional_network(problem)
     data = net.data
     x, y = data.x_train.double().cpu().numpy(), data.y_train.double().cpu().numpy()
     free = constrained_least_squares(x, y, None)

@@ -139,13 +139,13 @@ def build_plane(source: Problem, spec: PlaneSpec) -> Plane:
         if teacher is None:
             raise LandscapeError(f"{problem.id} has no teacher: use a random or derived plane")
         towards = teacher.to("cpu", problem.dtype) - init
-        other = random_plane(problem.model.layout, init, spec.seed).d2
+        other = random_plane(problem.layout, init, spec.seed).d2
         other = other * (towards.norm() / other.norm().clamp_min(1e-12))
         return directions_plane(init, towards, other, window=(-0.25, 1.25, -0.75, 0.75))
     centre = init
     if float(init.norm()) == 0 and teacher is not None:
         centre = teacher.to("cpu", problem.dtype)
-    return random_plane(problem.model.layout, centre, spec.seed)
+    return random_plane(problem.layout, centre, spec.seed)
 
 
 def plane_spec(plane: Plane, source: str = "") -> PlaneSpec:
@@ -217,7 +217,7 @@ def eigen_plane(
     if kind == "hessian":
         d2 = vectors[:, 1]
     elif kind == "hessian-random":
-        other = random_plane(problem.model.layout, point.to(problem.dtype), seed).d1
+        other = random_plane(problem.layout, point.to(problem.dtype), seed).d1
         other = other.to(torch.float64) - (other.to(torch.float64) @ d1) * d1
         if float(other.norm()) == 0:
             raise LandscapeError("the random direction is parallel to the top eigenvector")

@@ -11,12 +11,30 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Protocol
 
 import torch
 
 from compute.geometry.planes import Plane
+from compute.networks.datasets import Dataset
 from compute.networks.models import Model, cross_entropy, cross_entropy_and_correct
-from compute.networks.problem import NetworkProblem
+
+
+class FunctionalNetwork(Protocol):
+    """What the evaluator reads of a built-in network (``NetworkProblem``)."""
+
+    @property
+    def model(self) -> Model: ...
+    @property
+    def data(self) -> Dataset: ...
+    @property
+    def device(self) -> torch.device: ...
+    @property
+    def dtype(self) -> torch.dtype: ...
+    @property
+    def classification(self) -> bool: ...
+
+    def points_per_chunk(self, samples: int) -> int: ...
 
 
 class PlaneEvaluator:
@@ -26,7 +44,7 @@ class PlaneEvaluator:
     test split. Calls from several threads are serialised (the work buffers are shared).
     """
 
-    def __init__(self, problem: NetworkProblem, plane: Plane, split: str = "train") -> None:
+    def __init__(self, problem: FunctionalNetwork, plane: Plane, split: str = "train") -> None:
         self.problem = problem
         self.plane = plane.to(problem.device, problem.dtype)
         self.x, self.y = problem.data.split(split)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import torch
 
 from compute.errors import LandscapeError
+from compute.geometry.planes import Plane
 from compute.networks.datasets import Dataset
 from compute.networks.groups import SymmetryGroup
 from compute.networks.models import Model, correct
+from compute.networks.plane_evaluator import PlaneEvaluator
 from compute.objectives.layout import ParamLayout
 from compute.objectives.objective import Metric as RunMetric
 from compute.objectives.objective import Objective, OutputSplit
@@ -37,6 +39,53 @@ def resolve_device(name: str | torch.device) -> torch.device:
     if device.type not in ("cpu", "cuda"):
         raise LandscapeError(f"unsupported device {name!r} (use cpu or cuda)")
     return device
+
+
+class PlaneValues(Protocol):
+    """A problem's fields (``loss``, ``accuracy``; ``test_…`` on the test split) at many
+    points of one plane: ``coords (P, 2) → {field: (P,)}``, ``chunk`` points at a time."""
+
+    chunk: int
+
+    def fields(self) -> tuple[str, ...]: ...
+
+    def __call__(self, coords: torch.Tensor) -> dict[str, torch.Tensor]: ...
+
+
+@dataclass(frozen=True)
+class CurvatureTerms:
+    """F(θ) on a set of training samples, and where F = ℓ(z(θ)) with ℓ convex in the model
+    outputs z, the two parts (``outputs`` θ (n,) → z, ``output_loss`` z → ℓ) for the
+    Gauss–Newton matrix Jᵀ∇²ℓ J; None where the loss is not of that form."""
+
+    loss: Callable[[torch.Tensor], torch.Tensor]
+    outputs: Callable[[torch.Tensor], torch.Tensor] | None
+    output_loss: Callable[[torch.Tensor], torch.Tensor] | None
+
+
+class SlicedProblem(Problem, Protocol):
+    """A problem with too many parameters to map (a built-in network, a user's own model):
+    maps are planes through θ, evaluated by ``plane_evaluator``; curvature on a subset of the
+    training samples comes from ``curvature_terms``."""
+
+    @property
+    def layout(self) -> ParamLayout: ...
+    @property
+    def init(self) -> torch.Tensor: ...
+
+    def plane_evaluator(self, plane: Plane, split: str = "train") -> PlaneValues: ...
+
+    def curvature_terms(self, index: torch.Tensor | None) -> CurvatureTerms: ...
+
+    def points_per_chunk(self, samples: int) -> int: ...
+
+    def has_split(self, split: str) -> bool:
+        """Whether there is data for ``split`` ("train", "test")."""
+        ...
+
+    def to(
+        self, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+    ) -> SlicedProblem: ...
 
 
 @dataclass(frozen=True)
@@ -127,6 +176,26 @@ class NetworkProblem:
     @property
     def chunk_floats(self) -> int:
         return CUDA_CHUNK_FLOATS if self.device.type == "cuda" else CPU_CHUNK_FLOATS
+
+    def plane_evaluator(self, plane: Plane, split: str = "train") -> PlaneValues:
+        """The map's fields at many points of ``plane`` (first layer precomputed)."""
+        return PlaneEvaluator(self, plane, split)
+
+    def curvature_terms(self, index: torch.Tensor | None) -> CurvatureTerms:
+        """F on the training samples ``index`` (None: all) as a loss of θ and as a convex loss
+        of the model outputs z(θ) (the Gauss–Newton split)."""
+        x, y = self.data.x_train, self.data.y_train
+        if index is not None:
+            x, y = x[index], y[index]
+        model = self.model
+
+        def outputs(t: torch.Tensor) -> torch.Tensor:
+            return model.forward(model.layout.unflatten(t), x)
+
+        def output_loss(z: torch.Tensor) -> torch.Tensor:
+            return model.sample_loss(z, y).mean(-1)
+
+        return CurvatureTerms(lambda t: output_loss(outputs(t)), outputs, output_loss)
 
     def to(
         self, device: str | torch.device | None = None, dtype: torch.dtype | None = None
@@ -223,6 +292,9 @@ class NetworkProblem:
         assert acc is not None
         return acc
 
+    def has_split(self, split: str) -> bool:
+        return split in ("train", "test")
+
     def axis_names(self) -> tuple[str, ...]:
         return _axis_names(self.model.layout)
 
@@ -275,10 +347,18 @@ def _axis_names(layout: ParamLayout) -> tuple[str, ...]:
     return layout.axis_names()
 
 
-def network_of(problem: Problem) -> NetworkProblem:
-    """The network behind a problem whose capabilities say ``sliced``: its model, data and
-    parameter layout (the built-in networks and users' own models are NetworkProblems). A
-    LandscapeError for an exact toy."""
+def network_of(problem: Problem) -> SlicedProblem:
+    """The sliced problem behind a problem whose capabilities say ``sliced`` (a built-in
+    network or a user's own model); a LandscapeError for an exact toy."""
     if not problem.capabilities.sliced:
         raise LandscapeError(f"{problem.id} is an exact toy: it has no network to slice")
-    return cast(NetworkProblem, problem)
+    return cast(SlicedProblem, problem)
+
+
+def functional_network(problem: Problem) -> NetworkProblem:
+    """The built-in functional network (its ``Model`` and data tensors) behind a problem, for
+    the tools that read them directly (the best linear predictor of a residual predictor, the
+    initialization lab); a LandscapeError for any other problem."""
+    if not isinstance(problem, NetworkProblem):
+        raise LandscapeError(f"{problem.id} is not a built-in functional network")
+    return problem

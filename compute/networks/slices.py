@@ -13,8 +13,7 @@ import torch
 from compute.errors import LandscapeError
 from compute.geometry.grid import Window, check_resolution
 from compute.geometry.planes import Plane, line
-from compute.networks.plane_evaluator import PlaneEvaluator
-from compute.networks.problem import NetworkProblem, network_of
+from compute.networks.problem import SlicedProblem, network_of
 from compute.objectives.problem import Problem
 
 YIELD_SECONDS = 0.05
@@ -58,7 +57,7 @@ class LandscapeSlice:
     seconds: float
 
 
-def reference_marks(problem: NetworkProblem, plane: Plane) -> dict[str, tuple[float, float, float]]:
+def reference_marks(problem: SlicedProblem, plane: Plane) -> dict[str, tuple[float, float, float]]:
     """The problem's reference points (teacher, init, …) projected onto the plane: (a, b, dist)."""
     names = list(problem.references)
     if not names:
@@ -90,7 +89,7 @@ def _nearest(indices: np.ndarray, n: int) -> np.ndarray:
 
 
 def evaluate_slice(
-    problem: NetworkProblem,
+    problem: SlicedProblem,
     plane: Plane,
     window: Window | tuple[float, ...] | None = None,
     resolution: int | tuple[int, int] = 41,
@@ -112,9 +111,9 @@ def evaluate_slice(
     check_resolution(na)
     check_resolution(nb)
     t0 = time.perf_counter()
-    evaluators = [PlaneEvaluator(problem, plane, "train")]
+    evaluators = [problem.plane_evaluator(plane, "train")]
     if include_test:
-        evaluators.append(PlaneEvaluator(problem, plane, "test"))
+        evaluators.append(problem.plane_evaluator(plane, "test"))
     fields = [f for e in evaluators for f in e.fields()]
     a_axis, b_axis = (
         np.linspace(lo, hi, n) for (lo, hi), n in zip(win.ranges(), (na, nb), strict=True)
@@ -186,6 +185,6 @@ def interpolate(
     splits = ("train", "test") if include_test else ("train",)
     values: dict[str, np.ndarray] = {}
     for split in splits:
-        for f, v in PlaneEvaluator(problem, plane, split)(coords).items():
+        for f, v in problem.plane_evaluator(plane, split)(coords).items():
             values[f] = v.to("cpu", torch.float64).numpy()
     return Interpolation(alpha, values)
