@@ -30,8 +30,9 @@ PLANE_TRAIN_STEPS = 500
 
 
 def problem_from(args: argparse.Namespace) -> Problem:
-    """The problem ``args.scenario`` with ``--set`` values (and ``--seed``), on ``--device``."""
-    spec = scenario(args.scenario)
+    """The problem ``args.scenario`` (or ``--model``'s) with ``--set`` values (and ``--seed``),
+    on ``--device``."""
+    spec = scenario(scenario_id(args))
     sets: dict[str, object] = dict(parse_sets(args.set))
     if args.seed is not None:
         if not spec.capabilities.sliced:
@@ -46,6 +47,19 @@ def problem_from(args: argparse.Namespace) -> Problem:
     for line in caveats(problem):
         print(f"landscape-explorer: warning: {one_line(line)}", file=sys.stderr)
     return problem
+
+
+def scenario_id(args: argparse.Namespace) -> str:
+    """The scenario a command names: its positional id, or the user's model of ``--model``
+    (registered, i.e. its file imported, here)."""
+    model = getattr(args, "model", None)
+    if (args.scenario is None) == (model is None):
+        raise LandscapeError("name a scenario id or --model FILE.py:FUNC (one of the two)")
+    if model is None:
+        return str(args.scenario)
+    from compute.scenarios.own_model import register_model
+
+    return register_model(model).id
 
 
 def caveats(problem: Problem) -> list[str]:
@@ -155,6 +169,8 @@ def landscape_from(
         "window": list(window),
         "warnings": caveats(problem),
     }
+    if problem.notes:
+        meta["evaluation"] = list(problem.notes)
     if plane is not None:
         meta["plane"] = {"kind": plane.kind, "seed": plane.seed, "description": plane.describe()}
         meta["marks"] = landscape.marks()

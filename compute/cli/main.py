@@ -31,6 +31,7 @@ COMMANDS = {
     "near-identity": "near_identity",
     "render": "render",
     "gallery": "gallery",
+    "new-model": "new_model",
 }
 """Command → its module in ``compute.cli``: ``add_parser(sub)`` (cheap: nothing heavy is
 imported) and ``run(args) -> exit status`` (imports what the command needs)."""
@@ -56,6 +57,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Explore the loss landscapes of residual-net theory.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--verbose", action="store_true", help="print the traceback of your own model's code"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in COMMANDS.values():
         _command(module).add_parser(sub)
@@ -79,6 +83,12 @@ def _version() -> str:
         return "unknown"
 
 
+def argv_verbose(argv: Sequence[str] | None) -> bool:
+    """Whether ``--verbose`` was given (before the command)."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    return "--verbose" in words[: next((i for i, w in enumerate(words) if w in COMMANDS), None)]
+
+
 def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 user error, 1 unexpected failure)."""
     try:
@@ -92,6 +102,9 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
             return int(_command(COMMANDS[args.command]).run(args))
     except LandscapeError as exc:
         print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
+        details = getattr(exc, "details", "")
+        if details and argv_verbose(argv):
+            print(details, file=sys.stderr, end="")
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -35,7 +35,14 @@ def parse_sets(items: Sequence[str]) -> dict[str, str]:
 
 
 def scenario_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", help="scenario id (see `scenarios`)")
+    p.add_argument("scenario", nargs="?", default=None, help="scenario id (see `scenarios`)")
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="FILE.py:FUNC",
+        help="your own model instead of a scenario: a function returning "
+        "dict(model=..., train=(x, y), loss=...) (see `new-model`); runs that file's code",
+    )
     p.add_argument(
         "--set",
         action="append",

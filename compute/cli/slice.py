@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from compute.cli.building import landscape_from, plane_array, require_finite
+    from compute.cli.building import landscape_from, plane_array, require_finite, scenario_id
     from compute.cli.progress import drain_progress
     from compute.errors import LandscapeError
     from compute.networks.problem import network_of
@@ -34,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from compute.vocabulary import STATUS_NAMES
 
     target = output_path(args.out, (".npz",))
-    if not scenario(args.scenario).capabilities.sliced:
-        raise LandscapeError(f"{args.scenario} is a toy: use grid (slice is for networks)")
+    sid = scenario_id(args)
+    if not scenario(sid).capabilities.sliced:
+        raise LandscapeError(f"{sid} is a toy: use grid (slice is for networks)")
     landscape, window, meta, history = landscape_from(args)
     problem, plane = landscape.problem, landscape.plane
     assert plane is not None

@@ -125,7 +125,9 @@ def _value_and_grad(objective: Objective, theta: torch.Tensor, index: torch.Tens
     """F (B,) and ∇F (B, n) at B independent points: one backward pass of Σ_b F(θ_b)."""
     with torch.enable_grad():
         t = theta.detach().requires_grad_(True)
-        if index is None:
+        if objective.training is not None:
+            value = objective.training(t, index)
+        elif index is None:
             value = objective.loss(t)
         else:
             assert objective.batch_loss is not None
@@ -195,8 +197,9 @@ def descend(
         pg = torch.linalg.vector_norm(theta - modes.project(theta - grad), dim=-1)
         evaluate = batches.full or step % eval_every == 0 or step == config.steps
         if record:
-            shown = value if batches.full else None
-            if evaluate and not batches.full:
+            exact = batches.full and objective.training is None
+            shown = value if exact else None
+            if evaluate and not exact:
                 with torch.no_grad():
                     shown = objective.loss(theta)  # the full-data F, not the minibatch's
             snapshot = step % record_every == 0

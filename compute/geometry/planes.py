@@ -97,19 +97,22 @@ def filter_normalized_direction(
     d ~ N(0, I), then for every weight block and every filter (unit) j:
     ``d_j ← d_j · ‖θ₀_j‖ / (‖d_j‖ + 1e-10)``, with the filter the slice of the block along its
     ``unit_axis`` (the incoming weights of unit j; a row of an ``nn.Linear`` weight). Biases (and
-    every 1-D block) are set to zero, as the reference tool's default ``ignore='biasbn'``.
+    every 1-D weight block) are set to zero, as the reference tool's default
+    ``ignore='biasbn'``; a ``vector`` block is normalised as one filter, ‖d_b‖ = ‖θ₀_b‖.
     """
     d = torch.randn(origin.shape, generator=gen, dtype=torch.float64).to(origin)
     out = torch.zeros_like(origin)
     for block in layout.blocks:
-        if block.kind == "bias" or len(block.shape) <= 1:
+        if block.kind == "bias" or (block.kind == "weight" and len(block.shape) <= 1):
             continue
-        w = origin[block.offset : block.stop].reshape(block.shape).movedim(block.unit_axis, 0)
-        r = d[block.offset : block.stop].reshape(block.shape).movedim(block.unit_axis, 0)
+        shape = (1, block.size) if block.kind == "vector" else block.shape
+        axis = 0 if block.kind == "vector" else block.unit_axis
+        w = origin[block.offset : block.stop].reshape(shape).movedim(axis, 0)
+        r = d[block.offset : block.stop].reshape(shape).movedim(axis, 0)
         wn = torch.linalg.vector_norm(w.reshape(len(w), -1), dim=1)
         rn = torch.linalg.vector_norm(r.reshape(len(r), -1), dim=1)
         scaled = r * (wn / (rn + 1e-10)).reshape(-1, *[1] * (r.ndim - 1))
-        out[block.offset : block.stop] = scaled.movedim(0, block.unit_axis).reshape(-1)
+        out[block.offset : block.stop] = scaled.movedim(0, axis).reshape(-1)
     return out
 
 
@@ -263,6 +266,7 @@ def restrict_to_plane(
 
     batch = objective.batch_loss
     split = objective.split
+    train = objective.training
     return Objective(
         name=f"{objective.name} (plane)",
         dim=2,
@@ -280,4 +284,5 @@ def restrict_to_plane(
         flops=objective.flops + 4.0 * objective.dim,
         split=None if split is None else OutputSplit(lift(split.outputs), split.output_loss),
         layout=None,
+        training=None if train is None else (lambda c, i: train(plane.point(c), i)),
     )

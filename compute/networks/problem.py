@@ -147,6 +147,7 @@ class NetworkProblem:
     sopsp_blocks: tuple[str, ...] = ()
     output_block: str = ""
     extra_metrics: Callable[[NetworkProblem], tuple[RunMetric, ...]] = field(default=lambda _: ())
+    notes: tuple[str, ...] = ()
 
     @property
     def dim(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import torch
 
@@ -13,7 +14,7 @@ from compute.errors import LandscapeError
 Params = Mapping[str, torch.Tensor]
 """Named parameter tensors, each of shape ``(*lead, *block.shape)`` for a batch ``lead``."""
 
-KINDS = ("weight", "bias")
+KINDS = ("weight", "bias", "vector")
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,9 @@ class ParamBlock:
     shape
         Its shape; ``θ[offset : offset + size]`` holds it in row-major order.
     kind
-        ``"weight"`` (filter-normalised by random planes) or ``"bias"`` (zeroed by them, as the
-        reference tool's ``ignore='biasbn'``).
+        ``"weight"`` (filter-normalised by random planes), ``"bias"`` (zeroed by them, as the
+        reference tool's ``ignore='biasbn'``) or ``"vector"`` (a 1-D block normalised as one
+        filter: a bias or BatchNorm parameter kept in the directions).
     offset
         Its first index in θ.
     unit_axis
@@ -112,3 +114,33 @@ class ParamLayout:
                 index = ",".join(str((k // s) % n) for s, n in zip(strides, b.shape, strict=True))
                 names.append(f"{b.name}[{index}]")
         return tuple(names)
+
+
+class AxisNames(Sequence[str]):
+    """``ParamLayout.axis_names()`` without building them: the name of coordinate i is made
+    when asked for (a model of millions of parameters would otherwise hold millions of
+    strings)."""
+
+    def __init__(self, layout: ParamLayout) -> None:
+        self.layout = layout
+
+    def __len__(self) -> int:
+        return self.layout.size
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        for b in self.layout.blocks:
+            if b.offset <= i < b.stop:
+                k = i - b.offset
+                strides = [math.prod(b.shape[j + 1 :]) for j in range(len(b.shape))]
+                index = ",".join(str((k // s) % n) for s, n in zip(strides, b.shape, strict=True))
+                return f"{b.name}[{index}]"
+        raise IndexError(i)

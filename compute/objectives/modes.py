@@ -79,11 +79,11 @@ class Modes:
             raise LandscapeError(f"L2 strength λ must be at most {MAX_L2:g}, got {self.l2:g}")
 
     def apply(self, objective: Objective) -> Objective:
-        """The objective with ``(λ/2)‖θ‖²`` added to its loss and its minibatch loss (the
-        constraint is handled by projection)."""
+        """The objective with ``(λ/2)‖θ‖²`` added to its loss, its minibatch loss and its
+        training loss (the constraint is handled by projection)."""
         if self.l2 == 0:
             return objective
-        base, batch, lam = objective.loss, objective.batch_loss, self.l2
+        base, batch, train, lam = objective.loss, objective.batch_loss, objective.training, self.l2
 
         def regularised(theta: torch.Tensor) -> torch.Tensor:
             return base(theta) + 0.5 * lam * (theta**2).sum(-1)
@@ -92,8 +92,15 @@ class Modes:
             assert batch is not None
             return batch(theta, index) + 0.5 * lam * (theta**2).sum(-1)
 
+        def regularised_training(theta: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+            assert train is not None
+            return train(theta, index) + 0.5 * lam * (theta**2).sum(-1)
+
         return objective.with_loss(
-            regularised, None if batch is None else regularised_batch, f"+l2({lam:g})"
+            regularised,
+            None if batch is None else regularised_batch,
+            f"+l2({lam:g})",
+            None if train is None else regularised_training,
         )
 
     def project(self, theta: torch.Tensor) -> torch.Tensor:

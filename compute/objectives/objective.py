@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 BatchLossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+TrainingLossFn = Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
 ValuesFn = Callable[[torch.Tensor], dict[str, torch.Tensor]]
 Progressive = Callable[..., Generator[Any, None, Any]]
 
@@ -85,11 +86,16 @@ class Objective:
         F as a convex loss of model outputs (for the Gauss–Newton matrix); None where F is not.
     layout
         Named blocks of θ (networks), for block-restricted curvature and constraints.
+    training
+        ``training(θ[..., n], index | None) -> [...]``: the loss a training step differentiates
+        where it differs from ``loss`` (a user's model in train mode: dropout on, BatchNorm
+        on batch statistics), on the minibatch ``index`` (None: every sample); None: training
+        differentiates ``loss`` / ``batch_loss``. Values shown along runs are always ``loss``.
     """
 
     name: str
     dim: int
-    axis_names: tuple[str, ...]
+    axis_names: Sequence[str]
     loss: LossFn
     dtype: torch.dtype = torch.float64
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
@@ -103,6 +109,7 @@ class Objective:
     flops: float = 20.0
     split: OutputSplit | None = None
     layout: ParamLayout | None = None
+    training: TrainingLossFn | None = None
 
     def as_tensor(self, values: object) -> torch.Tensor:
         """θ as a tensor of this objective's dtype and device (no copy when it already is)."""
@@ -113,6 +120,7 @@ class Objective:
         loss: LossFn,
         batch_loss: BatchLossFn | None = None,
         suffix: str = "",
+        training: TrainingLossFn | None = None,
     ) -> Objective:
         """The same parameter space with another loss (used to add regularisers).
 
@@ -127,6 +135,7 @@ class Objective:
             values=None,
             progressive=None,
             split=None,
+            training=training,
         )
 
 

@@ -89,6 +89,10 @@ class Problem(Protocol):
     def layout(self) -> ParamLayout | None: ...
     @property
     def capabilities(self) -> Capabilities: ...
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """How the problem is evaluated, in words (for the window and files' provenance)."""
+        ...
 
     def objective(self) -> Objective: ...
 
@@ -121,6 +125,7 @@ class ToyProblem:
     baselines: Mapping[str, float] = field(default_factory=dict)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     capabilities: Capabilities = field(default_factory=Capabilities)
+    notes: tuple[str, ...] = ()
 
     @property
     def dim(self) -> int:

@@ -1,0 +1,338 @@
+"""From what a user's factory returns — ``dict(model=net, train=(x, y), loss=F.cross_entropy)``
+and optional keys — to a ``ModuleProblem``, checked step by step with one clear line for
+everything that does not fit (and the user's traceback kept for the window and ``--verbose``).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import os
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from compute.errors import LandscapeError, user_code_error
+from compute.networks.module_data import Batch, batch_size, materialize, nbytes, same_batches, take
+from compute.networks.module_problem import BATCHNORM, ModuleParts, ModuleProblem
+from compute.networks.problem import resolve_device
+from compute.objectives.layout import ParamLayout
+
+KEYS = ("model", "train", "loss", "test", "metrics", "points", "trajectory", "samples")
+"""What a factory may return (the first three are required)."""
+MEMORY_SHARE = 0.5
+"""A model and its evaluation set may take at most this share of the machine's free memory."""
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
+
+
+@dataclass(frozen=True)
+class ModuleOptions:
+    """How a user's model is turned into a landscape.
+
+    samples : size of the fixed evaluation set (0: all the data); seed : which subset
+    biases : ``zero`` (1-D parameters get no direction, the reference tool's default) or
+        ``normalised`` (normalised as one filter)
+    batchnorm : ``centre`` (eval mode, the centre's running statistics, the reference tool's
+        choice) or ``recompute`` (statistics recomputed from the training data at each point)
+    include_frozen : also move parameters with ``requires_grad=False``
+    """
+
+    samples: int = 0
+    seed: int = 0
+    biases: str = "zero"
+    batchnorm: str = "centre"
+    include_frozen: bool = False
+
+    def notes(self, has_batchnorm: bool, train: int, test: int | None) -> tuple[str, ...]:
+        out = [
+            f"each value averages {train} training samples"
+            + (f" ({test} test samples)" if test else ""),
+            "dropout and other train-mode layers off while evaluating; train mode for runs",
+        ]
+        if has_batchnorm:
+            out.append(
+                "BatchNorm: statistics recomputed from the training data at every point"
+                if self.batchnorm == "recompute"
+                else "BatchNorm: eval mode with the centre's running statistics"
+            )
+        out.append(
+            "directions: weights filter-normalised per output unit; biases and other 1-D "
+            + (
+                "parameters normalised as one filter"
+                if self.biases == "normalised"
+                else "parameters zero"
+            )
+        )
+        return tuple(out)
+
+
+def _loss_by_model(loss: Callable[..., Any]) -> bool:
+    """``loss(model, batch)`` (first parameter named ``model``) or ``loss(output, target)``."""
+    try:
+        first = next(iter(inspect.signature(loss).parameters), "")
+    except (TypeError, ValueError):
+        return False
+    return first == "model"
+
+
+def _moving(model: nn.Module, include_frozen: bool) -> list[tuple[str, torch.Tensor]]:
+    named: list[tuple[str, torch.Tensor]] = [
+        (n, p) for n, p in model.named_parameters() if include_frozen or p.requires_grad
+    ]
+    for name, p in named:
+        if not p.is_floating_point():
+            raise LandscapeError(f"parameter {name} is not floating point: it cannot move")
+    if not named:
+        raise LandscapeError("the model has no trainable parameters (all requires_grad=False)")
+    return named
+
+
+def _layout(named: list[tuple[str, torch.Tensor]], biases: str) -> ParamLayout:
+    flat = "vector" if biases == "normalised" else "bias"
+    return ParamLayout.of(
+        [(n, tuple(p.shape), "weight" if p.ndim >= 2 else flat) for n, p in named]
+    )
+
+
+def _free_memory() -> int:
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 1 << 40
+
+
+def _check_memory(dim: int, data: int) -> None:
+    need = 4 * dim * 8 + data  # θ, two model copies, directions, optimizer state + the data
+    free = _free_memory()
+    if need > MEMORY_SHARE * free:
+        raise LandscapeError(
+            f"the model ({dim:,} parameters) and its evaluation set need about {need / 2**30:.1f} "
+            f"GiB, more than half of the {free / 2**30:.1f} GiB free: pass samples=N for a "
+            "smaller evaluation set, or use a machine with more memory"
+        )
+
+
+def _state_theta(
+    names: Sequence[str], shapes: Sequence[torch.Size], state: Any, what: str
+) -> torch.Tensor:
+    """θ from a checkpoint: a ``state_dict`` (or a dict holding one under ``state_dict`` /
+    ``model_state_dict`` / ``model``), or a path to one (``torch.load(weights_only=True)``)."""
+    if isinstance(state, str | os.PathLike):
+        path = Path(state)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # unpickling refused, corrupt file, missing file
+            raise LandscapeError(f"checkpoint {what} ({path}) cannot be read: {exc}") from None
+    if isinstance(state, Mapping):
+        for key in ("state_dict", "model_state_dict", "model"):
+            if isinstance(state.get(key), Mapping):
+                state = state[key]
+                break
+    if not isinstance(state, Mapping):
+        raise LandscapeError(f"checkpoint {what} is not a state_dict")
+    parts = []
+    for name, shape in zip(names, shapes, strict=True):
+        if name not in state:
+            raise LandscapeError(f"checkpoint {what} lacks parameter {name}: it does not fit")
+        t = torch.as_tensor(state[name])
+        if tuple(t.shape) != tuple(shape):
+            raise LandscapeError(
+                f"checkpoint {what}: {name} has shape {tuple(t.shape)}, the model {tuple(shape)}"
+            )
+        parts.append(t.detach().reshape(-1).float())
+    return torch.cat(parts)
+
+
+def _trajectory(given: Any, names: Sequence[str], shapes: Sequence[torch.Size]) -> torch.Tensor:
+    if isinstance(given, str | os.PathLike) and Path(given).is_dir():
+        files = sorted(p for p in Path(given).iterdir() if p.suffix in CHECKPOINT_SUFFIXES)
+        if len(files) < 2:
+            raise LandscapeError(f"trajectory folder {given} holds fewer than two checkpoints")
+        given = files
+    if not isinstance(given, Sequence) or isinstance(given, str) or len(given) < 2:
+        raise LandscapeError("trajectory must be a list of two or more checkpoints or a folder")
+    return torch.stack(
+        [_state_theta(names, shapes, s, f"{i} of the trajectory") for i, s in enumerate(given)]
+    )
+
+
+def _width(module: nn.Module, batch: Batch, by_model: bool, loss: Callable[..., Any]) -> int:
+    """Activations per sample: the outputs of every submodule on one sample (forward hooks)."""
+    total = [0]
+
+    def hook(_: nn.Module, __: Any, out: Any) -> None:
+        if isinstance(out, torch.Tensor):
+            total[0] += out.numel()
+
+    handles = [m.register_forward_hook(hook) for m in module.modules()]
+    try:
+        one = take(batch, slice(0, 1))
+        with torch.no_grad():
+            if by_model:
+                loss(module, one)
+            else:
+                module(one[0])  # type: ignore[index]
+    finally:
+        for h in handles:
+            h.remove()
+    return max(1, total[0])
+
+
+def module_problem(
+    problem_id: str,
+    values: Mapping[str, Any],
+    given: Any,
+    options: ModuleOptions,
+    device: str = "cpu",
+) -> Generator[str, None, ModuleProblem]:
+    """The problem of a factory's output ``given`` (see ``KEYS``), built stage by stage."""
+    if not isinstance(given, Mapping):
+        raise LandscapeError(
+            f"the factory must return a dict (model=..., train=..., loss=...), got "
+            f"{type(given).__name__}"
+        )
+    unknown = sorted(set(map(str, given)) - set(KEYS))
+    if unknown:
+        raise LandscapeError(f"unknown key(s) {unknown} (known: {', '.join(KEYS)})")
+    for key in ("model", "train", "loss"):
+        if key not in given:
+            raise LandscapeError(f"the factory's dict lacks {key!r} (needs model, train, loss)")
+    model, loss = given["model"], given["loss"]
+    if not isinstance(model, nn.Module):
+        raise LandscapeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss):
+        raise LandscapeError("loss must be a function loss(output, target) or loss(model, batch)")
+    metrics = given.get("metrics") or {}
+    if not isinstance(metrics, Mapping) or not all(callable(f) for f in metrics.values()):
+        raise LandscapeError("metrics must be a dict of name → function like the loss")
+    target = resolve_device(device)
+    samples = int(given.get("samples") or options.samples)
+    yield "evaluation set"
+    train = _data(given["train"], samples, options.seed, "train", True)
+    test = (
+        None if given.get("test") is None else _data(given["test"], samples, options.seed, "test")
+    )
+    named = _moving(model, options.include_frozen)
+    names = tuple(n for n, _ in named)
+    shapes = [p.shape for _, p in named]
+    layout = _layout(named, options.biases)
+    _check_memory(layout.size, nbytes(train) + (nbytes(test) if test is not None else 0))
+    has_bn = any(isinstance(m, BATCHNORM) for m in model.modules())
+    if options.batchnorm == "recompute" and not has_bn:
+        raise LandscapeError("batchnorm=recompute: the model has no BatchNorm layers")
+    yield "private copies of the model"
+    moving = {id(p) for _, p in named}  # a tied parameter appears under several names
+    state = model.state_dict(keep_vars=True)
+    fixed = {k: v.detach().clone() for k, v in state.items() if id(v) not in moving}
+    by_model = _loss_by_model(loss)
+    evaluator = copy.deepcopy(model).eval()
+    trainer = copy.deepcopy(model).train()
+    parts = ModuleParts(evaluator, trainer, names, fixed, loss, by_model, dict(metrics))
+    init = torch.cat([p.detach().reshape(-1) for _, p in named]).float()
+    refs = {"init": init}
+    for name, point in (given.get("points") or {}).items():
+        refs[str(name)] = _state_theta(names, shapes, point, repr(str(name)))
+    trajectory = None
+    if given.get("trajectory") is not None:
+        trajectory = _trajectory(given["trajectory"], names, shapes)
+        refs.setdefault("final", trajectory[-1])
+    width = _call_user(lambda: _width(evaluator, train, by_model, loss), "running the model")
+    classes = _classes(evaluator, train, by_model)
+    problem = ModuleProblem(
+        problem_id,
+        dict(values),
+        parts,
+        layout,
+        train,
+        test,
+        init,
+        refs,
+        trajectory,
+        classes,
+        width,
+        options.batchnorm == "recompute",
+        options.notes(has_bn, batch_size(train), None if test is None else batch_size(test)),
+    )
+    problem = problem.to(target, torch.float32)
+    yield "determinism check"
+    _determinism(problem, given["train"], samples, options.seed)
+    return problem
+
+
+def _call_user(fn: Callable[[], Any], what: str) -> Any:
+    try:
+        return fn()
+    except LandscapeError:
+        raise
+    except Exception as exc:  # the user's code: one line, their traceback in details
+        raise user_code_error(what, exc) from None
+
+
+def _data(data: Any, samples: int, seed: int, what: str, required: bool = False) -> Batch:
+    batch = _call_user(lambda: materialize(data, samples, seed, what), f"reading the {what} data")
+    assert isinstance(batch, tuple | dict)
+    if batch_size(batch) == 0 and required:
+        raise LandscapeError(f"the {what} data is empty")
+    return batch
+
+
+def _classes(module: nn.Module, batch: Batch, by_model: bool) -> int:
+    """C when the model's outputs are logits (m, C) and the targets class indices (m,)."""
+    if by_model or not isinstance(batch, tuple) or len(batch) < 2:
+        return 0
+    y = batch[1]
+    if y.ndim != 1 or y.is_floating_point():
+        return 0
+    with torch.no_grad():
+        out = _call_user(lambda: module(batch[0][:2]), "running the model")
+    if not isinstance(out, torch.Tensor) or out.ndim != 2:
+        return 0
+    return int(out.shape[1])
+
+
+def _determinism(problem: ModuleProblem, data: Any, samples: int, seed: int) -> None:
+    """The same point evaluated twice must agree, and reading the data twice must give the
+    same samples; otherwise one line naming the likely cause. A NaN loss at θ₀ is refused."""
+    again = _data(data, samples, seed, "train")
+    if not same_batches(problem.train, _moved(again, problem)):
+        raise LandscapeError(
+            "the training data differs between two passes (a shuffling DataLoader or random "
+            "augmentation): give fixed tensors, a Dataset, or a DataLoader with shuffle=False"
+        )
+    first = take(problem.train, slice(0, min(64, batch_size(problem.train))))
+    probe = replace_train(problem, first)
+    with torch.no_grad():
+        a = _call_user(lambda: probe.loss(probe.init), "evaluating the loss")
+        b = _call_user(lambda: probe.loss(probe.init), "evaluating the loss")
+    if not isinstance(a, torch.Tensor) or a.ndim != 0:
+        raise LandscapeError("the loss must return one number (a 0-d tensor) per batch")
+    if not torch.isfinite(a):
+        raise LandscapeError(
+            f"the loss at the model's own parameters is {float(a)}: check the model's outputs "
+            "against the loss (and the data for NaN)"
+        )
+    if not torch.equal(a, b):
+        raise LandscapeError(
+            f"the same point gave two losses ({float(a):.6g}, {float(b):.6g}): the model is "
+            "not deterministic in eval mode (random layers left on, random augmentation inside "
+            "the model or the loss)"
+        )
+
+
+def _moved(batch: Batch, problem: ModuleProblem) -> Batch:
+    from compute.networks.module_data import map_batch
+
+    return map_batch(
+        batch,
+        lambda t: t.to(problem.device, problem.dtype if t.is_floating_point() else t.dtype),
+    )
+
+
+def replace_train(problem: ModuleProblem, batch: Batch) -> ModuleProblem:
+    from dataclasses import replace
+
+    return replace(problem, train=batch, recompute_batchnorm=False, _vmap=problem._vmap)

@@ -1,0 +1,491 @@
+"""A user's own ``torch.nn.Module``, data and loss as a sliced problem: every tool that works on
+a built-in network (slices, runs, critical points, Hessian spectra, curvature maps) works on it.
+
+θ is ``torch.nn.utils.parameters_to_vector`` over the parameters that move: ``parameters()`` in
+order, a tied parameter once, frozen ones (``requires_grad=False``) left out unless included;
+buffers (BatchNorm statistics, integer counters) never move. The user's module is never
+touched: the problem works on two private copies (one in eval mode for every value of the
+landscape, one in train mode for training steps) through ``torch.func.functional_call`` on
+tensors it owns, so the user's ``state_dict``, ``requires_grad`` flags and ``training`` flag stay
+as they were handed over.
+
+F(θ) = Σ_c m_c ℓ(f(x_c; θ), y_c) / N over the evaluation set cut into chunks c of m_c samples
+(the user's loss is a mean over its batch, so this is the mean over all N samples); many
+points θ are evaluated at once with ``torch.func.vmap`` where the model allows it, one by one
+where it does not (a model calling ``.item()``, recomputed BatchNorm statistics).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+
+from compute.errors import LandscapeError
+from compute.geometry.planes import Plane
+from compute.networks.module_data import Batch, batch_size, map_batch, take
+from compute.networks.problem import CurvatureTerms, PlaneValues, resolve_device
+from compute.objectives.layout import AxisNames, ParamLayout
+from compute.objectives.objective import Metric, Objective, OutputSplit
+from compute.objectives.problem import Capabilities
+
+CPU_CHUNK_FLOATS = 1 << 24
+"""Activations per evaluation chunk of a user's model on the CPU (points × samples × width):
+larger than the built-in MLPs' (convolutions run best on big batches; measured on the BatchNorm
+CNN example, 2 threads: about half the time per point of a 4M budget)."""
+CUDA_CHUNK_FLOATS = 1 << 26
+BATCHNORM = (nn.modules.batchnorm._BatchNorm,)
+"""BatchNorm layers of every dimension (their running statistics are buffers)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleParts:
+    """The user's model as the problem holds it.
+
+    Attributes
+    ----------
+    evaluator, trainer
+        Private copies of the module in eval and train mode.
+    names
+        The parameters in θ, in ``parameters()`` order (tied ones once).
+    fixed
+        Everything else ``functional_call`` needs: buffers and the parameters left out of θ.
+    loss
+        ``loss(output, target)`` (``by_model`` False) or ``loss(model, batch)`` (True).
+    metrics
+        Named extra quantities of the same form as ``loss``, averaged like it.
+    """
+
+    evaluator: nn.Module
+    trainer: nn.Module
+    names: tuple[str, ...]
+    fixed: dict[str, torch.Tensor]
+    loss: Callable[..., torch.Tensor]
+    by_model: bool
+    metrics: Mapping[str, Callable[..., torch.Tensor]] = field(default_factory=dict)
+
+    def call(self, p: Mapping[str, torch.Tensor], train: bool = False) -> Callable[..., Any]:
+        """The model at parameters ``p`` as a function of its inputs (``functional_call``);
+        in train mode on copies of the buffers, which its BatchNorm layers update."""
+        module = self.trainer if train else self.evaluator
+        fixed = {k: v.clone() for k, v in self.fixed.items()} if train else self.fixed
+        state = {**fixed, **p}
+
+        def model(*args: Any, **kwargs: Any) -> Any:
+            return functional_call(module, state, args, kwargs, tie_weights=True)
+
+        return model
+
+    def value(
+        self,
+        p: Mapping[str, torch.Tensor],
+        batch: Batch,
+        fn: Callable[..., torch.Tensor] | None = None,
+        train: bool = False,
+    ) -> torch.Tensor:
+        """``fn`` (default: the loss) on one batch at parameters ``p``: a scalar."""
+        return self.values(p, batch, (self.loss if fn is None else fn,), train)[0]
+
+    def values(
+        self,
+        p: Mapping[str, torch.Tensor],
+        batch: Batch,
+        fns: tuple[Callable[..., torch.Tensor], ...],
+        train: bool = False,
+    ) -> tuple[torch.Tensor, ...]:
+        """Each of ``fns`` on one batch at parameters ``p`` (scalars), from one forward pass
+        where they are functions of the outputs."""
+        model = self.call(p, train)
+        if self.by_model:
+            return tuple(fn(model, batch) for fn in fns)
+        assert isinstance(batch, tuple)
+        out = model(batch[0])
+        return tuple(fn(out, batch[1]) for fn in fns)
+
+    def to(self, device: torch.device, dtype: torch.dtype) -> ModuleParts:
+        def cast(t: torch.Tensor) -> torch.Tensor:
+            return t.to(device, dtype if t.is_floating_point() else t.dtype)
+
+        return replace(
+            self,
+            evaluator=copy.deepcopy(self.evaluator).to(device, dtype),
+            trainer=copy.deepcopy(self.trainer).to(device, dtype),
+            fixed={k: cast(v) for k, v in self.fixed.items()},
+        )
+
+
+def correct(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Share of samples whose true class has the unique largest logit: out (m, C), y (m,).
+
+    A tie for the top counts as wrong (as for the built-in networks)."""
+    picked = out.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    others = out.scatter(-1, y.unsqueeze(-1), float("-inf")).amax(-1)
+    return (others < picked).to(out.dtype).mean()
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleProblem:
+    """A user's model as a sliced problem (see the module's docstring for the rules).
+
+    Attributes
+    ----------
+    parts
+        The model, its loss and metrics (``ModuleParts``).
+    layout
+        θ's blocks, named after the module's parameters (``conv1.weight``); weights (≥ 2-D)
+        are filter-normalised by output unit, 1-D blocks zeroed or normalised (``vector``).
+    train, test
+        The fixed evaluation sets (``compute.networks.module_data``); ``test`` may be None.
+    init
+        θ₀: the parameters as handed over.
+    references
+        ``init`` and the user's named points (checkpoints).
+    trajectory
+        (T, n) checkpoints of a training run the user handed over (PCA planes), or None.
+    classes
+        C for a classifier (logits (N, C), integer targets), else 0.
+    width
+        Activations per sample (sizes evaluation chunks).
+    recompute_batchnorm
+        Evaluate every point with BatchNorm statistics recomputed from the training set (a
+        forward pass in train mode over it, cumulative averages, then eval), instead of the
+        centre's running statistics.
+    notes
+        How the landscape is evaluated, in words (for the window and every file's provenance).
+    """
+
+    id: str
+    params: Mapping[str, Any]
+    parts: ModuleParts
+    layout: ParamLayout
+    train: Batch
+    test: Batch | None
+    init: torch.Tensor
+    references: Mapping[str, torch.Tensor]
+    trajectory: torch.Tensor | None = None
+    classes: int = 0
+    width: int = 1
+    recompute_batchnorm: bool = False
+    notes: tuple[str, ...] = ()
+    baselines: Mapping[str, float] = field(default_factory=dict)
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    dtype: torch.dtype = torch.float32
+    _vmap: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    # --- the Problem protocol -------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return self.layout.size
+
+    @property
+    def capabilities(self) -> Capabilities:
+        samples = batch_size(self.train)
+        return Capabilities(sliced=True, samples=samples, classifier=self.classes > 0)
+
+    def reference(self, name: str) -> torch.Tensor:
+        try:
+            return self.references[name]
+        except KeyError:
+            known = ", ".join(self.references)
+            raise LandscapeError(f"{self.id} has no point {name!r} (known: {known})") from None
+
+    def as_theta(self, values: object) -> torch.Tensor:
+        theta = torch.as_tensor(values, dtype=self.dtype, device=self.device)
+        if theta.shape[-1:] != (self.dim,):
+            raise LandscapeError(
+                f"{self.id} has {self.dim} parameters, got θ of shape {tuple(theta.shape)}"
+            )
+        return theta
+
+    def has_split(self, split: str) -> bool:
+        return split == "train" or (split == "test" and self.test is not None)
+
+    def split(self, name: str) -> Batch:
+        if name == "train":
+            return self.train
+        if name == "test" and self.test is not None:
+            return self.test
+        raise LandscapeError(f"{self.id} has no {name!r} data")
+
+    def to(
+        self, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+    ) -> ModuleProblem:
+        dev = self.device if device is None else resolve_device(device)
+        dt = self.dtype if dtype is None else dtype
+        if dev == self.device and dt == self.dtype:
+            return self
+
+        def cast(t: torch.Tensor) -> torch.Tensor:
+            return t.to(dev, dt if t.is_floating_point() else t.dtype)
+
+        return replace(
+            self,
+            parts=self.parts.to(dev, dt),
+            train=map_batch(self.train, cast),
+            test=None if self.test is None else map_batch(self.test, cast),
+            init=self.init.to(dev, dt),
+            references={k: v.to(dev, dt) for k, v in self.references.items()},
+            trajectory=None if self.trajectory is None else self.trajectory.to(dev, dt),
+            device=dev,
+            dtype=dt,
+            _vmap=dict(self._vmap),
+        )
+
+    # --- evaluation -------------------------------------------------------------------------
+    @property
+    def chunk_floats(self) -> int:
+        return CUDA_CHUNK_FLOATS if self.device.type == "cuda" else CPU_CHUNK_FLOATS
+
+    def points_per_chunk(self, samples: int) -> int:
+        """Parameter points evaluated at once over ``samples`` samples (activations budget)."""
+        per_point = max(1, min(samples, self._samples_per_chunk()) * self.width)
+        return max(1, self.chunk_floats // per_point)
+
+    def _samples_per_chunk(self) -> int:
+        return max(1, self.chunk_floats // max(1, self.width))
+
+    def _over_points(
+        self,
+        theta: torch.Tensor,
+        fn: Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]],
+    ) -> tuple[torch.Tensor, ...]:
+        """``fn`` of the parameters at each row of θ (P, n) → K values (P,): batched with
+        ``vmap`` where the model allows it, else one point at a time (decided once, at the
+        first call with several points)."""
+
+        def at(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            return fn(self.layout.unflatten(t))
+
+        if self._vmap.get("ok", True) and len(theta) > 1:
+            try:
+                out: tuple[torch.Tensor, ...] = vmap(at, randomness="different")(theta)
+                self._vmap["ok"] = True
+                return out
+            except (RuntimeError, NotImplementedError, ValueError):
+                if self._vmap.get("ok"):
+                    raise  # it worked before: a real error of this point
+                self._vmap["ok"] = False
+        rows = [at(t) for t in theta]
+        return tuple(torch.stack(col) for col in zip(*rows, strict=True))
+
+    def _means(
+        self,
+        theta: torch.Tensor,
+        batch: Batch,
+        fns: tuple[Callable[..., torch.Tensor], ...],
+    ) -> tuple[torch.Tensor, ...]:
+        """Σ_c m_c f(θ, chunk c) / N for each f of ``fns`` over the batch's sample chunks
+        (one forward pass per chunk): θ[..., n] → K values [...]."""
+        if self.recompute_batchnorm:
+            return self._with_statistics(theta, batch, fns)
+        flat = theta.reshape(-1, self.dim)
+        total = batch_size(batch)
+        step = self._samples_per_chunk()
+        points = self.points_per_chunk(total)
+        rows: list[list[torch.Tensor]] = [[] for _ in fns]
+        for i in range(0, len(flat), points):
+            part = flat[i : i + points]
+            acc = [torch.zeros(len(part), dtype=self.dtype, device=self.device) for _ in fns]
+            for s in range(0, total, step):
+                chunk = take(batch, slice(s, s + step))
+                share = batch_size(chunk) / total
+                got = self._over_points(part, _bound(self.parts, chunk, fns))
+                acc = [a + v * share for a, v in zip(acc, got, strict=True)]
+            for r, a in zip(rows, acc, strict=True):
+                r.append(a)
+        return tuple(torch.cat(r).reshape(theta.shape[:-1]) for r in rows)
+
+    def loss(self, theta: torch.Tensor, split: str = "train") -> torch.Tensor:
+        """F(θ) on the split's evaluation set (eval mode): θ[..., n] → [...], differentiable."""
+        return self._means(theta, self.split(split), (self.parts.loss,))[0]
+
+    def batch_loss(self, theta: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """F on the training samples ``index`` (eval mode)."""
+        return self._means(theta, take(self.train, index), (self.parts.loss,))[0]
+
+    def training_loss(self, theta: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+        """The loss a training step differentiates: train mode (dropout on, BatchNorm on the
+        batch's statistics) on the minibatch ``index`` (None: every training sample, in one
+        batch as a full-batch loop would), one point at a time."""
+        batch = self.train if index is None else take(self.train, index)
+        flat = theta.reshape(-1, self.dim)
+        values = [self.parts.value(self.layout.unflatten(t), batch, train=True) for t in flat]
+        return torch.stack(values).reshape(theta.shape[:-1])
+
+    def accuracy(self, theta: torch.Tensor, split: str = "train") -> torch.Tensor | None:
+        """Share classified correctly (None unless a classifier): θ[..., n] → [...]."""
+        if not self.classes:
+            return None
+        with torch.no_grad():
+            return self._means(theta, self.split(split), (correct,))[0]
+
+    def evaluate(self, theta: torch.Tensor, split: str) -> tuple[torch.Tensor, ...]:
+        """Loss (and accuracy for a classifier) on the split from the same forward passes,
+        without gradients: θ[..., n] → 1 or 2 values [...]."""
+        fns: tuple[Callable[..., torch.Tensor], ...] = (self.parts.loss,)
+        if self.classes:
+            fns = (self.parts.loss, correct)
+        with torch.no_grad():
+            return self._means(theta, self.split(split), fns)
+
+    def _accuracy(self, theta: torch.Tensor, split: str) -> torch.Tensor:
+        acc = self.accuracy(theta, split)
+        assert acc is not None
+        return acc
+
+    def outputs(self, theta: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """The model's outputs on the batch's inputs at θ (n,) (eval mode)."""
+        assert isinstance(batch, tuple)
+        out: torch.Tensor = self.parts.call(self.layout.unflatten(theta))(batch[0])
+        return out
+
+    # --- recomputed BatchNorm statistics --------------------------------------------------
+    def statistics_at(self, p: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """BatchNorm running statistics recomputed at parameters ``p``: reset, then one pass in
+        train mode over the training set (sample chunks, cumulative averages: momentum None)
+        with gradients off. Returns the buffers to evaluate with."""
+        stats = {k: v.clone() for k, v in self.parts.fixed.items()}
+        module = self.parts.trainer
+        for name, layer in module.named_modules():
+            if isinstance(layer, BATCHNORM) and layer.track_running_stats:
+                prefix = f"{name}." if name else ""
+                stats[prefix + "running_mean"].zero_()
+                stats[prefix + "running_var"].fill_(1.0)
+                stats[prefix + "num_batches_tracked"].zero_()
+        momentum = {n: m.momentum for n, m in module.named_modules() if isinstance(m, BATCHNORM)}
+        try:
+            for layer in module.modules():
+                if isinstance(layer, BATCHNORM):
+                    layer.momentum = None
+            state = {**stats, **{k: v.detach() for k, v in p.items()}}
+            step, total = self._samples_per_chunk(), batch_size(self.train)
+            with torch.no_grad():
+                for s in range(0, total, step):
+                    chunk = take(self.train, slice(s, s + step))
+                    inputs = chunk if self.parts.by_model else chunk[0]  # type: ignore[index]
+                    if self.parts.by_model:
+                        model = self.parts.call(p, train=True)
+                        self.parts.loss(model, inputs)
+                    else:
+                        functional_call(module, state, (inputs,), tie_weights=True)
+        finally:
+            for name, layer in module.named_modules():
+                if isinstance(layer, BATCHNORM):
+                    layer.momentum = momentum[name]
+        return {k: v for k, v in stats.items() if k in self.parts.fixed}
+
+    def _with_statistics(
+        self,
+        theta: torch.Tensor,
+        batch: Batch,
+        fns: tuple[Callable[..., torch.Tensor], ...],
+    ) -> tuple[torch.Tensor, ...]:
+        """``_means`` with BatchNorm statistics recomputed at every point (a loop: the
+        statistics of each point come from its own pass over the training data)."""
+        flat = theta.reshape(-1, self.dim)
+        total, step = batch_size(batch), self._samples_per_chunk()
+        out = []
+        for t in flat:
+            p = self.layout.unflatten(t)
+            parts = replace(self.parts, fixed=self.statistics_at(p))
+            acc = [torch.zeros((), dtype=self.dtype, device=self.device) for _ in fns]
+            for s in range(0, total, step):
+                chunk = take(batch, slice(s, s + step))
+                got = parts.values(p, chunk, fns)
+                acc = [a + v * (batch_size(chunk) / total) for a, v in zip(acc, got, strict=True)]
+            out.append(acc)
+        return tuple(torch.stack(col).reshape(theta.shape[:-1]) for col in zip(*out, strict=True))
+
+    # --- what the tools read ------------------------------------------------------------
+    def plane_evaluator(self, plane: Plane, split: str = "train") -> PlaneValues:
+        return ModulePlaneValues(self, plane, split)
+
+    def curvature_terms(self, index: torch.Tensor | None) -> CurvatureTerms:
+        batch = self.train if index is None else take(self.train, index)
+
+        def loss(t: torch.Tensor) -> torch.Tensor:
+            return self._means(t, batch, (self.parts.loss,))[0]
+
+        if self.parts.by_model or self.recompute_batchnorm:
+            return CurvatureTerms(loss, None, None)
+        assert isinstance(batch, tuple)
+        x, y = batch[0], batch[1]
+        return CurvatureTerms(
+            loss,
+            lambda t: self.parts.call(self.layout.unflatten(t))(x),
+            lambda z: self.parts.loss(z, y),
+        )
+
+    def objective(self) -> Objective:
+        """The training loss as the one objective interface: eval-mode values, train-mode
+        steps (``Objective.training``), the test loss, accuracy and the user's metrics along
+        runs, and the Gauss–Newton split where the loss is a loss of the outputs."""
+        metrics = []
+        if self.test is not None:
+            metrics.append(Metric("test_loss", "test loss", lambda t: self.loss(t, "test")))
+        if self.classes:
+            metrics.append(Metric("accuracy", "accuracy", lambda t: self._accuracy(t, "train")))
+            if self.test is not None:
+                acc = Metric("test_accuracy", "test accuracy", lambda t: self._accuracy(t, "test"))
+                metrics.append(acc)
+        for name, fn in self.parts.metrics.items():
+
+            def metric(t: torch.Tensor, fn: Callable[..., torch.Tensor] = fn) -> torch.Tensor:
+                with torch.no_grad():
+                    return self._means(t, self.train, (fn,))[0]
+
+            metrics.append(Metric(f"user:{name}", name, metric))
+        terms = self.curvature_terms(None)
+        split = None
+        if terms.outputs is not None and terms.output_loss is not None:
+            split = OutputSplit(terms.outputs, terms.output_loss)
+        samples = batch_size(self.train)
+        return Objective(
+            self.id,
+            self.dim,
+            AxisNames(self.layout),
+            self.loss,
+            self.dtype,
+            self.device,
+            tol=1e-6 if self.dtype == torch.float32 else 1e-9,
+            samples=samples,
+            batch_loss=self.batch_loss,
+            metrics=tuple(metrics),
+            chunk_points=self.points_per_chunk(samples),
+            flops=2.0 * samples * self.dim,
+            split=split,
+            layout=self.layout,
+            training=self.training_loss,
+        )
+
+
+def _bound(
+    parts: ModuleParts, chunk: Batch, fns: tuple[Callable[..., torch.Tensor], ...]
+) -> Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]]:
+    return lambda p: parts.values(p, chunk, fns)
+
+
+class ModulePlaneValues:
+    """Loss (and accuracy) of a user's model at many points of a plane, without gradients."""
+
+    def __init__(self, problem: ModuleProblem, plane: Plane, split: str) -> None:
+        self.problem = problem
+        self.plane = plane.to(problem.device, problem.dtype)
+        self.split = split
+        self.prefix = "" if split == "train" else "test_"
+        self.chunk = problem.points_per_chunk(batch_size(problem.split(split)))
+
+    def fields(self) -> tuple[str, ...]:
+        names = ("loss", "accuracy") if self.problem.classes else ("loss",)
+        return tuple(self.prefix + n for n in names)
+
+    def __call__(self, coords: torch.Tensor) -> dict[str, torch.Tensor]:
+        c = coords.to(self.problem.device, self.problem.dtype)
+        theta = self.plane.origin + c[:, :1] * self.plane.d1 + c[:, 1:] * self.plane.d2
+        values = self.problem.evaluate(theta, self.split)
+        return dict(zip(self.fields(), values, strict=True))
