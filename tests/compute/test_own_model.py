@@ -229,8 +229,8 @@ def test_a_shuffling_data_loader_is_refused_by_the_determinism_check():
         ),
         (
             "import torch, torch.nn.functional as F\nfrom torch import nn\n"
-            "def make():\n    return dict(model=nn.Linear(4, 1), train=(torch.full((8, 4), float('nan')), "
-            "torch.zeros(8, 1)), loss=F.mse_loss)\n",
+            "def make():\n    return dict(model=nn.Linear(4, 1), "
+            "train=(torch.full((8, 4), float('nan')), torch.zeros(8, 1)), loss=F.mse_loss)\n",
             "nan",
         ),
         ("def make():\n    return 3\n", "must return a dict"),
