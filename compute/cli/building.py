@@ -99,8 +99,7 @@ def train_run(problem: SlicedProblem, config: RunConfig, modes: Modes, what: str
 
 
 def named_point(problem: SlicedProblem, name: str, final: torch.Tensor | None) -> torch.Tensor:
-    if name == "final":
-        assert final is not None
+    if name == "final" and final is not None:
         return final
     return problem.reference(name).to("cpu", problem.dtype)
 
@@ -116,16 +115,22 @@ def plane_from(
         raise LandscapeError(f"--points needs three names, got {args.points!r}")
     centred = kind in ("random", "hessian", "hessian-random")
     used = names if kind == "points" else [args.center] if centred else []
+    own_final = "final" in problem.references  # a user's checkpoint: no training needed
     for n in used:
-        if n != "final":
+        if n != "final" or own_final:
             problem.reference(n)  # refuse unknown names before training
+    given = problem.trajectory if kind == "pca" and not args.train_steps else None
     history = None
     own = args.steps if args.command != "descend" else None  # descend's --steps are its own
     steps = args.train_steps or own or PLANE_TRAIN_STEPS
-    if kind == "pca" or "final" in used:
+    if (kind == "pca" and given is None) or ("final" in used and not own_final):
         history = train_run(problem, config_from(args, problem, steps), modes, "training")
     trajectory = None if history is None else history.thetas[:, 0, :]
     final = None if trajectory is None else torch.as_tensor(trajectory[-1], dtype=problem.dtype)
+    if kind == "pca" and given is not None:
+        where = f"the model's trajectory of {len(given)} checkpoints"
+        spec, window = derive_plane(problem, "pca", given.cpu().numpy(), where)
+        return spec, window, None
     if kind == "pca":
         assert trajectory is not None
         spec, window = derive_plane(problem, "pca", trajectory, f"a run of {steps} steps")

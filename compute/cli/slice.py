@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         lambda block: (block.done, block.total),
     )
     require_finite(sliced.values["loss"])
-    meta |= {"resolution": args.resolution, "seed": int(problem.params["seed"])}
+    meta |= {"resolution": args.resolution, "seed": int(problem.params.get("seed", 0))}
     meta["training"] = (
         None
         if history is None

@@ -235,6 +235,10 @@ def module_problem(
     init = torch.cat([p.detach().reshape(-1) for _, p in named]).float()
     refs = {"init": init}
     for name, point in (given.get("points") or {}).items():
+        if str(name) == "init":
+            raise LandscapeError(
+                "the point 'init' is the model as handed over: name yours otherwise"
+            )
         refs[str(name)] = _state_theta(names, shapes, point, repr(str(name)))
     trajectory = None
     if given.get("trajectory") is not None:

@@ -72,6 +72,10 @@ class SlicedProblem(Problem, Protocol):
     def layout(self) -> ParamLayout: ...
     @property
     def init(self) -> torch.Tensor: ...
+    @property
+    def trajectory(self) -> torch.Tensor | None:
+        """(T, n) checkpoints of a training run that came with the problem (PCA planes)."""
+        ...
 
     def plane_evaluator(self, plane: Plane, split: str = "train") -> PlaneValues: ...
 
@@ -148,6 +152,7 @@ class NetworkProblem:
     output_block: str = ""
     extra_metrics: Callable[[NetworkProblem], tuple[RunMetric, ...]] = field(default=lambda _: ())
     notes: tuple[str, ...] = ()
+    trajectory: torch.Tensor | None = None
 
     @property
     def dim(self) -> int:

@@ -1,7 +1,7 @@
 """An MLP on scikit-learn's bundled 8×8 digits: the smallest "your own model" file.
 
-    landscape-explorer gui --model resources/examples/digits_mlp.py:make
-    landscape-explorer slice --model resources/examples/digits_mlp.py:make --plane random --out s.npz
+landscape-explorer gui --model resources/examples/digits_mlp.py:make
+landscape-explorer slice --model resources/examples/digits_mlp.py:make --plane random --out s.npz
 """
 
 import torch
