@@ -31,6 +31,7 @@ _API: dict[str, tuple[str, str]] = {
     "run_to_end": ("compute.dynamics.descent", "run_to_end"),
     "RunConfig": ("compute.dynamics.optimizers", "RunConfig"),
     "LandscapeError": ("compute.errors", "LandscapeError"),
+    "UserCodeError": ("compute.errors", "UserCodeError"),
     "short": ("compute.errors", "short"),
     "ANIMATION_FORMATS": ("compute.figures.animate", "ANIMATION_FORMATS"),
     "animate": ("compute.figures.animate", "animate"),
@@ -86,6 +87,7 @@ _API: dict[str, tuple[str, str]] = {
     "line": ("compute.geometry.planes", "line"),
     "pca_plane": ("compute.geometry.planes", "pca_plane"),
     "random_plane": ("compute.geometry.planes", "random_plane"),
+    "restrict_to_plane": ("compute.geometry.planes", "restrict_to_plane"),
     "three_point_plane": ("compute.geometry.planes", "three_point_plane"),
     "DEPTH_PRESETS": ("compute.initlab.training", "DEPTH_PRESETS"),
     "DepthSweepConfig": ("compute.initlab.training", "DepthSweepConfig"),
@@ -141,6 +143,7 @@ _API: dict[str, tuple[str, str]] = {
     "spectrum_of": ("compute.landscapes.point_spectrum", "spectrum_of"),
     "spectrum_options": ("compute.landscapes.point_spectrum", "spectrum_options"),
     "theta_at": ("compute.landscapes.point_spectrum", "theta_at"),
+    "ModuleProblem": ("compute.networks.module_problem", "ModuleProblem"),
     "NetworkProblem": ("compute.networks.problem", "NetworkProblem"),
     "resolve_device": ("compute.networks.problem", "resolve_device"),
     "Interpolation": ("compute.networks.slices", "Interpolation"),
@@ -160,7 +163,6 @@ _API: dict[str, tuple[str, str]] = {
     "parse_constraint": ("compute.objectives.modes", "parse_constraint"),
     "Metric": ("compute.objectives.objective", "Metric"),
     "Objective": ("compute.objectives.objective", "Objective"),
-    "restrict_to_plane": ("compute.geometry.planes", "restrict_to_plane"),
     "Capabilities": ("compute.objectives.problem", "Capabilities"),
     "Problem": ("compute.objectives.problem", "Problem"),
     "ToyProblem": ("compute.objectives.problem", "ToyProblem"),
@@ -174,8 +176,11 @@ _API: dict[str, tuple[str, str]] = {
     "scenario_warnings": ("compute.scenarios.catalogue", "scenario_warnings"),
     "unregister_scenario": ("compute.scenarios.catalogue", "unregister_scenario"),
     "NetworkSpec": ("compute.scenarios.networks", "NetworkSpec"),
+    "is_model_id": ("compute.scenarios.own_model", "is_model_id"),
+    "register_model": ("compute.scenarios.own_model", "register_model"),
     "ParamSpec": ("compute.scenarios.params", "ParamSpec"),
     "ToySpec": ("compute.scenarios.toys", "ToySpec"),
+    "ModelNotLoaded": ("compute.sessions.file", "ModelNotLoaded"),
     "load_session": ("compute.sessions.file", "load"),
     "save_session": ("compute.sessions.file", "save"),
     "session_from_json": ("compute.sessions.file", "from_json"),
@@ -252,7 +257,9 @@ __all__ = [
     "MapFrame",
     "MapPanel",
     "Metric",
+    "ModelNotLoaded",
     "Modes",
+    "ModuleProblem",
     "NetworkProblem",
     "NetworkSpec",
     "NormProfile",
@@ -291,6 +298,7 @@ __all__ = [
     "SpectrumStep",
     "ToyProblem",
     "ToySpec",
+    "UserCodeError",
     "Window",
     "animate",
     "atomic_write",
@@ -331,6 +339,7 @@ __all__ = [
     "has_init_parameter",
     "hessian_map",
     "interpolate",
+    "is_model_id",
     "isolines",
     "landscape_frames",
     "landscape_geometry",
@@ -351,6 +360,7 @@ __all__ = [
     "provenance_of",
     "random_plane",
     "readout",
+    "register_model",
     "register_scenario",
     "render_figure",
     "resolve_device",
@@ -426,6 +436,7 @@ if TYPE_CHECKING:
     from compute.dynamics.descent import run_to_end as run_to_end
     from compute.dynamics.optimizers import RunConfig as RunConfig
     from compute.errors import LandscapeError as LandscapeError
+    from compute.errors import UserCodeError as UserCodeError
     from compute.errors import short as short
     from compute.figures import style as figure_style
     from compute.figures.animate import ANIMATION_FORMATS as ANIMATION_FORMATS
@@ -537,6 +548,7 @@ if TYPE_CHECKING:
     from compute.landscapes.point_spectrum import spectrum_of as spectrum_of
     from compute.landscapes.point_spectrum import spectrum_options as spectrum_options
     from compute.landscapes.point_spectrum import theta_at as theta_at
+    from compute.networks.module_problem import ModuleProblem as ModuleProblem
     from compute.networks.problem import NetworkProblem as NetworkProblem
     from compute.networks.problem import resolve_device as resolve_device
     from compute.networks.slices import Interpolation as Interpolation
@@ -569,8 +581,11 @@ if TYPE_CHECKING:
     from compute.scenarios.catalogue import scenario_warnings as scenario_warnings
     from compute.scenarios.catalogue import unregister_scenario as unregister_scenario
     from compute.scenarios.networks import NetworkSpec as NetworkSpec
+    from compute.scenarios.own_model import is_model_id as is_model_id
+    from compute.scenarios.own_model import register_model as register_model
     from compute.scenarios.params import ParamSpec as ParamSpec
     from compute.scenarios.toys import ToySpec as ToySpec
+    from compute.sessions.file import ModelNotLoaded as ModelNotLoaded
     from compute.sessions.file import from_json as session_from_json
     from compute.sessions.file import load as load_session
     from compute.sessions.file import save as save_session

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     parse_layout(args.layout, len(args.sessions) * len(kinds))
     from compute.sessions.file import load
 
-    sessions = [(Path(s), load(s)) for s in args.sessions]  # strict: refused by field name
+    sessions = [(Path(s), load(s, run_models=True)) for s in args.sessions]  # strict
     from compute.cli.progress import drain_progress
     from compute.figures.panels import Panel
     from compute.figures.provenance import figure_record

@@ -42,7 +42,7 @@ VERSION = 2
 MAX_BYTES = 64 << 20
 """Largest session file read (a 2-million-parameter plane's vectors take ~32 MB)."""
 TOP = {"format", "version", "scenario", "params", "l2", "constraint", "window", "resolution"}
-TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size"}
+TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size", "model"}
 RUN_KEYS = {"start", "optimizer", "color", "visible", "in_plane", "at", "theta", "plane", "note"}
 PLANE_KEYS = {"kind", "seed", "vectors", "source", "explained", "marks", "orthonormal"}
 OPTIMIZER_KEYS = {"name", "lr", "momentum", "steps", "batch_size", "seed", "tol"}
@@ -187,6 +187,33 @@ def _run_from(r: Any, i: int, plane: PlaneSpec | None, batch: int, version: int)
     )
 
 
+class ModelNotLoaded(LandscapeError):
+    """A session names a user's model file that is not loaded yet. Loading it runs its code:
+    the caller decides (the window asks first), registers it (``register_model``) and loads
+    the session again. ``changed``: the file differs from the one the session was saved with."""
+
+    def __init__(self, scenario_id: str, saved_sha256: str) -> None:
+        from compute.scenarios.own_model import ModelReference, PREFIX
+
+        self.scenario_id, self.saved_sha256 = scenario_id, saved_sha256
+        self.reference = ModelReference.parse(scenario_id[len(PREFIX) :])
+        current = self.reference.digest()
+        self.changed = bool(saved_sha256) and current != saved_sha256
+        super().__init__(f"the session uses your model {self.reference.name}: load it first")
+
+
+def model_digest(scenario_id: str) -> str:
+    """SHA-256 of a user model's file ("" for other scenarios or a file that is gone)."""
+    from compute.scenarios.own_model import ModelReference, PREFIX, is_model_id
+
+    if not is_model_id(scenario_id):
+        return ""
+    try:
+        return ModelReference.parse(scenario_id[len(PREFIX) :]).digest()
+    except (LandscapeError, OSError):
+        return ""
+
+
 def to_json(s: Session) -> dict[str, Any]:
     runs = []
     for r in s.runs:
@@ -226,6 +253,9 @@ def to_json(s: Session) -> dict[str, Any]:
         "plane": _plane_to(s.plane),
         "in_plane": s.in_plane,
     }
+    digest = model_digest(s.scenario)
+    if digest:
+        data["model"] = {"sha256": digest}  # the file's hash, never a pickle of the model
     return data
 
 
@@ -251,7 +281,14 @@ def from_json(data: Any) -> Session:
     for k, v in params.items():
         if not isinstance(v, str):
             _number(v, f"parameter {short(k)}")
-    name = _text(d.get("scenario"), "scenario", 100)
+    name = _text(d.get("scenario"), "scenario", 2000)
+    model = _fields(d.get("model", {}), {"sha256"}, "model")
+    saved = _text(model.get("sha256", ""), "model sha256", 64)
+    from compute.scenarios import SCENARIOS
+    from compute.scenarios.own_model import is_model_id
+
+    if is_model_id(name) and name not in SCENARIOS:
+        raise ModelNotLoaded(name, saved)
     network = scenario(name).capabilities.sliced
     plane = _plane_from(d.get("plane", {"kind": "random"}), "plane")
     batch = _integer(d.get("batch_size", 0), "batch size", 0, 10**9)
@@ -296,9 +333,23 @@ def save(s: Session, path: str | Path) -> Path:
     return write_with(target, write)
 
 
-def load(path: str | Path) -> Session:
+def load(path: str | Path, run_models: bool = False) -> Session:
     """Read and validate a session file; LandscapeError for an unreadable, oversized, corrupt,
-    malformed or future file (never another exception)."""
+    malformed or future file (never another exception). A session that names a user's model
+    file raises ``ModelNotLoaded`` unless ``run_models`` (the command line: it runs what it is
+    told to), which imports the file first."""
+    try:
+        return _load(path)
+    except ModelNotLoaded as missing:
+        if not run_models:
+            raise
+        from compute.scenarios.own_model import register_model
+
+        register_model(missing.scenario_id)
+        return _load(path)
+
+
+def _load(path: str | Path) -> Session:
     source = Path(path)
     try:
         if source.stat().st_size > MAX_BYTES:

@@ -279,3 +279,27 @@ def test_checkpoints_are_named_points_and_a_trajectory(tmp_path):
                 points={"bad": {"bias": torch.zeros(3)}},
             )
         )
+
+
+def test_a_session_keeps_the_model_reference_and_hash_never_a_pickle(tmp_path):
+    from compute import default_session, load_session, save_session
+    from compute import unregister_scenario as unregister_model_for_test
+    from compute.sessions.file import ModelNotLoaded
+
+    path = tmp_path / "net.py"
+    path.write_text(FILE)
+    spec = register_model(f"{path}:make")
+    session = default_session(spec.id).with_changes(params={"width": 6})
+    saved = save_session(session, tmp_path / "s.json")
+    text = saved.read_text()
+    assert str(path) in text and '"sha256"' in text and "Linear" not in text
+    unregister_model_for_test(spec.id)
+    with pytest.raises(ModelNotLoaded) as missing:
+        load_session(saved)
+    assert missing.value.reference.source == str(path) and not missing.value.changed
+    assert load_session(saved, run_models=True).params["width"] == 6  # the CLI runs it
+    unregister_model_for_test(spec.id)
+    path.write_text(FILE.replace("nn.Tanh()", "nn.ReLU()"))
+    with pytest.raises(ModelNotLoaded) as changed:
+        load_session(saved)
+    assert changed.value.changed
