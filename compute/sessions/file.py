@@ -33,7 +33,8 @@ from compute.dynamics.optimizers import RunConfig
 from compute.errors import LandscapeError, short
 from compute.landscapes.plane_choice import PlaneSpec, from_text, to_text
 from compute.outputs import write_with
-from compute.scenarios import scenario
+from compute.scenarios import SCENARIOS, scenario
+from compute.scenarios.own_model import PREFIX, ModelReference, is_model_id, register_model
 from compute.sessions.session import MAX_RUNS, OVERLAYS, RunSettings, Session
 from compute.vocabulary import PLANE_KINDS, RECIPES
 
@@ -193,8 +194,6 @@ class ModelNotLoaded(LandscapeError):
     the session again. ``changed``: the file differs from the one the session was saved with."""
 
     def __init__(self, scenario_id: str, saved_sha256: str) -> None:
-        from compute.scenarios.own_model import ModelReference, PREFIX
-
         self.scenario_id, self.saved_sha256 = scenario_id, saved_sha256
         self.reference = ModelReference.parse(scenario_id[len(PREFIX) :])
         current = self.reference.digest()
@@ -204,8 +203,6 @@ class ModelNotLoaded(LandscapeError):
 
 def model_digest(scenario_id: str) -> str:
     """SHA-256 of a user model's file ("" for other scenarios or a file that is gone)."""
-    from compute.scenarios.own_model import ModelReference, PREFIX, is_model_id
-
     if not is_model_id(scenario_id):
         return ""
     try:
@@ -284,9 +281,6 @@ def from_json(data: Any) -> Session:
     name = _text(d.get("scenario"), "scenario", 2000)
     model = _fields(d.get("model", {}), {"sha256"}, "model")
     saved = _text(model.get("sha256", ""), "model sha256", 64)
-    from compute.scenarios import SCENARIOS
-    from compute.scenarios.own_model import is_model_id
-
     if is_model_id(name) and name not in SCENARIOS:
         raise ModelNotLoaded(name, saved)
     network = scenario(name).capabilities.sliced
@@ -343,8 +337,6 @@ def load(path: str | Path, run_models: bool = False) -> Session:
     except ModelNotLoaded as missing:
         if not run_models:
             raise
-        from compute.scenarios.own_model import register_model
-
         register_model(missing.scenario_id)
         return _load(path)
 
