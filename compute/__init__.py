@@ -145,7 +145,7 @@ _API: dict[str, tuple[str, str]] = {
     "theta_at": ("compute.landscapes.point_spectrum", "theta_at"),
     "ModuleProblem": ("compute.networks.module_problem", "ModuleProblem"),
     "NetworkProblem": ("compute.networks.problem", "NetworkProblem"),
-    "resolve_device": ("compute.networks.problem", "resolve_device"),
+    "resolve_device": ("compute.networks.sliced", "resolve_device"),
     "Interpolation": ("compute.networks.slices", "Interpolation"),
     "evaluate_slice": ("compute.networks.slices", "evaluate_slice"),
     "interpolate": ("compute.networks.slices", "interpolate"),
@@ -550,7 +550,7 @@ if TYPE_CHECKING:
     from compute.landscapes.point_spectrum import theta_at as theta_at
     from compute.networks.module_problem import ModuleProblem as ModuleProblem
     from compute.networks.problem import NetworkProblem as NetworkProblem
-    from compute.networks.problem import resolve_device as resolve_device
+    from compute.networks.sliced import resolve_device as resolve_device
     from compute.networks.slices import Interpolation as Interpolation
     from compute.networks.slices import evaluate_slice as evaluate_slice
     from compute.networks.slices import interpolate as interpolate

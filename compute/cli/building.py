@@ -20,7 +20,7 @@ from compute.errors import LandscapeError
 from compute.geometry.planes import random_plane, three_point_plane
 from compute.landscapes.landscape import Landscape, bind_modes, build_landscape
 from compute.landscapes.plane_choice import PlaneSpec, derive_plane, eigen_plane, plane_spec
-from compute.networks.problem import SlicedProblem, network_of
+from compute.networks.sliced import SlicedProblem, network_of
 from compute.objectives.modes import Modes, parse_constraint
 from compute.objectives.problem import Problem
 from compute.scenarios import scenario, scenario_warnings

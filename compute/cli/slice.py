@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from compute.cli.building import landscape_from, plane_array, require_finite, scenario_id
     from compute.cli.progress import drain_progress
     from compute.errors import LandscapeError
-    from compute.networks.problem import network_of
+    from compute.networks.sliced import network_of
     from compute.networks.slices import evaluate_slice
     from compute.outputs import output_path, write_with
     from compute.scenarios import scenario

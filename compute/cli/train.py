@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from compute.cli.training_summary import block_norms, constrained_norms, train_summary
     from compute.errors import LandscapeError
     from compute.landscapes.linear_baseline import constrained_problem
-    from compute.networks.problem import network_of
+    from compute.networks.sliced import network_of
 
     problem = problem_from(args)
     if not problem.capabilities.sliced:

@@ -11,7 +11,7 @@ import torch
 from compute.cli.building import caveats, finite
 from compute.dynamics.descent import RunHistory
 from compute.dynamics.optimizers import RunConfig
-from compute.networks.problem import SlicedProblem
+from compute.networks.sliced import SlicedProblem
 from compute.objectives.modes import Modes
 from compute.vocabulary import STATUS_NAMES
 

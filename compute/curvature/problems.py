@@ -15,7 +15,7 @@ from compute.curvature.operators import (
     shifted,
 )
 from compute.errors import LandscapeError
-from compute.networks.problem import SlicedProblem
+from compute.networks.sliced import SlicedProblem
 
 MATRICES = ("hessian", "ggn")
 

@@ -28,7 +28,7 @@ from compute.curvature.operators import block_indices
 from compute.curvature.problems import network_curvature
 from compute.errors import LandscapeError
 from compute.generators import mapped
-from compute.networks.problem import SlicedProblem
+from compute.networks.sliced import SlicedProblem
 
 MAX_DENSE_BLOCK = 2000
 

@@ -32,7 +32,7 @@ from compute.generators import mapped
 from compute.geometry.grid import LandscapeGrid, Window
 from compute.landscapes.frames import GradientField, MapFrame, landscape_geometry, map_frames
 from compute.landscapes.landscape import Landscape, build_landscape, hessian_map, search_starts
-from compute.networks.problem import network_of
+from compute.networks.sliced import network_of
 from compute.objectives.problem import Problem
 from compute.scenarios import scenario
 from compute.sessions.file import load

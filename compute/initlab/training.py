@@ -26,7 +26,7 @@ from compute.initlab.sweep import (
     norm_sweep,
 )
 from compute.networks.init_schemes import SCHEMES as INIT_SCHEMES
-from compute.networks.problem import network_of
+from compute.networks.sliced import network_of
 from compute.objectives.modes import Modes
 from compute.scenarios import build_problem
 from compute.scenarios import scenario as network

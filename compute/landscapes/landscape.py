@@ -18,7 +18,7 @@ import torch
 from compute.geometry.grid import Window
 from compute.geometry.planes import Plane, PlaneProjection, restrict_to_plane
 from compute.landscapes.plane_choice import PlaneSpec, build_plane
-from compute.networks.problem import PlaneValues, SlicedProblem, network_of
+from compute.networks.sliced import PlaneValues, SlicedProblem, network_of
 from compute.networks.slices import SliceBlock, evaluate_slice
 from compute.objectives.derivatives import gradient, second_order
 from compute.objectives.modes import Modes

@@ -18,7 +18,7 @@ from compute.geometry.planes import (
     random_plane,
     three_point_plane,
 )
-from compute.networks.problem import network_of
+from compute.networks.sliced import network_of
 from compute.objectives.problem import Problem
 from compute.vocabulary import DERIVED, PLANE_KINDS
 

@@ -30,7 +30,7 @@ from compute.curvature import (
 )
 from compute.errors import LandscapeError
 from compute.landscapes.landscape import Landscape
-from compute.networks.problem import network_of
+from compute.networks.sliced import network_of
 from compute.objectives.modes import Modes
 from compute.objectives.problem import Problem
 

@@ -8,25 +8,33 @@ from __future__ import annotations
 import copy
 import inspect
 import os
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 from torch import nn
 
 from compute.errors import LandscapeError, user_code_error
-from compute.networks.module_data import Batch, batch_size, materialize, nbytes, same_batches, take
-from compute.networks.module_problem import BATCHNORM, ModuleParts, ModuleProblem
-from compute.networks.problem import resolve_device
+from compute.networks.module_checkpoints import checkpoint_theta, trajectory_of
+from compute.networks.module_data import (
+    Batch,
+    batch_size,
+    map_batch,
+    materialize,
+    nbytes,
+    same_batches,
+    take,
+)
+from compute.networks.module_parts import BATCHNORM, ModuleParts
+from compute.networks.module_problem import ModuleProblem
+from compute.networks.sliced import resolve_device
 from compute.objectives.layout import ParamLayout
 
 KEYS = ("model", "train", "loss", "test", "metrics", "points", "trajectory", "samples")
 """What a factory may return (the first three are required)."""
 MEMORY_SHARE = 0.5
 """A model and its evaluation set may take at most this share of the machine's free memory."""
-CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
 
 
 @dataclass(frozen=True)
@@ -116,50 +124,6 @@ def _check_memory(dim: int, data: int) -> None:
         )
 
 
-def _state_theta(
-    names: Sequence[str], shapes: Sequence[torch.Size], state: Any, what: str
-) -> torch.Tensor:
-    """θ from a checkpoint: a ``state_dict`` (or a dict holding one under ``state_dict`` /
-    ``model_state_dict`` / ``model``), or a path to one (``torch.load(weights_only=True)``)."""
-    if isinstance(state, str | os.PathLike):
-        path = Path(state)
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # unpickling refused, corrupt file, missing file
-            raise LandscapeError(f"checkpoint {what} ({path}) cannot be read: {exc}") from None
-    if isinstance(state, Mapping):
-        for key in ("state_dict", "model_state_dict", "model"):
-            if isinstance(state.get(key), Mapping):
-                state = state[key]
-                break
-    if not isinstance(state, Mapping):
-        raise LandscapeError(f"checkpoint {what} is not a state_dict")
-    parts = []
-    for name, shape in zip(names, shapes, strict=True):
-        if name not in state:
-            raise LandscapeError(f"checkpoint {what} lacks parameter {name}: it does not fit")
-        t = torch.as_tensor(state[name])
-        if tuple(t.shape) != tuple(shape):
-            raise LandscapeError(
-                f"checkpoint {what}: {name} has shape {tuple(t.shape)}, the model {tuple(shape)}"
-            )
-        parts.append(t.detach().reshape(-1).float())
-    return torch.cat(parts)
-
-
-def _trajectory(given: Any, names: Sequence[str], shapes: Sequence[torch.Size]) -> torch.Tensor:
-    if isinstance(given, str | os.PathLike) and Path(given).is_dir():
-        files = sorted(p for p in Path(given).iterdir() if p.suffix in CHECKPOINT_SUFFIXES)
-        if len(files) < 2:
-            raise LandscapeError(f"trajectory folder {given} holds fewer than two checkpoints")
-        given = files
-    if not isinstance(given, Sequence) or isinstance(given, str) or len(given) < 2:
-        raise LandscapeError("trajectory must be a list of two or more checkpoints or a folder")
-    return torch.stack(
-        [_state_theta(names, shapes, s, f"{i} of the trajectory") for i, s in enumerate(given)]
-    )
-
-
 def _width(module: nn.Module, batch: Batch, by_model: bool, loss: Callable[..., Any]) -> int:
     """Activations per sample: the outputs of every submodule on one sample (forward hooks)."""
     total = [0]
@@ -239,10 +203,10 @@ def module_problem(
             raise LandscapeError(
                 "the point 'init' is the model as handed over: name yours otherwise"
             )
-        refs[str(name)] = _state_theta(names, shapes, point, repr(str(name)))
+        refs[str(name)] = checkpoint_theta(names, shapes, point, repr(str(name)))
     trajectory = None
     if given.get("trajectory") is not None:
-        trajectory = _trajectory(given["trajectory"], names, shapes)
+        trajectory = trajectory_of(given["trajectory"], names, shapes)
         refs.setdefault("final", trajectory[-1])
     width = _call_user(lambda: _width(evaluator, train, by_model, loss), "running the model")
     classes = _classes(evaluator, train, by_model)
@@ -328,8 +292,6 @@ def _determinism(problem: ModuleProblem, data: Any, samples: int, seed: int) -> 
 
 
 def _moved(batch: Batch, problem: ModuleProblem) -> Batch:
-    from compute.networks.module_data import map_batch
-
     return map_batch(
         batch,
         lambda t: t.to(problem.device, problem.dtype if t.is_floating_point() else t.dtype),
@@ -337,6 +299,4 @@ def _moved(batch: Batch, problem: ModuleProblem) -> Batch:
 
 
 def replace_train(problem: ModuleProblem, batch: Batch) -> ModuleProblem:
-    from dataclasses import replace
-
     return replace(problem, train=batch, recompute_batchnorm=False, _vmap=problem._vmap)

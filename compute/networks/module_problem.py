@@ -17,19 +17,18 @@ where it does not (a model calling ``.item()``, recomputed BatchNorm statistics)
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
-from torch import nn
-from torch.func import functional_call, vmap
+from torch.func import vmap
 
 from compute.errors import LandscapeError
 from compute.geometry.planes import Plane
 from compute.networks.module_data import Batch, batch_size, map_batch, take
-from compute.networks.problem import CurvatureTerms, PlaneValues, resolve_device
+from compute.networks.module_parts import ModuleParts, correct
+from compute.networks.sliced import CurvatureTerms, PlaneValues, resolve_device
 from compute.objectives.layout import AxisNames, ParamLayout
 from compute.objectives.objective import Metric, Objective, OutputSplit
 from compute.objectives.problem import Capabilities
@@ -39,93 +38,6 @@ CPU_CHUNK_FLOATS = 1 << 24
 larger than the built-in MLPs' (convolutions run best on big batches; measured on the BatchNorm
 CNN example, 2 threads: about half the time per point of a 4M budget)."""
 CUDA_CHUNK_FLOATS = 1 << 26
-BATCHNORM = (nn.modules.batchnorm._BatchNorm,)
-"""BatchNorm layers of every dimension (their running statistics are buffers)."""
-
-
-@dataclass(frozen=True, eq=False)
-class ModuleParts:
-    """The user's model as the problem holds it.
-
-    Attributes
-    ----------
-    evaluator, trainer
-        Private copies of the module in eval and train mode.
-    names
-        The parameters in θ, in ``parameters()`` order (tied ones once).
-    fixed
-        Everything else ``functional_call`` needs: buffers and the parameters left out of θ.
-    loss
-        ``loss(output, target)`` (``by_model`` False) or ``loss(model, batch)`` (True).
-    metrics
-        Named extra quantities of the same form as ``loss``, averaged like it.
-    """
-
-    evaluator: nn.Module
-    trainer: nn.Module
-    names: tuple[str, ...]
-    fixed: dict[str, torch.Tensor]
-    loss: Callable[..., torch.Tensor]
-    by_model: bool
-    metrics: Mapping[str, Callable[..., torch.Tensor]] = field(default_factory=dict)
-
-    def call(self, p: Mapping[str, torch.Tensor], train: bool = False) -> Callable[..., Any]:
-        """The model at parameters ``p`` as a function of its inputs (``functional_call``);
-        in train mode on copies of the buffers, which its BatchNorm layers update."""
-        module = self.trainer if train else self.evaluator
-        fixed = {k: v.clone() for k, v in self.fixed.items()} if train else self.fixed
-        state = {**fixed, **p}
-
-        def model(*args: Any, **kwargs: Any) -> Any:
-            return functional_call(module, state, args, kwargs, tie_weights=True)
-
-        return model
-
-    def value(
-        self,
-        p: Mapping[str, torch.Tensor],
-        batch: Batch,
-        fn: Callable[..., torch.Tensor] | None = None,
-        train: bool = False,
-    ) -> torch.Tensor:
-        """``fn`` (default: the loss) on one batch at parameters ``p``: a scalar."""
-        return self.values(p, batch, (self.loss if fn is None else fn,), train)[0]
-
-    def values(
-        self,
-        p: Mapping[str, torch.Tensor],
-        batch: Batch,
-        fns: tuple[Callable[..., torch.Tensor], ...],
-        train: bool = False,
-    ) -> tuple[torch.Tensor, ...]:
-        """Each of ``fns`` on one batch at parameters ``p`` (scalars), from one forward pass
-        where they are functions of the outputs."""
-        model = self.call(p, train)
-        if self.by_model:
-            return tuple(fn(model, batch) for fn in fns)
-        assert isinstance(batch, tuple)
-        out = model(batch[0])
-        return tuple(fn(out, batch[1]) for fn in fns)
-
-    def to(self, device: torch.device, dtype: torch.dtype) -> ModuleParts:
-        def cast(t: torch.Tensor) -> torch.Tensor:
-            return t.to(device, dtype if t.is_floating_point() else t.dtype)
-
-        return replace(
-            self,
-            evaluator=copy.deepcopy(self.evaluator).to(device, dtype),
-            trainer=copy.deepcopy(self.trainer).to(device, dtype),
-            fixed={k: cast(v) for k, v in self.fixed.items()},
-        )
-
-
-def correct(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Share of samples whose true class has the unique largest logit: out (m, C), y (m,).
-
-    A tie for the top counts as wrong (as for the built-in networks)."""
-    picked = out.gather(-1, y.unsqueeze(-1)).squeeze(-1)
-    others = out.scatter(-1, y.unsqueeze(-1), float("-inf")).amax(-1)
-    return (others < picked).to(out.dtype).mean()
 
 
 @dataclass(frozen=True, eq=False)
@@ -345,40 +257,6 @@ class ModuleProblem:
         return out
 
     # --- recomputed BatchNorm statistics --------------------------------------------------
-    def statistics_at(self, p: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """BatchNorm running statistics recomputed at parameters ``p``: reset, then one pass in
-        train mode over the training set (sample chunks, cumulative averages: momentum None)
-        with gradients off. Returns the buffers to evaluate with."""
-        stats = {k: v.clone() for k, v in self.parts.fixed.items()}
-        module = self.parts.trainer
-        for name, layer in module.named_modules():
-            if isinstance(layer, BATCHNORM) and layer.track_running_stats:
-                prefix = f"{name}." if name else ""
-                stats[prefix + "running_mean"].zero_()
-                stats[prefix + "running_var"].fill_(1.0)
-                stats[prefix + "num_batches_tracked"].zero_()
-        momentum = {n: m.momentum for n, m in module.named_modules() if isinstance(m, BATCHNORM)}
-        try:
-            for layer in module.modules():
-                if isinstance(layer, BATCHNORM):
-                    layer.momentum = None
-            state = {**stats, **{k: v.detach() for k, v in p.items()}}
-            step, total = self._samples_per_chunk(), batch_size(self.train)
-            with torch.no_grad():
-                for s in range(0, total, step):
-                    chunk = take(self.train, slice(s, s + step))
-                    inputs = chunk if self.parts.by_model else chunk[0]  # type: ignore[index]
-                    if self.parts.by_model:
-                        model = self.parts.call(p, train=True)
-                        self.parts.loss(model, inputs)
-                    else:
-                        functional_call(module, state, (inputs,), tie_weights=True)
-        finally:
-            for name, layer in module.named_modules():
-                if isinstance(layer, BATCHNORM):
-                    layer.momentum = momentum[name]
-        return {k: v for k, v in stats.items() if k in self.parts.fixed}
-
     def _with_statistics(
         self,
         theta: torch.Tensor,
@@ -392,7 +270,8 @@ class ModuleProblem:
         out = []
         for t in flat:
             p = self.layout.unflatten(t)
-            parts = replace(self.parts, fixed=self.statistics_at(p))
+            stats = self.parts.recomputed_statistics(p, self.train, self._samples_per_chunk())
+            parts = replace(self.parts, fixed=stats)
             acc = [torch.zeros((), dtype=self.dtype, device=self.device) for _ in fns]
             for s in range(0, total, step):
                 chunk = take(batch, slice(s, s + step))

@@ -13,7 +13,7 @@ import torch
 from compute.errors import LandscapeError
 from compute.geometry.grid import Window, check_resolution
 from compute.geometry.planes import Plane, line
-from compute.networks.problem import SlicedProblem, network_of
+from compute.networks.sliced import SlicedProblem, network_of
 from compute.objectives.problem import Problem
 
 YIELD_SECONDS = 0.05

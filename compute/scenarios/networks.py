@@ -64,7 +64,7 @@ class NetworkSpec(Parametrised):
     ) -> Generator[str, None, Problem]:
         """Build the problem stage by stage, yielding what it is doing (a builder that trains,
         like ``relaxation``'s warm start, yields its progress), then move it to ``device``."""
-        from compute.networks.problem import resolve_device
+        from compute.networks.sliced import resolve_device
 
         values = self.resolve(overrides)
         target = resolve_device(device)

@@ -14,7 +14,7 @@ from compute.errors import LandscapeError
 from compute.geometry.planes import Plane
 from compute.landscapes.landscape import Landscape, network_plane_objective
 from compute.landscapes.plane_choice import PlaneSpec, build_plane, theta_bytes, theta_from
-from compute.networks.problem import network_of
+from compute.networks.sliced import network_of
 from compute.objectives.modes import Modes
 from compute.objectives.problem import Problem
 from compute.sessions.session import RunSettings

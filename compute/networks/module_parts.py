@@ -1,0 +1,140 @@
+"""A user's model as the problem holds it: private copies of the module, the tensors that do
+not move, the loss and metrics, and how they are called at parameters θ."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from compute.networks.module_data import Batch, batch_size, take
+
+BATCHNORM = (nn.modules.batchnorm._BatchNorm,)
+"""BatchNorm layers of every dimension (their running statistics are buffers)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleParts:
+    """The user's model as the problem holds it.
+
+    Attributes
+    ----------
+    evaluator, trainer
+        Private copies of the module in eval and train mode.
+    names
+        The parameters in θ, in ``parameters()`` order (tied ones once).
+    fixed
+        Everything else ``functional_call`` needs: buffers and the parameters left out of θ.
+    loss
+        ``loss(output, target)`` (``by_model`` False) or ``loss(model, batch)`` (True).
+    metrics
+        Named extra quantities of the same form as ``loss``, averaged like it.
+    """
+
+    evaluator: nn.Module
+    trainer: nn.Module
+    names: tuple[str, ...]
+    fixed: dict[str, torch.Tensor]
+    loss: Callable[..., torch.Tensor]
+    by_model: bool
+    metrics: Mapping[str, Callable[..., torch.Tensor]] = field(default_factory=dict)
+
+    def call(self, p: Mapping[str, torch.Tensor], train: bool = False) -> Callable[..., Any]:
+        """The model at parameters ``p`` as a function of its inputs (``functional_call``);
+        in train mode on copies of the buffers, which its BatchNorm layers update."""
+        module = self.trainer if train else self.evaluator
+        fixed = {k: v.clone() for k, v in self.fixed.items()} if train else self.fixed
+        state = {**fixed, **p}
+
+        def model(*args: Any, **kwargs: Any) -> Any:
+            return functional_call(module, state, args, kwargs, tie_weights=True)
+
+        return model
+
+    def value(
+        self,
+        p: Mapping[str, torch.Tensor],
+        batch: Batch,
+        fn: Callable[..., torch.Tensor] | None = None,
+        train: bool = False,
+    ) -> torch.Tensor:
+        """``fn`` (default: the loss) on one batch at parameters ``p``: a scalar."""
+        return self.values(p, batch, (self.loss if fn is None else fn,), train)[0]
+
+    def values(
+        self,
+        p: Mapping[str, torch.Tensor],
+        batch: Batch,
+        fns: tuple[Callable[..., torch.Tensor], ...],
+        train: bool = False,
+    ) -> tuple[torch.Tensor, ...]:
+        """Each of ``fns`` on one batch at parameters ``p`` (scalars), from one forward pass
+        where they are functions of the outputs."""
+        model = self.call(p, train)
+        if self.by_model:
+            return tuple(fn(model, batch) for fn in fns)
+        assert isinstance(batch, tuple)
+        out = model(batch[0])
+        return tuple(fn(out, batch[1]) for fn in fns)
+
+    def recomputed_statistics(
+        self, p: Mapping[str, torch.Tensor], train: Batch, step: int
+    ) -> dict[str, torch.Tensor]:
+        """BatchNorm running statistics recomputed at parameters ``p``: reset, then one pass
+        in train mode over the training set ``train`` (chunks of ``step`` samples, cumulative
+        averages: momentum None) with gradients off. Returns the buffers to evaluate with."""
+        stats = {k: v.clone() for k, v in self.fixed.items()}
+        module = self.trainer
+        layers = [(n, m) for n, m in module.named_modules() if isinstance(m, BATCHNORM)]
+        for name, layer in layers:
+            if layer.track_running_stats:
+                prefix = f"{name}." if name else ""
+                stats[prefix + "running_mean"].zero_()
+                stats[prefix + "running_var"].fill_(1.0)
+                stats[prefix + "num_batches_tracked"].zero_()
+        momentum = {name: layer.momentum for name, layer in layers}
+        state = {**stats, **{k: v.detach() for k, v in p.items()}}
+
+        def model(*args: Any, **kwargs: Any) -> Any:
+            return functional_call(module, state, args, kwargs, tie_weights=True)
+
+        try:
+            for _, layer in layers:
+                layer.momentum = None
+            with torch.no_grad():
+                for s in range(0, batch_size(train), step):
+                    chunk = take(train, slice(s, s + step))
+                    if self.by_model:
+                        self.loss(model, chunk)
+                    else:
+                        assert isinstance(chunk, tuple)
+                        model(chunk[0])
+        finally:
+            for name, layer in layers:
+                layer.momentum = momentum[name]
+        return stats
+
+    def to(self, device: torch.device, dtype: torch.dtype) -> ModuleParts:
+        def cast(t: torch.Tensor) -> torch.Tensor:
+            return t.to(device, dtype if t.is_floating_point() else t.dtype)
+
+        return replace(
+            self,
+            evaluator=copy.deepcopy(self.evaluator).to(device, dtype),
+            trainer=copy.deepcopy(self.trainer).to(device, dtype),
+            fixed={k: cast(v) for k, v in self.fixed.items()},
+        )
+
+
+def correct(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Share of samples whose true class has the unique largest logit: out (m, C), y (m,).
+
+    A tie for the top counts as wrong (as for the built-in networks)."""
+    picked = out.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    others = out.scatter(-1, y.unsqueeze(-1), float("-inf")).amax(-1)
+    return (others < picked).to(out.dtype).mean()
