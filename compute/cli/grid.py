@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     resolution = (
         args.resolution if args.resolution is not None else 41 if landscape.is_slice else 256
     )
-    shown = landscape.shown
+    shown = landscape.map_objective
     grid = drain_progress(
         evaluate_grid(shown, Window(window), resolution, shown.chunk_points),
         "grid",

@@ -217,7 +217,7 @@ def scene_from_session(
     window = Window(tuple(float(b) for b in s.window))
     overlays = set(s.overlays)
     frame: MapFrame = yield from _stage(
-        map_frames(landscape.shown, window, s.resolution, s.log_scale), "map"
+        map_frames(landscape.map_objective, window, s.resolution, s.log_scale), "map"
     )
     gradient, curvature = None, None
     if overlays & {"gradient", "curvature"}:

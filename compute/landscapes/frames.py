@@ -151,7 +151,7 @@ def landscape_geometry(
 ) -> Generator[GradientField | GridBlock, None, LandscapeGrid]:
     """The gradient field (coarse lattice), then ‖∇F‖, λ_min and λ_max of ∇²F row block by
     row block (on a slice: of the 2-D restriction)."""
-    shown = landscape.shown
+    shown = landscape.map_objective
     yield gradient_field(shown, window)
     return (yield from evaluate_grid(shown, window, resolution, shown.chunk_points))
 
@@ -164,7 +164,7 @@ def landscape_frames(
     with_geometry: bool = True,
 ) -> Generator[MapFrame | GradientField | GridBlock, None, LandscapeGrid | None]:
     """Map frames first, then (``with_geometry``) the gradient field and the field rows."""
-    yield from map_frames(landscape.shown, window, resolution, log_scale)
+    yield from map_frames(landscape.map_objective, window, resolution, log_scale)
     if not with_geometry:
         return None
     return (yield from landscape_geometry(landscape, window, resolution))

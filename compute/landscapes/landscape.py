@@ -100,11 +100,12 @@ class Landscape:
     modes : L2 and constraint of the session (applied to full-space runs)
     plane : the slice's plane (networks), None for toys (the map is θ itself)
     objective : the full-space objective, without the modes (``descend`` applies them)
-    map_objective : what the map shows, without ``map_modes``: the toy's objective, or the
-        slice objective with the L2 term of θ already inside
-    map_modes : the modes the map's tools apply: the session's for a toy; none on a slice
-        (its L2 term is inside ``map_objective``; a constraint set acts on full-space runs
-        only, see ``constraint_note``)
+    map_objective : what the map shows, its L2 term inside (for a toy, F + (λ/2)‖θ‖²; on a
+        slice, L(θ(a, b)) + (λ/2)‖θ(a, b)‖²): the one loss the map, its critical points,
+        basins, hover and in-map runs read
+    map_modes : what the map's tools apply besides: the toy's constraint set (projections,
+        KKT faces), never an L2 term; nothing on a slice (a constraint set acts on full-space
+        runs only, see ``constraint_note``)
     plane_spec : how the plane was chosen (the session's record of it)
     source : the problem ``build_landscape`` was given when ``problem`` is a variant of it
         (F_lin under the constraint, ``compute.landscapes.linear_baseline``); None when they are
@@ -123,11 +124,6 @@ class Landscape:
     @property
     def is_slice(self) -> bool:
         return self.plane is not None
-
-    @property
-    def shown(self) -> Objective:
-        """The map's objective with its modes' L2 term: the F that the map colours."""
-        return self.map_modes.apply(self.map_objective)
 
     @property
     def constraint_note(self) -> str:
@@ -206,7 +202,12 @@ def build_landscape(problem: Problem, modes: Modes, spec: PlaneSpec | None = Non
         plane = build_plane(network, spec)
         sliced = network_plane_objective(network, plane, modes)
         return Landscape(problem, modes, plane, objective, sliced, Modes(), spec, source)
-    return Landscape(problem, modes, None, objective, objective, modes, source=source)
+    # the L2 term enters the map's objective here, once, as on a slice; the map's tools then
+    # apply only the constraint (projections, KKT faces)
+    shown = modes.apply(objective)
+    return Landscape(
+        problem, modes, None, objective, shown, Modes(0.0, modes.constraint), None, source
+    )
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def readout(landscape: Landscape, coords: tuple[float, ...]) -> Readout:
     """Exact F, ∇F and ∇²F (autograd) of the map at ``coords``, and the full-space gradient
     norm there for a slice: the in-plane gradient is the projection Dᵀ∇L, so a point can be
     stationary in the plane while ‖∇L‖ is large."""
-    shown = landscape.shown
+    shown = landscape.map_objective
     point = shown.as_tensor([coords])
     d = second_order(shown.loss, point)
     eig = d.hessian_eigenvalues()[0].cpu().numpy()

@@ -127,7 +127,7 @@ def scenario(scenario_id: str) -> ScenarioSpec:
     try:
         return SCENARIOS[scenario_id]
     except KeyError:
-        known = ", ".join(SCENARIOS)
+        known = ", ".join(k for k in SCENARIOS if ":" not in k)  # not users' model files
         shown = scenario_id if len(scenario_id) <= 40 else scenario_id[:37] + "..."
         raise LandscapeError(f"unknown scenario {shown!r} (known: {known})") from None
 
