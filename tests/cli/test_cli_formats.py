@@ -31,7 +31,14 @@ def test_slice_h5_holds_the_losses_of_the_tools_plane_at_its_coordinates(sliced)
     folder, summary = sliced
     assert summary["files"] == [str(folder / "s.h5"), str(folder / "s.directions.h5")]
     f = h5py.File(folder / "s.h5", "r")
-    assert {"xcoordinates", "ycoordinates", "train_loss", "train_acc", "test_loss", "test_acc"} <= set(f)
+    assert {
+        "xcoordinates",
+        "ycoordinates",
+        "train_loss",
+        "train_acc",
+        "test_loss",
+        "test_acc",
+    } <= set(f)
     assert f["dir_file"][()].decode() == "s.directions.h5"
     x, y = f["xcoordinates"][:], f["ycoordinates"][:]
     loss, acc = f["train_loss"][:], f["train_acc"][:]
@@ -92,7 +99,9 @@ def test_slice_vts_and_vtp_read_back_with_pyvista(sliced):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     with h5py.File(folder / "s.h5") as f:
-        np.testing.assert_allclose(pv.read(folder / "s.vts")["train_loss"], f["train_loss"][:].ravel())
+        np.testing.assert_allclose(
+            pv.read(folder / "s.vts")["train_loss"], f["train_loss"][:].ravel()
+        )
 
 
 def test_import_surface_keeps_the_values_and_render_shows_them(sliced, tmp_path):

@@ -145,7 +145,10 @@ def test_points_the_tool_has_not_computed_import_as_nan(tmp_path):
     [
         (lambda p: p.write_text("not hdf5"), "not an HDF5 file"),
         (lambda p: h5py.File(p, "w").create_dataset("xcoordinates", data=[0.0, 1.0]), "1-D"),
-        (lambda p: h5py.File(p, "w").create_dataset("train_loss", data=[0.0, 1.0]), "not a surface"),
+        (
+            lambda p: h5py.File(p, "w").create_dataset("train_loss", data=[0.0, 1.0]),
+            "not a surface",
+        ),
     ],
 )
 def test_bad_surface_files_are_refused_in_one_line(tmp_path, make, message):
@@ -173,7 +176,9 @@ def test_surface_heights_are_bilinear_and_nan_outside(grid):
     x, y = grid
     values = bowl(x, y)
     at_nodes = np.array([[x[2], y[1]], [x[6], y[4]]])
-    np.testing.assert_allclose(surface_heights(x, y, values, at_nodes), [values[1, 2], values[4, 6]])
+    np.testing.assert_allclose(
+        surface_heights(x, y, values, at_nodes), [values[1, 2], values[4, 6]]
+    )
     mid = np.array([[(x[0] + x[1]) / 2, (y[0] + y[1]) / 2]])
     corners = values[0, 0] + values[0, 1] + values[1, 0] + values[1, 1]
     np.testing.assert_allclose(surface_heights(x, y, values, mid), [corners / 4])
@@ -220,7 +225,9 @@ def test_directions_of_another_model_are_refused_by_shape(tmp_path, net):
     path = write_reference_directions(
         tmp_path / "d2.h5", torch.ones(deeper.dim), torch.ones(deeper.dim), deeper.layout
     )
-    with pytest.raises(LandscapeError, match="has 12 parameter tensors in xdirection, digits-resnet has 8"):
+    with pytest.raises(
+        LandscapeError, match="has 12 parameter tensors in xdirection, digits-resnet has 8"
+    ):
         plane_from_directions(net, path)
     one = write_reference_directions(
         tmp_path / "one.h5", torch.ones(net.dim), torch.ones(net.dim), net.layout
