@@ -57,7 +57,7 @@ def test_slice_h5_holds_the_losses_of_the_tools_plane_at_its_coordinates(sliced)
         theta = (w + torch.as_tensor(changes, dtype=torch.float64)).to(problem.dtype)
         expected = float(objective.loss(theta))
         assert loss.ravel()[ind] == pytest.approx(expected, rel=1e-4)
-    assert 0 <= acc.min() and acc.max() <= 100 and acc.max() > 1  # percent, as the tool
+    assert acc.min() >= 0 and acc.max() <= 100 and acc.max() > 1  # percent, as the tool
 
 
 def test_slice_along_the_tools_direction_file_reproduces_the_plane(sliced):
