@@ -27,6 +27,10 @@ NO_GL_PLATFORMS = ("offscreen", "minimal", "minimalegl", "vnc", "linuxfb")
 LIFT = 0.01
 """Paths and markers float this fraction of the height range above the surface."""
 MIN_SIZE = (260, 220)
+MAX_DRAWN = 129
+"""Vertices per axis of the drawn mesh: finer maps are drawn at every k-th sample (the last one
+kept). Software OpenGL (Mesa's llvmpipe) pays per triangle: a 256² map as 129² vertices turns
+four times faster and looks the same in a window (its cells are still about 5 px)."""
 BOX = (2.0, 2.0, 1.0)
 """The drawn box: x and y span 2 units, the height range 1 (whatever the map's units)."""
 
@@ -57,6 +61,13 @@ def gl_unavailable() -> str | None:
     if tuple(version) < (2, 1):
         return f"OpenGL {version[0]}.{version[1]} is older than 2.1"
     return None
+
+
+def drawn_indices(n: int, limit: int = MAX_DRAWN) -> np.ndarray:
+    """The samples 0 … n − 1 drawn along an axis: every k-th, k = ⌈(n − 1)/(limit − 1)⌉, and
+    the last."""
+    step = max(1, -(-(n - 1) // (limit - 1)))
+    return np.union1d(np.arange(0, n, step), [n - 1])
 
 
 def _rgba(color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -92,6 +103,7 @@ class Surface3DView(QWidget):
         self.axes: tuple[np.ndarray, np.ndarray] | None = None
         self.loss: np.ndarray | None = None
         self.heights = np.zeros((0, 0))
+        self.drawn: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
         self._range = (0.0, 1.0)
         self._runs: dict[int, tuple[str, np.ndarray, bool]] = {}
         self._critical: list[CriticalPoint] = []
@@ -150,7 +162,8 @@ class Surface3DView(QWidget):
         return np.zeros((0, 3)) if item is None or item.pos is None else np.asarray(item.pos)
 
     def vertex_heights(self) -> np.ndarray:
-        """(ny, nx) the surface's vertex heights as drawn (from the GL item's mesh)."""
+        """(ny', nx') the surface's vertex heights as drawn (from the GL item's mesh): the map's
+        rows ``drawn[1]`` and columns ``drawn[0]`` (all of them up to MAX_DRAWN per axis)."""
         if self.gl is None or self.axes is None:
             return np.zeros((0, 0))
         z = self.surface._z  # pyqtgraph keeps (nx, ny); its vertices are built from it
@@ -175,10 +188,13 @@ class Surface3DView(QWidget):
         if self.gl is None:
             return
         x, y = self.axes
+        cols, rows = drawn_indices(len(x)), drawn_indices(len(y))
+        self.drawn = (cols, rows)
+        z = self.heights[np.ix_(rows, cols)]
         cmap = pg.colormap.get(MAP_COLORMAP)
-        colors = cmap.map(((self.heights - lo) / (hi - lo)).T.ravel(), mode="float")
+        colors = cmap.map(((z - lo) / (hi - lo)).T.ravel(), mode="float")
         self.surface.setData(
-            x=x, y=y, z=self.heights.T, colors=np.asarray(colors).reshape(len(x) * len(y), 4)
+            x=x[cols], y=y[rows], z=z.T, colors=np.asarray(colors).reshape(z.size, 4)
         )
         m = QMatrix4x4()  # the map's box → BOX, centred on the origin
         m.scale(BOX[0] / (x[-1] - x[0]), BOX[1] / (y[-1] - y[0]), BOX[2] / (hi - lo))
