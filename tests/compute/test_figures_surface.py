@@ -63,6 +63,7 @@ def test_3d_figure_is_vector_in_pdf_and_svg_and_deterministic(scene, tmp_path):
     assert len(colours) > 200  # a shaded surface, not an empty box
 
 
+@pytest.mark.slow
 def test_a_rotating_gif_turns_the_surface_once(scene, tmp_path):
     target = tmp_path / "turn.gif"
     animate(SurfacePanel(scene.map), target, fps=4, seconds=1.0, dpi=60)
