@@ -10,6 +10,7 @@ import torch
 from tests.cli.helpers import cli
 
 NET = ["--set", "width=8", "--set", "blocks=1"]
+pytestmark = pytest.mark.slow  # CLI start-ups (torch) add up to about 100 s
 
 
 @pytest.fixture(scope="module")
