@@ -20,7 +20,10 @@ def share_gl_contexts() -> None:
     """Before the QApplication exists: OpenGL contexts share resources, so the 3-D view's
     shaders (compiled once by pyqtgraph) stay valid when its dock floats or docks again (a
     QOpenGLWidget gets a new context each time it changes window)."""
-    QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    if QtCore.QCoreApplication.instance() is None:  # Qt warns when it is too late
+        QtCore.QCoreApplication.setAttribute(
+            QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts
+        )
 
 
 def configure_pyqtgraph() -> None:
