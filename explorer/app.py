@@ -21,9 +21,7 @@ def share_gl_contexts() -> None:
     shaders (compiled once by pyqtgraph) stay valid when its dock floats or docks again (a
     QOpenGLWidget gets a new context each time it changes window)."""
     if QtCore.QCoreApplication.instance() is None:  # Qt warns when it is too late
-        QtCore.QCoreApplication.setAttribute(
-            QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts
-        )
+        QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 
 def configure_pyqtgraph() -> None:
