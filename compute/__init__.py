@@ -71,6 +71,7 @@ _API: dict[str, tuple[str, str]] = {
     "mode_words": ("compute.figures.words", "mode_words"),
     "optimizer_words": ("compute.figures.words", "optimizer_words"),
     "drain": ("compute.generators", "drain"),
+    "surface_heights": ("compute.formats.surface", "surface_heights"),
     "FIELDS": ("compute.geometry.grid", "FIELDS"),
     "GridBlock": ("compute.geometry.grid", "GridBlock"),
     "LandscapeGrid": ("compute.geometry.grid", "LandscapeGrid"),
@@ -386,6 +387,7 @@ __all__ = [
     "spectrum_panel_of",
     "start_theta",
     "subject_of",
+    "surface_heights",
     "teacher_distances",
     "theta_at",
     "three_point_plane",
@@ -476,6 +478,7 @@ if TYPE_CHECKING:
     from compute.figures.venues import venue as venue
     from compute.figures.words import mode_words as mode_words
     from compute.figures.words import optimizer_words as optimizer_words
+    from compute.formats.surface import surface_heights as surface_heights
     from compute.generators import drain as drain
     from compute.geometry.grid import FIELDS as FIELDS
     from compute.geometry.grid import GridBlock as GridBlock

@@ -16,6 +16,14 @@ from PySide6 import QtCore, QtWidgets
 LOG = logging.getLogger("landscape-explorer")
 
 
+def share_gl_contexts() -> None:
+    """Before the QApplication exists: OpenGL contexts share resources, so the 3-D view's
+    shaders (compiled once by pyqtgraph) stay valid when its dock floats or docks again (a
+    QOpenGLWidget gets a new context each time it changes window)."""
+    if QtCore.QCoreApplication.instance() is None:  # Qt warns when it is too late
+        QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+
 def configure_pyqtgraph() -> None:
     """Row-major images (array rows are y) and antialiased curves, once per process."""
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
@@ -80,6 +88,7 @@ def warm_up_in_background() -> threading.Thread:
 
 def run_app(session: str | None = None) -> int:
     configure_pyqtgraph()
+    share_gl_contexts()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("Landscape Explorer")
     app.setOrganizationName("LandscapeExplorer")

@@ -229,7 +229,24 @@ class MainWindow(QMainWindow):
             fill_gallery=self._fill_gallery,
             compose=self.composer.ask,
             quit=self._quit,
+            surface3d=self.toggle_surface3d,
         )
+
+    def toggle_surface3d(self) -> None:
+        """View ▸ 3-D surface: the map as a 3-D surface in a dock, made on first use (an
+        OpenGL widget costs a context even when hidden); later calls show or hide it."""
+        dock = getattr(self, "surface3d_dock", None)
+        if dock is None:
+            from explorer.views.surface3d import Surface3DView
+            from explorer.views.surface3d_binding import Surface3DBinding
+
+            self.surface3d = Surface3DView()
+            self.surface3d_binding = Surface3DBinding(self.state, self.surface3d)
+            right = Qt.DockWidgetArea.RightDockWidgetArea
+            self.surface3d_dock = self._dock("3-D surface", self.surface3d, right)
+            self.surface3d_dock.raise_()
+            return
+        dock.setVisible(not dock.isVisible())
 
     def _connect(self) -> None:
         st = self.state

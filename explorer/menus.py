@@ -32,6 +32,7 @@ class Commands:
     lab: Callable[[], None]
     fill_gallery: Callable[[QMenu], None]
     compose: Callable[[], None]
+    surface3d: Callable[[], None] | None = None
 
 
 def _action(
@@ -125,6 +126,15 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
     )
     acts["log"] = _action(owner, view, "Toggle log colour scale", c.toggle_log, "L")
     acts["cancel"] = _action(owner, view, "Cancel computations", c.cancel, "Esc")
+    if c.surface3d is not None:
+        acts["surface3d"] = _action(
+            owner,
+            view,
+            "3-D surface",
+            c.surface3d,
+            "F3",
+            "Show or hide the map as a 3-D surface (drag: rotate, wheel: zoom, middle: pan)",
+        )
     tools = bar.addMenu("&Tools")
     acts["lab"] = _action(
         owner,

@@ -26,6 +26,7 @@ COMMANDS = {
     "descend": "descend",
     "train": "train",
     "slice": "slice",
+    "import-surface": "import_surface",
     "hessian": "hessian",
     "forward-norm": "forward_norm",
     "near-identity": "near_identity",

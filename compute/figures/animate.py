@@ -24,7 +24,7 @@ from compute.errors import LandscapeError, short
 from compute.figures import style
 from compute.figures.compose import compose
 from compute.figures.map_panel import run_xy
-from compute.figures.panels import MapPanel, Scene
+from compute.figures.panels import MapPanel, Scene, SurfacePanel
 from compute.figures.render import write_sidecar
 from compute.figures.venues import check_dpi
 from compute.outputs import output_path
@@ -168,7 +168,7 @@ def _write_mp4(images: Iterator[np.ndarray], tmp: str, fps: int) -> None:
 
 
 def animate(
-    scene: Scene | MapPanel,
+    scene: Scene | MapPanel | SurfacePanel,
     path: str | Path,
     fps: int = 20,
     seconds: float = 6.0,
@@ -177,7 +177,8 @@ def animate(
     record: dict[str, Any] | None = None,
     tick: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
-    """Write the runs of ``scene``'s map moving over it as ``path`` (.gif or .mp4) and a sidecar.
+    """Write the runs of ``scene``'s map moving over it as ``path`` (.gif or .mp4) and a sidecar;
+    a SurfacePanel turns once around its vertical axis instead (``rotate.rotation_frames``).
 
     ``fps`` frames per second for ``seconds`` (fps·seconds frames, at most MAX_FRAMES), the
     figure ``width`` preset at ``dpi``. ``tick(done, total)`` is called after each frame drawn;
@@ -188,16 +189,22 @@ def animate(
     target = output_path(path, ANIMATION_FORMATS)
     count = _check(fps, seconds)
     dpi = check_dpi(dpi)
-    panel = scene.map if isinstance(scene, Scene) else scene
-    if panel is None or not panel.runs:
-        raise LandscapeError("nothing to animate: the map has no runs")
     provenance = dict(
         record if record is not None else (scene.provenance if isinstance(scene, Scene) else {})
     )
     provenance |= {
         "animation": {"fps": int(fps), "seconds": float(seconds), "frames": count, "dpi": dpi}
     }
-    images = frames(panel, count, width, dpi)
+    if isinstance(scene, SurfacePanel):
+        from compute.figures.rotate import rotation_frames
+
+        images = rotation_frames(scene, count, width, dpi)
+        provenance["animation"] |= {"turn": "360° about the vertical axis"}
+    else:
+        panel = scene.map if isinstance(scene, Scene) else scene
+        if panel is None or not panel.runs:
+            raise LandscapeError("nothing to animate: the map has no runs")
+        images = frames(panel, count, width, dpi)
     if tick is not None:
         images = _ticking(images, count, tick)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)

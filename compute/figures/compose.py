@@ -26,8 +26,16 @@ from compute.figures.hessian_overlay import LEGEND_HANDLERS
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order
-from compute.figures.panels import CurvesPanel, MapPanel, Panel, RunTrace, SeriesPanel
+from compute.figures.panels import (
+    CurvesPanel,
+    MapPanel,
+    Panel,
+    RunTrace,
+    SeriesPanel,
+    SurfacePanel,
+)
 from compute.figures.shared_scale import shared_scale
+from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
 
 LEFT, RIGHT_PAD, BOTTOM = 0.5, 0.08, 0.36
@@ -50,7 +58,7 @@ LEGEND_ORDER = (
     "style",
 )
 """Legend entries by kind (runs by number; other kinds in the order drawn)."""
-ASPECT = {"curves2": 0.85, "curves3": 1.1, "spectrum": 0.7, "series": 0.75}
+ASPECT = {"curves2": 0.85, "curves3": 1.1, "spectrum": 0.7, "series": 0.75, "surface": 0.9}
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class Composition:
 
 
 def _aspect(p: Panel) -> float:
+    if isinstance(p, SurfacePanel):
+        return ASPECT["surface"]
     if isinstance(p, MapPanel):
         if p.dim == 1:
             return 0.75
@@ -139,7 +149,9 @@ def compose(
     bar_label = ""
     if shared:
         panels, bar_label = shared_scale(panels)
-    has_maps = any(isinstance(p, MapPanel) and p.dim == 2 for p in panels)
+    has_maps = any(
+        isinstance(p, SurfacePanel) or (isinstance(p, MapPanel) and p.dim == 2) for p in panels
+    )
     own_bars = has_maps and not shared
     shared_zone = BAR_GAP + BAR_WIDTH + BAR_LABELS + 0.06 if (shared and has_maps) else 0.0
     cell_w = (v.width - shared_zone) / cols
@@ -164,8 +176,8 @@ def compose(
         handles: Handles = []
         boxes: list[tuple[Axes, Box]] = []  # every axes with its box in inches from the top
 
-        def add(box: Box, share: Axes | None = None) -> Axes:
-            ax = fig.add_axes((0, 0, 1, 1), sharex=share)
+        def add(box: Box, share: Axes | None = None, projection: str | None = None) -> Axes:
+            ax = fig.add_axes((0, 0, 1, 1), sharex=share, projection=projection)
             boxes.append((ax, box))
             return ax
 
@@ -179,9 +191,14 @@ def compose(
             x0 = c * cell_w + LEFT
             prefix = f"({string.ascii_lowercase[i]}) " if len(panels) > 1 else ""
             axes: tuple[Axes, ...]
-            if isinstance(p, MapPanel):
-                ax = add((x0, top, ax_w, heights[i]))
-                drawn = draw_map(ax, p, numbering, prefix)
+            if isinstance(p, MapPanel | SurfacePanel):
+                is_3d = isinstance(p, SurfacePanel)
+                ax = add((x0, top, ax_w, heights[i]), projection="3d" if is_3d else None)
+                drawn = (
+                    draw_surface(ax, p, numbering, prefix)
+                    if isinstance(p, SurfacePanel)
+                    else draw_map(ax, p, numbering, prefix)
+                )
                 handles += drawn.handles
                 axes = (ax,)
                 if drawn.mappable is not None:
@@ -190,7 +207,8 @@ def compose(
                     if own_bars:
                         cax = add((x0 + ax_w + BAR_GAP, top, BAR_WIDTH, heights[i]))
                         bar = fig.colorbar(drawn.mappable, cax=cax)
-                        bar.set_label(colour_label(p.frame.log_scale))
+                        m = p.map if isinstance(p, SurfacePanel) else p
+                        bar.set_label(colour_label(m.frame.log_scale))
                         bars.append(bar)
             elif isinstance(p, CurvesPanel):
                 n = curves_rows(p)
@@ -237,7 +255,7 @@ def runs_of(panels: Sequence[Panel]) -> list[RunTrace]:
     """Every run drawn by ``panels``, in figure order (each once)."""
     seen: dict[int, RunTrace] = {}
     for p in panels:
-        if isinstance(p, MapPanel | CurvesPanel):
-            for r in p.runs:
+        if isinstance(p, MapPanel | CurvesPanel | SurfacePanel):
+            for r in p.map.runs if isinstance(p, SurfacePanel) else p.runs:
                 seen.setdefault(id(r), r)
     return list(seen.values())

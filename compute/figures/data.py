@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from compute.errors import LandscapeError
-from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SpectrumPanel
+from compute.figures.panels import (
+    CurvesPanel,
+    MapPanel,
+    Panel,
+    SeriesPanel,
+    SpectrumPanel,
+    SurfacePanel,
+)
 from compute.figures.render import readable, write_sidecar
 from compute.outputs import atomic_write, output_path
 
@@ -131,6 +138,8 @@ def _table(p: Panel, numbers: Mapping[int, int]) -> tuple[list[str], list[np.nda
         return _curves_table(p, numbers)
     if isinstance(p, SpectrumPanel):
         return _spectrum_table(p)
+    if isinstance(p, SurfacePanel):
+        return _map_table(p.map)
     return _series_table(p)
 
 
@@ -191,6 +200,7 @@ def export_data(panels: Sequence[Panel], path: str | Path, record: Mapping[str, 
     [file, sidecar]; bad targets and failed writes raise a one-line LandscapeError.
     """
     target = output_path(path, DATA_FORMATS)
+    panels = [p.map if isinstance(p, SurfacePanel) else p for p in panels]  # the same numbers
     if not panels:
         raise LandscapeError("nothing to export: no panels")
     from compute.figures.compose import runs_of

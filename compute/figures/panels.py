@@ -253,8 +253,31 @@ class SeriesPanel:
     xticks: tuple[float, ...] = ()
 
 
-Panel = MapPanel | CurvesPanel | SpectrumPanel | SeriesPanel
-PANEL_KINDS = ("map", "curves", "spectrum")
+@dataclass(frozen=True)
+class SurfacePanel:
+    """``map`` drawn in 3-D from ``azimuth``/``elevation`` degrees (mplot3d's ``view_init``)."""
+
+    map: MapPanel
+    azimuth: float = -60.0
+    elevation: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.map.dim != 2:
+            raise LandscapeError("a 3-D surface needs a 2-D map (this scenario has one axis)")
+        if not (np.isfinite(self.azimuth) and -90 <= self.elevation <= 90):
+            raise LandscapeError("the elevation of a 3-D view is between -90 and 90 degrees")
+
+    @property
+    def title(self) -> str:
+        return self.map.title
+
+    @property
+    def subject(self) -> str:
+        return self.map.subject
+
+
+Panel = MapPanel | CurvesPanel | SpectrumPanel | SeriesPanel | SurfacePanel
+PANEL_KINDS = ("map", "curves", "spectrum", "surface")
 
 
 @dataclass(frozen=True)
@@ -270,8 +293,11 @@ class Scene:
     spectrum: SpectrumPanel | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
-    def panel(self, kind: str) -> Panel:
-        """The panel ``kind`` ("map", "curves" or "spectrum"); LandscapeError if absent."""
+    def panel(self, kind: str, azimuth: float = -60.0, elevation: float = 30.0) -> Panel:
+        """The panel ``kind`` ("map", "curves", "spectrum" or "surface": the map in 3-D from
+        ``azimuth``/``elevation`` degrees); LandscapeError if absent."""
+        if kind == "surface" and self.map is not None:
+            return SurfacePanel(self.map, azimuth, elevation)
         found = {"map": self.map, "curves": self.curves, "spectrum": self.spectrum}.get(kind)
         if found is None:
             what = "no runs" if kind == "curves" else f"no {kind}"

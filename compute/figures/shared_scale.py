@@ -9,7 +9,7 @@ import numpy as np
 
 from compute.errors import LandscapeError
 from compute.figures import style
-from compute.figures.panels import MapPanel, Panel
+from compute.figures.panels import MapPanel, Panel, SurfacePanel
 from compute.geometry.isolines import isolines, levels_for
 from compute.landscapes.frames import MapFrame, _smooth
 
@@ -21,6 +21,15 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
     one colour means one F in every panel); levels and colour range come from all maps
     together (``levels_for``, ``style.colour_range``), isolines are traced again.
     """
+    surfaces = {i: p for i, p in enumerate(panels) if isinstance(p, SurfacePanel)}
+    if surfaces:  # a 3-D surface shares its map's scale
+        flat = [p.map if isinstance(p, SurfacePanel) else p for p in panels]
+        scaled, label = shared_scale(flat)
+        wrapped: list[Panel] = [
+            replace(surfaces[i], map=p) if i in surfaces and isinstance(p, MapPanel) else p
+            for i, p in enumerate(scaled)
+        ]
+        return wrapped, label
     maps = [p for p in panels if isinstance(p, MapPanel) and p.dim == 2]
     if not maps:
         return list(panels), ""

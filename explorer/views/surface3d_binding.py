@@ -1,0 +1,72 @@
+"""The 3-D surface view subscribed to the state: the map, the critical points and the runs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from explorer.state import AppState
+from explorer.views.run_redraw import RunRedraw
+from explorer.views.surface3d import Surface3DView
+
+REDRAW_MS = 33
+
+
+class Surface3DBinding(QObject):
+    """Keeps ``view`` in step with ``state``: the map frame (its F, on the session's log or
+    linear scale), the critical points when shown, and the runs (at most ~30 redraws a second
+    while they stream)."""
+
+    def __init__(self, state: AppState, view: Surface3DView) -> None:
+        super().__init__(view)
+        self.state, self.view = state, view
+        self._redraw = RunRedraw(state, self._draw_runs, REDRAW_MS, self)
+        state.subscribe("scenario", self._scenario)
+        state.subscribe("result", self._result)
+        state.subscribe("view", self._view)
+        state.subscribe("runs", self._runs)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Everything from the state as it is now."""
+        self.view.log_height.setChecked(self.state.session.log_scale)
+        self._frame()
+        self._critical()
+        self._runs([])
+        self._draw_runs(set(self.state.runs))
+
+    def _scenario(self) -> None:
+        for rid in list(self.view.paths):
+            self.view.remove_run(rid)
+
+    def _frame(self) -> None:
+        frame = self.state.results.frame
+        if frame is not None and len(frame.axes) == 2:
+            self.view.show_map(frame.axes, frame.loss)
+
+    def _result(self, name: str) -> None:
+        if name == "frame":
+            self._frame()
+            self._critical()
+        elif name == "critical":
+            self._critical()
+
+    def _view(self) -> None:
+        self.view.log_height.setChecked(self.state.session.log_scale)  # redraws if it changed
+        self._critical()
+
+    def _critical(self) -> None:
+        shown = "critical" in self.state.session.overlays
+        self.view.show_critical(self.state.results.critical if shown else [])
+
+    def _runs(self, ids: list[int]) -> None:
+        for rid in list(self.view.paths):
+            if rid not in self.state.runs:
+                self.view.remove_run(rid)
+        for rid in self.state.runs:
+            self._redraw.mark(rid)
+
+    def _draw_runs(self, dirty: set[int]) -> None:
+        for rid in dirty:
+            run = self.state.runs.get(rid)
+            if run is not None:
+                self.view.set_run(rid, run.settings.color, run.path(), run.settings.visible)
