@@ -22,5 +22,5 @@ bench: $(STAMP)
 # torch is pinned here (a CPU build installs from local disk); the package itself accepts a range.
 $(STAMP): pyproject.toml requirements-pins.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -r requirements-pins.txt -e ".[test]"
+	$(BIN)/python -m pip install -q -r requirements-pins.txt -e ".[test,cluster]"
 	touch $(STAMP)
