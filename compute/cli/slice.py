@@ -6,7 +6,13 @@ import argparse
 import json
 from typing import Any
 
-from compute.cli.options import optimizer_options, plane_options, scenario_options, window_option
+from compute.cli.options import (
+    optimizer_options,
+    plane_options,
+    scenario_options,
+    scheduler_options,
+    window_option,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -19,6 +25,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--test", action="store_true", help="also the test loss (and accuracy)")
     p.add_argument("--out", required=True, help="output .npz file")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
+    scheduler_options(p, resume=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,14 +33,18 @@ def run(args: argparse.Namespace) -> int:
 
     from compute.cli.building import landscape_from, plane_array, require_finite
     from compute.cli.progress import drain_progress
+    from compute.cli.scheduling import executor_from, kept_partial, scheduler_from
+    from compute.cluster.resume import load_partial, partial_path, slice_identity
     from compute.errors import LandscapeError
     from compute.networks.problem import network_of
+    from compute.networks.slice_tasks import SliceWork
     from compute.networks.slices import evaluate_slice
     from compute.outputs import output_path, write_with
     from compute.scenarios import scenario
     from compute.vocabulary import STATUS_NAMES
 
     target = output_path(args.out, (".npz",))
+    scheduler_from(args)  # a bad address is refused before anything is built
     if not scenario(args.scenario).capabilities.sliced:
         raise LandscapeError(f"{args.scenario} is a toy: use grid (slice is for networks)")
     landscape, window, meta, history = landscape_from(args)
@@ -41,13 +52,21 @@ def run(args: argparse.Namespace) -> int:
     assert plane is not None
     if len(window) != 4:
         raise LandscapeError(f"--window needs 4 numbers AMIN,AMAX,BMIN,BMAX, got {len(window)}")
-    sliced = drain_progress(
-        evaluate_slice(network_of(problem), plane, window, args.resolution, include_test=args.test),
-        "slice",
-        lambda block: (block.done, block.total),
-    )
+    network = network_of(problem)
+    fields = SliceWork(network, plane, ("train", "test") if args.test else ("train",)).fields()
+    identity = slice_identity(network, plane, window, (args.resolution,) * 2, fields)
+    partial = partial_path(target)
+    known = load_partial(partial, identity) if args.resume and partial.exists() else None
+    with executor_from(args) as executor:
+        gen = evaluate_slice(
+            network, plane, window, args.resolution, args.test, executor=executor, known=known
+        )
+        sliced = drain_progress(
+            kept_partial(gen, target, identity), "slice", lambda block: (block.done, block.total)
+        )
     require_finite(sliced.values["loss"])
     meta |= {"resolution": args.resolution, "seed": int(problem.params["seed"])}
+    meta["resumed_cells"] = 0 if known is None else int(known.evaluated.sum())
     meta["training"] = (
         None
         if history is None
@@ -72,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         "loss_max": float(ok.max()) if ok.size else None,
         "non_finite": int((~np.isfinite(loss)).sum()),
         "seconds": sliced.seconds,
+        "scheduler": args.scheduler or "this process",
+        "resumed_cells": meta["resumed_cells"],
         "plane": plane.kind,
         "explained_variance": plane.explained_variance,
         "marks": dict(plane.marks),

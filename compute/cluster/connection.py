@@ -13,7 +13,7 @@ from compute.cluster.address import SchedulerAddress, parse_scheduler
 from compute.cluster.executor import DaskExecutor
 from compute.errors import LandscapeError
 
-CONNECT_SECONDS = 10.0
+CONNECT_SECONDS = 5.0
 INSTALL_HINT = 'pip install "landscape-explorer[cluster]"'
 
 
@@ -133,6 +133,10 @@ def connect(
         return ClusterConnection(address, client, cluster)
     except LandscapeError:
         raise
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LandscapeError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+    except Exception as exc:  # refused, timed out, or something else answering there
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        reason = text if isinstance(exc, OSError | TimeoutError) else f"{type(exc).__name__} {text}"
+        hint = "" if isinstance(exc, OSError | TimeoutError) else " (is it a Dask scheduler?)"
+        raise LandscapeError(
+            f"cannot reach the Dask scheduler at {address}: {reason.strip()}{hint}"
+        ) from None
