@@ -22,6 +22,7 @@ from compute.errors import LandscapeError
 TASK_SECONDS = 0.2
 """Work per task: Dask's scheduler costs ~1 ms per task, so ≥ 0.1 s keeps it below 1 %."""
 LOST_SECONDS = 10.0
+POLL_SECONDS = 0.01
 """How long the client may be without its scheduler before a grid gives up."""
 
 
@@ -100,14 +101,15 @@ class DaskExecutor:
         )
 
     def wait(self, futures: Sequence[Any], timeout: float) -> list[Any]:
-        import distributed
-
-        self._check_connection()
-        try:
-            distributed.wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return []
-        done = [f for f in futures if f.done()]
+        """Polls the futures' states every 10 ms (``distributed.wait``'s timeout leaves a
+        traceback cycle that keeps the futures, and so their results, alive until gc)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_connection()
+            done = [f for f in futures if f.done()]
+            if done or time.monotonic() >= deadline:
+                break
+            time.sleep(POLL_SECONDS)
         for f in done:
             if f.status == "error":
                 _raise_named(f)
@@ -129,6 +131,11 @@ class DaskExecutor:
         pending = list(futures)
         if pending and self.client.status == "running":
             self.client.cancel(pending, force=True)
+
+
+    def release(self, shared: Any) -> None:
+        if isinstance(shared, _Shared) and self.client.status == "running":
+            shared.future.release()
 
 
 def _raise_named(future: Any) -> None:

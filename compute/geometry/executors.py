@@ -64,6 +64,10 @@ class GridExecutor(Protocol):
 
     def cancel(self, futures: Iterable[TaskFuture]) -> None: ...
 
+    def release(self, shared: Any) -> None:
+        """Forget a handle from ``share`` (its tasks are finished or cancelled)."""
+        ...
+
 
 class InProcess:
     """The default: each task runs at once, in this process, when it is submitted."""
@@ -88,6 +92,9 @@ class InProcess:
     def cancel(self, futures: Iterable[TaskFuture]) -> None:
         for f in futures:
             f.cancel()
+
+    def release(self, shared: Any) -> None:
+        pass
 
 
 class PoolExecutor:
@@ -115,6 +122,9 @@ class PoolExecutor:
     def cancel(self, futures: Iterable[TaskFuture]) -> None:
         for f in futures:
             f.cancel()
+
+    def release(self, shared: Any) -> None:
+        pass
 
 
 def as_grid_executor(executor: object | None) -> GridExecutor:
@@ -147,7 +157,7 @@ def stream_tasks(
     Closing the generator cancels every task in flight. A task that failed raises its error.
     """
     handle = executor.share(shared)
-    pending: dict[TaskFuture, int] = {}
+    pending: dict[int, TaskFuture] = {}  # index → future, in submission order
     source = enumerate(items)
     limit = max(1, in_flight or executor.slots)
     exhausted = False
@@ -158,16 +168,19 @@ def stream_tasks(
                 if nxt is None:
                     exhausted = True
                     break
-                pending[executor.submit(fn, handle, nxt[1])] = nxt[0]
+                pending[nxt[0]] = executor.submit(fn, handle, nxt[1])
             if not pending:
                 return
-            done = executor.wait(list(pending), WAIT_SECONDS)
+            done = {id(f) for f in executor.wait(list(pending.values()), WAIT_SECONDS)}
             if not done:
                 yield None
                 continue
-            for future in sorted(done, key=pending.__getitem__):
-                index = pending.pop(future)
-                yield index, future.result()
+            for index in [i for i, f in pending.items() if id(f) in done]:
+                value = pending[index].result()
+                del pending[index]  # no reference left here once it is yielded
+                yield index, value
     finally:
         if pending:
-            executor.cancel(list(pending))
+            executor.cancel(list(pending.values()))
+            pending.clear()
+        executor.release(handle)
