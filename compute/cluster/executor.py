@@ -132,7 +132,6 @@ class DaskExecutor:
         if pending and self.client.status == "running":
             self.client.cancel(pending, force=True)
 
-
     def release(self, shared: Any) -> None:
         if isinstance(shared, _Shared) and self.client.status == "running":
             shared.future.release()

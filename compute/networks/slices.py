@@ -227,13 +227,18 @@ class _TaskPlan:
             seen[ii[fresh], jj[fresh]] = True
         self.left = [len(rows) for rows, _ in self.new]
         self.cells: list[tuple[int, np.ndarray, np.ndarray]] = []
-        self.seconds_per_chunk = 0.0
+        self.timings: list[float] = []  # seconds per chunk of each finished task
+
+    @property
+    def seconds_per_chunk(self) -> float:
+        """The median over finished tasks (one task slowed by a busy machine does not shrink
+        every later task)."""
+        return float(np.median(self.timings)) if self.timings else 0.0
 
     def finished(self, index: int, seconds: float) -> None:
         level, rows, _ = self.cells[index]
         self.left[level] -= len(rows)
-        chunks = max(1, -(-len(rows) // self.chunk))
-        self.seconds_per_chunk = max(self.seconds_per_chunk, seconds / chunks)
+        self.timings.append(seconds / max(1, -(-len(rows) // self.chunk)))
 
     def _group(self, chunks: int) -> int:
         if self.executor.task_seconds <= 0:
