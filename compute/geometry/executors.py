@@ -127,11 +127,28 @@ class PoolExecutor:
         pass
 
 
+_DEFAULT: list[GridExecutor] = []
+
+
+def use_grid_executor(executor: object | None) -> None:
+    """Where grid work runs when a call names no executor: ``executor`` from now on (the
+    window's preference: a cluster), or this process again for None."""
+    _DEFAULT.clear()
+    if executor is not None:
+        _DEFAULT.append(as_grid_executor(executor))
+
+
+def default_grid_executor() -> GridExecutor:
+    """The executor of ``use_grid_executor``, else ``InProcess()``."""
+    return _DEFAULT[0] if _DEFAULT else InProcess()
+
+
 def as_grid_executor(executor: object | None) -> GridExecutor:
-    """None → ``InProcess()``; a GridExecutor as it is; a ``concurrent.futures.Executor``
-    wrapped (``PoolExecutor``); anything else is refused."""
+    """None → ``default_grid_executor()`` (this process unless ``use_grid_executor`` said
+    otherwise); a GridExecutor as it is; a ``concurrent.futures.Executor`` wrapped
+    (``PoolExecutor``); anything else is refused."""
     if executor is None:
-        return InProcess()
+        return default_grid_executor()
     if isinstance(executor, GridExecutor):
         return executor
     if isinstance(executor, concurrent.futures.Executor):
