@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 _API: dict[str, tuple[str, str]] = {
     "ClusterConnection": ("compute.cluster.connection", "ClusterConnection"),
+    "TlsFiles": ("compute.cluster.connection", "TlsFiles"),
     "connect_cluster": ("compute.cluster.connection", "connect"),
     "parse_scheduler": ("compute.cluster.address", "parse_scheduler"),
     "use_grid_executor": ("compute.geometry.executors", "use_grid_executor"),
@@ -294,6 +295,7 @@ __all__ = [
     "SpectrumPanel",
     "SpectrumRequest",
     "SpectrumStep",
+    "TlsFiles",
     "ToyProblem",
     "ToySpec",
     "Window",
@@ -417,6 +419,7 @@ if TYPE_CHECKING:
     from compute.cli.main import main as cli_main
     from compute.cluster.address import parse_scheduler as parse_scheduler
     from compute.cluster.connection import ClusterConnection as ClusterConnection
+    from compute.cluster.connection import TlsFiles as TlsFiles
     from compute.cluster.connection import connect as connect_cluster
     from compute.critical.point import CriticalProgress as CriticalProgress
     from compute.critical.search import KINDS as KINDS

@@ -26,7 +26,13 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import create_worker
 
-from compute import ClusterConnection, LandscapeError, connect_cluster, use_grid_executor
+from compute import (
+    ClusterConnection,
+    LandscapeError,
+    TlsFiles,
+    connect_cluster,
+    use_grid_executor,
+)
 from explorer.session_io import settings
 
 KEY = "cluster/scheduler"
@@ -66,8 +72,6 @@ class ClusterControl(QObject):
         self.sigChanged.emit(f"Grid work: connecting to {address}…")
 
         def body() -> Generator[str, None, ClusterConnection]:
-            from compute.cluster import TlsFiles
-
             yield address
             files = TlsFiles(tls[0], tls[1], tls[2] or None) if tls[0] or tls[1] else None
             return connect_cluster(address, files)
