@@ -34,5 +34,5 @@ display-packages:
 # torch is pinned here (a CPU build installs from local disk); the package itself accepts a range.
 $(STAMP): pyproject.toml requirements-pins.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -r requirements-pins.txt -e ".[test,vtk]"
+	$(BIN)/python -m pip install -q -r requirements-pins.txt -e ".[test,vtk,cluster]"
 	touch $(STAMP)

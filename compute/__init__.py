@@ -11,6 +11,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _API: dict[str, tuple[str, str]] = {
+    "ClusterConnection": ("compute.cluster.connection", "ClusterConnection"),
+    "TlsFiles": ("compute.cluster.connection", "TlsFiles"),
+    "connect_cluster": ("compute.cluster.connection", "connect"),
+    "parse_scheduler": ("compute.cluster.address", "parse_scheduler"),
+    "use_grid_executor": ("compute.geometry.executors", "use_grid_executor"),
     "cli_main": ("compute.cli.main", "main"),
     "CriticalProgress": ("compute.critical.point", "CriticalProgress"),
     "CriticalPoint": ("compute.critical.search", "CriticalPoint"),
@@ -239,6 +244,7 @@ __all__ = [
     "BasinMap",
     "Box",
     "Capabilities",
+    "ClusterConnection",
     "Composition",
     "Constraint",
     "CriticalPoint",
@@ -297,6 +303,7 @@ __all__ = [
     "SpectrumPanel",
     "SpectrumRequest",
     "SpectrumStep",
+    "TlsFiles",
     "ToyProblem",
     "ToySpec",
     "UserCodeError",
@@ -313,6 +320,7 @@ __all__ = [
     "check_dpi",
     "cli_main",
     "compose",
+    "connect_cluster",
     "constrained_least_squares",
     "constrained_problem",
     "critical_points",
@@ -357,6 +365,7 @@ __all__ = [
     "output_path",
     "parse_constraint",
     "parse_layout",
+    "parse_scheduler",
     "pca_plane",
     "provenance_of",
     "random_plane",
@@ -394,6 +403,7 @@ __all__ = [
     "track_run",
     "train_schemes",
     "unregister_scenario",
+    "use_grid_executor",
     "venue",
     "write_sidecar",
 ]
@@ -419,6 +429,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from compute.cli.main import main as cli_main
+    from compute.cluster.address import parse_scheduler as parse_scheduler
+    from compute.cluster.connection import ClusterConnection as ClusterConnection
+    from compute.cluster.connection import TlsFiles as TlsFiles
+    from compute.cluster.connection import connect as connect_cluster
     from compute.critical.point import CriticalProgress as CriticalProgress
     from compute.critical.search import KINDS as KINDS
     from compute.critical.search import CriticalPoint as CriticalPoint
@@ -480,6 +494,7 @@ if TYPE_CHECKING:
     from compute.figures.words import optimizer_words as optimizer_words
     from compute.formats.surface import surface_heights as surface_heights
     from compute.generators import drain as drain
+    from compute.geometry.executors import use_grid_executor as use_grid_executor
     from compute.geometry.grid import FIELDS as FIELDS
     from compute.geometry.grid import GridBlock as GridBlock
     from compute.geometry.grid import LandscapeGrid as LandscapeGrid

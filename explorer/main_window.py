@@ -31,6 +31,7 @@ from compute import (
 )
 from explorer import session_io
 from explorer.banner import Banner
+from explorer.cluster import install_cluster_preference
 from explorer.compose_dialog import Composer
 from explorer.controllers.analysis import AnalysisController
 from explorer.controllers.landscape import LandscapeController
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
             self.session_path.stem if self.session_path else self.state.session.scenario
         )
         self.menu_actions = build_menus(self, self.menuBar(), self.state, self._commands())
+        self.cluster = install_cluster_preference(self, self.state.notify)
         self._undo_filter = _UndoEverywhere(self)
         app = QApplication.instance()
         if app is not None:

@@ -143,3 +143,26 @@ def given_options(args: argparse.Namespace, names: dict[str, str]) -> dict[str, 
     return {
         field: getattr(args, opt) for opt, field in names.items() if getattr(args, opt) is not None
     }
+
+
+def scheduler_options(p: argparse.ArgumentParser, resume: bool = False) -> None:
+    """Where grid work runs (``--scheduler``, TLS certificates) and, for commands that write a
+    grid, ``--resume`` from the partial grid a stopped run left beside its output."""
+    g = p.add_argument_group("where the grid is computed (Dask: pip install '.[cluster]')")
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="local:N|tcp://HOST:PORT|tls://HOST:PORT",
+        help="run the grid's tasks on a Dask cluster: N local worker processes (on 127.0.0.1) "
+        "or an existing scheduler (default: this process)",
+    )
+    g.add_argument("--tls-ca-file", default=None, metavar="PEM", help="tls://: the cluster's CA")
+    g.add_argument("--tls-cert", default=None, metavar="PEM", help="tls://: this client's cert")
+    g.add_argument("--tls-key", default=None, metavar="PEM", help="tls://: its key (if apart)")
+    if resume:
+        g.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue from OUT.partial.npz (left by a stopped run of the same grid): "
+            "compute only the missing cells",
+        )

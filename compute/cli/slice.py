@@ -8,7 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from compute.cli.options import optimizer_options, plane_options, scenario_options, window_option
+from compute.cli.options import (
+    optimizer_options,
+    plane_options,
+    scenario_options,
+    scheduler_options,
+    window_option,
+)
 
 OUTPUTS = (".npz", ".h5", ".vts", ".vtp")
 
@@ -38,6 +44,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--test", action="store_true", help="also the test loss (and accuracy)")
     p.add_argument("--out", required=True, help=f"output file ({', '.join(OUTPUTS)})")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
+    scheduler_options(p, resume=True)
 
 
 def directions_name(target: Path) -> Path:
@@ -87,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
 
     from compute.cli.building import landscape_from, plane_array, require_finite, scenario_id
     from compute.cli.progress import drain_progress
+    from compute.cli.scheduling import executor_from, kept_partial, scheduler_from
+    from compute.cluster.resume import load_partial, partial_path, slice_identity
     from compute.errors import LandscapeError
+    from compute.networks.slice_tasks import SliceWork
     from compute.networks.sliced import network_of
     from compute.networks.slices import evaluate_slice, reference_marks
     from compute.outputs import output_path, write_with
@@ -96,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
     target = output_path(args.out, OUTPUTS)
     suffix = target.suffix.lower()
+    scheduler_from(args)  # a bad address is refused before anything is built
     sid = scenario_id(args)
     if not scenario(sid).capabilities.sliced:
         raise LandscapeError(f"{sid} is a toy: use grid (slice is for networks)")
@@ -111,13 +122,21 @@ def run(args: argparse.Namespace) -> int:
         assert plane is not None
     if len(window) != 4:
         raise LandscapeError(f"--window needs 4 numbers AMIN,AMAX,BMIN,BMAX, got {len(window)}")
-    sliced = drain_progress(
-        evaluate_slice(network_of(problem), plane, window, args.resolution, include_test=args.test),
-        "slice",
-        lambda block: (block.done, block.total),
-    )
+    network = network_of(problem)
+    fields = SliceWork(network, plane, ("train", "test") if args.test else ("train",)).fields()
+    identity = slice_identity(network, plane, window, (args.resolution,) * 2, fields)
+    partial = partial_path(target)
+    known = load_partial(partial, identity) if args.resume and partial.exists() else None
+    with executor_from(args) as executor:
+        gen = evaluate_slice(
+            network, plane, window, args.resolution, args.test, executor=executor, known=known
+        )
+        sliced = drain_progress(
+            kept_partial(gen, target, identity), "slice", lambda block: (block.done, block.total)
+        )
     require_finite(sliced.values["loss"])
     meta |= {"resolution": args.resolution, "seed": int(problem.params.get("seed", 0))}
+    meta["resumed_cells"] = 0 if known is None else int(known.evaluated.sum())
     meta["training"] = (
         None
         if history is None
@@ -147,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
         "loss_max": float(ok.max()) if ok.size else None,
         "non_finite": int((~np.isfinite(loss)).sum()),
         "seconds": sliced.seconds,
+        "scheduler": args.scheduler or "this process",
+        "resumed_cells": meta["resumed_cells"],
         "plane": plane.kind,
         "explained_variance": plane.explained_variance,
         "marks": dict(plane.marks),
