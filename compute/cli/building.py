@@ -107,7 +107,7 @@ def plane_from(
             problem.reference(n)  # refuse unknown names before training
     history = None
     own = args.steps if args.command != "descend" else None  # descend's --steps are its own
-    steps = args.train_steps or own or PLANE_TRAIN_STEPS
+    steps = next((s for s in (args.train_steps, own) if s is not None), PLANE_TRAIN_STEPS)
     if kind == "pca" or "final" in used:
         history = train_run(problem, config_from(args, problem, steps), modes, "training")
     trajectory = None if history is None else history.thetas[:, 0, :]
@@ -128,7 +128,8 @@ def plane_from(
     if kind == "random" and args.center != "init":
         centre = named_point(problem, args.center, final)
         plane = random_plane(problem.model.layout, centre, seed)
-        return plane_spec(plane, f"random around {args.center}"), plane.window, history
+        where = f"random filter-normalised directions around {args.center} (seed {seed})"
+        return plane_spec(plane, where), plane.window, history
     return PlaneSpec(kind, seed), (-1.0, 1.0, -1.0, 1.0), history
 
 

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from compute.cli.checks import check_early
 from compute.cli.options import one_line
 from compute.errors import LandscapeError
 
@@ -85,11 +86,15 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
         args = build_parser(gui).parse_args(argv)
         if args.command == "gui":
             return int(args.gui(args))
+        module = _command(COMMANDS[args.command])
+        check_early(args)  # torch-free: a typo answers before any heavy import
+        if hasattr(module, "check"):
+            module.check(args)
         with warnings.catch_warnings():
             # overflow in a far corner of a window is reported in the output (NaN, inf,
             # "diverged"), not as numpy's multi-line RuntimeWarning on stderr
             warnings.simplefilter("ignore", RuntimeWarning)
-            return int(_command(COMMANDS[args.command]).run(args))
+            return int(module.run(args))
     except LandscapeError as exc:
         print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

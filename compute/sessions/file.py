@@ -159,7 +159,7 @@ def _plane_from(v: Any, what: str) -> PlaneSpec:
 
 def _plane_to(p: PlaneSpec) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": p.kind, "seed": p.seed}
-    if p.derived:
+    if p.derived or p.vectors:
         out |= {"vectors": to_text(p.vectors), "source": p.source, "orthonormal": p.orthonormal}
         out |= {"explained": list(p.explained), "marks": [list(m) for m in p.marks]}
     return out
