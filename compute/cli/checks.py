@@ -17,12 +17,8 @@ from typing import Any
 
 from compute.cli.options import parse_floats, parse_sets
 from compute.errors import LandscapeError, short
+from compute.geometry.bounds import check_window
 
-MAX_COORDINATE = 1e150
-"""Largest |window bound| (as ``compute.geometry.grid``)."""
-MIN_RELATIVE_WIDTH = 1e-9
-"""A window axis narrower than this times max(1, |bound|) is below what float64 resolves on a
-grid (and what F's differences can show): refused rather than computed as noise."""
 MAX_RESOLUTION = 4096
 MAX_RUN_STEPS = 1_000_000
 MAX_L2 = 1e12
@@ -37,23 +33,6 @@ _CONSTRAINT = re.compile(
 def check_device(name: str) -> None:
     if not _DEVICE.match(name):
         raise LandscapeError(f"unknown device {short(name)} (use cpu or cuda)")
-
-
-def check_window(bounds: tuple[float, ...], what: str = "--window") -> None:
-    """Ordered, finite, at most MAX_COORDINATE, at least MIN_RELATIVE_WIDTH wide per axis."""
-    for lo, hi, axis in zip(bounds[::2], bounds[1::2], "xy", strict=False):
-        if lo >= hi:
-            raise LandscapeError(f"{what} needs {axis}min < {axis}max, got {lo:g} ≥ {hi:g}")
-        if max(abs(lo), abs(hi)) > MAX_COORDINATE or not math.isfinite(hi - lo):
-            raise LandscapeError(
-                f"{what} {axis} range {lo:g}…{hi:g} is too large (|bounds| ≤ {MAX_COORDINATE:g})"
-            )
-        scale = max(1.0, abs(lo), abs(hi))
-        if hi - lo < MIN_RELATIVE_WIDTH * scale:
-            raise LandscapeError(
-                f"{what} {axis} range {lo:g}…{hi:g} is too narrow to resolve "
-                f"(width ≥ {MIN_RELATIVE_WIDTH:g}·max(1, |bound|)): widen it"
-            )
 
 
 def check_constraint(text: str | None) -> None:
@@ -125,7 +104,9 @@ def check_early(args: argparse.Namespace) -> None:
         start = parse_floats(args.start, "--start")
         if spec is not None and len(start) != spec.map_dim:
             names = ", ".join(spec.axis_names)
-            raise LandscapeError(f"--start needs {spec.map_dim} numbers ({names}), got {len(start)}")
+            raise LandscapeError(
+                f"--start needs {spec.map_dim} numbers ({names}), got {len(start)}"
+            )
     resolution = getattr(args, "resolution", None)
     if resolution is not None and not 2 <= resolution <= MAX_RESOLUTION:
         raise LandscapeError(f"resolution must be between 2 and {MAX_RESOLUTION}, got {resolution}")

@@ -66,6 +66,18 @@ def _size(path: Path) -> str:
     return f"{kb:.0f} KB" if kb < 1024 else f"{kb / 1024:.1f} MB"
 
 
+def _load(path: str, several: bool) -> Any:
+    """A session, strictly (refused by field name); with several, the error names the file."""
+    from compute.sessions.file import load
+
+    try:
+        return load(path)
+    except LandscapeError as exc:
+        if several and Path(path).name not in str(exc):
+            raise LandscapeError(f"{path}: {exc}") from None
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     """``render``: session files → figure / data / animation, with a provenance sidecar."""
     from compute.outputs import output_path
@@ -81,9 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if args.width is not None:
         venue(args.width)
     parse_layout(args.layout, len(args.sessions) * len(kinds))
-    from compute.sessions.file import load
-
-    sessions = [(Path(s), load(s)) for s in args.sessions]  # strict: refused by field name
+    sessions = [(Path(s), _load(s, len(args.sessions) > 1)) for s in args.sessions]
     from compute.cli.progress import drain_progress
     from compute.figures.panels import Panel
     from compute.figures.provenance import figure_record
@@ -93,7 +103,12 @@ def run(args: argparse.Namespace) -> int:
     scenes = []
     for path, session in sessions:
         gen = scene_from_session(session, path, "spectrum" in kinds, args.max_steps, args.device)
-        scenes.append(drain_progress(gen, f"computing {path.name}"))
+        try:
+            scenes.append(drain_progress(gen, f"computing {path.name}"))
+        except LandscapeError as exc:
+            if len(sessions) > 1 and path.name not in str(exc):
+                raise LandscapeError(f"{path}: {exc}") from None
+            raise
     panels: list[Panel] = [scene.panel(kind) for scene in scenes for kind in kinds]
     record = figure_record(
         [s.provenance for s in scenes],

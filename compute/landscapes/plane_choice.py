@@ -70,8 +70,7 @@ class PlaneSpec:
         """The plane in words, for the panel, legends and exports."""
         around = self.source if self.kind == "random" and self.vectors and self.source else ""
         text = {
-            "random": around
-            or f"random filter-normalised directions around θ₀ (seed {self.seed})",
+            "random": around or f"random filter-normalised directions around θ₀ (seed {self.seed})",
             "teacher": f"towards the teacher + a random direction (seed {self.seed})",
             "pca": "top two principal directions of " + (self.source or "a run"),
             "points": "through " + ", ".join(m[0] for m in self.marks),
