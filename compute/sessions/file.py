@@ -189,7 +189,9 @@ def _plane_from(v: Any, what: str) -> PlaneSpec:
     return PlaneSpec(
         _text(d.get("kind", "random"), f"{what} kind", 20),
         _integer(d.get("seed", 0), f"{what} seed"),
-        _vectors(from_text(_text(d.get("vectors", ""), f"{what} vectors", MAX_BYTES)), f"{what} vectors"),
+        _vectors(
+            from_text(_text(d.get("vectors", ""), f"{what} vectors", MAX_BYTES)), f"{what} vectors"
+        ),
         _text(d.get("source", ""), f"{what} source"),
         tuple(_number(e, "explained variance") for e in _list(d.get("explained", []), what, 2)),
         tuple(marks),
