@@ -111,6 +111,8 @@ def check_early(args: argparse.Namespace) -> None:
     if resolution is not None and not 2 <= resolution <= MAX_RESOLUTION:
         raise LandscapeError(f"resolution must be between 2 and {MAX_RESOLUTION}, got {resolution}")
     _run_options(args)
+    if spec is not None and hasattr(args, "center"):
+        _plane_options(args, spec)
     check_constraint(getattr(args, "constraint", None))
     l2 = _number(args, "l2")
     if l2 is not None and not (math.isfinite(l2) and l2 >= 0):
@@ -137,3 +139,38 @@ def _run_options(args: argparse.Namespace) -> None:
     batch = getattr(args, "batch_size", None)
     if isinstance(batch, int) and batch < 0:
         raise LandscapeError(f"batch size must be ≥ 0 (0: full batch), got {batch}")
+
+
+def _plane_options(args: argparse.Namespace, spec: Any) -> None:
+    """``--plane``, ``--center``, ``--points``, ``--train-steps``: each acts or is refused."""
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("plane", "center", "points", "train_steps")
+        if getattr(args, name, None) is not None
+    ]
+    if not spec.capabilities.sliced:
+        if given:
+            raise LandscapeError(f"{spec.id} is a toy: {given[0]} is for network slices")
+        return
+    kind = args.plane or "random"
+    if args.center is not None and kind not in ("random", "hessian", "hessian-random"):
+        raise LandscapeError(f"--center is for random and hessian planes, not --plane {kind}")
+    if args.points is not None and kind != "points":
+        raise LandscapeError(f"--points is for --plane points, not --plane {kind}")
+    names = [n.strip() for n in (args.points or "init,final,teacher").split(",")]
+    needs_run = (
+        kind == "pca"
+        or (kind == "points" and "final" in names)
+        or (kind != "points" and args.center == "final")
+    )
+    if args.command != "descend" and not needs_run:
+        for name in ("steps", "optimizer", "lr", "momentum"):
+            if getattr(args, name, None) is not None:
+                raise LandscapeError(
+                    f"--{name} sets the run a plane needs; --plane {kind} needs none"
+                )
+    if args.train_steps is not None and not needs_run:
+        raise LandscapeError(
+            "--train-steps is for planes that need a run (--plane pca, a point or --center "
+            "named final)"
+        )

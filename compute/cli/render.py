@@ -47,8 +47,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--shared-scale", action="store_true", help="one colour scale and colour bar")
     p.add_argument("--dpi", type=int, default=300, help="raster resolution (PNG; maps in PDF/SVG)")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="cap every run's steps")
-    p.add_argument("--fps", type=int, default=20, help="animations: frames per second")
-    p.add_argument("--seconds", type=float, default=6.0, help="animations: length in seconds")
+    p.add_argument(
+        "--fps", type=int, default=_DEFAULTS["fps"], help="animations: frames per second"
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=_DEFAULTS["seconds"],
+        help="animations: length in seconds",
+    )
     p.add_argument("--device", default="cpu", help="networks: cpu or cuda")
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
 
@@ -64,6 +71,42 @@ def _kinds(text: str) -> tuple[str, ...]:
 def _size(path: Path) -> str:
     kb = path.stat().st_size / 1024
     return f"{kb:.0f} KB" if kb < 1024 else f"{kb / 1024:.1f} MB"
+
+
+def check(args: argparse.Namespace) -> None:
+    """Everything ``render`` can refuse before torch loads: the target, panels, sizes (the
+    figure's pixels and an animation's frames against a memory budget), the device and that
+    each session is a regular file."""
+    from compute.cli.checks import check_device
+    from compute.figures.venues import check_animation, check_budget, check_dpi, parse_layout
+    from compute.outputs import output_path
+    from compute.sessions.reading import check_regular
+
+    target = output_path(args.out, OUTPUTS)
+    kinds = _kinds(args.panel)
+    if args.max_steps is not None and args.max_steps < 1:
+        raise LandscapeError(f"--max-steps must be at least 1, got {args.max_steps}")
+    dpi = check_dpi(args.dpi)
+    check_device(args.device)
+    count = len(args.sessions) * len(kinds)
+    rows, cols = parse_layout(args.layout, count)
+    width = args.width or ("single" if count == 1 else "double")
+    animation = target.suffix.lower() in (".gif", ".mp4")
+    if animation:
+        frames = check_animation(args.fps, args.seconds)
+        check_budget(width, 1, 1, min(dpi, 200), frames)
+    else:
+        for name in ("fps", "seconds"):
+            if getattr(args, name) != _DEFAULTS[name]:
+                raise LandscapeError(
+                    f"--{name} is for animations (.gif, .mp4), not {target.suffix}"
+                )
+        check_budget(width, rows, cols, dpi)
+    for s in args.sessions:
+        check_regular(Path(s))
+
+
+_DEFAULTS = {"fps": 20, "seconds": 6.0}
 
 
 def _load(path: str, several: bool) -> Any:

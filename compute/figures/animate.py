@@ -8,7 +8,6 @@ a temporary name and renamed, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -25,25 +24,11 @@ from compute.figures.compose import compose
 from compute.figures.map_panel import run_xy
 from compute.figures.panels import MapPanel, Scene
 from compute.figures.render import write_sidecar
-from compute.figures.venues import check_dpi
+from compute.figures.venues import check_animation, check_dpi
 from compute.outputs import commit, discard, one_unit, output_path, temporary_beside
 
 ANIMATION_FORMATS = (".gif", ".mp4")
-FPS_RANGE = (1, 60)
-SECONDS_RANGE = (0.5, 120.0)
-MAX_FRAMES = 3600
-
-
-def _check(fps: float, seconds: float) -> int:
-    if isinstance(fps, bool) or not FPS_RANGE[0] <= fps <= FPS_RANGE[1] or fps != int(fps):
-        raise LandscapeError(
-            f"frame rate must be a whole number of frames per second in {FPS_RANGE}, got {fps}"
-        )
-    if not (math.isfinite(seconds) and SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]):
-        raise LandscapeError(
-            f"length must be between {SECONDS_RANGE[0]} and {SECONDS_RANGE[1]} s, got {seconds}"
-        )
-    return max(2, min(MAX_FRAMES, round(fps * seconds)))
+_check = check_animation
 
 
 def frames(

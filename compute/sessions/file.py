@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import stat
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,13 +37,12 @@ from compute.geometry.bounds import check_window
 from compute.landscapes.plane_choice import PlaneSpec, from_text, to_text
 from compute.outputs import write_with
 from compute.scenarios import scenario
+from compute.sessions.reading import MAX_BYTES, read_capped
 from compute.sessions.session import MAX_RUNS, OVERLAYS, RunSettings, Session
 from compute.vocabulary import PLANE_KINDS, RECIPES
 
 FORMAT = "landscape-explorer-session"
 VERSION = 2
-MAX_BYTES = 64 << 20
-"""Largest session file read (a 2-million-parameter plane's vectors take ~32 MB)."""
 TOP = {"format", "version", "scenario", "params", "l2", "constraint", "window", "resolution"}
 TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size"}
 RUN_KEYS = {"start", "optimizer", "color", "visible", "in_plane", "at", "theta", "plane", "note"}
@@ -398,40 +395,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise LandscapeError(f"field {short(key)} appears twice in one object")
         out[key] = value
     return out
-
-
-def read_capped(source: Path, limit: int = MAX_BYTES, what: str = "session") -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; a LandscapeError for anything
-    else. A FIFO, a device (``/dev/zero``) or a folder is refused before a byte is read (opened
-    non-blocking, so a FIFO with no writer does not hang), and never more than ``limit + 1``
-    bytes are read, whatever the file claims."""
-    try:
-        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise LandscapeError(
-            f"cannot open {what} {short(str(source), 80)}: {exc.strerror}"
-        ) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise LandscapeError(
-                f"{short(str(source), 80)} is not a regular file (a device, FIFO or folder)"
-            )
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise LandscapeError(
-            f"cannot read {what} {short(str(source), 80)}: {exc.strerror}"
-        ) from None
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise LandscapeError(f"{source.name} is larger than {limit >> 20} MB")
-    return b"".join(chunks)
 
 
 def load(path: str | Path) -> Session:
