@@ -38,7 +38,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=[*OPTIMIZERS, *ALIASES], default=None)
     p.add_argument("--lr", type=float, default=None, help="step size of that training")
     p.add_argument("--top", type=int, default=5, metavar="K", help="largest eigenvalues (5)")
-    p.add_argument("--bottom", type=int, default=5, metavar="K", help="smallest eigenvalues (5)")
+    p.add_argument(
+        "--bottom",
+        type=int,
+        default=None,
+        metavar="K",
+        help="smallest eigenvalues (default 5 for toys, 0 for networks: near 0 they crowd by "
+        "the thousand and need --atol 0 to resolve)",
+    )
     p.add_argument("--matrix", choices=("hessian", "ggn"), default="hessian")
     p.add_argument("--block", default=None, metavar="NAME,...", help="a block of parameters")
     p.add_argument("--method", choices=("lanczos", "eigsh", "power", "dense"), default="lanczos")
@@ -64,10 +71,10 @@ MAX_EIGENVALUES = 1000
 
 def check(args: argparse.Namespace) -> None:
     """Every option of ``hessian`` that can be judged before torch loads."""
-    for name, value in (("--top", args.top), ("--bottom", args.bottom)):
+    for name, value in (("--top", args.top), ("--bottom", args.bottom or 0)):
         if not 0 <= value <= MAX_EIGENVALUES:
             raise LandscapeError(f"{name} must be between 0 and {MAX_EIGENVALUES}, got {value}")
-    if args.top + args.bottom == 0:
+    if args.top + (5 if args.bottom is None else args.bottom) == 0:
         raise LandscapeError("ask for at least one eigenvalue (--top ≥ 1 or --bottom ≥ 1)")
     if not (math.isfinite(args.tol) and 0 < args.tol < 1):
         raise LandscapeError(f"--tol is a relative residual in (0, 1), got {args.tol:g}")
@@ -166,12 +173,17 @@ def run(args: argparse.Namespace) -> int:
     blocks = tuple(b.strip() for b in args.block.split(",") if b.strip()) if args.block else ()
     if args.block is not None and not blocks:
         raise LandscapeError("--block needs parameter block names, e.g. --block w,V")
+    from compute.scenarios import scenario
+
+    bottom = args.bottom
+    if bottom is None:
+        bottom = 0 if scenario(args.scenario).capabilities.sliced else 5
     request = SpectrumRequest(
         args.matrix,
         args.samples,
         blocks,
         args.top,
-        args.bottom,
+        bottom,
         args.method,
         args.tol,
         args.atol,
@@ -209,12 +221,25 @@ def _listing(result: Any) -> str:
     """A short readable summary of a PointSpectrum."""
     eig = result.report.eigen
     lines = [result.label(), f"  F = {result.loss:.6g}, ‖∇F‖ = {result.grad_norm:.3g}"]
-    for name, values, res, ok in (
-        ("top", eig.top, eig.top_residuals, eig.converged[: eig.n_top]),
-        ("bottom", eig.bottom, eig.bottom_residuals, eig.converged[eig.n_top :]),
+    resolved = eig.is_resolved
+    for name, values, res, ok, sure in (
+        ("top", eig.top, eig.top_residuals, eig.converged[: eig.n_top], resolved[: eig.n_top]),
+        (
+            "bottom",
+            eig.bottom,
+            eig.bottom_residuals,
+            eig.converged[eig.n_top :],
+            resolved[eig.n_top :],
+        ),
     ):
-        for i, (v, r, c) in enumerate(zip(values, res, ok, strict=True)):
-            mark = "" if c else "  (not converged)"
+        for i, (v, r, c, u) in enumerate(zip(values, res, ok, sure, strict=True)):
+            mark = (
+                "  (not converged)"
+                if not c
+                else "  (not resolved: other eigenvalues lie within the residual; lower --atol)"
+                if not u
+                else ""
+            )
             lines.append(f"  {name} {i + 1}: λ = {v: .8g}   ‖Hv − λv‖ = {r:.2g}{mark}")
     if result.atol and len(eig.bottom):
         lines.append(f"  (to ‖Hv − λv‖ ≤ {result.atol:.2g} = tol·‖H‖ near 0; --atol 0: relative)")
