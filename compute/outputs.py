@@ -140,10 +140,11 @@ def one_unit() -> Iterator[None]:
         return
     pending: list[tuple[str, Path]] = []
     token = _PENDING.set(pending)
+    reset = False
     try:
         yield
         _PENDING.reset(token)
-        token = None
+        reset = True
         try:
             while pending:
                 tmp, target = pending[0]
@@ -154,7 +155,7 @@ def one_unit() -> Iterator[None]:
             reason = err.strerror or type(err).__name__
             raise LandscapeError(f"cannot write {short(str(pending[0][1]))}: {reason}") from None
     finally:
-        if token is not None:
+        if not reset:
             _PENDING.reset(token)
         for tmp, _ in pending:
             discard(tmp)

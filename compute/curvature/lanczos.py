@@ -212,10 +212,10 @@ def _finish(
         converged = residuals <= np.maximum(_threshold(lam, tol, atol), 1e3 * rounding)
     resolved = np.ones(len(lam), dtype=bool)
     if not exact:  # the bottom end: pinned relative to itself, not just within atol
-        bottom = slice(len(i_top), None)
-        resolved[bottom] = residuals[bottom] <= tol * np.abs(lam[bottom]) + rounding
+        low = slice(len(i_top), None)
+        resolved[low] = residuals[low] <= tol * np.abs(lam[low]) + rounding
         if basis.m <= len(chosen):  # no Ritz value between the ends: a bottom one may be a top
-            resolved[bottom] = False
+            resolved[low] = False
     return EigenResult(
         lam, vectors, residuals, converged, len(i_top), count, basis.m, method, resolved
     )

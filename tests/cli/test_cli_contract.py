@@ -192,7 +192,6 @@ def test_sigterm_mid_write_leaves_neither_target_nor_temporary(
 
 def test_a_failed_sidecar_takes_its_figure_with_it(tmp_path, monkeypatch, capsys):
     import compute.figures.render as render
-
     from compute.errors import LandscapeError
 
     def failing(target, record):
