@@ -72,7 +72,11 @@ class NetworkSpec(Parametrised):
         values = self.resolve(overrides)
         target = resolve_device(device)
         args = {p.name: int(values[p.name]) if p.integer else values[p.name] for p in self.params}
-        yield "data, teacher and initialization"
+        yield (
+            "data, teacher and initialization"
+            if self.capabilities.teacher
+            else ("data and initialization")
+        )
         built = self.build(**args)
         problem = (yield from built) if inspect.isgenerator(built) else built
         if target.type != "cpu":
