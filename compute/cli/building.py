@@ -27,6 +27,8 @@ from compute.scenarios import scenario, scenario_warnings
 from compute.vocabulary import THIN_POINTS
 
 PLANE_TRAIN_STEPS = 500
+CENTRED = ("random", "hessian", "hessian-random")
+"""Planes with a centre (``--center``)."""
 
 
 def problem_from(args: argparse.Namespace) -> Problem:
@@ -109,12 +111,13 @@ def plane_from(
 ) -> tuple[PlaneSpec, tuple[float, ...], RunHistory | None]:
     """The slice's plane (``--plane``, ``--points``, ``--center``, ``--seed``), the window it
     frames, and the training run it needed (PCA, a point named ``final``), if any."""
-    kind, seed = args.plane, int(problem.params.get("seed", 0))
-    names = [n.strip() for n in args.points.split(",")] if kind == "points" else []
+    kind, seed = args.plane or "random", int(problem.params.get("seed", 0))
+    center, points = args.center or "init", args.points or "init,final,teacher"
+    names = [n.strip() for n in points.split(",")] if kind == "points" else []
     if kind == "points" and len(names) != 3:
-        raise LandscapeError(f"--points needs three names, got {args.points!r}")
-    centred = kind in ("random", "hessian", "hessian-random")
-    used = names if kind == "points" else [args.center] if centred else []
+        raise LandscapeError(f"--points needs three names, got {points!r}")
+    centred = kind in CENTRED
+    used = names if kind == "points" else [center] if centred else []
     own_final = "final" in problem.references  # a user's checkpoint: no training needed
     for n in used:
         if n != "final" or own_final:
@@ -122,7 +125,7 @@ def plane_from(
     given = problem.trajectory if kind == "pca" and not args.train_steps else None
     history = None
     own = args.steps if args.command != "descend" else None  # descend's --steps are its own
-    steps = args.train_steps or own or PLANE_TRAIN_STEPS
+    steps = next((s for s in (args.train_steps, own) if s is not None), PLANE_TRAIN_STEPS)
     if (kind == "pca" and given is None) or ("final" in used and not own_final):
         history = train_run(problem, config_from(args, problem, steps), modes, "training")
     trajectory = None if history is None else history.thetas[:, 0, :]
@@ -139,15 +142,16 @@ def plane_from(
         plane = three_point_plane({n: named_point(problem, n, final) for n in names})
         return plane_spec(plane, ", ".join(names)), plane.window, history
     if kind in ("hessian", "hessian-random"):
-        centre = named_point(problem, args.center, final)
+        centre = named_point(problem, center, final)
         spec, window = drain_progress(
-            eigen_plane(problem, centre, kind, seed, args.center, modes.l2), "eigenvectors"
+            eigen_plane(problem, centre, kind, seed, center, modes.l2), "eigenvectors"
         )
         return spec, window, history
-    if kind == "random" and args.center != "init":
-        centre = named_point(problem, args.center, final)
+    if kind == "random" and center != "init":
+        centre = named_point(problem, center, final)
         plane = random_plane(problem.layout, centre, seed)
-        return plane_spec(plane, f"random around {args.center}"), plane.window, history
+        where = f"random filter-normalised directions around {center} (seed {seed})"
+        return plane_spec(plane, where), plane.window, history
     return PlaneSpec(kind, seed), (-1.0, 1.0, -1.0, 1.0), history
 
 
@@ -182,6 +186,16 @@ def landscape_from(
         if landscape.constraint_note:
             meta["note"] = landscape.constraint_note
     return landscape, window, meta, history
+
+
+def require_finite_at(objective: Any, point: Any, what: str) -> None:
+    """Refuse a point where F overflows (or is NaN): no descent or spectrum means anything
+    there. ``objective`` is an Objective, ``point`` its θ (n,)."""
+    theta = objective.as_tensor(np.asarray(point, dtype=float)[None, :])
+    with torch.no_grad():
+        value = float(objective.loss(theta).reshape(-1)[0])
+    if not math.isfinite(value):
+        raise LandscapeError(f"F is not finite at {what} (it overflows): choose a point nearer 0")
 
 
 def finite(value: float | None) -> float | None:

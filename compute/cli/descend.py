@@ -31,10 +31,20 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def _shown(value: float | None, spec: str) -> str:
+    return "overflow" if value is None else format(value, spec)
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from compute.cli.building import config_from, finite, landscape_from, thin
+    from compute.cli.building import (
+        config_from,
+        finite,
+        landscape_from,
+        require_finite_at,
+        thin,
+    )
     from compute.cli.options import parse_floats
     from compute.cli.progress import run_with_progress
     from compute.dynamics.descent import descend
@@ -49,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise LandscapeError(f"--start needs {dim} numbers ({names}), got {len(start)}")
     config = config_from(args, landscape.problem, args.steps)
     objective, modes = landscape.map_objective, landscape.map_modes
+    require_finite_at(objective, start, f"--start={args.start}")
     run = descend(objective, modes, np.array([start]), config, yield_seconds=0.1)
     h = run_with_progress(run, config, "descent")
     final = h.final
@@ -70,6 +81,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(
             f"{result['status']} after {result['steps']} steps at {result['final_point']} "
-            f"F={result['final_loss']:.6g} ‖∇F‖={result['grad_norm']:.3g}"
+            f"F={_shown(result['final_loss'], '.6g')} ‖∇F‖={_shown(result['grad_norm'], '.3g')}"
         )
     return 0

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 from compute.cli.options import given_options
 from compute.vocabulary import INIT_SCHEMES as SCHEME_NAMES
 
+OVERFLOW_RATIO = 1e300
+"""As ``compute.initlab.profile.OVERFLOW_RATIO``: a ratio at or above it has overflowed."""
+
 if TYPE_CHECKING:
     from compute.initlab.profile import NormProfile
     from compute.initlab.sweep import NormSweepResult
@@ -43,22 +46,32 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def _masked(values: Any, valid: Any) -> list[float | None]:
+    """Per-layer values with null where they overflowed (never the cap 1e300 as a number)."""
+    return [float(v) if ok else None for v, ok in zip(values, valid, strict=True)]
+
+
 def _profile_json(profile: NormProfile) -> dict[str, Any]:
+    """One scheme's profile; overflowed statistics are null and ``overflowed`` says so."""
+    q, valid = profile.quantiles, profile.valid
     out: dict[str, Any] = {
-        "per_layer_median": profile.median.tolist(),
-        "per_layer_q25": profile.quantiles[1].tolist(),
-        "per_layer_q75": profile.quantiles[3].tolist(),
-        "per_layer_q05": profile.quantiles[0].tolist(),
-        "per_layer_q95": profile.quantiles[4].tolist(),
-        "final_ratio": dataclasses.asdict(profile.final_ratio),
+        "per_layer_median": _masked(profile.median, valid[2]),
+        "per_layer_q25": _masked(q[1], valid[1]),
+        "per_layer_q75": _masked(q[3], valid[3]),
+        "per_layer_q05": _masked(q[0], valid[0]),
+        "per_layer_q95": _masked(q[4], valid[4]),
     }
+    final = dataclasses.asdict(profile.final_ratio)
+    out["final_ratio"] = {
+        k: (None if isinstance(v, float) and not v < OVERFLOW_RATIO else v)
+        for k, v in final.items()
+    }
+    out["overflowed"] = profile.overflow_layer is not None or not bool(valid[:, -1].all())
+    out["overflow_layer"] = profile.overflow_layer
+    out["first_overflow"] = profile.first_overflow
     if profile.mean_square_valid[-1]:
         out["mean_square_final"] = float(profile.mean_square[-1])
         out["mean_square_final_sem"] = float(profile.mean_square_sem[-1])
-    if profile.overflow_layer is not None:
-        out["overflow_layer"] = profile.overflow_layer
-    if profile.first_overflow is not None:
-        out["first_overflow"] = profile.first_overflow
     return out
 
 
@@ -79,9 +92,7 @@ def _sweep_json(result: NormSweepResult) -> dict[str, Any]:
     meta = {"config": dataclasses.asdict(result.config), "seconds": result.seconds}
     if result.marks:
         meta["marks"] = list(result.marks)
-    if len(schemes) == 1:
-        return next(iter(schemes.values())) | meta
-    return {"schemes": schemes} | meta
+    return {"schemes": schemes} | meta  # one shape for one scheme and several
 
 
 def _overflow_text(profile: NormProfile) -> str:

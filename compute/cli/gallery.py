@@ -21,6 +21,26 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def check(args: argparse.Namespace) -> None:
+    """``--only`` names something, ``--out`` is a writable folder, the dpi is in range."""
+    import os
+    from pathlib import Path
+
+    from compute.errors import LandscapeError
+    from compute.figures.venues import check_dpi
+
+    check_dpi(args.dpi)
+    if args.only is not None and not [n for n in args.only.split(",") if n.strip()]:
+        raise LandscapeError("--only needs entry names (see --list); leave it out for all")
+    if args.list:
+        return
+    folder = Path(args.out).expanduser()
+    if not folder.is_dir():
+        raise LandscapeError(f"folder {str(folder)[:60]!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise LandscapeError(f"folder {str(folder)[:60]!r} is not writable")
+
+
 def run(args: argparse.Namespace) -> int:
     """``gallery``: every gallery entry (or ``--only``) to DIR/NAME.pdf and NAME.png."""
     from compute.figures.gallery import ENTRIES, gallery
@@ -33,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from compute.figures.venues import check_dpi
 
     check_dpi(args.dpi)
-    names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+    names = (
+        [n.strip() for n in args.only.split(",") if n.strip()] if args.only is not None else None
+    )
     start = time.perf_counter()
     results = drain_progress(gallery(args.out, names, args.dpi), "gallery")
     total = time.perf_counter() - start

@@ -31,6 +31,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", required=True, help="output .npz file")
 
 
+def check(args: argparse.Namespace) -> None:
+    """The output name, before torch loads (compute.outputs is torch-free)."""
+    from compute.outputs import output_path
+
+    output_path(args.out, (".npz",))
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 

@@ -38,7 +38,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=[*OPTIMIZERS, *ALIASES], default=None)
     p.add_argument("--lr", type=float, default=None, help="step size of that training")
     p.add_argument("--top", type=int, default=5, metavar="K", help="largest eigenvalues (5)")
-    p.add_argument("--bottom", type=int, default=5, metavar="K", help="smallest eigenvalues (5)")
+    p.add_argument(
+        "--bottom",
+        type=int,
+        default=None,
+        metavar="K",
+        help="smallest eigenvalues (default 5 for toys, 0 for networks: near 0 they crowd by "
+        "the thousand and need --atol 0 to resolve)",
+    )
     p.add_argument("--matrix", choices=("hessian", "ggn"), default="hessian")
     p.add_argument("--block", default=None, metavar="NAME,...", help="a block of parameters")
     p.add_argument("--method", choices=("lanczos", "eigsh", "power", "dense"), default="lanczos")
@@ -59,16 +66,54 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
+MAX_EIGENVALUES = 1000
+
+
+def check(args: argparse.Namespace) -> None:
+    """Every option of ``hessian`` that can be judged before torch loads."""
+    for name, value in (("--top", args.top), ("--bottom", args.bottom or 0)):
+        if not 0 <= value <= MAX_EIGENVALUES:
+            raise LandscapeError(f"{name} must be between 0 and {MAX_EIGENVALUES}, got {value}")
+    if args.top + (5 if args.bottom is None else args.bottom) == 0:
+        raise LandscapeError("ask for at least one eigenvalue (--top ≥ 1 or --bottom ≥ 1)")
+    if not (math.isfinite(args.tol) and 0 < args.tol < 1):
+        raise LandscapeError(f"--tol is a relative residual in (0, 1), got {args.tol:g}")
+    if args.atol is not None and not (math.isfinite(args.atol) and args.atol >= 0):
+        raise LandscapeError(f"--atol must be a finite number ≥ 0, got {args.atol:g}")
+    if args.sopsp is not None and not (math.isfinite(args.sopsp) and args.sopsp > 0):
+        raise LandscapeError(f"--sopsp ε must be a finite number > 0, got {args.sopsp:g}")
+    if args.mu2 is not None and not (math.isfinite(args.mu2) and args.mu2 > 0):
+        raise LandscapeError(f"--mu2 must be a finite number > 0, got {args.mu2:g}")
+    if args.mu2 is not None and args.sopsp is None:
+        raise LandscapeError("--mu2 belongs to the ε-SOPSP test: give --sopsp EPS too")
+    if args.samples is not None and args.samples < 1:
+        raise LandscapeError("--samples needs at least 1 sample")
+    if args.at is not None:
+        parse_floats(args.at, "--at")
+    if args.at_file is not None:
+        from pathlib import Path
+
+        source = Path(args.at_file)
+        if not source.is_file():
+            raise LandscapeError(f"cannot read θ from {args.at_file!r}: not a regular file")
+
+
 def _theta_file(path: str, dim: int) -> Any:
     import numpy as np
 
-    try:
-        theta = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise LandscapeError(f"cannot read θ from {path!r}: {exc}") from None
-    if np.size(theta) != dim or not np.issubdtype(np.asarray(theta).dtype, np.number):
-        raise LandscapeError(f"{path} must hold θ: {dim} numbers, got shape {np.shape(theta)}")
-    theta = np.asarray(theta, dtype=float).reshape(-1)
+    try:  # the header first (memory-mapped): a header claiming terabytes reads nothing
+        mapped = np.load(path, allow_pickle=False, mmap_mode="r")
+        if not isinstance(mapped, np.ndarray):
+            raise ValueError("it is an .npz archive, not one array")
+        shape, dtype = mapped.shape, mapped.dtype
+        if int(np.prod(shape)) != dim or not np.issubdtype(dtype, np.number):
+            raise LandscapeError(f"{path} must hold θ: {dim} numbers, got shape {shape}")
+        theta = np.array(mapped, dtype=float).reshape(-1)
+    except LandscapeError:
+        raise
+    except (OSError, ValueError, EOFError, TypeError, MemoryError) as exc:
+        reason = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+        raise LandscapeError(f"cannot read θ from {path!r}: {reason}") from None
     if not np.isfinite(theta).all():
         raise LandscapeError(f"{path} holds non-finite numbers")
     return theta
@@ -121,19 +166,24 @@ def _finite(value: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compute.cli.building import modes_from, problem_from
+    from compute.cli.building import modes_from, problem_from, require_finite_at
     from compute.cli.progress import drain_progress
     from compute.landscapes.point_spectrum import SpectrumRequest, spectrum_of
 
     blocks = tuple(b.strip() for b in args.block.split(",") if b.strip()) if args.block else ()
     if args.block is not None and not blocks:
         raise LandscapeError("--block needs parameter block names, e.g. --block w,V")
+    from compute.scenarios import scenario
+
+    bottom = args.bottom
+    if bottom is None:
+        bottom = 0 if scenario(args.scenario).capabilities.sliced else 5
     request = SpectrumRequest(
         args.matrix,
         args.samples,
         blocks,
         args.top,
-        args.bottom,
+        bottom,
         args.method,
         args.tol,
         args.atol,
@@ -149,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
     problem = problem_from(args)
     modes = modes_from(args, problem)
     theta, info = _point(args, problem, modes)
+    require_finite_at(modes.apply(problem.objective()), theta, info["where"])
     result = drain_progress(
         spectrum_of(problem, modes, theta, request, info["where"]),
         "spectrum",
@@ -170,12 +221,25 @@ def _listing(result: Any) -> str:
     """A short readable summary of a PointSpectrum."""
     eig = result.report.eigen
     lines = [result.label(), f"  F = {result.loss:.6g}, ‖∇F‖ = {result.grad_norm:.3g}"]
-    for name, values, res, ok in (
-        ("top", eig.top, eig.top_residuals, eig.converged[: eig.n_top]),
-        ("bottom", eig.bottom, eig.bottom_residuals, eig.converged[eig.n_top :]),
+    resolved = eig.is_resolved
+    for name, values, res, ok, sure in (
+        ("top", eig.top, eig.top_residuals, eig.converged[: eig.n_top], resolved[: eig.n_top]),
+        (
+            "bottom",
+            eig.bottom,
+            eig.bottom_residuals,
+            eig.converged[eig.n_top :],
+            resolved[eig.n_top :],
+        ),
     ):
-        for i, (v, r, c) in enumerate(zip(values, res, ok, strict=True)):
-            mark = "" if c else "  (not converged)"
+        for i, (v, r, c, u) in enumerate(zip(values, res, ok, sure, strict=True)):
+            mark = (
+                "  (not converged)"
+                if not c
+                else "  (not resolved: other eigenvalues lie within the residual; lower --atol)"
+                if not u
+                else ""
+            )
             lines.append(f"  {name} {i + 1}: λ = {v: .8g}   ‖Hv − λv‖ = {r:.2g}{mark}")
     if result.atol and len(eig.bottom):
         lines.append(f"  (to ‖Hv − λv‖ ≤ {result.atol:.2g} = tol·‖H‖ near 0; --atol 0: relative)")

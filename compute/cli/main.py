@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any, NoReturn
 
+from compute.cli.checks import check_early
 from compute.cli.options import one_line
 from compute.errors import LandscapeError
+from compute.outputs import remove_temporaries
 
 PROG = "landscape-explorer"
 GuiLauncher = Callable[[argparse.Namespace], int]
@@ -90,17 +94,49 @@ def argv_verbose(argv: Sequence[str] | None) -> bool:
     return "--verbose" in words[: next((i for i, w in enumerate(words) if w in COMMANDS), None)]
 
 
+class Terminated(BaseException):
+    """SIGTERM (``timeout``, a batch system's kill): unwinds like Ctrl+C, so every temporary
+    file is removed on the way out (not an Exception: nothing catches it by accident)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _on_sigterm() -> Any:
+    """Install the SIGTERM handler (main thread only); returns the previous one."""
+    try:
+        return signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        return None
+
+
 def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 user error, 1 unexpected failure)."""
+    """Entry point; returns the exit status (0 ok, 2 user error, 1 unexpected failure,
+    130 Ctrl+C, 143 SIGTERM: both leave no temporary or partial file)."""
+    previous = _on_sigterm()
+    try:
+        return _main(argv, gui)
+    finally:
+        remove_temporaries()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None, gui: GuiLauncher | None) -> int:
     try:
         args = build_parser(gui).parse_args(argv)
         if args.command == "gui":
             return int(args.gui(args))
+        module = _command(COMMANDS[args.command])
+        check_early(args)  # torch-free: a typo answers before any heavy import
+        if hasattr(module, "check"):
+            module.check(args)
         with warnings.catch_warnings():
             # overflow in a far corner of a window is reported in the output (NaN, inf,
             # "diverged"), not as numpy's multi-line RuntimeWarning on stderr
             warnings.simplefilter("ignore", RuntimeWarning)
-            return int(_command(COMMANDS[args.command]).run(args))
+            return int(module.run(args))
     except LandscapeError as exc:
         print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
         details = getattr(exc, "details", "")
@@ -110,6 +146,9 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # the reader went away (… | head): nothing more to say
         sys.stderr.close()
         return 0

@@ -89,20 +89,21 @@ def plane_options(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument(
         "--plane",
         choices=PLANE_KINDS,
-        default=None if required else "random",
+        default=None,
         required=required,
-        help="networks: the slice's plane",
+        help="networks: the slice's plane (default random)",
     )
     p.add_argument(
         "--points",
-        default="init,final,teacher",
+        default=None,
         metavar="A,B,C",
-        help="three points for --plane points (init, final, teacher, …)",
+        help="three points for --plane points (init, final, teacher, …; default "
+        "init,final,teacher)",
     )
     p.add_argument(
         "--center",
-        default="init",
-        help="centre of a random or eigenvector plane: init, final, teacher",
+        default=None,
+        help="centre of a random or eigenvector plane: init (default), final, teacher",
     )
     p.add_argument(
         "--train-steps",

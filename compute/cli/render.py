@@ -57,8 +57,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--shared-scale", action="store_true", help="one colour scale and colour bar")
     p.add_argument("--dpi", type=int, default=300, help="raster resolution (PNG; maps in PDF/SVG)")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="cap every run's steps")
-    p.add_argument("--fps", type=int, default=20, help="animations: frames per second")
-    p.add_argument("--seconds", type=float, default=6.0, help="animations: length in seconds")
+    p.add_argument(
+        "--fps", type=int, default=_DEFAULTS["fps"], help="animations: frames per second"
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=_DEFAULTS["seconds"],
+        help="animations: length in seconds",
+    )
     p.add_argument("--device", default="cpu", help="networks: cpu or cuda")
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
 
@@ -76,6 +83,57 @@ def _size(path: Path) -> str:
     return f"{kb:.0f} KB" if kb < 1024 else f"{kb / 1024:.1f} MB"
 
 
+def check(args: argparse.Namespace) -> None:
+    """Everything ``render`` can refuse before torch loads: the target, panels, sizes (the
+    figure's pixels and an animation's frames against a memory budget), the device and that
+    each session is a regular file."""
+    from compute.cli.checks import check_device
+    from compute.figures.venues import check_animation, check_budget, check_dpi, parse_layout
+    from compute.outputs import output_path
+    from compute.sessions.reading import check_regular
+
+    target = output_path(args.out, OUTPUTS)
+    kinds = _kinds(args.panel)
+    if args.max_steps is not None and args.max_steps < 1:
+        raise LandscapeError(f"--max-steps must be at least 1, got {args.max_steps}")
+    dpi = check_dpi(args.dpi)
+    check_device(args.device)
+    count = len(args.sessions) * len(kinds)
+    rows, cols = parse_layout(args.layout, count)
+    width = args.width or ("single" if count == 1 else "double")
+    animation = target.suffix.lower() in (".gif", ".mp4")
+    if animation:
+        frames = check_animation(args.fps, args.seconds)
+        check_budget(width, 1, 1, min(dpi, 200), frames)
+    else:
+        for name in ("fps", "seconds"):
+            if getattr(args, name) != _DEFAULTS[name]:
+                raise LandscapeError(
+                    f"--{name} is for animations (.gif, .mp4), not {target.suffix}"
+                )
+        check_budget(width, rows, cols, dpi)
+    for s in args.sessions:
+        check_regular(Path(s))
+
+
+_DEFAULTS = {"fps": 20, "seconds": 6.0}
+
+
+def _load(path: str, several: bool) -> Any:
+    """A session (strictly: refused by field name; a user's model file it names is run, as the
+    command line runs what it is told to) or an imported surface file; with several, the
+    error names the file."""
+    from compute.formats.imported import is_surface_file, load_surface
+    from compute.sessions.file import load
+
+    try:
+        return load_surface(path) if is_surface_file(path) else load(path, run_models=True)
+    except LandscapeError as exc:
+        if several and Path(path).name not in str(exc):
+            raise LandscapeError(f"{path}: {exc}") from None
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     """``render``: session files → figure / data / animation, with a provenance sidecar."""
     from compute.outputs import output_path
@@ -91,15 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if args.width is not None:
         venue(args.width)
     parse_layout(args.layout, len(args.sessions) * len(kinds))
-    from compute.formats.imported import is_surface_file, load_surface
-    from compute.sessions.file import load
-
-    # strict: refused by field name; a user's model file named by a session is run (the
-    # command line runs what it is told to)
-    sessions = [
-        (Path(s), load_surface(s) if is_surface_file(s) else load(s, run_models=True))
-        for s in args.sessions
-    ]
+    sessions = [(Path(s), _load(s, len(args.sessions) > 1)) for s in args.sessions]
     from compute.cli.progress import drain_progress
     from compute.figures.imported_scene import scene_from_surface
     from compute.figures.panels import Panel, Scene, SurfacePanel
@@ -114,7 +164,12 @@ def run(args: argparse.Namespace) -> int:
             scenes.append(scene_from_surface(session, path))
             continue
         gen = scene_from_session(session, path, "spectrum" in kinds, args.max_steps, args.device)
-        scenes.append(drain_progress(gen, f"computing {path.name}"))
+        try:
+            scenes.append(drain_progress(gen, f"computing {path.name}"))
+        except LandscapeError as exc:
+            if len(sessions) > 1 and path.name not in str(exc):
+                raise LandscapeError(f"{path}: {exc}") from None
+            raise
     view = (args.azimuth, args.elevation)
     panels: list[Panel] = [scene.panel(kind, *view) for scene in scenes for kind in kinds]
     record = figure_record(

@@ -89,6 +89,13 @@ def _directions_landscape(
     return problem, plane, window, meta
 
 
+def check(args: argparse.Namespace) -> None:
+    """The output name, before torch loads (compute.outputs is torch-free)."""
+    from compute.outputs import output_path
+
+    output_path(args.out, (".npz",))
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 

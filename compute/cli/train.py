@@ -20,7 +20,12 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from compute.cli.building import config_from, modes_from, problem_from, thin, train_run
-    from compute.cli.training_summary import block_norms, constrained_norms, train_summary
+    from compute.cli.training_summary import (
+        block_norms,
+        constrained_norms,
+        joint_norm,
+        train_summary,
+    )
     from compute.errors import LandscapeError
     from compute.landscapes.linear_baseline import constrained_problem
     from compute.networks.sliced import network_of
@@ -34,7 +39,13 @@ def run(args: argparse.Namespace) -> int:
     history = train_run(problem, config, modes, "training")
     summary = train_summary(problem, config, history)
     summary["modes"] = modes.describe()
+    if args.optimizer is not None:  # the name asked for (sgd), with the rule it names (gd)
+        summary["optimizer"] = {"name": args.optimizer, "rule": config.optimizer}
+        summary["optimizer"] |= {"lr": config.lr, "batch_size": config.batch_size}
     summary["block_norms"] = block_norms(problem, history)
+    tested = problem.capabilities.sopsp_blocks
+    if tested:  # seed 001's ‖(w, v)‖ (or ‖(w, V)‖), as the README quotes it
+        summary["sopsp_blocks_norm"] = joint_norm(problem, history, tested)
     if modes.constraint is not None:
         summary["constrained_norm"] = constrained_norms(modes, history)
     path = thin(history.thetas[:, 0, :], args.trajectory)

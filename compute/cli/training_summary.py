@@ -73,3 +73,11 @@ def constrained_norms(modes: Modes, h: RunHistory) -> dict[str, float]:
     part = c.part(thetas)
     norm = part.norm(dim=-1) if c.kind == "ball" else part.abs().amax(dim=-1)
     return {"initial": float(norm[0]), "final": float(norm[1]), "radius": c.radius}
+
+
+def joint_norm(problem: SlicedProblem, h: RunHistory, names: tuple[str, ...]) -> dict[str, Any]:
+    """‖(θ_B₁, θ_B₂, …)‖₂ of the named blocks together at the start and the end of the run."""
+    thetas = torch.as_tensor(h.thetas[[0, -1], 0, :], dtype=torch.float64)
+    parts = [thetas[:, b.offset : b.stop] for b in problem.layout.blocks if b.name in names]
+    norm = torch.cat(parts, dim=-1).norm(dim=-1)
+    return {"blocks": list(names), "initial": float(norm[0]), "final": float(norm[1])}

@@ -8,7 +8,7 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 
-class Preload(WorkerPlugin):  # type: ignore[misc]  # distributed ships no types
+class Preload(WorkerPlugin):
     """Seconds of imports per worker process paid when it joins, not by its first task."""
 
     idempotent = True

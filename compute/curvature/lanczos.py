@@ -58,6 +58,16 @@ class EigenResult:
     converged : (k,) bool
         residual ≤ max(tol·|λ|, atol) (plus rounding of the products).
     n_top, hvp_count, iterations, method
+    resolved : (k,) bool or None
+        The bottom value is the i-th smallest eigenvalue to the stated accuracy: its residual
+        meets the relative tolerance tol·|λ|. A residual within an absolute tolerance only
+        (``atol``, the default near 0) says λ lies within atol of *some* eigenvalue: where
+        thousands crowd within atol of 0 (the bottom of a trained network) it may be any of
+        them and is far from the i-th smallest; such a value is *not resolved*, and never
+        reported as converged. Top values converge from the outside of a sparse end and are
+        resolved when converged. A Krylov space with no Ritz value beyond those asked for
+        cannot tell the ends apart: its bottom values are not resolved. None: as
+        ``converged`` (dense and exact methods).
     """
 
     eigenvalues: np.ndarray
@@ -68,6 +78,12 @@ class EigenResult:
     hvp_count: int
     iterations: int
     method: str
+    resolved: np.ndarray | None = None
+
+    @property
+    def is_resolved(self) -> np.ndarray:
+        """(k,) bool: ``resolved`` where known, else ``converged``."""
+        return self.converged if self.resolved is None else self.resolved & self.converged
 
     @property
     def top(self) -> np.ndarray:
@@ -87,7 +103,8 @@ class EigenResult:
 
     @property
     def all_converged(self) -> bool:
-        return bool(np.all(self.converged))
+        """Every value converged and resolved (see ``resolved``)."""
+        return bool(np.all(self.is_resolved))
 
 
 def wanted(m: int, top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,9 +207,18 @@ def _finish(
     lam = values[chosen]
     rounding = 10 * torch.finfo(basis.op.dtype).eps * np.sqrt(basis.m) * np.abs(values).max()
     converged = residuals <= _threshold(lam, tol, atol) + rounding
-    if basis.m == basis.op.size:  # the whole space: Rayleigh–Ritz is exact
+    exact = basis.m == basis.op.size
+    if exact:  # the whole space: Rayleigh–Ritz is exact
         converged = residuals <= np.maximum(_threshold(lam, tol, atol), 1e3 * rounding)
-    return EigenResult(lam, vectors, residuals, converged, len(i_top), count, basis.m, method)
+    resolved = np.ones(len(lam), dtype=bool)
+    if not exact:  # the bottom end: pinned relative to itself, not just within atol
+        low = slice(len(i_top), None)
+        resolved[low] = residuals[low] <= tol * np.abs(lam[low]) + rounding
+        if basis.m <= len(chosen):  # no Ritz value between the ends: a bottom one may be a top
+            resolved[low] = False
+    return EigenResult(
+        lam, vectors, residuals, converged, len(i_top), count, basis.m, method, resolved
+    )
 
 
 def eigsh(

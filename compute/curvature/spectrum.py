@@ -68,6 +68,8 @@ class SpectrumReport:
             },
             "hvp_count": self.hvp_count,
         }
+        resolved = self.eigen.is_resolved[self.eigen.n_top :]
+        data["bottom_resolved"] = [bool(v) for v in resolved]
         if self.trace is not None:
             data["trace"] = self.trace.to_json()
         if self.density is not None:

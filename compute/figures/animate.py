@@ -8,9 +8,7 @@ a temporary name and renamed, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
-import math
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,25 +24,11 @@ from compute.figures.compose import compose
 from compute.figures.map_panel import run_xy
 from compute.figures.panels import MapPanel, Scene, SurfacePanel
 from compute.figures.render import write_sidecar
-from compute.figures.venues import check_dpi
-from compute.outputs import output_path
+from compute.figures.venues import check_animation, check_dpi
+from compute.outputs import commit, discard, one_unit, output_path, temporary_beside
 
 ANIMATION_FORMATS = (".gif", ".mp4")
-FPS_RANGE = (1, 60)
-SECONDS_RANGE = (0.5, 120.0)
-MAX_FRAMES = 3600
-
-
-def _check(fps: float, seconds: float) -> int:
-    if isinstance(fps, bool) or not FPS_RANGE[0] <= fps <= FPS_RANGE[1] or fps != int(fps):
-        raise LandscapeError(
-            f"frame rate must be a whole number of frames per second in {FPS_RANGE}, got {fps}"
-        )
-    if not (math.isfinite(seconds) and SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]):
-        raise LandscapeError(
-            f"length must be between {SECONDS_RANGE[0]} and {SECONDS_RANGE[1]} s, got {seconds}"
-        )
-    return max(2, min(MAX_FRAMES, round(fps * seconds)))
+_check = check_animation
 
 
 def frames(
@@ -207,19 +191,21 @@ def animate(
         images = frames(panel, count, width, dpi)
     if tick is not None:
         images = _ticking(images, count, tick)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
-    os.close(fd)
-    try:
-        (_write_gif if target.suffix.lower() == ".gif" else _write_mp4)(images, tmp, int(fps))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        tmp = ""
-    except (OSError, RuntimeError) as err:
-        reason = (
-            getattr(err, "strerror", None) or str(err).splitlines()[0][:80] or type(err).__name__
-        )
-        raise LandscapeError(f"cannot write {short(str(target))}: {reason}") from None
-    finally:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-    return [target, write_sidecar(target, provenance)]
+    with one_unit():
+        tmp = temporary_beside(target, target.suffix)
+        try:
+            (_write_gif if target.suffix.lower() == ".gif" else _write_mp4)(images, tmp, int(fps))
+            os.chmod(tmp, 0o644)
+        except (OSError, RuntimeError) as err:
+            discard(tmp)
+            reason = (
+                getattr(err, "strerror", None)
+                or str(err).splitlines()[0][:80]
+                or type(err).__name__
+            )
+            raise LandscapeError(f"cannot write {short(str(target))}: {reason}") from None
+        except BaseException:
+            discard(tmp)
+            raise
+        commit(tmp, target)
+        return [target, write_sidecar(target, provenance)]

@@ -31,7 +31,7 @@ from compute.figures.panels import (
     SurfacePanel,
 )
 from compute.figures.render import readable, write_sidecar
-from compute.outputs import atomic_write, output_path
+from compute.outputs import atomic_write, one_unit, output_path
 
 DATA_FORMATS = (".csv", ".npz")
 
@@ -209,29 +209,31 @@ def export_data(panels: Sequence[Panel], path: str | Path, record: Mapping[str, 
     prefixes = [
         f"{string.ascii_lowercase[i]}_" if len(panels) > 1 else "" for i in range(len(panels))
     ]
-    if target.suffix.lower() == ".npz":
-        arrays: dict[str, Any] = {}
-        for prefix, p in zip(prefixes, panels, strict=True):
-            arrays |= {prefix + k: v for k, v in _arrays(p, numbers).items()}
-        arrays["provenance"] = np.array(json.dumps(record, sort_keys=True))
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        with atomic_write(target) as fh:
-            fh.write(buffer.getvalue())  # type: ignore[arg-type]
-    else:
-        tables = [_table(p, numbers) for p in panels]
-        header: list[str] = []
-        for h, _ in tables:
-            header += [c for c in h if c not in header]
-        with atomic_write(target, "w") as fh:
-            writer = csv.writer(fh)  # type: ignore[arg-type]
-            writer.writerow((["panel"] if len(panels) > 1 else []) + header)
-            for prefix, (h, cols) in zip(prefixes, tables, strict=True):
-                where = {name: i for i, name in enumerate(h)}
-                for row in range(len(cols[0]) if cols else 0):
-                    cells = [_cell(cols[where[c]][row]) if c in where else "" for c in header]
-                    writer.writerow(([prefix.rstrip("_")] if len(panels) > 1 else []) + cells)
-    return [readable(target), write_sidecar(target, record)]
+    with one_unit():  # the file and its sidecar appear together or not at all
+        if target.suffix.lower() == ".npz":
+            arrays: dict[str, Any] = {}
+            for prefix, p in zip(prefixes, panels, strict=True):
+                arrays |= {prefix + k: v for k, v in _arrays(p, numbers).items()}
+            arrays["provenance"] = np.array(json.dumps(record, sort_keys=True))
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, **arrays)
+            with atomic_write(target) as fh:
+                fh.write(buffer.getvalue())  # type: ignore[arg-type]
+        else:
+            tables = [_table(p, numbers) for p in panels]
+            header: list[str] = []
+            for h, _ in tables:
+                header += [c for c in h if c not in header]
+            with atomic_write(target, "w") as fh:
+                writer = csv.writer(fh)  # type: ignore[arg-type]
+                writer.writerow((["panel"] if len(panels) > 1 else []) + header)
+                for prefix, (h, cols) in zip(prefixes, tables, strict=True):
+                    where = {name: i for i, name in enumerate(h)}
+                    for row in range(len(cols[0]) if cols else 0):
+                        cells = [_cell(cols[where[c]][row]) if c in where else "" for c in header]
+                        writer.writerow(([prefix.rstrip("_")] if len(panels) > 1 else []) + cells)
+        side = write_sidecar(target, record)
+    return [readable(target), readable(side)]
 
 
 def _cell(value: Any) -> Any:

@@ -23,6 +23,7 @@ from compute.figures.panels import Panel, Scene, Series, SeriesPanel
 from compute.figures.provenance import figure_record
 from compute.figures.render import save
 from compute.figures.scene import SceneProgress, scene_from_file
+from compute.outputs import one_unit
 
 SESSIONS = Path(__file__).resolve().parents[2] / "resources" / "sessions"
 """The gallery's session files (Help ▸ Gallery opens them)."""
@@ -230,8 +231,9 @@ def gallery(
             extra.pop("panels", []), "gallery", {"entry": e.name, "caption": e.caption, **extra}
         )
         files: list[Path] = []
-        for suffix in FORMATS:
-            files += save(comp, folder / f"{e.name}{suffix}", record, dpi)
+        with one_unit():  # an entry's files (PDF, PNG, sidecars) appear together or not at all
+            for suffix in FORMATS:
+                files += save(comp, folder / f"{e.name}{suffix}", record, dpi)
         results.append(GalleryResult(e.name, tuple(files), time.perf_counter() - start))
         yield GalleryProgress(i, len(chosen), e.name, 1.0)
     return results

@@ -15,7 +15,7 @@ from compute.figures.compose import Composition, compose
 from compute.figures.panels import Panel
 from compute.figures.provenance import embedded, sidecar_text
 from compute.figures.venues import check_dpi, rc_params
-from compute.outputs import atomic_write, output_path
+from compute.outputs import atomic_write, one_unit, output_path
 
 FIGURE_FORMATS = (".pdf", ".png", ".svg")
 
@@ -59,11 +59,13 @@ def save(
     dpi = check_dpi(dpi)
     fmt = target.suffix.lower()[1:]
     title = " / ".join(t for t in composition.titles if t) or "landscape-explorer figure"
-    with matplotlib.rc_context(rc_params(composition.venue)), atomic_write(target) as fh:
-        composition.figure.savefig(
-            fh, format=fmt, dpi=dpi, metadata=embedded(record, fmt, title[:200])
-        )
-    return [readable(target), write_sidecar(target, record)]
+    with one_unit():  # the figure and its sidecar appear together or not at all
+        with matplotlib.rc_context(rc_params(composition.venue)), atomic_write(target) as fh:
+            composition.figure.savefig(
+                fh, format=fmt, dpi=dpi, metadata=embedded(record, fmt, title[:200])
+            )
+        side = write_sidecar(target, record)
+    return [readable(target), readable(side)]
 
 
 def render_figure(

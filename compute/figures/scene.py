@@ -35,7 +35,7 @@ from compute.landscapes.landscape import Landscape, build_landscape, hessian_map
 from compute.networks.sliced import network_of
 from compute.objectives.problem import Problem
 from compute.scenarios import scenario
-from compute.sessions.file import load
+from compute.sessions.file import check_fits, load
 from compute.sessions.runs import resolve_starts, track_run
 from compute.sessions.session import RunSettings, Session
 from compute.vocabulary import STATUS_NAMES
@@ -212,6 +212,7 @@ def scene_from_session(
     s, spec = session, scenario(session.scenario)
     stream: Generator[str, None, Problem] = spec.problem_stream(s.params, device)
     problem = yield from _stage(stream, "problem")
+    check_fits(s, problem)
     modes = s.modes()
     landscape = build_landscape(problem, modes, s.plane if s.sliced else None)
     window = Window(tuple(float(b) for b in s.window))

@@ -45,6 +45,51 @@ a 16:9 beamer frame."""
 WIDTH_RANGE = (1.0, 20.0)
 MAX_PANELS = 26
 DPI_RANGE = (50, 1200)
+FPS_RANGE = (1, 60)
+SECONDS_RANGE = (0.5, 120.0)
+MAX_FRAMES = 3600
+MAX_PIXELS = 150_000_000
+"""Largest figure raster (width × height in pixels, ~600 MB as RGBA; matplotlib needs a few
+times that while drawing): 20 in at 1200 dpi would take more than 10 GB."""
+MAX_ANIMATION_BYTES = 2 << 30
+"""Largest total of an animation's frames (RGB) kept while it is encoded."""
+
+
+def estimated_pixels(width: float, rows: int, cols: int, dpi: float) -> float:
+    """Pixels of a figure ``width`` inches wide of rows × cols panels at ``dpi`` (panels about
+    0.8 as high as wide, plus room for titles and labels)."""
+    height = width / cols * 0.8 * rows + 0.6
+    return (width * dpi) * (height * dpi)
+
+
+def check_budget(width: str | float, rows: int, cols: int, dpi: float, frames: int = 1) -> None:
+    """Refuse a figure (or an animation of ``frames`` frames) too large for memory."""
+    inches = venue(width).width
+    pixels = estimated_pixels(inches, rows, cols, dpi)
+    if pixels > MAX_PIXELS:
+        raise LandscapeError(
+            f"a {inches:g}-inch figure at {dpi:g} dpi has ~{pixels / 1e6:.0f} million pixels "
+            f"(at most {MAX_PIXELS / 1e6:.0f} million): lower --dpi or --width"
+        )
+    if frames > 1 and pixels * 3 * frames > MAX_ANIMATION_BYTES:
+        raise LandscapeError(
+            f"{frames} frames of ~{pixels / 1e6:.1f} million pixels need "
+            f"~{pixels * 3 * frames / 2**30:.1f} GB (at most {MAX_ANIMATION_BYTES >> 30} GB): "
+            "lower --fps, --seconds or --dpi"
+        )
+
+
+def check_animation(fps: float, seconds: float) -> int:
+    """The number of frames of ``fps`` × ``seconds``, or a one-line LandscapeError."""
+    if isinstance(fps, bool) or not FPS_RANGE[0] <= fps <= FPS_RANGE[1] or fps != int(fps):
+        raise LandscapeError(
+            f"frame rate must be a whole number of frames per second in {FPS_RANGE}, got {fps}"
+        )
+    if not (math.isfinite(seconds) and SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]):
+        raise LandscapeError(
+            f"length must be between {SECONDS_RANGE[0]} and {SECONDS_RANGE[1]} s, got {seconds}"
+        )
+    return max(2, min(MAX_FRAMES, round(fps * seconds)))
 
 
 def venue(width: str | float) -> Venue:
@@ -110,6 +155,8 @@ def parse_layout(layout: str | None, count: int) -> tuple[int, int]:
     if not match:
         raise LandscapeError(f"layout {layout[:20]!r} is not ROWSxCOLS (e.g. 1x3, 2x2)")
     rows, cols = int(match[1]), int(match[2])
+    if rows * cols > MAX_PANELS:
+        raise LandscapeError(f"layout {rows}x{cols} has more than {MAX_PANELS} cells")
     if rows < 1 or cols < 1 or rows * cols < count:
         raise LandscapeError(f"layout {rows}x{cols} has no room for {count} panels")
     return rows, cols

@@ -68,8 +68,9 @@ class PlaneSpec:
 
     def describe(self) -> str:
         """The plane in words, for the panel, legends and exports."""
+        around = self.source if self.kind == "random" and self.vectors and self.source else ""
         text = {
-            "random": f"random filter-normalised directions around θ₀ (seed {self.seed})",
+            "random": around or f"random filter-normalised directions around θ₀ (seed {self.seed})",
             "teacher": f"towards the teacher + a random direction (seed {self.seed})",
             "pca": "top two principal directions of " + (self.source or "a run"),
             "points": "through " + ", ".join(m[0] for m in self.marks),
@@ -117,12 +118,13 @@ def from_text(text: str) -> bytes:
 def build_plane(source: Problem, spec: PlaneSpec) -> Plane:
     """The plane ``spec`` names for ``problem`` (on the CPU in the problem's dtype).
 
-    Recipes are rebuilt from θ₀ (or, where θ₀ = 0, the teacher) and the seed; derived planes
-    come from their saved vectors, which must have the problem's size.
+    Recipes are rebuilt from θ₀ (or, where θ₀ = 0, the teacher) and the seed; derived planes,
+    and recipes saved with their vectors (a random plane around a run's end), come from those
+    vectors, which must have the problem's size.
     """
     problem = network_of(source)
     init = problem.init.to("cpu", problem.dtype)
-    if spec.derived:
+    if spec.derived or spec.vectors:
         if spec.dim != problem.dim:
             raise LandscapeError(
                 f"the saved {spec.kind} plane has {spec.dim} coordinates, "

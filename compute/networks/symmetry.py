@@ -35,12 +35,24 @@ def aligned_distance(
     """min over the symmetry group of ‖θ^g − θ_ref‖: θ[..., n] → [...] (reference: the teacher).
 
     One assignment per point (a loop over the leading dimensions: a few hundred μs each for
-    h = 8).
+    h = 8). NaN where θ is not finite or so large that the assignment's costs overflow (a
+    diverged run, a start far out on a plane): no alignment exists there.
     """
     ref = problem.reference("teacher") if reference is None else reference
     flat = theta.reshape(-1, theta.shape[-1])
-    values = [align(problem, t, ref).distance for t in flat]
+    values = [_distance(problem, t, ref) for t in flat]
     return torch.tensor(values, dtype=theta.dtype).reshape(theta.shape[:-1])
+
+
+def _distance(problem: NetworkProblem, theta: torch.Tensor, reference: torch.Tensor) -> float:
+    if not bool(torch.isfinite(theta).all()):
+        return float("nan")
+    try:
+        return float(align(problem, theta, reference).distance)
+    except ValueError as exc:  # scipy: "cost matrix is infeasible" (inf or NaN costs)
+        if isinstance(exc, LandscapeError):
+            raise
+        return float("nan")
 
 
 def function_distance(

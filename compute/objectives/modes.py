@@ -15,6 +15,9 @@ from compute.objectives.constraint_sets import ActiveFace, Ball, Box, Constraint
 from compute.objectives.objective import Objective
 
 MAX_RADIUS = 1e12
+MIN_RADIUS = 1e-12
+"""Smallest constraint radius: below it R², the projection and the constrained least squares
+lose all precision (a radius of 1e-300 failed inside scipy's root finder)."""
 """Largest constraint radius: R² and the faces' residuals (‖θ‖² − R²)/(2R) stay finite."""
 MAX_L2 = 1e12
 """Largest L2 strength: (λ/2)‖θ‖² and its Hessian λ·I stay finite over any window."""
@@ -58,6 +61,8 @@ def make_constraint(kind: str, radius: float, blocks: Sequence[str] = ()) -> Con
         raise LandscapeError(f"constraint radius must be a positive number, got {radius:g}")
     if radius > MAX_RADIUS:
         raise LandscapeError(f"constraint radius must be at most {MAX_RADIUS:g}, got {radius:g}")
+    if radius < MIN_RADIUS:
+        raise LandscapeError(f"constraint radius must be at least {MIN_RADIUS:g}, got {radius:g}")
     if kind == "ball":
         return Ball(radius, blocks=tuple(blocks))
     if kind == "box":

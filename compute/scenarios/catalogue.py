@@ -8,11 +8,14 @@ from outside (a test, a notebook, a user's own model): nothing else in ``compute
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from compute.errors import LandscapeError
-from compute.objectives.problem import Capabilities, Problem
+from compute.objectives.capabilities import Capabilities
 from compute.scenarios.params import ParamSpec, ParamValue
+
+if TYPE_CHECKING:
+    from compute.objectives.problem import Problem
 
 
 class ScenarioSpec(Protocol):

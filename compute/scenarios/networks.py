@@ -10,11 +10,14 @@ import importlib
 import inspect
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compute.objectives.problem import Capabilities, Problem
+from compute.objectives.capabilities import Capabilities
 from compute.scenarios.params import Parametrised, ParamSpec, ParamValue
 from compute.vocabulary import NETWORK_LR
+
+if TYPE_CHECKING:
+    from compute.objectives.problem import Problem
 
 NETWORK_WINDOW = (-1.0, 1.0, -1.0, 1.0)
 """The (a, b) window of a fresh slice."""
@@ -69,7 +72,11 @@ class NetworkSpec(Parametrised):
         values = self.resolve(overrides)
         target = resolve_device(device)
         args = {p.name: int(values[p.name]) if p.integer else values[p.name] for p in self.params}
-        yield "data, teacher and initialization"
+        yield (
+            "data, teacher and initialization"
+            if self.capabilities.teacher
+            else ("data and initialization")
+        )
         built = self.build(**args)
         problem = (yield from built) if inspect.isgenerator(built) else built
         if target.type != "cpu":

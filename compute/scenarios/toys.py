@@ -10,11 +10,14 @@ import importlib
 import math
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compute.objectives.problem import Capabilities, Problem
+from compute.objectives.capabilities import Capabilities
 from compute.scenarios.params import Parametrised, ParamSpec, ParamValue
 from compute.vocabulary import DEFAULT_LR
+
+if TYPE_CHECKING:
+    from compute.objectives.problem import Problem
 
 ACTIVATION_NAMES = ("relu", "square", "sigmoid", "leaky_relu", "softplus", "tanh")
 """The activations φ of the ``activation`` toy (``compute.objectives.toys.ACTIVATIONS``)."""

@@ -29,25 +29,55 @@ import math
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from compute.dynamics.optimizers import RunConfig
 from compute.errors import LandscapeError, short
+from compute.geometry.bounds import check_window
 from compute.landscapes.plane_choice import PlaneSpec, from_text, to_text
 from compute.outputs import write_with
 from compute.scenarios import SCENARIOS, scenario
 from compute.scenarios.own_model import PREFIX, ModelReference, is_model_id, register_model
+from compute.sessions.reading import MAX_BYTES, read_capped
 from compute.sessions.session import MAX_RUNS, OVERLAYS, RunSettings, Session
 from compute.vocabulary import PLANE_KINDS, RECIPES
 
 FORMAT = "landscape-explorer-session"
 VERSION = 2
-MAX_BYTES = 64 << 20
-"""Largest session file read (a 2-million-parameter plane's vectors take ~32 MB)."""
 TOP = {"format", "version", "scenario", "params", "l2", "constraint", "window", "resolution"}
 TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size", "model"}
 RUN_KEYS = {"start", "optimizer", "color", "visible", "in_plane", "at", "theta", "plane", "note"}
 PLANE_KEYS = {"kind", "seed", "vectors", "source", "explained", "marks", "orthonormal"}
 OPTIMIZER_KEYS = {"name", "lr", "momentum", "steps", "batch_size", "seed", "tol"}
 OPTIMIZER_KEYS |= {"curvature_every"}
+MAX_VECTOR = 1e12
+"""Largest |entry| of saved plane vectors and θ starts (float32): squares and the symmetry
+alignment's costs stay finite."""
+
+
+def _floats(data: bytes, what: str) -> int:
+    """Check float32 bytes (finite, |v| ≤ MAX_VECTOR); returns how many values they hold."""
+    if len(data) % 4:
+        raise LandscapeError(f"{what} must be float32 values")
+    values = np.frombuffer(data, dtype="<f4")
+    if not np.isfinite(values).all():
+        raise LandscapeError(f"{what} hold NaN or infinite values")
+    if values.size and float(np.abs(values).max()) > MAX_VECTOR:
+        raise LandscapeError(f"{what} hold values beyond ±{MAX_VECTOR:g}")
+    return int(values.size)
+
+
+def _vectors(data: bytes, what: str) -> bytes:
+    """Saved plane vectors [origin; d₁; d₂]: finite, bounded, d₁ and d₂ not zero."""
+    if not data:
+        return data
+    count = _floats(data, what)
+    if count % 3:
+        raise LandscapeError(f"{what} must hold origin, d₁ and d₂ of equal length")
+    rows = np.frombuffer(data, dtype="<f4").reshape(3, -1).astype(np.float64)
+    if not (np.linalg.norm(rows[1]) > 0 and np.linalg.norm(rows[2]) > 0):
+        raise LandscapeError(f"{what}: a direction is zero (the plane is degenerate)")
+    return data
 
 
 def _fields(d: Any, allowed: set[str], what: str) -> dict[str, Any]:
@@ -136,6 +166,13 @@ def _plane_from(v: Any, what: str) -> PlaneSpec:
         kind, _, seed = v.partition(":")
         if kind not in PLANE_KINDS:
             raise LandscapeError(f"{what} {short(v)} is not one of {', '.join(PLANE_KINDS)}")
+        if kind not in RECIPES:  # it would silently become a random plane
+            raise LandscapeError(
+                f"{what} {short(v)}: a version-1 {kind} plane was saved without its vectors and "
+                f"cannot be rebuilt; set it to {' or '.join(RECIPES)} (or remake the plane)"
+            )
+        if seed and not seed.isdigit():
+            raise LandscapeError(f"{what} {short(v)}: the seed after ':' must be a whole number")
         number = _integer(int(seed) if seed.isdigit() else 0, f"{what} seed")
         return PlaneSpec(kind if kind in RECIPES else "random", number)
     d = _fields(v, PLANE_KEYS, what)
@@ -150,7 +187,9 @@ def _plane_from(v: Any, what: str) -> PlaneSpec:
     return PlaneSpec(
         _text(d.get("kind", "random"), f"{what} kind", 20),
         _integer(d.get("seed", 0), f"{what} seed"),
-        from_text(_text(d.get("vectors", ""), f"{what} vectors", MAX_BYTES)),
+        _vectors(
+            from_text(_text(d.get("vectors", ""), f"{what} vectors", MAX_BYTES)), f"{what} vectors"
+        ),
         _text(d.get("source", ""), f"{what} source"),
         tuple(_number(e, "explained variance") for e in _list(d.get("explained", []), what, 2)),
         tuple(marks),
@@ -160,7 +199,7 @@ def _plane_from(v: Any, what: str) -> PlaneSpec:
 
 def _plane_to(p: PlaneSpec) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": p.kind, "seed": p.seed}
-    if p.derived:
+    if p.derived or p.vectors:
         out |= {"vectors": to_text(p.vectors), "source": p.source, "orthonormal": p.orthonormal}
         out |= {"explained": list(p.explained), "marks": [list(m) for m in p.marks]}
     return out
@@ -182,7 +221,7 @@ def _run_from(r: Any, i: int, plane: PlaneSpec | None, batch: int, version: int)
         _flag(r.get("visible", True), f"{what} visible"),
         _flag(r.get("in_plane", False), f"{what} in_plane"),
         _text(r.get("at", "point"), f"{what} start kind", 10),
-        from_text(_text(r.get("theta", ""), f"{what} theta", MAX_BYTES)),
+        _theta(from_text(_text(r.get("theta", ""), f"{what} theta", MAX_BYTES)), what),
         given if run_plane is None else _plane_from(run_plane, f"{what} plane"),
         _text(r.get("note", ""), f"{what} note", 400),
     )
@@ -209,6 +248,54 @@ def model_digest(scenario_id: str) -> str:
         return ModelReference.parse(scenario_id[len(PREFIX) :]).digest()
     except (LandscapeError, OSError):
         return ""
+
+
+def _theta(data: bytes, what: str) -> bytes:
+    _floats(data, f"{what}'s θ start")
+    return data
+
+
+def _sizes(s: Session) -> None:
+    """Every saved θ and plane of one session has one size n (that of its problem)."""
+    sizes: dict[int, str] = {}
+    planes = [("plane", s.plane)] + [(f"run {i + 1} plane", r.plane) for i, r in enumerate(s.runs)]
+    for what, plane in planes:
+        if plane is not None and plane.vectors:
+            sizes.setdefault(plane.dim, what)
+    for i, r in enumerate(s.runs):
+        if r.theta:
+            sizes.setdefault(len(r.theta) // 4, f"run {i + 1}'s θ start")
+    if len(sizes) > 1:
+        (n1, w1), (n2, w2) = list(sizes.items())[:2]
+        raise LandscapeError(f"{w1} has {n1} values but {w2} has {n2}: the file is inconsistent")
+
+
+def check_fits(s: Session, problem: Any) -> None:
+    """Refuse, by field, a loaded session whose saved vectors do not fit the problem its own
+    parameters build (a run θ or a plane of another size, a constraint on a block that does
+    not exist): what a file alone cannot show."""
+    dim = int(problem.dim)
+    for i, r in enumerate(s.runs):
+        if r.theta and len(r.theta) // 4 != dim:
+            raise LandscapeError(
+                f"run {i + 1}'s θ start has {len(r.theta) // 4} values; {s.scenario} with the "
+                f"session's parameters has {dim}: the file is inconsistent"
+            )
+    if s.plane.vectors and s.plane.dim != dim:
+        raise LandscapeError(
+            f"the session's {s.plane.kind} plane has {s.plane.dim} coordinates; {s.scenario} "
+            f"with the session's parameters has {dim}"
+        )
+    layout = getattr(problem, "layout", None)
+    constraint = s.modes().constraint
+    if layout is not None and constraint is not None and constraint.blocks:
+        names = [b.name for b in layout.blocks]
+        for name in constraint.blocks:
+            if name not in names:
+                raise LandscapeError(
+                    f"the session's constraint names block {short(name)}; {s.scenario} has "
+                    f"{', '.join(names)}"
+                )
 
 
 def to_json(s: Session) -> dict[str, Any]:
@@ -292,12 +379,15 @@ def from_json(data: Any) -> Session:
     if version == 1 and batch:
         optimizer = RunConfig.for_optimizer(optimizer.optimizer, lr=optimizer.lr, batch_size=batch)
     overlays = _list(view.get("overlays", []), "overlays", len(OVERLAYS))
-    return Session(
+    window = tuple(_number(b, "window") for b in _list(d.get("window", []), "window", 4))
+    if window:
+        check_window(window, "window")
+    session = Session(
         scenario=name,
         params=dict(params),
         l2=_number(d.get("l2", 0.0), "l2"),
         constraint=None if constraint is None else _text(constraint, "constraint", 200),
-        window=tuple(_number(b, "window") for b in _list(d.get("window", []), "window", 4)),
+        window=window,
         resolution=_integer(d.get("resolution", 256), "resolution", 2, 4096),
         log_scale=_flag(view.get("log_scale", True), "log_scale"),
         overlays=tuple(_text(o, "overlay", 20) for o in overlays),
@@ -311,6 +401,8 @@ def from_json(data: Any) -> Session:
         plane=plane,
         in_plane=_flag(d.get("in_plane", False), "in_plane"),
     )
+    _sizes(session)
+    return session
 
 
 def save(s: Session, path: str | Path) -> Path:
@@ -341,22 +433,32 @@ def load(path: str | Path, run_models: bool = False) -> Session:
         return _load(path)
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise LandscapeError(f"field {short(key)} appears twice in one object")
+        out[key] = value
+    return out
+
+
 def _load(path: str | Path) -> Session:
+    """``load`` without the model step. Duplicate keys in an object are refused (JSON readers
+    disagree on which one wins); files that are no regular file are refused unread."""
     source = Path(path)
+    data_bytes = read_capped(source)
     try:
-        if source.stat().st_size > MAX_BYTES:
-            raise LandscapeError(f"{source.name} is larger than {MAX_BYTES >> 20} MB")
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LandscapeError(f"cannot open session {source}: {exc.strerror}") from None
+        text = data_bytes.decode("utf-8")
     except UnicodeDecodeError:
         raise LandscapeError(f"{source.name} is not a text session file") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise LandscapeError(
             f"{source.name} is not valid JSON (line {exc.lineno}): the session file is corrupt"
         ) from None
+    except LandscapeError as exc:
+        raise LandscapeError(f"{source.name}: {exc}") from None
     except (ValueError, RecursionError):
         raise LandscapeError(f"{source.name} has numbers or nesting too large to read") from None
     try:

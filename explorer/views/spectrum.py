@@ -336,12 +336,12 @@ class SpectrumPanel(QWidget):
         rows += [(f"bottom {i + 1}", eig.n_top + i) for i in range(len(eig.bottom))]
         self.table.setRowCount(len(rows))
         for r, (label, i) in enumerate(rows):
-            ok = bool(eig.converged[i])
+            ok, sure = bool(eig.converged[i]), bool(eig.is_resolved[i])
             cells = (
                 label,
                 f"{eig.eigenvalues[i]:.8g}",
                 f"{eig.residuals[i]:.2g}",
-                "✓" if ok else "✗",
+                "✓" if sure else "✗ not resolved" if ok else "✗",
             )
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))

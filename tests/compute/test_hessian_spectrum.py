@@ -60,7 +60,15 @@ def test_li_yuan_extremes_agree_with_dense_eigvalsh(li_yuan, method):
     np.testing.assert_allclose(report.eigen.bottom, eig[:3], rtol=1e-6)
     assert report.converged
     data = report.to_json()
-    assert list(data) == ["top", "bottom", "residuals", "hvp_count", "converged"]
+    assert list(data) == [
+        "top",
+        "bottom",
+        "residuals",
+        "hvp_count",
+        "bottom_resolved",
+        "converged",
+    ]
+    assert data["bottom_resolved"] == [True, True, True]
     assert data["top"] == sorted(data["top"], reverse=True)
     assert data["bottom"] == sorted(data["bottom"])
 
@@ -163,3 +171,26 @@ def test_spectrum_refuses_unknown_method():
     op = matrix_operator(torch.eye(3, dtype=torch.float64))
     with pytest.raises(LandscapeError, match="method must be one of"):
         drain(spectrum(op, method="qr"))
+
+
+def test_bottom_values_are_the_k_smallest_or_reported_not_resolved():
+    """Issue 21 item 15: with an absolute tolerance far above the spacing of a crowd of
+    eigenvalues near 0 (a trained network's bottom), a converged Ritz value may be any member
+    of the crowd. Each bottom value must be the i-th smallest to its residual, or be flagged
+    not resolved, and the report must then not say converged (dense eigvalsh is the truth)."""
+    crowd = np.linspace(-1e-3, 2e-3, 600)
+    values = np.concatenate([[5.0, 4.0, 3.0], crowd])
+    a = synthetic(values, seed=3)
+    truth = np.sort(np.linalg.eigvalsh(a.numpy()))
+    report = drain(spectrum(matrix_operator(a), top=2, bottom=5, tol=1e-3, atol=5e-3))
+    eig = report.eigen
+    resolved = eig.is_resolved[eig.n_top :]
+    for i, (v, r, ok) in enumerate(zip(eig.bottom, eig.bottom_residuals, resolved, strict=True)):
+        if ok:
+            assert abs(v - truth[i]) <= r + 1e-12, (i, v, truth[i], r)
+    assert not resolved.all() and not report.converged
+    assert report.to_json()["bottom_resolved"] == [bool(x) for x in resolved]
+    tight = drain(spectrum(matrix_operator(a), top=2, bottom=3, tol=1e-3, atol=0.0))
+    assert tight.converged
+    errors = np.abs(tight.eigen.bottom - truth[:3])
+    assert (errors <= tight.eigen.bottom_residuals + 1e-12).all(), errors

@@ -292,7 +292,10 @@ def cli(capsys, *argv):
 
 def test_cli_forward_norm_json(capsys):
     out = cli(capsys, "forward-norm", "--scheme", "xavier", "--trials", "100", "--json")
-    assert len(out["per_layer_median"]) == 101 and "overflow_layer" not in out
+    assert list(out["schemes"]) == ["xavier"]  # one shape for one scheme and for several
+    out = out["schemes"]["xavier"]
+    assert out["overflowed"] is False
+    assert len(out["per_layer_median"]) == 101 and out["overflow_layer"] is None
     assert 1e14 / 30 < out["final_ratio"]["median"] < 1e14 * 30
     assert out["final_ratio"]["q25"] < out["final_ratio"]["median"] < out["final_ratio"]["q75"]
     out = cli(capsys, "forward-norm", "--preset", "matlab", "--trials", "50", "--json")
@@ -322,9 +325,12 @@ def test_cli_overflow_is_a_layer_not_nan(capsys):
     argv = ("forward-norm", "--width", "16", "--depth", "3000", "--trials", "4")
     text = cli(capsys, *argv)
     assert "overflow at layer" in text
-    raw = cli(capsys, *argv, "--json")
-    assert raw["overflow_layer"] > 1000
-    assert all(np.isfinite(raw["per_layer_median"]))
+    raw = cli(capsys, *argv, "--json")["schemes"]["xavier"]
+    assert raw["overflow_layer"] > 1000 and raw["overflowed"] is True
+    assert raw["final_ratio"]["median"] is None  # null with a flag, never 1e+300
+    shown = [v for v in raw["per_layer_median"] if v is not None]
+    assert all(np.isfinite(shown)) and max(shown) < 1e300
+    assert raw["per_layer_median"][-1] is None
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import json
 import os
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -201,3 +202,38 @@ def test_random_command_lines_exit_0_or_2_with_at_most_one_error_line(words):
     assert "Traceback" not in text and "internal error" not in text, (words, text)
     if code == 2:
         assert len(text.splitlines()) == 1 and text.startswith("landscape-explorer: error:")
+
+
+GALLERY_TOYS = ["shamir-a-plain.json", "shamir-c-ball.json", "square-activation.json"]
+MUTABLE = ["l2", "constraint", "window", "view", "optimizer", "runs", "plane", "in_plane"]
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(GALLERY_TOYS),
+    st.sampled_from(MUTABLE),
+    st.one_of(SPECIAL, any_json),
+)
+def test_a_session_that_loads_also_renders(name, key, value):
+    """Issue 22: a session the loader accepts never fails later because of its content: the
+    scene (map, runs, overlays) computes without a LandscapeError (small resolution and few
+    steps keep each example fast)."""
+    from compute.figures.gallery import SESSIONS
+    from compute.figures.scene import scene_from_session
+    from compute.generators import drain
+
+    data = json.loads((SESSIONS / name).read_text())
+    data[key] = copy.deepcopy(value)
+    data["resolution"] = 16
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "s.json")
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        try:
+            session = load(path)
+        except LandscapeError:
+            event("refused at load")
+            return
+    event("loaded")
+    drain(scene_from_session(session, None, max_steps=5))
