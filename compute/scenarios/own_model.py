@@ -115,7 +115,11 @@ class ModelReference:
     def load(self) -> Callable[..., Any]:
         """Import the file or module (running its code) and return the factory."""
         try:
-            if self.is_file:
+            if self.is_file and not Path(self.source).is_file():
+                # a cluster worker elsewhere: the file was uploaded (Client.upload_file) into
+                # its working folder, importable under its own name
+                module = importlib.import_module(Path(self.source).stem)
+            elif self.is_file:
                 name = "landscape_model_" + hashlib.sha1(self.source.encode()).hexdigest()[:12]
                 spec = importlib.util.spec_from_file_location(name, self.source)
                 if spec is None or spec.loader is None:
@@ -196,6 +200,11 @@ class ModelSpec(Parametrised):
 
     def caveats(self, values: Mapping[str, ParamValue]) -> tuple[str, ...]:
         return ()
+
+    @property
+    def source_files(self) -> tuple[str, ...]:
+        """The model file a cluster's workers must import (uploaded to them)."""
+        return (self.reference.source,) if self.reference.is_file else ()
 
     def problem_stream(
         self, overrides: Mapping[str, object] | None = None, device: str = "cpu"
