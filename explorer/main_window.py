@@ -47,6 +47,7 @@ from explorer.panels.optimizer import OptimizerPanel
 from explorer.panels.plane import PlanePanel
 from explorer.panels.runs import RunTable
 from explorer.panels.scenario import ScenarioPanel
+from explorer.results import SELECTED
 from explorer.state import AppState
 from explorer.views.curves import CurvesView
 from explorer.views.curves_binding import CurvesBinding
@@ -119,7 +120,7 @@ class MainWindow(QMainWindow):
         self.view.setObjectName("landscape")
         self.map_binding = MapBinding(st, self.view)
         self.banner = Banner()
-        st.subscribe("message", self.banner.show_message)
+        st.events.message.connect(lambda m: self.banner.show_message(m.text, m.kind))
         self.readout = ReadoutLabel(st)
         self.basin_legend = BasinLegend(st)
         self.hessian_legend = HessianLegend(st)
@@ -233,10 +234,10 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         st = self.state
-        st.subscribe("scenario", self._scenario)
-        st.subscribe("problem", self._warn)
-        st.subscribe("session", lambda _: self._changed())
-        st.subscribe("result", self._result)
+        st.events.scenario.connect(lambda _: self._scenario())
+        st.events.problem.connect(lambda _: self._warn())
+        st.events.session.connect(lambda _: self._changed())
+        st.on_result(SELECTED, lambda _: self._centre_on_selected())
         self.view.sigClicked.connect(self._clicked)
         self.view.sigHovered.connect(self.landscape_ctl.hover)
         self.view.sigStartMoved.connect(self.gestures.move)
@@ -268,10 +269,6 @@ class MainWindow(QMainWindow):
         elif self.banner.kind == "warning" and self.banner.isVisible():
             self.state.notify("", "clear")
 
-    def _result(self, name: str) -> None:
-        if name == "selected":
-            self._centre_on_selected()
-
     def _changed(self) -> None:
         self._autosave.start()
         name = self.session_path.name if self.session_path else "untitled"
@@ -294,7 +291,7 @@ class MainWindow(QMainWindow):
 
     def _critical_clicked(self, index: int) -> None:
         self.tabs.setCurrentWidget(self.critical_table)
-        self.state.set_result("selected", index)
+        self.state.set_result(SELECTED, index)
 
     def _centre_on_selected(self) -> None:
         """Centre the map on the selected critical point, recomputing what comes into view."""
@@ -362,7 +359,7 @@ class MainWindow(QMainWindow):
 
     # sessions -----------------------------------------------------------------------------
     def _start(self, session_path: str | None, restore_autosave: bool) -> None:
-        self.state.emit("scenario")
+        self.state.announce()
         if session_path:
             self.open_session(session_path)
         elif restore_autosave:
@@ -374,8 +371,7 @@ class MainWindow(QMainWindow):
                 self.state.notify(
                     "Restored your last session (Ctrl+Z: undo, File ▸ New: start fresh)."
                 )
-        self.state.emit("scenario")
-        self.state.emit("session", set())
+        self.state.announce()
         self._warn()  # after the notices above: a caveat of the opened parameters stays shown
         self.landscape_ctl.refresh()
 

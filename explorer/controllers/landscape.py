@@ -27,7 +27,22 @@ from compute import (
     scenario,
 )
 from explorer.jobs import Jobs
-from explorer.state import AppState
+from explorer.results import (
+    BASIN_LABELS,
+    BASINS,
+    CRITICAL,
+    CRITICAL_KNOWN,
+    FIELDS,
+    FRAME,
+    GRADIENT,
+    HESSIAN_MAP,
+    LANDSCAPE,
+    MARKS,
+    PLANE_INFO,
+    READOUT,
+    SELECTION_HINT,
+)
+from explorer.state import AppState, SessionChanged, ViewState
 
 GEOMETRY_OVERLAYS = frozenset({"gradient", "curvature"})
 
@@ -47,10 +62,10 @@ class LandscapeController(QObject):
         self.state, self.jobs = state, jobs
         self._problem: Problem | None = None
         self._problem_key: tuple[Any, ...] | None = None
-        for event in ("landscape", "plane", "problem"):
-            state.subscribe(event, self.refresh)
-        state.subscribe("view", self._view_changed)
-        state.subscribe("view_state", self._view_state)
+        for event in (state.events.landscape, state.events.plane, state.events.problem):
+            event.connect(lambda _: self.refresh())
+        state.events.view.connect(self._view_changed)
+        state.events.view_state.connect(self._view_state)
         self._device = state.view.device
         self._dragging = False
         self.hover = qthrottled(self._hover, timeout=40, parent=self)
@@ -59,10 +74,9 @@ class LandscapeController(QObject):
         s = self.state.session
         return (s.scenario, tuple(sorted(s.params.items())), self.state.view.device)
 
-    def _view_state(self) -> None:
+    def _view_state(self, view: ViewState) -> None:
         """A new device rebuilds the network; the end of a slider drag computes what the drag
         left out (geometry, then critical points)."""
-        view = self.state.view
         if view.device != self._device:
             self._device = view.device
             if self.state.sliced:
@@ -72,7 +86,7 @@ class LandscapeController(QObject):
             self.refresh()
         self._dragging = view.dragging
 
-    def _view_changed(self) -> None:
+    def _view_changed(self, _: SessionChanged) -> None:
         """Log scale: redraw the computed values; a geometry overlay turned on: compute it."""
         frame, s = self.state.results.frame, self.state.session
         wants = bool(GEOMETRY_OVERLAYS & set(s.overlays)) and not self.state.results.fields
@@ -92,10 +106,8 @@ class LandscapeController(QObject):
             self.jobs.cancel(slot)
         r = self.state.results
         if 0 <= r.selected < len(r.critical):
-            r.selection_hint = r.critical[r.selected].point
-        self.state.clear_results(
-            "critical", "critical_known", "basins", "basin_labels", "hessian_map"
-        )
+            self.state.set_result(SELECTION_HINT, r.critical[r.selected].point)
+        self.state.clear_results(CRITICAL, CRITICAL_KNOWN, BASINS, BASIN_LABELS, HESSIAN_MAP)
 
     def refresh(self, geometry: bool | None = None, reuse_frame: bool = False) -> None:
         """Recompute the map (and whatever it rests on that changed)."""
@@ -117,7 +129,7 @@ class LandscapeController(QObject):
         frame = self.state.results.frame if reuse_frame and keep else None
         if frame is not None and not _covers(frame, window, s.resolution):
             frame = None  # the window changed in the same step as the log scale (undo, open)
-        self.state.clear_results("fields", "gradient")
+        self.state.clear_results(FIELDS, GRADIENT)
         if frame is None:
             self.analysis_stale()
         params, device, resolution, log = (
@@ -159,11 +171,11 @@ class LandscapeController(QObject):
             elif kind == "frame" or isinstance(payload, MapFrame):
                 frames.append(payload)
             elif isinstance(payload, GradientField):
-                self.state.set_result("gradient", payload)
+                self.state.set_result(GRADIENT, payload)
             elif isinstance(payload, GridBlock):
                 self._rows(payload)
         if frames:
-            self.state.set_result("frame", frames[-1])
+            self.state.set_result(FRAME, frames[-1])
             if not frames[-1].complete:
                 self.state.progress("landscape: slice", 0.5)
 
@@ -173,19 +185,22 @@ class LandscapeController(QObject):
             runs = resolve_starts(landscape.problem, s.runs, s.plane)
             if runs != s.runs:
                 self.state.amend(runs=runs)
-        self.state.set_result("marks", marks)
-        self.state.set_result("plane_info", _plane_info(landscape))
-        self.state.set_result("landscape", landscape)
+        self.state.set_result(MARKS, marks)
+        self.state.set_result(PLANE_INFO, _plane_info(landscape))
+        self.state.set_result(LANDSCAPE, landscape)
 
     def _rows(self, block: GridBlock) -> None:
         fields = dict(self.state.results.fields)
         for name, rows in block.values.items():
-            full = fields.get(name)
-            if full is None or len(full) != block.total:
-                full = np.full((block.total, *rows.shape[1:]), np.nan)
+            old = fields.get(name)
+            full = (
+                np.full((block.total, *rows.shape[1:]), np.nan)
+                if old is None or len(old) != block.total
+                else old.copy()  # what was handed out before is never changed
+            )
             full[block.start : block.stop] = rows
             fields[name] = full
-        self.state.set_result("fields", fields)
+        self.state.set_result(FIELDS, fields)
         self.state.progress("‖∇F‖ and curvature", block.stop / block.total)
 
     def _done(self, _: Any) -> None:
@@ -206,7 +221,7 @@ class LandscapeController(QObject):
         def job() -> Generator[Any, None, None]:
             yield readout(landscape, coords)
 
-        self.jobs.submit("hover", job, lambda items: self.state.set_result("readout", items[-1]))
+        self.jobs.submit("hover", job, lambda items: self.state.set_result(READOUT, items[-1]))
 
 
 def _covers(frame: MapFrame, window: Window, resolution: int) -> bool:

@@ -63,7 +63,7 @@ class PlaneController(QObject):
                 "'Train from θ₀').",
                 "error",
             )
-            self.state.emit("session", set())  # the panel shows the plane that is kept
+            self.state.restate()  # the panel shows the plane that is kept
             return False
         if kind in EIGEN:
             return self._eigen(kind, seed, run)
@@ -85,6 +85,9 @@ class PlaneController(QObject):
             return False
         problem, l2 = landscape.problem, self.state.session.l2
         theta = problem.init if run is None else torch.as_tensor(run.data.thetas[-1])
+        if theta is None:
+            self.state.notify(f"{problem.id} has no initialization θ₀ to take a plane at.")
+            return False
         source = "θ₀" if run is None else f"the end of run {run.id}"
 
         def job() -> Generator[str, None, tuple[PlaneSpec, tuple[float, ...]]]:
@@ -102,7 +105,7 @@ class PlaneController(QObject):
     def _failed(self, exc: Exception) -> None:
         self.state.progress("plane", -1.0)
         self.state.notify(f"The plane could not be built: {exc}", "error")
-        self.state.emit("session", set())
+        self.state.restate()
 
     def interpolate_latest(self) -> None:
         """F on the segment from θ₀ to the latest finished run's end, in a worker."""
@@ -111,11 +114,15 @@ class PlaneController(QObject):
             self.state.notify("1-D interpolation needs a finished run: train one first", "error")
             return
         problem = landscape.problem
+        start = problem.init
+        if start is None:
+            self.state.notify(f"{problem.id} has no initialization θ₀ to start from.", "error")
+            return
         end = torch.as_tensor(np.asarray(run.data.thetas[-1]), dtype=problem.dtype)
 
         def job() -> Generator[None, None, Interpolation]:
             yield None
-            return interpolate(problem, problem.init, end)
+            return interpolate(problem, start, end)
 
         label = f"run {run.id}'s end"
         self.jobs.submit(

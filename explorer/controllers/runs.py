@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject
 
 from compute import STATUS_NAMES, Landscape, RunChunk, track_run
 from explorer.jobs import Jobs
-from explorer.state import AppState
+from explorer.results import LANDSCAPE
+from explorer.state import AppState, SessionChanged
 from explorer.streams import StreamPool
 
 
@@ -24,22 +25,20 @@ class RunController(QObject):
         self.state, self.jobs = state, jobs
         self.pool = StreamPool(self)
         self._landscape: Landscape | None = None
-        state.subscribe("runs", self.sync)
-        state.subscribe("result", self._result)
-        state.subscribe("problem", self._problem_changed)
+        state.events.runs.connect(lambda change: self.sync(list(change.ids)))
+        state.on_result(LANDSCAPE, self._landscape_changed)
+        state.events.problem.connect(self._problem_changed)
 
     # what changed ---------------------------------------------------------------------------
-    def _problem_changed(self) -> None:
+    def _problem_changed(self, _: SessionChanged) -> None:
         """A network is being rebuilt: its runs wait for the new one."""
         for rid in list(self.state.runs):
             self.pool.cancel(rid)
             self.state.reset_run_data(rid)
         self._landscape = None
 
-    def _result(self, name: str) -> None:
-        if name != "landscape":
-            return
-        new, old = self.state.results.landscape, self._landscape
+    def _landscape_changed(self, new: Landscape | None) -> None:
+        old = self._landscape
         self._landscape = new
         if new is None:
             return

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from compute import LandscapeError, Modes, bind_modes, parse_constraint
 from explorer.panels.fields import INVALID_STYLE, NumberField
+from explorer.results import LANDSCAPE
 from explorer.state import AppState
 from explorer.views.style import HESSIAN_SHORT
 
@@ -98,12 +99,12 @@ class ModesPanel(QWidget):
         self.l2.sigValue.connect(self._modes_changed)
         self.radius.sigValue.connect(self._modes_changed)
         self.blocks.editingFinished.connect(self._modes_changed)
-        state.subscribe("result", lambda name: self._blocks_tip() if name == "landscape" else None)
+        state.on_result(LANDSCAPE, lambda _: self._blocks_tip())
         for box in (self.log, self.equal, *self.overlays.values()):
             box.toggled.connect(self._view_changed)
         self.hessian_field.currentIndexChanged.connect(self._view_changed)
-        state.subscribe("session", lambda _: self.mirror())
-        state.subscribe("scenario", self._scenario)
+        state.events.session.connect(lambda _: self.mirror())
+        state.events.scenario.connect(lambda _: self._scenario())
 
     def _modes_changed(self, *_: object) -> None:
         l2, radius = self.l2.text(), self.radius.text()

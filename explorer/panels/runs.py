@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compute import Landscape
 from explorer.live import LiveRun
+from explorer.results import LANDSCAPE
 from explorer.state import AppState
 from explorer.views.run_redraw import RunRedraw
 
@@ -177,13 +179,12 @@ class _Binding(QObject):
         self.table = table
         state = table.state
         self._redraw = RunRedraw(state, self._refresh, 100, self)
-        state.subscribe("runs", lambda _: table.show_runs())
-        state.subscribe("scenario", lambda: table.set_metrics({}))
-        state.subscribe("result", self._result)
+        state.events.runs.connect(lambda _: table.show_runs())
+        state.events.scenario.connect(lambda _: table.set_metrics({}))
+        state.on_result(LANDSCAPE, self._landscape)
 
-    def _result(self, name: str) -> None:
-        landscape = self.table.state.results.landscape
-        if name == "landscape" and landscape is not None:
+    def _landscape(self, landscape: Landscape | None) -> None:
+        if landscape is not None:
             self.table.set_metrics({m.key: m.label for m in landscape.objective.metrics})
 
     def _refresh(self, dirty: set[int]) -> None:

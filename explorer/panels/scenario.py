@@ -105,8 +105,8 @@ class ScenarioPanel(QWidget):
         self.combo.currentIndexChanged.connect(
             lambda i: state.apply(scenario=self.combo.itemData(i))
         )
-        state.subscribe("scenario", self.rebuild)
-        state.subscribe("session", lambda _: self.mirror())
+        state.events.scenario.connect(lambda _: self.rebuild())
+        state.events.session.connect(lambda _: self.mirror())
 
     def rebuild(self) -> None:
         """Parameter rows for the current scenario (no signals emitted)."""

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import QObject
 
-from explorer.state import AppState
+from compute import MapFrame
+from explorer.results import (
+    BASIN_LABELS,
+    CRITICAL,
+    FIELDS,
+    FRAME,
+    GRADIENT,
+    HESSIAN_MAP,
+    MARKS,
+    SELECTED,
+    Result,
+)
+from explorer.state import AppState, RunsChanged, SessionChanged
 from explorer.views.landscape import LandscapeView
 from explorer.views.run_redraw import RunRedraw
 from explorer.views.style import curvature_image, hessian_image, label_image
@@ -21,13 +35,18 @@ class MapBinding(QObject):
         super().__init__(view)
         self.state, self.view = state, view
         self._redraw = RunRedraw(state, self._draw_runs, REDRAW_MS, self)
-        state.subscribe("scenario", self._scenario)
-        state.subscribe("landscape", self._landscape)
-        state.subscribe("view", self._overlays)
-        state.subscribe("result", self._result)
-        state.subscribe("runs", self._runs)
+        state.events.scenario.connect(self._scenario)
+        state.events.landscape.connect(self._landscape)
+        state.events.view.connect(lambda _: self._overlays())
+        state.on_result(FRAME, self._frame)
+        keys: tuple[Result[Any], ...] = (FIELDS, GRADIENT, BASIN_LABELS, CRITICAL, HESSIAN_MAP)
+        for key in keys:
+            state.on_result(key, lambda _: self._overlays())
+        state.on_result(SELECTED, self._selected)
+        state.on_result(MARKS, lambda marks: self.view.show_marks(dict(marks)))
+        state.events.runs.connect(self._runs)
 
-    def _scenario(self) -> None:
+    def _scenario(self, _: SessionChanged) -> None:
         s = self.state.session
         for rid in list(self.view.paths):
             self.view.remove_run(rid)
@@ -37,24 +56,20 @@ class MapBinding(QObject):
         self.view.show_critical([])
         self._overlays()
 
-    def _landscape(self) -> None:
+    def _landscape(self, _: SessionChanged) -> None:
         s = self.state.session
         if tuple(round(b, 9) for b in self.view.window()) != tuple(round(b, 9) for b in s.window):
             self.view.set_window(s.window)
         self.view.show_constraint(s.modes().constraint if not s.sliced else None)
 
-    def _result(self, name: str) -> None:
-        r = self.state.results
-        if name == "frame" and r.frame is not None:
-            self.view.show_frame(r.frame)
+    def _frame(self, frame: MapFrame | None) -> None:
+        if frame is not None:
+            self.view.show_frame(frame)
             self._overlays()
-        elif name in ("fields", "gradient", "basin_labels", "critical", "hessian_map"):
-            self._overlays()
-        elif name == "selected":
-            index = r.selected
-            self.view.select_critical(r.critical[index] if 0 <= index < len(r.critical) else None)
-        elif name == "marks":
-            self.view.show_marks(r.marks)
+
+    def _selected(self, index: int) -> None:
+        points = self.state.results.critical
+        self.view.select_critical(points[index] if 0 <= index < len(points) else None)
 
     def _overlays(self) -> None:
         s, r = self.state.session, self.state.results
@@ -89,7 +104,7 @@ class MapBinding(QObject):
         return (np.linspace(w[0], w[1], nx), np.linspace(w[2], w[3], ny))
 
     # runs -----------------------------------------------------------------------------------
-    def _runs(self, ids: list[int]) -> None:
+    def _runs(self, _: RunsChanged) -> None:
         for rid in list(self.view.paths):
             if rid not in self.state.runs:
                 self.view.remove_run(rid)

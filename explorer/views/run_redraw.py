@@ -24,8 +24,8 @@ class RunRedraw(QObject):
         super().__init__(parent)
         self._draw, self._dirty = draw, set[int]()
         self._later = qthrottled(self._flush, timeout=ms, leading=False, parent=self)
-        state.subscribe("run_data", self.mark)
-        state.subscribe("run_status", self.mark)
+        state.events.run_data.connect(self.mark)
+        state.events.run_status.connect(self.mark)
 
     def mark(self, rid: int) -> None:
         self._dirty.add(rid)

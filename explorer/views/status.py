@@ -6,6 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
+from compute import Readout
+from explorer.events import Message
+from explorer.results import BASINS, HESSIAN_MAP, READOUT
 from explorer.state import AppState
 from explorer.views.style import FIG, HESSIAN_SHORT, basin_legend
 
@@ -34,16 +37,15 @@ class ReadoutLabel(QLabel):
         self.setObjectName("readout")
         self.setWordWrap(True)  # long read-outs must not widen the window
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        state.subscribe("scenario", self.hint)
-        state.subscribe("result", self._result)
+        state.events.scenario.connect(lambda _: self.hint())
+        state.on_result(READOUT, self._readout)
         self.hint()
 
     def hint(self) -> None:
         self.setText(SLICE_HINT if self.state.sliced else TOY_HINT)  # note shown above
 
-    def _result(self, name: str) -> None:
-        r = self.state.results.readout
-        if name != "readout" or r is None:
+    def _readout(self, r: Readout | None) -> None:
+        if r is None:
             return
         names = self.state.axis_names()
         where = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, r.coords, strict=False))
@@ -69,13 +71,13 @@ class BasinLegend(QLabel):
         self.setObjectName("basin-legend")
         self.setWordWrap(True)
         self.hide()
-        state.subscribe("result", lambda name: self.refresh() if name == "basins" else None)
-        state.subscribe("view", self.refresh)
+        state.on_result(BASINS, lambda _: self.refresh())
+        state.events.view.connect(lambda _: self.refresh())
 
     def refresh(self) -> None:
         basins = self.state.results.basins
         shown = basins is not None and "basins" in self.state.session.overlays
-        self.setText(basin_legend(basins) if shown else "")
+        self.setText(basin_legend(basins) if basins is not None and shown else "")
         self.setVisible(shown)
 
 
@@ -98,8 +100,11 @@ class StatusBinding(QObject):
             bar.addPermanentWidget(w)
         bar.addWidget(self.text, 1)
         self._tasks: dict[str, float] = {}
-        state.subscribe("busy", self._busy)
-        state.subscribe("message", lambda text, kind="info": self.text.setText(text))
+        state.events.busy.connect(lambda p: self._busy(p.task, p.fraction))
+        state.events.message.connect(self._message)
+
+    def _message(self, message: Message) -> None:
+        self.text.setText(message.text)
 
     def _busy(self, task: str, fraction: float) -> None:
         key = task.split(":")[0]
@@ -133,14 +138,14 @@ class HessianLegend(QLabel):
         self.setObjectName("hessian-legend")
         self.setWordWrap(True)
         self.hide()
-        state.subscribe("result", lambda name: self.refresh() if name == "hessian_map" else None)
-        state.subscribe("view", self.refresh)
+        state.on_result(HESSIAN_MAP, lambda _: self.refresh())
+        state.events.view.connect(lambda _: self.refresh())
 
     def refresh(self) -> None:
         m, s = self.state.results.hessian_map, self.state.session
         shown = m is not None and "hessian" in s.overlays
         self.setVisible(shown)
-        if not shown:
+        if m is None or not shown:
             return
         lo, hi = FIG.hessian_range(m.field(s.hessian_field), s.hessian_field)
         name = HESSIAN_SHORT[s.hessian_field]
