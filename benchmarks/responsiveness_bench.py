@@ -41,11 +41,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app does: see explorer/launcher.py
 
 from machine_load import busy_seconds, other_load  # benchmarks/machine_load.py
-from PySide6.QtCore import QEventLoop, QPointF, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from explorer.app import configure_pyqtgraph
+from explorer.jobs import wait_all
 
 TARGET_MS = 100.0
 TICK_MS = 10
@@ -124,7 +125,7 @@ def trial(timeout_s: float) -> dict[str, object]:
     statuses = [r.status for r in w.state.runs.values()]
     w.close()
     w.deleteLater()
-    assert QThreadPool.globalInstance().waitForDone(5000), "a worker thread was left running"
+    assert wait_all(5000), "a worker thread was left running"
     pause(20)
     gaps = [1e3 * (b - a) for a, b in itertools.pairwise(ticks)]
     k = max(range(len(gaps)), key=gaps.__getitem__)

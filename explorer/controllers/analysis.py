@@ -41,9 +41,13 @@ class AnalysisController(QObject):
         self._draw_basins = qthrottled(
             self._partial_basins, timeout=200, leading=False, parent=self
         )
+        self.held: set[str] = set()  # overlays the user stopped (Esc): not restarted by others
+        self._overlays = frozenset(state.session.overlays)
         state.on_result(FRAME, self._frame)
         state.events.optimizer.connect(self._optimizer)
         state.events.view.connect(self._view)
+        for event in (state.events.landscape, state.events.plane, state.events.problem):
+            event.connect(lambda _: self.held.clear())  # a new map: its overlays follow it
 
     def schedule(self) -> None:
         """Critical points shortly after the map settles (a burst of changes computes once)."""
@@ -55,16 +59,23 @@ class AnalysisController(QObject):
         r = self.state.results
         if frame is None or not frame.complete:
             return
-        if not self.state.view.dragging and not r.critical_known and not self.jobs.busy("critical"):
+        idle = not self.jobs.busy("critical") and "critical" not in self.held
+        if not self.state.view.dragging and not r.critical_known and idle:
             self.schedule()
         if self._wants_hessian_map() and not self.state.view.dragging:
             self.refresh_hessian_map()
 
     def _optimizer(self, _: SessionChanged) -> None:
+        self.held.discard("basins")  # another optimizer: the user asks for its basins
         if "basins" in self.state.session.overlays:
             self.refresh_basins()
 
-    def _view(self, _: SessionChanged) -> None:
+    def _view(self, change: SessionChanged) -> None:
+        """An overlay ticked (or another view setting changed): compute what is now shown and
+        missing, except what the user stopped, unless it is the overlay ticked just now."""
+        now = frozenset(change.session.overlays)
+        self.held -= now - self._overlays
+        self._overlays = now
         r = self.state.results
         if "basins" in self.state.session.overlays and r.basins is None and r.critical_known:
             self.refresh_basins()
@@ -76,6 +87,7 @@ class AnalysisController(QObject):
         """The overlay is on and its map is neither computed nor being computed."""
         return (
             "hessian" in self.state.session.overlays
+            and "hessian" not in self.held
             and self.state.results.hessian_map is None
             and not self.jobs.busy("hessian")
         )
@@ -120,9 +132,15 @@ class AnalysisController(QObject):
         self.state.progress("curvature map", 1.0)
 
     def stop(self) -> None:
+        """Esc: stop the critical points, the basin map and the curvature map, and hold them
+        until the user asks again (a new map, the overlay ticked again, another optimizer)."""
         self._debounced.cancel()
+        if self.pending:
+            self.held.add("critical")
         self.pending = False
         for slot in ("critical", "basins", "hessian"):
+            if self.jobs.busy(slot):
+                self.held.add(slot)
             self.jobs.cancel(slot)
 
     def refresh_critical(self) -> None:
@@ -169,6 +187,8 @@ class AnalysisController(QObject):
         landscape, s = self.state.results.landscape, self.state.session
         if landscape is None or self.jobs.busy("critical") or not self.state.results.critical_known:
             return  # started when the critical points arrive
+        if "basins" in self.held:
+            return
         from compute import basin_map, basin_resolution
 
         objective, modes = landscape.map_objective, landscape.map_modes

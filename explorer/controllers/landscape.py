@@ -68,6 +68,8 @@ class LandscapeController(QObject):
         state.events.view_state.connect(self._view_state)
         self._device = state.view.device
         self._dragging = False
+        self.held = False  # the user stopped the map (Esc): only their next change restarts it
+        self._overlays = frozenset(state.session.overlays)
         self.hover = qthrottled(self._hover, timeout=40, parent=self)
 
     def _key(self) -> tuple[Any, ...]:
@@ -86,8 +88,13 @@ class LandscapeController(QObject):
             self.refresh()
         self._dragging = view.dragging
 
-    def _view_changed(self, _: SessionChanged) -> None:
-        """Log scale: redraw the computed values; a geometry overlay turned on: compute it."""
+    def _view_changed(self, change: SessionChanged) -> None:
+        """Log scale: redraw the computed values; a geometry overlay turned on: compute it
+        (after Esc, only when it is the overlay just ticked)."""
+        now = frozenset(change.session.overlays)
+        ticked, self._overlays = now - self._overlays, now
+        if self.held and not GEOMETRY_OVERLAYS & ticked:
+            return
         frame, s = self.state.results.frame, self.state.session
         wants = bool(GEOMETRY_OVERLAYS & set(s.overlays)) and not self.state.results.fields
         if frame is not None and frame.complete and frame.log_scale != s.log_scale:
@@ -96,6 +103,8 @@ class LandscapeController(QObject):
             self.refresh(geometry=True)
 
     def stop(self) -> None:
+        """Esc: stop the map (and the read-out), held until the user changes something."""
+        self.held = self.held or self.jobs.busy("map")
         for slot in ("map", "hover"):
             self.jobs.cancel(slot)
 
@@ -111,6 +120,7 @@ class LandscapeController(QObject):
 
     def refresh(self, geometry: bool | None = None, reuse_frame: bool = False) -> None:
         """Recompute the map (and whatever it rests on that changed)."""
+        self.held = False
         s, key = self.state.session, self._key()
         spec = scenario(s.scenario)
         problem = self._problem if key == self._problem_key else None

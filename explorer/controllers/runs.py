@@ -28,6 +28,7 @@ class RunController(QObject):
         state.events.runs.connect(lambda change: self.sync(list(change.ids)))
         state.on_result(LANDSCAPE, self._landscape_changed)
         state.events.problem.connect(self._problem_changed)
+        state.events.view_state.connect(lambda view: self._set_delay(view.delay_ms))
 
     # what changed ---------------------------------------------------------------------------
     def _problem_changed(self, _: SessionChanged) -> None:
@@ -144,12 +145,15 @@ class RunController(QObject):
                 self.pool.cancel(rid)
                 self.state.set_run_status(rid, "cancelled")
 
-    def set_delay(self, ms: int) -> None:
-        self.state.set_view(delay_ms=ms)
+    def _set_delay(self, ms: int) -> None:
+        """A new step delay reaches the running runs too, not only the next ones."""
         for rid in self.state.runs:
             gate = self.pool.gate(rid)
             if gate is not None:
                 gate.delay = ms / 1000
+
+    def cancel_all(self) -> None:
+        self.cancel(list(self.state.runs))
 
     def busy(self) -> bool:
         return self.pool.any_busy()

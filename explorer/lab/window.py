@@ -115,6 +115,10 @@ class LabWindow(QMainWindow):
         self.resize(1200, 780)
         self.forward_view.run()  # the default sweep (about 3 s) fills the first tab at once
 
+    def show_tab(self, name: str) -> None:
+        """Bring tab ``name`` ("forward", "depth", "training") to the front."""
+        self.tabs.setCurrentIndex(list(self.views).index(name))
+
     def current_tab(self) -> str:
         return list(self.views)[self.tabs.currentIndex()]
 

@@ -25,6 +25,8 @@ from explorer.state import AppState
 from explorer.views.run_redraw import RunRedraw
 
 BASE = ("#", "optimizer", "status", "steps", "F", "‖∇F‖")
+RESIZE_ROWS = 64
+"""Rows measured when the columns are fitted to their contents."""
 METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
 """Recorded quantities that get a column (when the scenario has them), after ‖∇F‖."""
 ACTIONS = {
@@ -63,7 +65,11 @@ class RunTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Interactive, sized after each batch of updates (``fit_columns``): ResizeToContents
+        # re-measures a whole column at every cell change, quadratic in the runs (500 runs
+        # froze the window for a minute)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(RESIZE_ROWS)
         header.setStretchLastSection(True)
         self.table.setWordWrap(False)
         self.buttons: dict[str, QPushButton] = {}
@@ -100,6 +106,10 @@ class RunTable(QWidget):
         self.table.clearSelection()
         for rid in keep & set(self.ids):
             self.table.selectRow(self.ids.index(rid))
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        self.table.resizeColumnsToContents()
 
     def set_metrics(self, labels: dict[str, str]) -> None:
         """Columns: the fixed ones, one per recorded metric of METRIC_KEYS (its label as the
@@ -153,6 +163,8 @@ class RunTable(QWidget):
             if item is None:
                 item = QTableWidgetItem()
                 self.table.setItem(row, col, item)
+            if item.text() == text and col not in (0, 2):
+                continue
             item.setText(text)
             if col == 0:
                 item.setBackground(QColor(run.settings.color))
@@ -190,3 +202,5 @@ class _Binding(QObject):
     def _refresh(self, dirty: set[int]) -> None:
         for rid in dirty:
             self.table.refresh(rid)
+        if dirty:
+            self.table.fit_columns()

@@ -336,9 +336,10 @@ class LandscapeView(pg.PlotWidget):
         handle.sigPositionChangeFinished.connect(
             lambda h, rid=rid: self.sigStartMoved.emit(rid, h.pos().x(), h.pos().y())
         )
+        vb = self.getPlotItem().vb  # not PlotItem.addItem: quadratic in the number of items
         for z, item in enumerate((line, end, handle)):
             item.setZValue(OVERLAY_Z["runs"] + z)
-            self.addItem(item)
+            vb.addItem(item, ignoreBounds=self.dim == 2)
         self.paths[rid], self.ends[rid], self.handles[rid] = line, end, handle
 
     def _run_xy(self, path: np.ndarray, loss: np.ndarray) -> np.ndarray:
@@ -352,10 +353,11 @@ class LandscapeView(pg.PlotWidget):
         return xy[np.isfinite(xy).all(axis=1)]
 
     def remove_run(self, rid: int) -> None:
+        vb = self.getPlotItem().vb
         for store in (self.paths, self.ends, self.handles):
             item = store.pop(rid, None)
             if item is not None:
-                self.removeItem(item)
+                vb.removeItem(item)
 
     # gestures -----------------------------------------------------------------------------
     def data_point(self, scene_pos: QPointF) -> tuple[float, float] | None:

@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableWidget
 
 from compute import (
@@ -16,6 +16,7 @@ from compute import (
     has_init_parameter,
     norm_sweep,
 )
+from explorer.jobs import wait_all
 from explorer.lab.state import SCHEME_LABELS
 from explorer.lab.window import LabWindow
 
@@ -116,7 +117,7 @@ def test_cancel_midway_leaves_no_worker(qtbot, lab):
     qtbot.waitUntil(lambda: lab.state.forward is not None, timeout=TIMEOUT)  # partial results
     assert not lab.state.forward.final
     qtbot.keyClick(lab, Qt.Key.Key_Escape)
-    assert QThreadPool.globalInstance().waitForDone(3000)
+    assert wait_all(3000)
     assert not lab.busy()
     assert "cancelled" in _find(lab, QLabel, "forward-message").text()
     assert not _find(lab, QPushButton, "forward-cancel").isEnabled()
@@ -244,4 +245,4 @@ def test_preset_shows_its_settings_and_esc_stops_it(qtbot, lab):
     qtbot.keyClick(lab, Qt.Key.Key_Escape)  # before the debounced sweep starts
     qtbot.wait(400)
     assert not lab.busy() and "cancelled" in _find(lab, QLabel, "forward-message").text()
-    assert QThreadPool.globalInstance().waitForDone(3000)
+    assert wait_all(3000)

@@ -118,7 +118,7 @@ def test_train_from_init_on_a_pca_plane_starts_at_init_and_the_plane_survives_a_
     np.testing.assert_allclose(run.path()[0], [a, b], atol=1e-5)
     wait_idle(qtbot, window)
     path = tmp_path / "pca.json"
-    assert window.save_session(path)
+    assert window.sessions.save(path)
     other = MainWindow(session_path=str(path), restore_autosave=False)
     qtbot.addWidget(other)
     other.show()
@@ -370,7 +370,7 @@ def test_a_ball_on_the_w_v_block_binds_in_the_window_and_unknown_blocks_are_refu
     assert float(torch.linalg.vector_norm(torch.as_tensor(run.data.thetas[-1]))) > 1.5
     # the block survives a save and opens again in the fields
     path = tmp_path / "theorem4.json"
-    assert window.save_session(path)
+    assert window.sessions.save(path)
     other = MainWindow(session_path=str(path), restore_autosave=False)
     qtbot.addWidget(other)
     assert other.modes_panel.blocks.text() == "w,v" and other.modes_panel.radius.text() == "1"
