@@ -32,6 +32,7 @@ from explorer.exporting import Exporter
 from explorer.gestures import Gestures
 from explorer.jobs import Jobs
 from explorer.menus import Commands, build_menus
+from explorer.overlays import OVERLAYS
 from explorer.panels.critical import CriticalTable
 from explorer.panels.modes import ModesPanel
 from explorer.panels.optimizer import OptimizerPanel
@@ -46,7 +47,7 @@ from explorer.views.interpolation import InterpolationWindow
 from explorer.views.landscape import LandscapeView
 from explorer.views.map_binding import MapBinding
 from explorer.views.spectrum import SpectrumPanel
-from explorer.views.status import BasinLegend, HessianLegend, ReadoutLabel, StatusBinding
+from explorer.views.status import OverlayLegend, ReadoutLabel, StatusBinding
 
 VIEW_SYNC_MS = 250
 CLOSE_TIMEOUT_MS = 1500
@@ -115,8 +116,11 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         st.events.message.connect(lambda m: self.banner.show_message(m.text, m.kind))
         self.readout = ReadoutLabel(st)
-        self.basin_legend = BasinLegend(st)
-        self.hessian_legend = HessianLegend(st)
+        self.legends = {
+            key: OverlayLegend(st, overlay)
+            for key, overlay in OVERLAYS.items()
+            if overlay.legend is not None or overlay.one_d
+        }
         self.slice_note = QLabel(IN_PLANE_NOTE)
         self.slice_note.setObjectName("slice-note")
         self.slice_note.setWordWrap(True)
@@ -124,14 +128,10 @@ class MainWindow(QMainWindow):
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 4)
-        widgets: tuple[QWidget, ...] = (
-            self.banner,
-            self.view,
-            self.basin_legend,
-            self.hessian_legend,
-        )
-        for widget, stretch in zip(widgets, (0, 1, 0, 0), strict=True):
-            box.addWidget(widget, stretch)
+        box.addWidget(self.banner, 0)
+        box.addWidget(self.view, 1)
+        for legend in self.legends.values():
+            box.addWidget(legend, 0)
         box.addWidget(self.slice_note)
         box.addWidget(self.readout)
         self.setCentralWidget(central)

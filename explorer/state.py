@@ -279,6 +279,10 @@ class AppState:
                     live.data, live.status, live.paused = prev.data, prev.status, prev.paused
             self.runs[rid] = live
         ev, payload = self.events, SessionChanged(new, frozenset(changed))
+        if "scenario" in changed:  # nothing computed for the old scenario applies to this one
+            self.results = Results()
+            for key in ALL:
+                self._result_events[key.name].emit(key.of(self.results))
         for event, fields in (
             (ev.scenario, {"scenario"}),
             (ev.problem, PROBLEM_FIELDS),

@@ -27,6 +27,7 @@ from compute import (
     scenario,
 )
 from explorer.jobs import Jobs
+from explorer.overlays import needing
 from explorer.results import (
     BASIN_LABELS,
     BASINS,
@@ -44,7 +45,7 @@ from explorer.results import (
 )
 from explorer.state import AppState, SessionChanged, ViewState
 
-GEOMETRY_OVERLAYS = frozenset({"gradient", "curvature"})
+GEOMETRY_OVERLAYS = needing("geometry")
 
 
 class LandscapeController(QObject):

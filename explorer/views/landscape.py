@@ -57,14 +57,8 @@ class LandscapeView(pg.PlotWidget):
         item.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(OVERLAY_Z["image"])
-        self.curvature = pg.ImageItem(axisOrder="row-major")
-        self.curvature.setZValue(OVERLAY_Z["curvature"])
-        self.basins = pg.ImageItem(axisOrder="row-major")
-        self.basins.setZValue(OVERLAY_Z["basins"])
-        self.hessian = pg.ImageItem(axisOrder="row-major")
-        self.hessian.setZValue(OVERLAY_Z["hessian"])
-        for it in (self.image, self.curvature, self.basins, self.hessian):
-            self.addItem(it)
+        self.addItem(self.image)
+        self.layers: dict[str, pg.ImageItem] = {}  # overlay images by name, made when drawn
         self.colorbar = pg.ColorBarItem(
             colorMap=pg.colormap.get(MAP_COLORMAP), interactive=False, width=18
         )
@@ -95,9 +89,7 @@ class LandscapeView(pg.PlotWidget):
                 pen=pen(FIG.CRITICAL_EDGE, FIG.CRITICAL_EDGE_WIDTH),
             )
             scatter.setZValue(OVERLAY_Z["critical"])
-            scatter.sigClicked.connect(
-                lambda _item, pts, _ev: self.sigCriticalClicked.emit(int(pts[0].data()))
-            )
+            scatter.sigClicked.connect(self._marker_clicked)
             self.critical[kind] = scatter
             self.addItem(scatter)
         self.members = pg.ScatterPlotItem(
@@ -160,7 +152,7 @@ class LandscapeView(pg.PlotWidget):
         if len(frame.axes) == 1:
             self._set_isolines([])  # a 2-D map's isolines would stay on (and stretch) the curve
             self.arrows.setData([], [])
-            for which in ("curvature", "basins", "hessian"):
+            for which in self.layers:
                 self.show_overlay_image(which, None)
             self.curve.setData(frame.axes[0], _curve_values(frame))
             self.getPlotItem().setLogMode(False, frame.log_scale and _positive(frame.loss))
@@ -176,8 +168,9 @@ class LandscapeView(pg.PlotWidget):
         self.image.setRect(_cell_rect(x, y))
         self._set_isolines(frame.lines)
         cx, cy = frame.axes
-        for overlay in (self.curvature, self.basins):
-            overlay.setRect(_cell_rect(cx, cy))
+        for which in ("curvature",):  # drawn on the map's own grid
+            if which in self.layers:
+                self.layers[which].setRect(_cell_rect(cx, cy))
 
     def _set_isolines(self, lines: Sequence[np.ndarray]) -> None:
         while len(self.isolines) < len(lines):
@@ -208,8 +201,15 @@ class LandscapeView(pg.PlotWidget):
     def show_overlay_image(
         self, which: str, rgba: np.ndarray | None, axes: tuple[np.ndarray, ...] = ()
     ) -> None:
-        """An RGBA overlay (..., 4) on cells centred at ``axes`` (default: the map's grid)."""
-        item = {"curvature": self.curvature, "basins": self.basins, "hessian": self.hessian}[which]
+        """An RGBA overlay ``which`` (..., 4) on cells centred at ``axes`` (default: the map's
+        grid), at depth ``OVERLAY_Z[which]``."""
+        item = self.layers.get(which)
+        if item is None:
+            if rgba is None:
+                return
+            item = self.layers[which] = pg.ImageItem(axisOrder="row-major")
+            item.setZValue(OVERLAY_Z.get(which, OVERLAY_Z["image"] + 1))
+            self.addItem(item)
         if rgba is None or self.dim != 2:
             item.clear()
             item.setVisible(False)  # an empty image keeps its old rect in the auto range
@@ -366,6 +366,16 @@ class LandscapeView(pg.PlotWidget):
             return None
         p = vb.mapSceneToView(scene_pos)
         return p.x(), p.y()
+
+    def _marker_clicked(self, _item: object, points: Sequence[object], event: object) -> None:
+        """A critical marker: selects the point; with Alt, the spectrum at it (as Alt+click
+        anywhere on the map), not a selection."""
+        mods = event.modifiers()  # type: ignore[attr-defined]
+        if mods & Qt.KeyboardModifier.AltModifier:
+            pos = points[0].pos()  # type: ignore[attr-defined]
+            self.sigClicked.emit(pos.x(), pos.y(), mods)
+            return
+        self.sigCriticalClicked.emit(int(points[0].data()))  # type: ignore[attr-defined]
 
     def _clicked(self, event: object) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.isAccepted():  # type: ignore[attr-defined]

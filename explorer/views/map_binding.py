@@ -8,21 +8,11 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from compute import MapFrame
-from explorer.results import (
-    BASIN_LABELS,
-    CRITICAL,
-    FIELDS,
-    FRAME,
-    GRADIENT,
-    HESSIAN_MAP,
-    MARKS,
-    SELECTED,
-    Result,
-)
+from explorer.overlays import OVERLAYS
+from explorer.results import FRAME, MARKS, SELECTED, Result
 from explorer.state import AppState, RunsChanged, SessionChanged
 from explorer.views.landscape import LandscapeView
 from explorer.views.run_redraw import RunRedraw
-from explorer.views.style import curvature_image, hessian_image, label_image
 
 REDRAW_MS = 33
 
@@ -39,7 +29,7 @@ class MapBinding(QObject):
         state.events.landscape.connect(self._landscape)
         state.events.view.connect(lambda _: self._overlays())
         state.on_result(FRAME, self._frame)
-        keys: tuple[Result[Any], ...] = (FIELDS, GRADIENT, BASIN_LABELS, CRITICAL, HESSIAN_MAP)
+        keys: set[Result[Any]] = {k for o in OVERLAYS.values() for k in o.results} - {FRAME}
         for key in keys:
             state.on_result(key, lambda _: self._overlays())
         state.on_result(SELECTED, self._selected)
@@ -72,36 +62,11 @@ class MapBinding(QObject):
         self.view.select_critical(points[index] if 0 <= index < len(points) else None)
 
     def _overlays(self) -> None:
-        s, r = self.state.session, self.state.results
-        overlays = set(s.overlays)
+        s = self.state.session
         self.view.set_equal_axes(s.drawn_equal_axes)  # a ball is always drawn round
-        self.view.show_isolines("isolines" in overlays)
-        self.view.show_gradient(r.gradient if "gradient" in overlays else None)
-        hess_min = r.fields.get("hess_min")
-        curvature = (
-            curvature_image(hess_min) if "curvature" in overlays and hess_min is not None else None
-        )
-        self.view.show_overlay_image("curvature", curvature)
-        labels = r.basin_labels if "basins" in overlays else None
-        axes = r.basins.axes if r.basins is not None else self._basin_axes(labels)
-        self.view.show_overlay_image(
-            "basins", None if labels is None else label_image(labels), axes
-        )
-        hessian = r.hessian_map if "hessian" in overlays else None
-        if hessian is None:
-            self.view.show_overlay_image("hessian", None)
-        else:
-            rgba, _ = hessian_image(hessian.field(s.hessian_field), s.hessian_field)
-            self.view.show_overlay_image("hessian", rgba, (hessian.a, hessian.b))
-        self.view.show_critical(r.critical if "critical" in overlays else [])
+        for overlay in OVERLAYS.values():
+            overlay.paint(self.view, self.state, overlay.key in s.overlays)
         self.view.show_constraint(s.modes().constraint if not s.sliced else None)
-
-    def _basin_axes(self, labels: np.ndarray | None) -> tuple[np.ndarray, ...]:
-        if labels is None or labels.ndim != 2:
-            return ()
-        w = self.state.session.window
-        ny, nx = labels.shape
-        return (np.linspace(w[0], w[1], nx), np.linspace(w[2], w[3], ny))
 
     # runs -----------------------------------------------------------------------------------
     def _runs(self, _: RunsChanged) -> None:

@@ -1,5 +1,5 @@
-"""Small read-outs bound to the state: the hover read-out, the basin legend, the status bar's
-progress and messages."""
+"""Small read-outs bound to the state: the hover read-out, the overlays' legends, the status
+bar's progress and messages."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWi
 
 from compute import Readout
 from explorer.events import Message
-from explorer.results import BASINS, HESSIAN_MAP, READOUT
+from explorer.overlays import Overlay
+from explorer.results import READOUT
 from explorer.state import AppState
-from explorer.views.style import FIG, HESSIAN_SHORT, basin_legend
 
 TOY_HINT = (
     "Move over the map to read θ, F, ‖∇F‖ and the Hessian eigenvalues; click to start a run "
@@ -62,23 +62,31 @@ class ReadoutLabel(QLabel):
             )
 
 
-class BasinLegend(QLabel):
-    """Colour, attractor and share of the cells, for the basin map when it is shown."""
+class OverlayLegend(QLabel):
+    """What overlay ``overlay`` shows (its legend, while it is on and computed), or on a
+    one-parameter map why it draws nothing there."""
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, overlay: Overlay, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
-        self.setObjectName("basin-legend")
+        self.state, self.overlay = state, overlay
+        self.setObjectName(f"{overlay.key}-legend")
         self.setWordWrap(True)
         self.hide()
-        state.on_result(BASINS, lambda _: self.refresh())
+        for key in overlay.results:
+            state.on_result(key, lambda _: self.refresh())
         state.events.view.connect(lambda _: self.refresh())
+        state.events.scenario.connect(lambda _: self.refresh())
 
     def refresh(self) -> None:
-        basins = self.state.results.basins
-        shown = basins is not None and "basins" in self.state.session.overlays
-        self.setText(basin_legend(basins) if basins is not None and shown else "")
-        self.setVisible(shown)
+        s, o = self.state.session, self.overlay
+        text = ""
+        if o.key in s.overlays:
+            if len(s.window) == 2 and o.one_d:
+                text = f"<i>{o.label}: not drawn here</i> ({o.one_d})."
+            elif o.legend is not None:
+                text = o.legend(self.state)
+        self.setText(text)
+        self.setVisible(bool(text))
 
 
 class StatusBinding(QObject):
@@ -127,31 +135,3 @@ class StatusBinding(QObject):
         self._tasks.clear()
         self._busy("", 1.0)
         self.text.setText("Cancelled")
-
-
-class HessianLegend(QLabel):
-    """What the full-space curvature overlay shows, on how many cells, and its colour range."""
-
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
-        self.setObjectName("hessian-legend")
-        self.setWordWrap(True)
-        self.hide()
-        state.on_result(HESSIAN_MAP, lambda _: self.refresh())
-        state.events.view.connect(lambda _: self.refresh())
-
-    def refresh(self) -> None:
-        m, s = self.state.results.hessian_map, self.state.session
-        shown = m is not None and "hessian" in s.overlays
-        self.setVisible(shown)
-        if m is None or not shown:
-            return
-        lo, hi = FIG.hessian_range(m.field(s.hessian_field), s.hessian_field)
-        name = HESSIAN_SHORT[s.hessian_field]
-        where = "of the network at θ(a, b)" if s.sliced else "of F"
-        cells = f"{len(m.b)}×{len(m.a)} cells" + ("" if m.complete else ", computing…")
-        self.setText(
-            f"<b>Curvature map</b>: {name} of the full Hessian {where} ({cells}); "
-            f"colours span {lo:.3g} … {hi:.3g} ({FIG.HESSIAN_COLORMAPS[s.hessian_field]})"
-        )
