@@ -70,6 +70,7 @@ _API: dict[str, tuple[str, str]] = {
     "mode_words": ("compute.figures.words", "mode_words"),
     "optimizer_words": ("compute.figures.words", "optimizer_words"),
     "drain": ("compute.generators", "drain"),
+    "mapped": ("compute.generators", "mapped"),
     "FIELDS": ("compute.geometry.grid", "FIELDS"),
     "GridBlock": ("compute.geometry.grid", "GridBlock"),
     "LandscapeGrid": ("compute.geometry.grid", "LandscapeGrid"),
@@ -104,7 +105,6 @@ _API: dict[str, tuple[str, str]] = {
     "TRAIN_INITS": ("compute.initlab.training", "TRAIN_INITS"),
     "TRAIN_SCENARIO": ("compute.initlab.training", "TRAIN_SCENARIO"),
     "depth_sweep": ("compute.initlab.training", "depth_sweep"),
-    "has_init_parameter": ("compute.initlab.training", "has_init_parameter"),
     "norm_sweep": ("compute.initlab.training", "norm_sweep"),
     "train_schemes": ("compute.initlab.training", "train_schemes"),
     "GradientField": ("compute.landscapes.frames", "GradientField"),
@@ -328,7 +328,6 @@ __all__ = [
     "gallery",
     "gradient",
     "grid_candidates",
-    "has_init_parameter",
     "hessian_map",
     "interpolate",
     "isolines",
@@ -341,6 +340,7 @@ __all__ = [
     "make_frame",
     "map_frames",
     "map_panel_of",
+    "mapped",
     "mode_words",
     "norm_sweep",
     "optimizer_words",
@@ -466,6 +466,7 @@ if TYPE_CHECKING:
     from compute.figures.words import mode_words as mode_words
     from compute.figures.words import optimizer_words as optimizer_words
     from compute.generators import drain as drain
+    from compute.generators import mapped as mapped
     from compute.geometry.grid import FIELDS as FIELDS
     from compute.geometry.grid import GridBlock as GridBlock
     from compute.geometry.grid import LandscapeGrid as LandscapeGrid
@@ -501,7 +502,6 @@ if TYPE_CHECKING:
     from compute.initlab.training import SchemeRunChunk as SchemeRunChunk
     from compute.initlab.training import SchemeTrainingConfig as SchemeTrainingConfig
     from compute.initlab.training import depth_sweep as depth_sweep
-    from compute.initlab.training import has_init_parameter as has_init_parameter
     from compute.initlab.training import norm_sweep as norm_sweep
     from compute.initlab.training import train_schemes as train_schemes
     from compute.landscapes.frames import GradientField as GradientField

@@ -22,6 +22,7 @@ from compute import (
     landscape_frames,
     landscape_geometry,
     make_frame,
+    mapped,
     readout,
     resolve_starts,
     scenario,
@@ -244,12 +245,7 @@ def _covers(frame: MapFrame, window: Window, resolution: int) -> bool:
 
 def _staged(stream: Generator[str, None, Problem]) -> Generator[tuple[str, Any], None, Problem]:
     """A problem builder's stages as ("stage", text) items."""
-    while True:
-        try:
-            stage = next(stream)
-        except StopIteration as stop:
-            return stop.value
-        yield ("stage", f"landscape: building {stage}")
+    return mapped(stream, lambda stage: ("stage", f"landscape: building {stage}"))
 
 
 def _plane_info(landscape: Landscape) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
-from compute import TRAIN_INITS, TRAIN_SCENARIO, has_init_parameter, scenario, train_schemes
+from compute import TRAIN_INITS, TRAIN_SCENARIO, scenario, train_schemes
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, LabState, TrainingCurve
 from explorer.lab.tab import LabTab
@@ -210,11 +210,6 @@ class TrainingView(LabTab):
                 self.state.notify("training", f"Refused: {name}: {field.toolTip()}", "error")
                 return
         config = self.state.training_config
-        if not has_init_parameter():
-            self.note.setText(
-                "digits-resnet has no 'init' parameter yet: only its default initialization "
-                "can be trained; the other schemes are marked 'not trained'."
-            )
         self.state.training_started()
         self.submit(
             lambda: train_schemes(config),

@@ -13,7 +13,6 @@ from compute import (
     NormSweepConfig,
     depth_sweep,
     drain,
-    has_init_parameter,
     norm_sweep,
 )
 from explorer.jobs import wait_all
@@ -220,16 +219,12 @@ def test_training_each_scheme(qtbot, lab):
     x, y = lines["default"][0].getOriginalDataset()
     assert list(x) == list(range(16)) and np.all(y > 0)
     assert 2 < y[0] < 2.6  # cross-entropy of 10 classes at a small-output start ≈ log 10
-    if has_init_parameter():
-        x, _ = lines["xavier"][0].getOriginalDataset()
-        assert len(x) == 16
-        assert (
-            rows[SCHEME_LABELS["xavier"]][1] in ("max steps", "converged")
-            or "diverged" in rows[SCHEME_LABELS["xavier"]][1]
-        )
-    else:  # the scenario's init parameter is not there yet: the scheme says why
-        assert "no 'init' parameter" in rows[SCHEME_LABELS["xavier"]][1]
-        assert "not trained" in " ".join(i[1].text for i in lab.training_view.plot.legend.items)
+    x, _ = lines["xavier"][0].getOriginalDataset()
+    assert len(x) == 16
+    assert (
+        rows[SCHEME_LABELS["xavier"]][1] in ("max steps", "converged")
+        or "diverged" in rows[SCHEME_LABELS["xavier"]][1]
+    )
 
 
 def test_preset_shows_its_settings_and_esc_stops_it(qtbot, lab):
