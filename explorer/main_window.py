@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         )
         ids = self.gestures.click(x, y, every)
         if ids:
-            self.run_table.select(ids[-1])
+            self.run_table.select(*ids)
 
     def _critical_clicked(self, index: int) -> None:
         self.tabs.setCurrentWidget(self.critical_table)

@@ -101,11 +101,14 @@ def _basins_legend(state: AppState) -> str:
 
 def _hessian(view: LandscapeView, state: AppState, on: bool) -> None:
     m, field = state.results.hessian_map, state.session.hessian_field
-    if not on or m is None:
+    if not on or m is None or len(state.session.window) != 4:
         view.show_overlay_image("hessian", None)
+        view.show_overlay_scale("hessian", None)
         return
-    rgba, _ = hessian_image(m.field(field), field)
+    rgba, levels = hessian_image(m.field(field), field)
     view.show_overlay_image("hessian", rgba, (m.a, m.b))
+    label = f"{HESSIAN_SHORT[field]} of the full Hessian"
+    view.show_overlay_scale("hessian", FIG.HESSIAN_COLORMAPS[field], levels, label)
 
 
 def _hessian_legend(state: AppState) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -92,9 +92,20 @@ class RunTable(QWidget):
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
         return [self.ids[r] for r in rows if r < len(self.ids)]
 
-    def select(self, rid: int) -> None:
-        if rid in self.ids:
-            self.table.selectRow(self.ids.index(rid))
+    def select(self, *rids: int) -> None:
+        """Select exactly runs ``rids`` (whatever keys are held: a Ctrl+click on the map must
+        not extend the table's selection to the runs of an earlier click)."""
+        model, selection = self.table.selectionModel(), QItemSelection()
+        for rid in rids:
+            if rid in self.ids:
+                row = self.ids.index(rid)
+                index = self.table.model().index(row, 0)
+                selection.select(index, index)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        model.select(selection, flags)
 
     def show_runs(self) -> None:
         runs = list(self.state.runs.values())

@@ -54,6 +54,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 plot.setXLink(self.plots["loss"])
         self.plots["metric"].setLabel("bottom", "step")
         self.legend = pg.LabelItem(justify="left", size="8pt", color="#333333")
+        self.legend.item.setTextWidth(200.0)  # wrapped to the widget's width once shown
         self.addItem(self.legend, row=4, col=0)
         self.lines: dict[tuple[int, str], InertCurve] = {}
         self.baselines: list[pg.InfiniteLine] = []
@@ -113,9 +114,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.legend.updateMin()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
+        # the legend first: the layout's minimum width follows it, and a layout laid out at
+        # the old (wider) minimum is clipped by the narrower dock until the next resize
         if hasattr(self, "legend"):  # Qt resizes the widget while it is being built
-            self._wrap_legend()
+            self.legend.item.setTextWidth(max(80.0, event.size().width() - 24.0))
+            self.legend.updateMin()
+        super().resizeEvent(event)
 
     def set_series(
         self,

@@ -55,6 +55,7 @@ class LandscapeView(pg.PlotWidget):
         item = self.getPlotItem()
         item.showGrid(x=False, y=False)
         item.setMenuEnabled(False)
+        item.setContentsMargins(2, 10, 2, 2)  # the top tick label is half above the axis
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(OVERLAY_Z["image"])
         self.addItem(self.image)
@@ -67,6 +68,7 @@ class LandscapeView(pg.PlotWidget):
         for side in ("left", "bottom"):
             item.getAxis(side).enableAutoSIPrefix(False)  # "b (x0.001)" confuses coordinates
         self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.overlay_bar: pg.ColorBarItem | None = None  # an overlay's own scale (curvature map)
         self.curve = pg.PlotDataItem(pen=pen(FIG.CURVE_COLOR, 1.0))
         self.addItem(self.curve)
         self.isolines: list[InertCurve] = []
@@ -219,6 +221,35 @@ class LandscapeView(pg.PlotWidget):
         grid = axes or (self.frame.axes if self.frame is not None else ())
         if len(grid) == 2:
             item.setRect(_cell_rect(grid[0], grid[1]))
+
+    def show_overlay_scale(
+        self,
+        which: str,
+        cmap: str | None,
+        levels: tuple[float, float] = (0.0, 1.0),
+        label: str = "",
+    ) -> None:
+        """A second colour bar for overlay ``which`` drawn in its own colours (``cmap``, a
+        matplotlib name, over ``levels``), labelled; None hides it. The map's bar keeps
+        describing F, drawn underneath."""
+        item = self.layers.get(which)
+        if cmap is None or item is None:
+            if self.overlay_bar is not None:
+                self.overlay_bar.setVisible(False)
+            return
+        colormap = pg.colormap.get(cmap, source="matplotlib")
+        if self.overlay_bar is None:
+            self.overlay_bar = pg.ColorBarItem(colorMap=colormap, interactive=False, width=14)
+            self.overlay_bar.setImageItem(item)
+            layout = self.getPlotItem().layout
+            layout.addItem(self.overlay_bar, 2, 6)  # right of the map's bar (at column 5)
+            layout.setColumnFixedWidth(6, 5 + 14 + 40)
+            self.overlay_bar.axis.enableAutoSIPrefix(False)
+        else:
+            self.overlay_bar.setColorMap(colormap)
+        self.overlay_bar.setLevels(levels)
+        self.overlay_bar.axis.setLabel(label)
+        self.overlay_bar.setVisible(True)
 
     def set_equal_axes(self, equal: bool) -> None:
         """Equal axis scales (a ball looks round) or the window filling the view."""

@@ -114,3 +114,57 @@ def test_a_new_step_delay_reaches_a_running_run(qtbot, window):
     assert last_run(window).data.step - before <= 8  # ≤ 1 step per 200 ms (was hundreds)
     window.run_action("cancel", [])
     wait_idle(qtbot, window)
+
+
+def test_a_ctrl_click_selects_only_its_own_runs_and_remove_keeps_the_earlier_one(qtbot, window):
+    """11: click, then Ctrl+click: the first run is no longer selected, Remove deletes only
+    the Ctrl+click's runs."""
+    click_data(qtbot, window, 1.0, 1.0)
+    qtbot.waitUntil(lambda: len(window.state.runs) == 1)
+    first = last_run(window).id
+    click_data(qtbot, window, -1.0, 1.5, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(window.state.runs) == 6)
+    every = [rid for rid in window.state.runs if rid != first]
+    assert window.run_table.selected() == every
+    qtbot.mouseClick(window.run_table.buttons["remove"], Qt.MouseButton.LeftButton)
+    assert list(window.state.runs) == [first]
+    wait_idle(qtbot, window)
+
+
+def test_the_curvature_map_has_its_own_colour_bar(qtbot, window):
+    """8: with the curvature map on, a colour bar reads its quantity over the range its colours
+    span (the map's bar reads log₁₀(F − min F) for F underneath)."""
+    from explorer.views.style import FIG
+
+    toggle(qtbot, window.modes_panel.overlays["hessian"])
+    qtbot.waitUntil(
+        lambda: (
+            window.state.results.hessian_map is not None
+            and window.state.results.hessian_map.complete
+        ),
+        timeout=60000,
+    )
+    wait_idle(qtbot, window)
+    bar = window.view.overlay_bar
+    m, field = window.state.results.hessian_map, window.state.session.hessian_field
+    assert bar is not None and bar.isVisible()
+    assert "|λ_min/λ_max|" in bar.axis.labelText
+    assert bar.levels() == pytest.approx(FIG.hessian_range(m.field(field), field))
+    toggle(qtbot, window.modes_panel.overlays["hessian"])
+    wait_idle(qtbot, window)
+    assert not bar.isVisible()
+
+
+def test_at_1440_by_900_the_curves_fit_their_dock_and_the_map_shows_its_top_tick(qtbot, window):
+    """10: the curves' plots end inside their dock at first launch (they were laid out 634 px
+    wide in a ~400 px dock); the map's top tick label lies inside the widget."""
+    window.resize(1440, 900)
+    qtbot.wait(200)
+    curves = window.curves
+    for plot in curves.plots.values():
+        if plot.isVisible():
+            right = plot.mapRectToScene(plot.boundingRect()).right()
+            assert right <= curves.viewport().width() + 1
+    vb = window.view.getPlotItem().vb
+    half_label = window.view.fontMetrics().height() / 2
+    assert vb.sceneBoundingRect().top() >= half_label  # room above the top tick's label
