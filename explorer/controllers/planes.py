@@ -51,8 +51,9 @@ class PlaneController(QObject):
     def choose(self, kind: str, seed: int, at_run: bool = False) -> bool:
         """Apply plane ``kind``: a recipe at once; a derived plane built in a worker (from the
         latest finished run; eigenvector planes at θ₀, or at that run's end with ``at_run``)."""
-        if kind in ("random", "teacher"):
-            return self.state.apply("plane", plane=PlaneSpec(kind, seed))
+        if kind in ("random", "teacher"):  # in the plane's own window, not a derived one's
+            window = tuple(scenario(self.state.session.scenario).window)
+            return self.state.apply("plane", plane=PlaneSpec(kind, seed), window=window)
         if kind in EIGEN and not at_run:
             return self._eigen(kind, seed, None)
         run = self.latest_finished()
@@ -73,7 +74,7 @@ class PlaneController(QObject):
             yield None
             return derive_plane(problem, kind, trajectory, source)
 
-        self.state.progress(f"{kind} plane", 0.0)
+        self.state.progress(f"plane: {kind}", 0.0)  # one task key, ended by _derived
         self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
         return True
 
@@ -93,7 +94,7 @@ class PlaneController(QObject):
         def job() -> Generator[str, None, tuple[PlaneSpec, tuple[float, ...]]]:
             return (yield from eigen_plane(problem, theta, kind, seed, source, l2))
 
-        self.state.progress("eigenvector plane", 0.0)
+        self.state.progress("plane: eigenvectors", 0.0)
         self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
         return True
 
@@ -101,6 +102,14 @@ class PlaneController(QObject):
         spec, window = result
         self.state.progress("plane", 1.0)
         self.state.apply("plane", plane=spec, window=tuple(float(f"{b:.6g}") for b in window))
+        a_span, b_span = window[1] - window[0], window[3] - window[2]
+        if min(a_span, b_span) < 1e-3 * max(a_span, b_span):
+            self.state.notify(
+                f"Warning: the {spec.describe()} is nearly degenerate (a spans {a_span:.2g}, b "
+                f"spans {b_span:.2g}): its points are (nearly) collinear, so b shows almost "
+                "nothing. Train a run that ends elsewhere, or use a random or PCA plane.",
+                "warning",
+            )
 
     def _failed(self, exc: Exception) -> None:
         self.state.progress("plane", -1.0)

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from compute import RunConfig, RunSettings, default_session, save_session
 
-from .conftest import click_data, last_run, toggle, wait_idle
+from .conftest import click_data, last_run, pick, toggle, wait_idle
 
 
 def test_a_session_of_500_runs_is_read_in_a_worker_and_drawn_a_few_runs_at_a_time(
@@ -168,3 +168,23 @@ def test_at_1440_by_900_the_curves_fit_their_dock_and_the_map_shows_its_top_tick
     vb = window.view.getPlotItem().vb
     half_label = window.view.fontMetrics().height() / 2
     assert vb.sceneBoundingRect().top() >= half_label  # room above the top tick's label
+
+
+@pytest.mark.slow
+def test_a_pca_plane_leaves_no_stale_progress_and_random_gets_its_own_window_back(qtbot, window):
+    """5: no "Computing …" left after a derived plane; 12: back to the random plane, the
+    window is the scenario's own again (it kept the PCA plane's)."""
+    from compute import scenario
+
+    from .test_networks_window import _choose_plane, _steps, _train_from_init
+
+    pick(qtbot, window, "li-yuan")
+    _steps(qtbot, window, 100)
+    _train_from_init(qtbot, window)
+    _choose_plane(qtbot, window, "pca")
+    assert not window.status.progress.isVisible()
+    assert not window.status.text.text().startswith("Computing")
+    natural = tuple(scenario("li-yuan").window)
+    assert window.state.session.window != natural
+    _choose_plane(qtbot, window, "random")
+    assert window.state.session.window == natural
