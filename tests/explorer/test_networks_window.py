@@ -373,6 +373,7 @@ def test_a_ball_on_the_w_v_block_binds_in_the_window_and_unknown_blocks_are_refu
     assert window.sessions.save(path)
     other = MainWindow(session_path=str(path), restore_autosave=False)
     qtbot.addWidget(other)
+    qtbot.waitUntil(lambda: other.sessions.ready, timeout=10000)  # read in a worker
     assert other.modes_panel.blocks.text() == "w,v" and other.modes_panel.radius.text() == "1"
     wait_idle(qtbot, other, SLOW)
     other.close()
