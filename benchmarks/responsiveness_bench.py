@@ -41,11 +41,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app does: see explorer/launcher.py
 
 from machine_load import busy_seconds, other_load  # benchmarks/machine_load.py
-from PySide6.QtCore import QEventLoop, QPointF, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from explorer.app import configure_pyqtgraph
+from explorer.jobs import wait_all
 
 TARGET_MS = 100.0
 TICK_MS = 10
@@ -124,7 +125,7 @@ def trial(timeout_s: float) -> dict[str, object]:
     statuses = [r.status for r in w.state.runs.values()]
     w.close()
     w.deleteLater()
-    assert QThreadPool.globalInstance().waitForDone(5000), "a worker thread was left running"
+    assert wait_all(5000), "a worker thread was left running"
     pause(20)
     gaps = [1e3 * (b - a) for a, b in itertools.pairwise(ticks)]
     k = max(range(len(gaps)), key=gaps.__getitem__)
@@ -153,10 +154,68 @@ def trial(timeout_s: float) -> dict[str, object]:
     }
 
 
+NETWORK_WORKLOADS = {
+    # name: (scenario, what the user does, what is watched)
+    "resnet-block-ctrl-click": ("resnet-block", "Ctrl+click: four full-space runs stream"),
+    "digits-resnet-basins": ("digits-resnet", "the basin map of the slice"),
+}
+
+
+def network_trial(name: str, seconds: float, timeout_s: float) -> dict[str, object]:
+    """Pick the workload's network scenario, wait until idle, then watch a 10 ms timer for
+    ``seconds`` after the gesture (Ctrl+click at (0.2, 0.1), or ticking the basins), then
+    Esc; returns the largest gap and how far the work got."""
+    from explorer.main_window import MainWindow
+
+    sid, _ = NETWORK_WORKLOADS[name]
+    w = MainWindow(restore_autosave=False)
+    w.show()
+    combo = w.scenario_panel.combo
+    combo.setCurrentIndex(combo.findData(sid))
+    wait_until(lambda: idle(w), timeout_s, f"{sid} to be drawn")
+    ticks: list[float] = []
+    timer = QTimer(interval=TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    pause(100)
+    load = busy_seconds()
+    start = time.perf_counter()
+    if name.endswith("ctrl-click"):
+        view, vb = w.view, w.view.getPlotItem().vb
+        pos = view.mapFromScene(vb.mapViewToScene(QPointF(0.2, 0.1)))
+        mod = Qt.KeyboardModifier.ControlModifier
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, mod, pos)
+        progress = lambda: f"runs at steps {[r.data.step for r in w.state.runs.values()]}"  # noqa: E731
+    else:
+        toggle(w.modes_panel.overlays["basins"])
+        progress = lambda: (  # noqa: E731
+            "basin map done" if w.state.results.basins is not None else "basin map computing"
+        )
+    while time.perf_counter() - start < seconds and not idle(w):
+        pause(20)
+    done = progress()
+    others = other_load(load, time.perf_counter() - start)
+    timer.stop()
+    w.cancel_computations()
+    wait_until(lambda: idle(w), timeout_s, "every job and run to stop")
+    w.close()
+    w.deleteLater()
+    assert wait_all(5000), "a worker thread was left running"
+    pause(20)
+    gaps = [1e3 * (b - a) for a, b in itertools.pairwise(ticks)]
+    return {"worst": max(gaps), "ticks": len(ticks), "done": done, "others": others}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per wait")
+    parser.add_argument(
+        "--networks",
+        type=float,
+        default=15.0,
+        help="seconds to watch each network workload (0: toys only)",
+    )
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="landscape-bench-")
     os.environ["LANDSCAPE_EXPLORER_AUTOSAVE"] = os.path.join(tmp.name, "autosave.json")
@@ -182,6 +241,13 @@ def main() -> None:
             f"         basin map done {r['basins_s']:.2f} s after the toggle, idle after "
             f"{r['idle_s']:.2f} s; cells reaching an attractor {r['attractor_share']:.0%}; "
             f"runs {', '.join(r['statuses'])}; {r['others']}"
+        )
+    for name, (sid, what) in NETWORK_WORKLOADS.items() if args.networks > 0 else ():
+        r = network_trial(name, args.networks, args.timeout)
+        worst_gaps.append(float(r["worst"]))
+        print(
+            f"{sid}, {what}: largest gap {r['worst']:6.1f} ms over {r['ticks']} ticks in "
+            f"{args.networks:.0f} s ({r['done']}); {r['others']}"
         )
     tmp.cleanup()
     median, worst = statistics.median(worst_gaps), max(worst_gaps)

@@ -77,6 +77,7 @@ _API: dict[str, tuple[str, str]] = {
     "optimizer_words": ("compute.figures.words", "optimizer_words"),
     "drain": ("compute.generators", "drain"),
     "surface_heights": ("compute.formats.surface", "surface_heights"),
+    "mapped": ("compute.generators", "mapped"),
     "FIELDS": ("compute.geometry.grid", "FIELDS"),
     "GridBlock": ("compute.geometry.grid", "GridBlock"),
     "LandscapeGrid": ("compute.geometry.grid", "LandscapeGrid"),
@@ -112,7 +113,6 @@ _API: dict[str, tuple[str, str]] = {
     "TRAIN_INITS": ("compute.initlab.training", "TRAIN_INITS"),
     "TRAIN_SCENARIO": ("compute.initlab.training", "TRAIN_SCENARIO"),
     "depth_sweep": ("compute.initlab.training", "depth_sweep"),
-    "has_init_parameter": ("compute.initlab.training", "has_init_parameter"),
     "norm_sweep": ("compute.initlab.training", "norm_sweep"),
     "train_schemes": ("compute.initlab.training", "train_schemes"),
     "GradientField": ("compute.landscapes.frames", "GradientField"),
@@ -345,7 +345,6 @@ __all__ = [
     "gallery",
     "gradient",
     "grid_candidates",
-    "has_init_parameter",
     "hessian_map",
     "interpolate",
     "is_model_id",
@@ -359,6 +358,7 @@ __all__ = [
     "make_frame",
     "map_frames",
     "map_panel_of",
+    "mapped",
     "mode_words",
     "norm_sweep",
     "optimizer_words",
@@ -494,6 +494,7 @@ if TYPE_CHECKING:
     from compute.figures.words import optimizer_words as optimizer_words
     from compute.formats.surface import surface_heights as surface_heights
     from compute.generators import drain as drain
+    from compute.generators import mapped as mapped
     from compute.geometry.executors import use_grid_executor as use_grid_executor
     from compute.geometry.grid import FIELDS as FIELDS
     from compute.geometry.grid import GridBlock as GridBlock
@@ -530,7 +531,6 @@ if TYPE_CHECKING:
     from compute.initlab.training import SchemeRunChunk as SchemeRunChunk
     from compute.initlab.training import SchemeTrainingConfig as SchemeTrainingConfig
     from compute.initlab.training import depth_sweep as depth_sweep
-    from compute.initlab.training import has_init_parameter as has_init_parameter
     from compute.initlab.training import norm_sweep as norm_sweep
     from compute.initlab.training import train_schemes as train_schemes
     from compute.landscapes.frames import GradientField as GradientField

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute import CurvesPanel, LandscapeError, MapPanel, Scene
+from compute import CurvesPanel, LandscapeError, MapPanel, Scene, SceneProgress, mapped
 from explorer import session_io
 from explorer.exporting import RECOMPUTING, WIDTHS
 from explorer.jobs import Jobs
@@ -178,18 +179,13 @@ class Composer(QObject):
 
         def job() -> Generator[Any, None, list[Path]]:
             scenes = []
+            n = len(c.sources)
             for i, source in enumerate(c.sources):
                 if source == WINDOW:
                     scenes.append(window_scene)
                     continue
-                stream = scene_from_file(source)
-                while True:
-                    try:
-                        step = next(stream)
-                    except StopIteration as stop:
-                        scenes.append(stop.value)
-                        break
-                    yield (i + step.fraction) / len(c.sources)
+                scene = yield from mapped(scene_from_file(source), partial(_share, i, n))
+                scenes.append(scene)
             panels = [
                 _panel(s, c.panel, Path(src).name)
                 for s, src in zip(scenes, c.sources, strict=True)
@@ -231,3 +227,8 @@ def _panel(scene: Scene, kind: str, name: str) -> Panel:
     if found is None:
         raise LandscapeError(f"{name} has no {'runs' if kind == 'curves' else kind} to show")
     return found
+
+
+def _share(i: int, n: int, step: SceneProgress) -> float:
+    """Progress of source ``i`` of ``n`` at ``step`` as a fraction of the whole figure."""
+    return (i + step.fraction) / n

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,21 @@ from PySide6.QtCore import QObject, QThreadPool
 from superqt.utils import create_worker
 
 IDLE = None  # yielded while paused so the worker can notice quit()
+THREADS = 8
+"""Threads of one window's job pool (its slots rarely run more than a few jobs at once)."""
+_POOLS: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
+
+
+def wait_all(timeout_ms: int) -> bool:
+    """Wait until every job pool (every window's, the lab's) and Qt's global pool (the run
+    streams) are idle; False if one is still busy after ``timeout_ms`` each."""
+    done = True
+    for pool in [*list(_POOLS), QThreadPool.globalInstance()]:
+        try:
+            done = pool.waitForDone(timeout_ms) and done
+        except RuntimeError:  # deleted with its window: Qt joined its threads then
+            continue
+    return done
 
 
 class JobFailed(Exception):
@@ -103,14 +119,17 @@ class _Job:
 
 
 class Jobs(QObject):
-    """Slots of background work: ``submit`` replaces the slot's job, ``cancel`` stops it."""
+    """Slots of background work: ``submit`` replaces the slot's job, ``cancel`` stops it,
+    ``cancel_all`` stops every one. The jobs run in this object's own thread pool (Qt's
+    global pool is left as it is, and ``shutdown`` waits for these jobs only)."""
 
     def __init__(self, parent: QObject | None = None, batch_seconds: float = 1 / 30) -> None:
         super().__init__(parent)
         self._jobs: dict[str, _Job] = {}
         self.batch_seconds = batch_seconds
-        pool = QThreadPool.globalInstance()
-        pool.setMaxThreadCount(max(pool.maxThreadCount(), 12))
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(THREADS)
+        _POOLS.add(self.pool)
 
     def submit(
         self,
@@ -156,12 +175,22 @@ class Jobs(QObject):
         worker.yielded.connect(yielded)
         worker.returned.connect(returned)
         worker.errored.connect(errored)
-        worker.start()
+        # superqt's start() without its global pool: keep the worker alive while it runs
+        worker._worker_set.add(worker)
+        worker._finished.connect(worker._set_discard)
+        self.pool.start(worker)
 
     def cancel(self, slot: str) -> None:
         job = self._jobs.pop(slot, None)
         if job is not None:
             job.worker.quit()
+
+    def cancel_all(self) -> list[str]:
+        """Stop every job; returns the slots that were busy."""
+        busy = self.busy_slots()
+        for slot in list(self._jobs):
+            self.cancel(slot)
+        return busy
 
     def busy(self, slot: str) -> bool:
         job = self._jobs.get(slot)
@@ -175,4 +204,4 @@ class Jobs(QObject):
         for job in self._jobs.values():
             job.worker.quit()
         self._jobs.clear()
-        return QThreadPool.globalInstance().waitForDone(timeout_ms)
+        return self.pool.waitForDone(timeout_ms)

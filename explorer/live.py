@@ -40,9 +40,16 @@ class RunData:
         self.dim = update.thetas.shape[-1] if update.thetas.size else self.dim
         self.map_dim = update.coords.shape[-1] if update.coords.size else self.map_dim
 
-    def reproject(self, coords: np.ndarray, distance: np.ndarray) -> None:
-        self._parts["coords"] = [np.asarray(coords)]
-        self._parts["distance"] = [np.asarray(distance)]
+    def reprojected(self, coords: np.ndarray, distance: np.ndarray) -> RunData:
+        """The same run seen on another chart: a new RunData with ``coords`` (K, d) and
+        ``distance`` (K,) in place of this one's (whose arrays are left as they are)."""
+        new = RunData()
+        new._parts = defaultdict(list, {k: list(v) for k, v in self._parts.items()})
+        new._parts["coords"] = [np.asarray(coords)]
+        new._parts["distance"] = [np.asarray(distance)]
+        new.dim = self.dim
+        new.map_dim = np.asarray(coords).shape[-1] if np.size(coords) else self.map_dim
+        return new
 
     def array(self, name: str) -> np.ndarray:
         """A series so far; the chunks are merged on read (once per redraw, not per chunk)."""

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from functools import partial
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QScrollArea,
     QTabWidget,
@@ -21,14 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compute import (
-    IN_PLANE_NOTE,
-    LandscapeError,
-    default_session,
-    load_session,
-    save_session,
-    scenario,
-)
+from compute import IN_PLANE_NOTE, scenario
 from explorer import session_io
 from explorer.banner import Banner
 from explorer.cluster import install_cluster_preference
@@ -37,17 +27,20 @@ from explorer.controllers.analysis import AnalysisController
 from explorer.controllers.landscape import LandscapeController
 from explorer.controllers.planes import PlaneController
 from explorer.controllers.runs import RunController
+from explorer.controllers.sessions import SessionController
 from explorer.controllers.spectrum import SpectrumController
 from explorer.exporting import Exporter
 from explorer.gestures import Gestures
 from explorer.jobs import Jobs
 from explorer.menus import Commands, build_menus
+from explorer.overlays import OVERLAYS
 from explorer.panels.critical import CriticalTable
 from explorer.panels.modes import ModesPanel
 from explorer.panels.optimizer import OptimizerPanel
 from explorer.panels.plane import PlanePanel
 from explorer.panels.runs import RunTable
 from explorer.panels.scenario import ScenarioPanel
+from explorer.results import SELECTED
 from explorer.state import AppState
 from explorer.views.curves import CurvesView
 from explorer.views.curves_binding import CurvesBinding
@@ -55,15 +48,18 @@ from explorer.views.interpolation import InterpolationWindow
 from explorer.views.landscape import LandscapeView
 from explorer.views.map_binding import MapBinding
 from explorer.views.spectrum import SpectrumPanel
-from explorer.views.status import BasinLegend, HessianLegend, ReadoutLabel, StatusBinding
+from explorer.views.status import OverlayLegend, ReadoutLabel, StatusBinding
 
-AUTOSAVE_MS = 800
 VIEW_SYNC_MS = 250
 CLOSE_TIMEOUT_MS = 1500
 ABOUT = """<b>Landscape Explorer</b><p>Loss landscapes of residual-network theory: exact toys
 (Shamir 2018, the lecture notes, Hardt &amp; Ma 2016) and real networks sliced in 2-D.</p>
 <p>Click the map to start a run; Ctrl+click starts every optimizer. Drag a start handle to move
 it. Ctrl+Z undoes any change, a mistaken click too.</p>"""
+
+
+if TYPE_CHECKING:
+    from explorer.lab.window import LabWindow
 
 
 class _UndoEverywhere(QObject):
@@ -85,9 +81,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Landscape Explorer")
         self.state = AppState()
         self.jobs = Jobs(self)
-        self.session_path: Path | None = None
         self._closed = False
-        self.lab: QWidget | None = None
+        self.lab: LabWindow | None = None
+        self.sessions = SessionController(self.state, self.jobs, self, self._warn)
         self.landscape_ctl = LandscapeController(self.state, self.jobs)
         self.analysis_ctl = AnalysisController(self.state, self.jobs)
         self.runs_ctl = RunController(self.state, self.jobs)
@@ -98,7 +94,7 @@ class MainWindow(QMainWindow):
         self.exporter = Exporter(self.state, self.jobs, self)
         self.composer = Composer(self.state, self.jobs, self)
         self.exporter.session_name = lambda: (
-            self.session_path.stem if self.session_path else self.state.session.scenario
+            self.sessions.path.stem if self.sessions.path else self.state.session.scenario
         )
         self.menu_actions = build_menus(self, self.menuBar(), self.state, self._commands())
         self.cluster = install_cluster_preference(self, self.state.notify)
@@ -107,12 +103,11 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self._undo_filter)
         self._connect()
-        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
-        self._autosave.timeout.connect(self.autosave)
         self._view_sync = QTimer(self, singleShot=True, interval=VIEW_SYNC_MS)
         self._view_sync.timeout.connect(self._window_from_view)
         self._restore_geometry()
-        self._start(session_path, restore_autosave)
+        self.state.announce()
+        self.sessions.start(session_path, restore_autosave)
 
     # layout -------------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -121,10 +116,13 @@ class MainWindow(QMainWindow):
         self.view.setObjectName("landscape")
         self.map_binding = MapBinding(st, self.view)
         self.banner = Banner()
-        st.subscribe("message", self.banner.show_message)
+        st.events.message.connect(lambda m: self.banner.show_message(m.text, m.kind))
         self.readout = ReadoutLabel(st)
-        self.basin_legend = BasinLegend(st)
-        self.hessian_legend = HessianLegend(st)
+        self.legends = {
+            key: OverlayLegend(st, overlay)
+            for key, overlay in OVERLAYS.items()
+            if overlay.legend is not None or overlay.one_d
+        }
         self.slice_note = QLabel(IN_PLANE_NOTE)
         self.slice_note.setObjectName("slice-note")
         self.slice_note.setWordWrap(True)
@@ -132,14 +130,10 @@ class MainWindow(QMainWindow):
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 4)
-        widgets: tuple[QWidget, ...] = (
-            self.banner,
-            self.view,
-            self.basin_legend,
-            self.hessian_legend,
-        )
-        for widget, stretch in zip(widgets, (0, 1, 0, 0), strict=True):
-            box.addWidget(widget, stretch)
+        box.addWidget(self.banner, 0)
+        box.addWidget(self.view, 1)
+        for legend in self.legends.values():
+            box.addWidget(legend, 0)
         box.addWidget(self.slice_note)
         box.addWidget(self.readout)
         self.setCentralWidget(central)
@@ -217,18 +211,18 @@ class MainWindow(QMainWindow):
     # wiring -------------------------------------------------------------------------------
     def _commands(self) -> Commands:
         return Commands(
-            new=self.new_session,
-            open=self._ask_open,
-            save=self._ask_save,
-            fill_recent=self._fill_recent,
+            new=self.sessions.new,
+            open=self.sessions.ask_open,
+            save=self.sessions.ask_save,
+            fill_recent=self.sessions.fill_recent,
             export=self.exporter.ask,
             run_action=lambda action: self.run_action(action, self.run_table.selected()),
             reset_view=self.reset_view,
             toggle_log=self._toggle_log,
             cancel=self.cancel_computations,
             about=lambda: QMessageBox.about(self, "Landscape Explorer", ABOUT),
-            lab=self.open_lab,
-            fill_gallery=self._fill_gallery,
+            lab=lambda: self.open_lab(),
+            fill_gallery=lambda menu: self.sessions.fill_gallery(menu, self.open_lab),
             compose=self.composer.ask,
             quit=self._quit,
             surface3d=self.toggle_surface3d,
@@ -252,10 +246,11 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         st = self.state
-        st.subscribe("scenario", self._scenario)
-        st.subscribe("problem", self._warn)
-        st.subscribe("session", lambda _: self._changed())
-        st.subscribe("result", self._result)
+        st.events.scenario.connect(lambda _: self._scenario())
+        st.events.problem.connect(lambda _: self._warn())
+        self.sessions.sigTitle.connect(self.setWindowTitle)
+        self.sessions.sigOpened.connect(self.landscape_ctl.refresh)
+        st.on_result(SELECTED, lambda _: self._centre_on_selected())
         self.view.sigClicked.connect(self._clicked)
         self.view.sigHovered.connect(self.landscape_ctl.hover)
         self.view.sigStartMoved.connect(self.gestures.move)
@@ -287,15 +282,6 @@ class MainWindow(QMainWindow):
         elif self.banner.kind == "warning" and self.banner.isVisible():
             self.state.notify("", "clear")
 
-    def _result(self, name: str) -> None:
-        if name == "selected":
-            self._centre_on_selected()
-
-    def _changed(self) -> None:
-        self._autosave.start()
-        name = self.session_path.name if self.session_path else "untitled"
-        self.setWindowTitle(f"Landscape Explorer — {name}")
-
     # gestures -----------------------------------------------------------------------------
     def _clicked(self, x: float, y: float, modifiers: object) -> None:
         """Click: a run; Ctrl/Shift+click: every optimizer; Alt+click: the Hessian spectrum
@@ -309,11 +295,11 @@ class MainWindow(QMainWindow):
         )
         ids = self.gestures.click(x, y, every)
         if ids:
-            self.run_table.select(ids[-1])
+            self.run_table.select(*ids)
 
     def _critical_clicked(self, index: int) -> None:
         self.tabs.setCurrentWidget(self.critical_table)
-        self.state.set_result("selected", index)
+        self.state.set_result(SELECTED, index)
 
     def _centre_on_selected(self) -> None:
         """Centre the map on the selected critical point, recomputing what comes into view."""
@@ -353,12 +339,15 @@ class MainWindow(QMainWindow):
     def reset_view(self) -> None:
         self.state.apply("reset view", window=tuple(scenario(self.state.session.scenario).window))
 
-    def open_lab(self) -> None:
-        """Tools ▸ Initialization and depth lab (its own window, its own workers)."""
+    def open_lab(self, tab: str = "") -> None:
+        """Tools ▸ Initialization and depth lab (its own window, its own workers), on ``tab``
+        ("forward", "depth", "training") when given."""
         from explorer.lab.window import LabWindow
 
         if self.lab is None:
             self.lab = LabWindow()
+        if tab:
+            self.lab.show_tab(tab)
         self.lab.show()
         self.lab.raise_()
 
@@ -370,124 +359,23 @@ class MainWindow(QMainWindow):
 
     def busy(self) -> bool:
         """Whether anything is still computing (jobs, runs, critical points about to start)."""
-        return bool(self.jobs.busy_slots()) or self.runs_ctl.busy() or self.analysis_ctl.pending
+        return (
+            bool(self.jobs.busy_slots())
+            or self.runs_ctl.busy()
+            or self.analysis_ctl.pending
+            or not self.sessions.ready
+        )
 
     def cancel_computations(self) -> None:
-        for slot in ("critical", "basins", "map", "export", "compose", "plane", "interpolate"):
-            self.jobs.cancel(slot)
-        self.exporter.cancel()
+        """Esc: stop every computation of the window (every job slot, the runs, an export)
+        and restart none of them until the user asks (``held`` in the controllers)."""
         self.spectrum_ctl.cancel()
+        self.analysis_ctl.stop()
+        self.landscape_ctl.stop()
+        self.exporter.cancel()
+        self.jobs.cancel_all()
+        self.runs_ctl.cancel_all()
         self.status.cancelled()
-
-    # sessions -----------------------------------------------------------------------------
-    def _start(self, session_path: str | None, restore_autosave: bool) -> None:
-        self.state.emit("scenario")
-        if session_path:
-            self.open_session(session_path)
-        elif restore_autosave:
-            saved, note = session_io.read_autosave()
-            if note:
-                self.state.notify(note, "error")
-            if saved is not None:
-                self.state.load(saved, "restore the last session")
-                self.state.notify(
-                    "Restored your last session (Ctrl+Z: undo, File ▸ New: start fresh)."
-                )
-        self.state.emit("scenario")
-        self.state.emit("session", set())
-        self._warn()  # after the notices above: a caveat of the opened parameters stays shown
-        self.landscape_ctl.refresh()
-
-    def new_session(self) -> None:
-        self.session_path = None
-        self.state.load(default_session(self.state.session.scenario), "new session")
-
-    def open_session(self, path: str | Path, as_copy: bool = False) -> bool:
-        """Open a session file (``as_copy``: a gallery session, which Ctrl+S never overwrites:
-        it asks where to save)."""
-        try:
-            loaded = load_session(path)
-        except LandscapeError as exc:
-            self.state.notify(f"Could not open the session: {exc}. Nothing was changed.", "error")
-            return False
-        self.state.load(loaded, f"open {Path(path).name}")
-        self.session_path = None if as_copy else Path(path)
-        if not as_copy:
-            session_io.remember(path)
-        self._changed()
-        self.state.notify(f"Opened {Path(path).name}" + (" (a copy)" if as_copy else ""))
-        self._warn()
-        return True
-
-    def save_session(self, path: str | Path) -> bool:
-        try:
-            save_session(self.state.session, path)
-        except LandscapeError as exc:
-            self.state.notify(str(exc), "error")
-            return False
-        self.session_path = Path(path)
-        session_io.remember(path)
-        self._changed()
-        self.state.notify(f"Saved {Path(path).name}")
-        return True
-
-    def _ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open session", self._start_dir(), session_io.SESSION_FILTER
-        )
-        if path:
-            self.open_session(path)
-
-    def _ask_save(self, ask: bool) -> None:
-        path = str(self.session_path) if self.session_path and not ask else ""
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save session", self._start_dir(), session_io.SESSION_FILTER
-            )
-        if path:
-            self.save_session(path if path.lower().endswith(".json") else path + ".json")
-
-    def _start_dir(self) -> str:
-        return str(self.session_path.parent if self.session_path else Path.home())
-
-    def _fill_recent(self, menu: QMenu) -> None:
-        menu.clear()
-        files = session_io.recent_files()
-        if not files:
-            menu.addAction("(none)").setEnabled(False)
-        for path in files:
-            menu.addAction(Path(path).name, partial(self.open_session, path)).setToolTip(path)
-
-    def _fill_gallery(self, menu: QMenu) -> None:
-        """Help ▸ Gallery: each figure of the seeds, with the sessions it is made of (opened
-        as copies) or, for the lab's sweeps, the lab."""
-        from compute import GALLERY_ENTRIES, GALLERY_SESSIONS
-
-        menu.clear()
-        for entry in GALLERY_ENTRIES:
-            caption = entry.caption if len(entry.caption) <= 70 else entry.caption[:69] + "…"
-            if not entry.sessions:
-                act = menu.addAction(f"{caption} (in the lab)", self.open_lab)
-                act.setToolTip(entry.caption)
-                continue
-            sub = menu.addMenu(caption)
-            sub.setToolTipsVisible(True)
-            for name in entry.sessions:
-                path = GALLERY_SESSIONS / name
-                act = sub.addAction(Path(name).stem, partial(self.open_session, path, True))
-                act.setToolTip(entry.caption)
-        used = {name for entry in GALLERY_ENTRIES for name in entry.sessions}
-        others = sorted(p for p in GALLERY_SESSIONS.glob("*.json") if p.name not in used)
-        if others:
-            sub = menu.addMenu("More seed sessions (in no figure)")
-            for path in others:
-                sub.addAction(path.stem, partial(self.open_session, path, True))
-
-    def autosave(self) -> None:
-        try:
-            session_io.write_autosave(self.state.session)
-        except LandscapeError as exc:
-            self.status.text.setText(f"Autosave failed: {exc}")
 
     def _restore_geometry(self) -> None:
         prefs = session_io.settings()
@@ -503,8 +391,7 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         self._closed = True
-        self._autosave.stop()
-        self.autosave()
+        self.sessions.close()
         prefs = session_io.settings()
         prefs.setValue("geometry", self.saveGeometry())
         prefs.setValue("dock-state", self.saveState())

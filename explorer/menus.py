@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from explorer.exporting import KINDS
-from explorer.state import AppState
+from explorer.state import AppState, UndoLabels
 
 
 @dataclass(frozen=True)
@@ -150,13 +150,13 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
     gallery.aboutToShow.connect(lambda: c.fill_gallery(gallery))
     _action(owner, help_menu, "About", c.about)
 
-    def refresh_undo() -> None:
-        undo, redo = state.undo_label(), state.redo_label()
+    def refresh_undo(labels: UndoLabels) -> None:
+        undo, redo = labels.undo, labels.redo
         acts["undo"].setEnabled(bool(undo))
         acts["redo"].setEnabled(bool(redo))
         acts["undo"].setText(f"&Undo {undo}" if undo else "&Undo")
         acts["redo"].setText(f"&Redo {redo}" if redo else "&Redo")
 
-    state.subscribe("undo", refresh_undo)
-    refresh_undo()
+    state.events.undo.connect(refresh_undo)
+    refresh_undo(UndoLabels(state.undo_label(), state.redo_label()))
     return acts

@@ -7,11 +7,10 @@ events and change it only through its methods (which validate, record undo steps
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from compute import (
     LandscapeError,
@@ -22,8 +21,9 @@ from compute import (
     figure_style,
     scenario,
 )
+from explorer.events import Event, Message, Progress
 from explorer.live import LiveRun, RunData
-from explorer.results import Results
+from explorer.results import ALL, Result, Results
 
 RUN_COLORS = figure_style.RUN_COLORS  # Okabe–Ito, in the order runs receive them
 LANDSCAPE_FIELDS = frozenset({"scenario", "params", "l2", "constraint", "window", "resolution"})
@@ -46,10 +46,11 @@ FIELD_LABELS = {
     "in_plane": "in-plane setting",
 }
 
-Listener = Callable[..., None]
+T = TypeVar("T")
+VIEW_FIELDS = frozenset({"log_scale", "overlays", "equal_axes", "hessian_field"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class ViewState:
     """Settings of this window that are not part of the session (not undone, not saved in it):
     where networks compute, how slowly runs are shown, whether a slider is being dragged (the
@@ -58,6 +59,52 @@ class ViewState:
     device: str = "cpu"
     delay_ms: int = 0
     dragging: bool = False
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    """The session now, and the names of the fields that changed (empty: nothing changed, the
+    widgets show the kept state again, e.g. after a refused change)."""
+
+    session: Session
+    changed: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RunsChanged:
+    """Runs added, removed, moved, shown or hidden (their ids)."""
+
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class UndoLabels:
+    """What undo and redo would do ("" where there is nothing to undo or redo)."""
+
+    undo: str
+    redo: str
+
+
+class StateEvents:
+    """The state's events, each with its typed payload (see ``AppState``)."""
+
+    def __init__(self) -> None:
+        self.scenario = Event[SessionChanged]("scenario")
+        self.problem = Event[SessionChanged]("problem")
+        self.landscape = Event[SessionChanged]("landscape")
+        self.plane = Event[SessionChanged]("plane")
+        self.view = Event[SessionChanged]("view")
+        self.optimizer = Event[SessionChanged]("optimizer")
+        self.in_plane = Event[SessionChanged]("in_plane")
+        self.session = Event[SessionChanged]("session")
+        self.runs = Event[RunsChanged]("runs")
+        self.run_data = Event[int]("run_data")
+        self.run_status = Event[int]("run_status")
+        self.message = Event[Message]("message")
+        self.busy = Event[Progress]("busy")
+        self.undo = Event[UndoLabels]("undo")
+        self.view_state = Event[ViewState]("view_state")
+        self.catalogue = Event[tuple[str, ...]]("catalogue")
 
 
 @dataclass(frozen=True)
@@ -76,18 +123,20 @@ class _Gesture:
 class AppState:
     """What the user has set up (a ``Session``), the runs' live data, computed results.
 
-    Events (``subscribe(name, callback)``):
+    Events (``state.events.NAME.connect(callback)``, payload in brackets):
 
     - ``scenario`` (another scenario: panels rebuild), ``landscape`` (scenario, parameters,
       modes, window or resolution changed), ``problem`` (scenario or parameters: a network is
       rebuilt), ``plane``, ``view`` (log scale, overlays, axis scales), ``optimizer``,
-      ``in_plane``, ``session(changed)`` (any of these, with the changed field names)
-    - ``runs(ids)`` (runs added, removed, moved, shown or hidden), ``run_data(id)`` (streamed
-      data arrived), ``run_status(id)``
-    - ``result(name)`` (a computed result changed, see ``Results``)
-    - ``message(text, kind)`` (something to tell the user: kind "info" or "error"),
-      ``busy(task, fraction)`` (progress: fraction ≥ 1 finished, < 0 failed)
-    - ``undo`` (what undo and redo would do changed), ``view_state``
+      ``in_plane``, ``session`` (any of these) [``SessionChanged``]
+    - ``runs`` [``RunsChanged``] (runs added, removed, moved, shown or hidden), ``run_data``
+      [run id] (streamed data arrived), ``run_status`` [run id]
+    - one event per computed result: ``on_result(FRAME, callback)`` [the new value]
+    - ``message`` [``Message``], ``busy`` [``Progress``: fraction ≥ 1 finished, < 0 failed]
+    - ``undo`` [``UndoLabels``], ``view_state`` [``ViewState``], ``catalogue`` [the scenario
+      ids, when a scenario is registered or removed]
+
+    Only the state emits. Results are replaced, never changed in place.
 
     Every user change goes through ``apply``/``update`` or the run methods, is validated first
     (a LandscapeError leaves the state untouched), and is one undo step (a ``gesture`` groups
@@ -95,7 +144,8 @@ class AppState:
     """
 
     def __init__(self, session: Session | None = None) -> None:
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self.events = StateEvents()
+        self._result_events: dict[str, Event[Any]] = {k.name: Event(k.name) for k in ALL}
         self._next_id = 1
         self._undo: list[_Entry] = []
         self._redo: list[_Entry] = []
@@ -108,18 +158,29 @@ class AppState:
         self._install(session or self.session)
 
     # events -------------------------------------------------------------------------------
-    def subscribe(self, event: str, callback: Listener) -> None:
-        self._listeners[event].append(callback)
-
-    def emit(self, event: str, *args: Any) -> None:
-        for callback in list(self._listeners[event]):
-            callback(*args)
+    def on_result(self, key: Result[T], callback: Callable[[T], None]) -> None:
+        """``callback(value)`` whenever result ``key`` is replaced."""
+        self._result_events[key.name].connect(callback)
 
     def notify(self, text: str, kind: str = "info") -> None:
-        self.emit("message", text, kind)
+        self.events.message.emit(Message(text, kind))
 
     def progress(self, task: str, fraction: float) -> None:
-        self.emit("busy", task, fraction)
+        self.events.busy.emit(Progress(task, fraction))
+
+    def restate(self) -> None:
+        """Widgets show the state again (a change was refused, or a job kept the old one)."""
+        self.events.session.emit(SessionChanged(self.session, frozenset()))
+
+    def announce(self) -> None:
+        """Every widget (re)builds from the whole state (a new window)."""
+        changed = SessionChanged(self.session, frozenset(self.session.__dataclass_fields__))
+        self.events.scenario.emit(changed)
+        self.events.session.emit(changed)
+
+    def catalogue_changed(self, ids: tuple[str, ...]) -> None:
+        """Scenarios were registered or removed (the scenario pickers list them again)."""
+        self.events.catalogue.emit(ids)
 
     # questions ------------------------------------------------------------------------------
     @property
@@ -138,9 +199,6 @@ class AppState:
     def can_undo(self) -> bool:
         return bool(self._undo)
 
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
     # session-level changes ----------------------------------------------------------------
     def apply(self, label: str | None = None, merge: str | None = None, **changes: Any) -> bool:
         """``update`` for user gestures: a refused change is reported (``message``) and the
@@ -149,7 +207,7 @@ class AppState:
             self.update(label, merge, **changes)
         except LandscapeError as exc:
             self.notify(f"Refused: {exc}. The previous setting is kept.", "error")
-            self.emit("session", set())  # widgets mirror the kept state again
+            self.restate()  # widgets mirror the kept state again
             return False
         return True
 
@@ -220,26 +278,28 @@ class AppState:
                     # only shown/hidden or annotated: the run and its data go on
                     live.data, live.status, live.paused = prev.data, prev.status, prev.paused
             self.runs[rid] = live
-        if "scenario" in changed:
-            self.emit("scenario")
-        if changed & PROBLEM_FIELDS:
-            self.emit("problem")
-        if changed & LANDSCAPE_FIELDS:
-            self.emit("landscape")
-        if "plane" in changed:
-            self.emit("plane")
-        if changed & {"log_scale", "overlays", "equal_axes", "hessian_field"}:
-            self.emit("view")
-        if "optimizer" in changed:
-            self.emit("optimizer")
-        if "in_plane" in changed:
-            self.emit("in_plane")
+        ev, payload = self.events, SessionChanged(new, frozenset(changed))
+        if "scenario" in changed:  # nothing computed for the old scenario applies to this one
+            self.results = Results()
+            for key in ALL:
+                self._result_events[key.name].emit(key.of(self.results))
+        for event, fields in (
+            (ev.scenario, {"scenario"}),
+            (ev.problem, PROBLEM_FIELDS),
+            (ev.landscape, LANDSCAPE_FIELDS),
+            (ev.plane, {"plane"}),
+            (ev.view, VIEW_FIELDS),
+            (ev.optimizer, {"optimizer"}),
+            (ev.in_plane, {"in_plane"}),
+        ):
+            if changed & fields:
+                event.emit(payload)
         touched = set(before) ^ set(self.runs)
         touched |= {rid for rid in self.runs if rid in before and before[rid] is not self.runs[rid]}
         if touched or "runs" in changed:
-            self.emit("runs", sorted(touched))
-        self.emit("session", changed)
-        self.emit("undo")
+            ev.runs.emit(RunsChanged(tuple(sorted(touched))))
+        ev.session.emit(payload)
+        ev.undo.emit(UndoLabels(self.undo_label(), self.redo_label()))
 
     # runs ---------------------------------------------------------------------------------
     def next_color(self, offset: int = 0) -> str:
@@ -288,13 +348,13 @@ class AppState:
         run = self.runs.get(rid)
         if run is not None:
             run.status, run.error = status, error
-            self.emit("run_status", rid)
+            self.events.run_status.emit(rid)
 
     def set_run_paused(self, rid: int, paused: bool) -> None:
         run = self.runs.get(rid)
         if run is not None:
             run.paused = paused
-            self.emit("run_status", rid)
+            self.events.run_status.emit(rid)
 
     def append_run_data(self, rid: int, updates: list[Any]) -> None:
         """Chunks of a running run (compute.RunUpdate) enter the state (one event for all)."""
@@ -302,34 +362,39 @@ class AppState:
         if run is not None and updates:
             for update in updates:
                 run.data.append(update)
-            self.emit("run_data", rid)
+            self.events.run_data.emit(rid)
 
     def reset_run_data(self, rid: int) -> None:
         run = self.runs.get(rid)
         if run is not None:
             run.data = RunData()
             run.status = "queued"
-            self.emit("run_data", rid)
+            self.events.run_data.emit(rid)
 
     def set_run_projection(self, rid: int, coords: Any, distance: Any) -> None:
         """The run's snapshots projected onto a new chart (the plane changed)."""
         run = self.runs.get(rid)
         if run is not None:
-            run.data.reproject(coords, distance)
-            self.emit("run_data", rid)
+            run.data = run.data.reprojected(coords, distance)
+            self.events.run_data.emit(rid)
 
-    def set_result(self, name: str, value: Any) -> None:
-        setattr(self.results, name, value)
-        self.emit("result", name)
+    def set_result(self, key: Result[T], value: T) -> None:
+        """Replace result ``key`` (``Results`` is replaced, not changed) and tell its
+        subscribers."""
+        change: dict[str, Any] = {key.name: value}
+        self.results = replace(self.results, **change)
+        self._result_events[key.name].emit(value)
 
-    def clear_results(self, *names: str) -> None:
-        for name in names or self.results.names():
-            self.set_result(name, self.results.empty(name))
+    def clear_results(self, *keys: Result[Any]) -> None:
+        """Results ``keys`` (all without any) back to empty."""
+        for key in keys or ALL:
+            self.set_result(key, key.empty())
 
     def set_view(self, **changes: Any) -> None:
-        for key, value in changes.items():
-            setattr(self.view, key, value)
-        self.emit("view_state")
+        view = replace(self.view, **changes)
+        if view != self.view:
+            self.view = view
+            self.events.view_state.emit(view)
 
     # undo / redo --------------------------------------------------------------------------
     @contextmanager
@@ -385,4 +450,13 @@ def _same_start(a: RunSettings, b: RunSettings) -> bool:
     )
 
 
-__all__ = ["RUN_COLORS", "AppState", "LiveRun", "ViewState"]
+__all__ = [
+    "RUN_COLORS",
+    "AppState",
+    "LiveRun",
+    "RunsChanged",
+    "SessionChanged",
+    "StateEvents",
+    "UndoLabels",
+    "ViewState",
+]

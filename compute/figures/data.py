@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from compute.errors import LandscapeError
+from compute.figures.overlay_table import overlay_arrays
 from compute.figures.panels import (
     CurvesPanel,
     MapPanel,
@@ -149,21 +150,9 @@ def _arrays(p: Panel, numbers: Mapping[int, int]) -> dict[str, np.ndarray]:
         f = p.frame
         out |= {f"axis{i}": np.asarray(a) for i, a in enumerate(f.axes)}
         out |= {"loss": f.loss, "display": f.display, "levels": f.levels}
-        out |= {f"isoline{i}": line for i, line in enumerate(f.lines)}
         out |= {f"extra_{k}": v for k, v in f.extra.items()}
         out |= dict(p.plane)  # a slice's origin, d1, d2
-        if p.curvature is not None:
-            out["hess_min"] = p.curvature
-        if p.hessian is not None:
-            out |= {"hessian_a": p.hessian.a, "hessian_b": p.hessian.b}
-            out[f"hessian_{p.hessian.field}"] = p.hessian.values
-        if p.basins is not None:
-            out |= {"basin_labels": p.basins.labels}
-            out |= {f"basin_axis{i}": a for i, a in enumerate(p.basins.axes)}
-        if p.critical:
-            out["critical_points"] = np.array([c.point for c in p.critical], dtype=float)
-            out["critical_loss"] = np.array([c.loss for c in p.critical], dtype=float)
-            out["critical_kind"] = np.array([c.kind for c in p.critical])
+        out |= overlay_arrays(p)  # each overlay's own arrays (the overlay table)
     if isinstance(p, MapPanel | CurvesPanel):
         for run in p.runs:
             k = f"run{numbers[id(run)]}"

@@ -23,23 +23,18 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from compute.figures import style
-from compute.figures.hessian_overlay import hessian
 from compute.figures.map_overlays import (
     TEXT_HALO,
     Handles,
-    basins,
     cell_extent,
     constraint,
-    critical,
     eigenvectors,
-    gradient,
     marks,
-    overlay,
     place,
 )
+from compute.figures.overlay_table import draw_overlays
 from compute.figures.panels import MapPanel, RunTrace
 
-CURVATURE_HEX = "#{:02x}{:02x}{:02x}".format(*style.CURVATURE_RGB)
 HALO = [patheffects.withStroke(linewidth=2.4, foreground=style.RUN_HALO, alpha=0.8)]
 Numbering = Callable[[RunTrace], int]
 """A run's number in the figure (1, 2, … in order of first appearance)."""
@@ -87,19 +82,6 @@ def _image(ax: Axes, panel: MapPanel, lo: float, hi: float) -> ScalarMappable:
         rasterized=True,
         zorder=0,
     )
-
-
-def _isolines(ax: Axes, panel: MapPanel) -> None:
-    for line in panel.frame.lines:
-        if len(line):
-            ax.plot(
-                line[:, 0],
-                line[:, 1],
-                color=style.ISOLINE_COLOR,
-                alpha=style.ISOLINE_ALPHA,
-                lw=style.ISOLINE_WIDTH,
-                zorder=2,
-            )
 
 
 def run_xy(panel: MapPanel, run: RunTrace) -> tuple[np.ndarray, np.ndarray]:
@@ -170,23 +152,6 @@ def draw_map(
     if panel.dim == 2:
         lo, hi = panel_range(panel)
         mappable = _image(ax, panel, lo, hi)
-        if panel.curvature is not None:
-            overlay(ax, style.curvature_rgba(panel.curvature), frame.axes, 1.0)
-            handles.append(
-                (
-                    "curvature",
-                    Patch(
-                        fc=CURVATURE_HEX,
-                        alpha=style.CURVATURE_ALPHA,
-                        label=r"$\lambda_{\min}(\nabla^2 F) < 0$",
-                    ),
-                )
-            )
-        handles += basins(ax, panel, prefix)
-        handles += hessian(ax, panel, prefix)
-        if panel.isolines:
-            _isolines(ax, panel)
-        gradient(ax, panel, bounds[1] - bounds[0])
         ax.set_xlim(bounds[0], bounds[1])
         ax.set_ylim(bounds[2], bounds[3])
         ax.set_ylabel(panel.axis_names[1])
@@ -212,8 +177,8 @@ def draw_map(
         ax.set_ylabel("$F$")
         ax.grid(True, lw=0.3, alpha=0.5)
     ax.set_xlabel(panel.axis_names[0])
+    handles[:0] = draw_overlays(ax, panel, prefix)  # the table's overlays, in drawing order
     handles += constraint(ax, panel)
-    handles += critical(ax, panel)
     if panel.dim == 2:
         eigenvectors(ax, panel, bounds)
     handles += marks(ax, panel)

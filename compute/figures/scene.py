@@ -85,19 +85,13 @@ def _geometry(
 ) -> Generator[SceneProgress, None, tuple[GradientField | None, LandscapeGrid]]:
     found: list[GradientField] = []
 
-    def collect() -> Generator[Any, None, LandscapeGrid]:
-        gen = landscape_geometry(landscape, window, resolution)
-        while True:
-            try:
-                item = next(gen)
-            except StopIteration as stop:
-                grid: LandscapeGrid = stop.value
-                return grid
-            if isinstance(item, GradientField):
-                found.append(item)
-            yield item
+    def keep(item: Any) -> Any:
+        if isinstance(item, GradientField):
+            found.append(item)
+        return item
 
-    grid = yield from _stage(collect(), "geometry")
+    gen = mapped(landscape_geometry(landscape, window, resolution), keep)
+    grid: LandscapeGrid = yield from _stage(gen, "geometry")
     return (found[0] if found else None), grid
 
 
@@ -127,13 +121,7 @@ def trace_run(
     def add(name: str, values: np.ndarray) -> None:
         parts.setdefault(name, []).append(np.asarray(values))
 
-    gen = track_run(landscape, run)
-    while True:
-        try:
-            update = next(gen)
-        except StopIteration as stop:
-            final = stop.value
-            break
+    def record(update: Any) -> Any:
         c = update.chunk
         add("steps", c.steps)
         add("loss", c.loss[:, 0])
@@ -145,7 +133,9 @@ def trace_run(
         add("coords", update.coords)
         add("thetas", update.thetas)
         add("distance", update.distance)
-        yield c
+        return c
+
+    final = yield from mapped(track_run(landscape, run), record)
 
     def get(name: str, empty: tuple[int, ...] = (0,)) -> np.ndarray:
         return np.concatenate(parts[name]) if parts.get(name) else np.zeros(empty)

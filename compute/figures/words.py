@@ -113,11 +113,3 @@ def optimizer_words(config: RunConfig) -> Words:
     if config.batch_size:
         text, math = f"{text}, batch {config.batch_size}", f"{math}, batch {config.batch_size}"
     return Words(text, math)
-
-
-def differing(params: list[Mapping[str, object]]) -> tuple[str, ...]:
-    """The parameter names whose values differ between the given sets (in first-seen order)."""
-    names: list[str] = []
-    for p in params:
-        names += [k for k in p if k not in names]
-    return tuple(k for k in names if len({repr(p.get(k)) for p in params}) > 1)

@@ -50,7 +50,6 @@ __all__ = [
     "SchemeRunChunk",
     "SchemeTrainingConfig",
     "depth_sweep",
-    "has_init_parameter",
     "norm_sweep",
     "train_schemes",
 ]
@@ -107,21 +106,10 @@ class SchemeRunChunk:
         return STATUS_NAMES[int(self.chunk.status[0])]
 
 
-def has_init_parameter() -> bool:
-    """Whether ``digits-resnet`` takes an ``init`` parameter (else only "default" trains)."""
-    return any(p.name == "init" for p in network(TRAIN_SCENARIO).params)
-
-
 def _overrides(config: SchemeTrainingConfig, scheme: str) -> dict[str, object]:
     values: dict[str, object] = {"blocks": config.blocks, "width": config.width}
     values["seed"] = config.seed
-    if has_init_parameter():
-        values["init"] = scheme
-    elif scheme != "default":
-        raise LandscapeError(
-            f"{TRAIN_SCENARIO} has no 'init' parameter yet: only its default initialization "
-            "can be trained"
-        )
+    values["init"] = scheme
     return values
 
 

@@ -91,10 +91,6 @@ def _class_index(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return y.expand(*logits.shape[:-2], 1, y.shape[-1])
 
 
-def _picked(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return logits.gather(-2, _class_index(logits, y)).squeeze(-2)
-
-
 def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """ℓ = log Σ_c exp(z_c) − z_y per sample: logits (*lead, C, N), y (N,) class indices.
 

@@ -10,10 +10,20 @@ import numpy as np
 from PySide6.QtCore import QObject
 from superqt.utils import qdebounced, qthrottled
 
-from compute import Window
+from compute import MapFrame, Window
 from explorer.jobs import Jobs
-from explorer.results import HessianMap
-from explorer.state import AppState
+from explorer.results import (
+    BASIN_LABELS,
+    BASINS,
+    CRITICAL,
+    CRITICAL_KNOWN,
+    FRAME,
+    HESSIAN_MAP,
+    SELECTED,
+    SELECTION_HINT,
+    HessianMap,
+)
+from explorer.state import AppState, SessionChanged
 
 if TYPE_CHECKING:
     from compute import BasinBlock, BasinMap, CriticalPoint
@@ -31,30 +41,41 @@ class AnalysisController(QObject):
         self._draw_basins = qthrottled(
             self._partial_basins, timeout=200, leading=False, parent=self
         )
-        state.subscribe("result", self._result)
-        state.subscribe("optimizer", self._optimizer)
-        state.subscribe("view", self._view)
+        self.held: set[str] = set()  # overlays the user stopped (Esc): not restarted by others
+        self._overlays = frozenset(state.session.overlays)
+        state.on_result(FRAME, self._frame)
+        state.events.optimizer.connect(self._optimizer)
+        state.events.view.connect(self._view)
+        for event in (state.events.landscape, state.events.plane, state.events.problem):
+            event.connect(lambda _: self.held.clear())  # a new map: its overlays follow it
 
     def schedule(self) -> None:
         """Critical points shortly after the map settles (a burst of changes computes once)."""
         self.pending = True
         self._debounced()
 
-    def _result(self, name: str) -> None:
+    def _frame(self, frame: MapFrame | None) -> None:
         """A complete map (not while a slider is dragged) is followed by its critical points."""
         r = self.state.results
-        if name != "frame" or r.frame is None or not r.frame.complete:
+        if frame is None or not frame.complete:
             return
-        if not self.state.view.dragging and not r.critical_known and not self.jobs.busy("critical"):
+        idle = not self.jobs.busy("critical") and "critical" not in self.held
+        if not self.state.view.dragging and not r.critical_known and idle:
             self.schedule()
         if self._wants_hessian_map() and not self.state.view.dragging:
             self.refresh_hessian_map()
 
-    def _optimizer(self) -> None:
+    def _optimizer(self, _: SessionChanged) -> None:
+        self.held.discard("basins")  # another optimizer: the user asks for its basins
         if "basins" in self.state.session.overlays:
             self.refresh_basins()
 
-    def _view(self) -> None:
+    def _view(self, change: SessionChanged) -> None:
+        """An overlay ticked (or another view setting changed): compute what is now shown and
+        missing, except what the user stopped, unless it is the overlay ticked just now."""
+        now = frozenset(change.session.overlays)
+        self.held -= now - self._overlays
+        self._overlays = now
         r = self.state.results
         if "basins" in self.state.session.overlays and r.basins is None and r.critical_known:
             self.refresh_basins()
@@ -66,6 +87,7 @@ class AnalysisController(QObject):
         """The overlay is on and its map is neither computed nor being computed."""
         return (
             "hessian" in self.state.session.overlays
+            and "hessian" not in self.held
             and self.state.results.hessian_map is None
             and not self.jobs.busy("hessian")
         )
@@ -100,20 +122,25 @@ class AnalysisController(QObject):
                     np.full((nb, na), np.nan),
                     False,
                 )
-            current.lam_min[cells.ib, cells.ia] = cells.lam_min
-            current.lam_max[cells.ib, cells.ia] = cells.lam_max
+            current = current.with_cells(cells.ia, cells.ib, cells.lam_min, cells.lam_max)
             self.state.progress("curvature map", cells.done / cells.total)
-        self.state.set_result("hessian_map", current)
+        self.state.set_result(HESSIAN_MAP, current)
 
     def _hessian_done(self, result: Any) -> None:
         done = HessianMap(result.a, result.b, result.lam_min, result.lam_max, True)
-        self.state.set_result("hessian_map", done)
+        self.state.set_result(HESSIAN_MAP, done)
         self.state.progress("curvature map", 1.0)
 
     def stop(self) -> None:
+        """Esc: stop the critical points, the basin map and the curvature map, and hold them
+        until the user asks again (a new map, the overlay ticked again, another optimizer)."""
         self._debounced.cancel()
+        if self.pending:
+            self.held.add("critical")
         self.pending = False
         for slot in ("critical", "basins", "hessian"):
+            if self.jobs.busy(slot):
+                self.held.add(slot)
             self.jobs.cancel(slot)
 
     def refresh_critical(self) -> None:
@@ -122,7 +149,7 @@ class AnalysisController(QObject):
         if landscape is None:
             return
         window, frame = Window(self.state.session.window), self.state.results.frame
-        self.state.results.critical_known = False
+        self.state.set_result(CRITICAL_KNOWN, False)
         self.state.progress("critical points", 0.0)
 
         from compute import critical_points, search_starts  # imports scipy: at the first search
@@ -142,19 +169,15 @@ class AnalysisController(QObject):
         self.state.progress(f"critical points: {stage}", min(0.99, fraction))
 
     def _critical_done(self, points: list[CriticalPoint]) -> None:
-        r = self.state.results
-        r.critical_known = True
+        hint = self.state.results.selection_hint
         again = -1
-        if r.selection_hint is not None and points:
-            gaps = [float(np.linalg.norm(p.point - r.selection_hint)) for p in points]
-            again = (
-                int(np.argmin(gaps))
-                if min(gaps) < 1e-6 * (1 + np.abs(r.selection_hint).max())
-                else -1
-            )
-        r.selection_hint = None
-        self.state.set_result("critical", points)
-        self.state.set_result("selected", again)
+        if hint is not None and points:
+            gaps = [float(np.linalg.norm(p.point - hint)) for p in points]
+            again = int(np.argmin(gaps)) if min(gaps) < 1e-6 * (1 + np.abs(hint).max()) else -1
+        self.state.set_result(SELECTION_HINT, None)
+        self.state.set_result(CRITICAL_KNOWN, True)
+        self.state.set_result(CRITICAL, tuple(points))
+        self.state.set_result(SELECTED, again)
         self.state.progress("critical points", 1.0)
         if "basins" in self.state.session.overlays:
             self.refresh_basins()
@@ -164,12 +187,14 @@ class AnalysisController(QObject):
         landscape, s = self.state.results.landscape, self.state.session
         if landscape is None or self.jobs.busy("critical") or not self.state.results.critical_known:
             return  # started when the critical points arrive
+        if "basins" in self.held:
+            return
         from compute import basin_map, basin_resolution
 
         objective, modes = landscape.map_objective, landscape.map_modes
         resolution = basin_resolution(objective, s.resolution)
         config, critical, window = s.optimizer, list(self.state.results.critical), Window(s.window)
-        self.state.clear_results("basins", "basin_labels")
+        self.state.clear_results(BASINS, BASIN_LABELS)
         self.state.progress("basin map", 0.0)
         self.jobs.submit(
             "basins",
@@ -184,13 +209,13 @@ class AnalysisController(QObject):
 
     def _partial_basins(self, block: BasinBlock) -> None:
         if self.state.results.basins is None and self.jobs.busy("basins"):
-            self.state.set_result("basin_labels", block.labels)
+            self.state.set_result(BASIN_LABELS, block.labels)
             self.state.progress("basin map", block.done_fraction)
 
     def _basins_done(self, result: BasinMap) -> None:
         self._draw_basins.cancel()
-        self.state.set_result("basin_labels", result.labels)
-        self.state.set_result("basins", result)
+        self.state.set_result(BASIN_LABELS, result.labels)
+        self.state.set_result(BASINS, result)
         self.state.progress("basin map", 1.0)
 
     def _failed(self, exc: Exception) -> None:

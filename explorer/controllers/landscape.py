@@ -22,14 +22,31 @@ from compute import (
     landscape_frames,
     landscape_geometry,
     make_frame,
+    mapped,
     readout,
     resolve_starts,
     scenario,
 )
 from explorer.jobs import Jobs
-from explorer.state import AppState
+from explorer.overlays import needing
+from explorer.results import (
+    BASIN_LABELS,
+    BASINS,
+    CRITICAL,
+    CRITICAL_KNOWN,
+    FIELDS,
+    FRAME,
+    GRADIENT,
+    HESSIAN_MAP,
+    LANDSCAPE,
+    MARKS,
+    PLANE_INFO,
+    READOUT,
+    SELECTION_HINT,
+)
+from explorer.state import AppState, SessionChanged, ViewState
 
-GEOMETRY_OVERLAYS = frozenset({"gradient", "curvature"})
+GEOMETRY_OVERLAYS = needing("geometry")
 
 
 class LandscapeController(QObject):
@@ -47,22 +64,23 @@ class LandscapeController(QObject):
         self.state, self.jobs = state, jobs
         self._problem: Problem | None = None
         self._problem_key: tuple[Any, ...] | None = None
-        for event in ("landscape", "plane", "problem"):
-            state.subscribe(event, self.refresh)
-        state.subscribe("view", self._view_changed)
-        state.subscribe("view_state", self._view_state)
+        for event in (state.events.landscape, state.events.plane, state.events.problem):
+            event.connect(lambda _: self.refresh())
+        state.events.view.connect(self._view_changed)
+        state.events.view_state.connect(self._view_state)
         self._device = state.view.device
         self._dragging = False
+        self.held = False  # the user stopped the map (Esc): only their next change restarts it
+        self._overlays = frozenset(state.session.overlays)
         self.hover = qthrottled(self._hover, timeout=40, parent=self)
 
     def _key(self) -> tuple[Any, ...]:
         s = self.state.session
         return (s.scenario, tuple(sorted(s.params.items())), self.state.view.device)
 
-    def _view_state(self) -> None:
+    def _view_state(self, view: ViewState) -> None:
         """A new device rebuilds the network; the end of a slider drag computes what the drag
         left out (geometry, then critical points)."""
-        view = self.state.view
         if view.device != self._device:
             self._device = view.device
             if self.state.sliced:
@@ -72,8 +90,13 @@ class LandscapeController(QObject):
             self.refresh()
         self._dragging = view.dragging
 
-    def _view_changed(self) -> None:
-        """Log scale: redraw the computed values; a geometry overlay turned on: compute it."""
+    def _view_changed(self, change: SessionChanged) -> None:
+        """Log scale: redraw the computed values; a geometry overlay turned on: compute it
+        (after Esc, only when it is the overlay just ticked)."""
+        now = frozenset(change.session.overlays)
+        ticked, self._overlays = now - self._overlays, now
+        if self.held and not GEOMETRY_OVERLAYS & ticked:
+            return
         frame, s = self.state.results.frame, self.state.session
         wants = bool(GEOMETRY_OVERLAYS & set(s.overlays)) and not self.state.results.fields
         if frame is not None and frame.complete and frame.log_scale != s.log_scale:
@@ -82,6 +105,8 @@ class LandscapeController(QObject):
             self.refresh(geometry=True)
 
     def stop(self) -> None:
+        """Esc: stop the map (and the read-out), held until the user changes something."""
+        self.held = self.held or self.jobs.busy("map")
         for slot in ("map", "hover"):
             self.jobs.cancel(slot)
 
@@ -92,13 +117,12 @@ class LandscapeController(QObject):
             self.jobs.cancel(slot)
         r = self.state.results
         if 0 <= r.selected < len(r.critical):
-            r.selection_hint = r.critical[r.selected].point
-        self.state.clear_results(
-            "critical", "critical_known", "basins", "basin_labels", "hessian_map"
-        )
+            self.state.set_result(SELECTION_HINT, r.critical[r.selected].point)
+        self.state.clear_results(CRITICAL, CRITICAL_KNOWN, BASINS, BASIN_LABELS, HESSIAN_MAP)
 
     def refresh(self, geometry: bool | None = None, reuse_frame: bool = False) -> None:
         """Recompute the map (and whatever it rests on that changed)."""
+        self.held = False
         s, key = self.state.session, self._key()
         spec = scenario(s.scenario)
         problem = self._problem if key == self._problem_key else None
@@ -117,7 +141,7 @@ class LandscapeController(QObject):
         frame = self.state.results.frame if reuse_frame and keep else None
         if frame is not None and not _covers(frame, window, s.resolution):
             frame = None  # the window changed in the same step as the log scale (undo, open)
-        self.state.clear_results("fields", "gradient")
+        self.state.clear_results(FIELDS, GRADIENT)
         if frame is None:
             self.analysis_stale()
         params, device, resolution, log = (
@@ -159,11 +183,11 @@ class LandscapeController(QObject):
             elif kind == "frame" or isinstance(payload, MapFrame):
                 frames.append(payload)
             elif isinstance(payload, GradientField):
-                self.state.set_result("gradient", payload)
+                self.state.set_result(GRADIENT, payload)
             elif isinstance(payload, GridBlock):
                 self._rows(payload)
         if frames:
-            self.state.set_result("frame", frames[-1])
+            self.state.set_result(FRAME, frames[-1])
             if not frames[-1].complete:
                 self.state.progress("landscape: slice", 0.5)
 
@@ -173,19 +197,22 @@ class LandscapeController(QObject):
             runs = resolve_starts(landscape.problem, s.runs, s.plane)
             if runs != s.runs:
                 self.state.amend(runs=runs)
-        self.state.set_result("marks", marks)
-        self.state.set_result("plane_info", _plane_info(landscape))
-        self.state.set_result("landscape", landscape)
+        self.state.set_result(MARKS, marks)
+        self.state.set_result(PLANE_INFO, _plane_info(landscape))
+        self.state.set_result(LANDSCAPE, landscape)
 
     def _rows(self, block: GridBlock) -> None:
         fields = dict(self.state.results.fields)
         for name, rows in block.values.items():
-            full = fields.get(name)
-            if full is None or len(full) != block.total:
-                full = np.full((block.total, *rows.shape[1:]), np.nan)
+            old = fields.get(name)
+            full = (
+                np.full((block.total, *rows.shape[1:]), np.nan)
+                if old is None or len(old) != block.total
+                else old.copy()  # what was handed out before is never changed
+            )
             full[block.start : block.stop] = rows
             fields[name] = full
-        self.state.set_result("fields", fields)
+        self.state.set_result(FIELDS, fields)
         self.state.progress("‖∇F‖ and curvature", block.stop / block.total)
 
     def _done(self, _: Any) -> None:
@@ -206,7 +233,7 @@ class LandscapeController(QObject):
         def job() -> Generator[Any, None, None]:
             yield readout(landscape, coords)
 
-        self.jobs.submit("hover", job, lambda items: self.state.set_result("readout", items[-1]))
+        self.jobs.submit("hover", job, lambda items: self.state.set_result(READOUT, items[-1]))
 
 
 def _covers(frame: MapFrame, window: Window, resolution: int) -> bool:
@@ -218,12 +245,7 @@ def _covers(frame: MapFrame, window: Window, resolution: int) -> bool:
 
 def _staged(stream: Generator[str, None, Problem]) -> Generator[tuple[str, Any], None, Problem]:
     """A problem builder's stages as ("stage", text) items."""
-    while True:
-        try:
-            stage = next(stream)
-        except StopIteration as stop:
-            return stop.value
-        yield ("stage", f"landscape: building {stage}")
+    return mapped(stream, lambda stage: ("stage", f"landscape: building {stage}"))
 
 
 def _plane_info(landscape: Landscape) -> str:

@@ -51,8 +51,9 @@ class PlaneController(QObject):
     def choose(self, kind: str, seed: int, at_run: bool = False) -> bool:
         """Apply plane ``kind``: a recipe at once; a derived plane built in a worker (from the
         latest finished run; eigenvector planes at θ₀, or at that run's end with ``at_run``)."""
-        if kind in ("random", "teacher"):
-            return self.state.apply("plane", plane=PlaneSpec(kind, seed))
+        if kind in ("random", "teacher"):  # in the plane's own window, not a derived one's
+            window = tuple(scenario(self.state.session.scenario).window)
+            return self.state.apply("plane", plane=PlaneSpec(kind, seed), window=window)
         if kind in EIGEN and not at_run:
             return self._eigen(kind, seed, None)
         run = self.latest_finished()
@@ -63,7 +64,7 @@ class PlaneController(QObject):
                 "'Train from θ₀').",
                 "error",
             )
-            self.state.emit("session", set())  # the panel shows the plane that is kept
+            self.state.restate()  # the panel shows the plane that is kept
             return False
         if kind in EIGEN:
             return self._eigen(kind, seed, run)
@@ -73,7 +74,7 @@ class PlaneController(QObject):
             yield None
             return derive_plane(problem, kind, trajectory, source)
 
-        self.state.progress(f"{kind} plane", 0.0)
+        self.state.progress(f"plane: {kind}", 0.0)  # one task key, ended by _derived
         self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
         return True
 
@@ -85,12 +86,15 @@ class PlaneController(QObject):
             return False
         problem, l2 = landscape.problem, self.state.session.l2
         theta = problem.init if run is None else torch.as_tensor(run.data.thetas[-1])
+        if theta is None:
+            self.state.notify(f"{problem.id} has no initialization θ₀ to take a plane at.")
+            return False
         source = "θ₀" if run is None else f"the end of run {run.id}"
 
         def job() -> Generator[str, None, tuple[PlaneSpec, tuple[float, ...]]]:
             return (yield from eigen_plane(problem, theta, kind, seed, source, l2))
 
-        self.state.progress("eigenvector plane", 0.0)
+        self.state.progress("plane: eigenvectors", 0.0)
         self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
         return True
 
@@ -98,11 +102,19 @@ class PlaneController(QObject):
         spec, window = result
         self.state.progress("plane", 1.0)
         self.state.apply("plane", plane=spec, window=tuple(float(f"{b:.6g}") for b in window))
+        a_span, b_span = window[1] - window[0], window[3] - window[2]
+        if min(a_span, b_span) < 1e-3 * max(a_span, b_span):
+            self.state.notify(
+                f"Warning: the {spec.describe()} is nearly degenerate (a spans {a_span:.2g}, b "
+                f"spans {b_span:.2g}): its points are (nearly) collinear, so b shows almost "
+                "nothing. Train a run that ends elsewhere, or use a random or PCA plane.",
+                "warning",
+            )
 
     def _failed(self, exc: Exception) -> None:
         self.state.progress("plane", -1.0)
         self.state.notify(f"The plane could not be built: {exc}", "error")
-        self.state.emit("session", set())
+        self.state.restate()
 
     def interpolate_latest(self) -> None:
         """F on the segment from θ₀ to the latest finished run's end, in a worker."""
@@ -111,11 +123,15 @@ class PlaneController(QObject):
             self.state.notify("1-D interpolation needs a finished run: train one first", "error")
             return
         problem = landscape.problem
+        start = problem.init
+        if start is None:
+            self.state.notify(f"{problem.id} has no initialization θ₀ to start from.", "error")
+            return
         end = torch.as_tensor(np.asarray(run.data.thetas[-1]), dtype=problem.dtype)
 
         def job() -> Generator[None, None, Interpolation]:
             yield None
-            return interpolate(problem, problem.init, end)
+            return interpolate(problem, start, end)
 
         label = f"run {run.id}'s end"
         self.jobs.submit(

@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject
 
 from compute import STATUS_NAMES, Landscape, RunChunk, track_run
 from explorer.jobs import Jobs
-from explorer.state import AppState
+from explorer.results import LANDSCAPE
+from explorer.state import AppState, SessionChanged
 from explorer.streams import StreamPool
 
 
@@ -24,22 +25,21 @@ class RunController(QObject):
         self.state, self.jobs = state, jobs
         self.pool = StreamPool(self)
         self._landscape: Landscape | None = None
-        state.subscribe("runs", self.sync)
-        state.subscribe("result", self._result)
-        state.subscribe("problem", self._problem_changed)
+        state.events.runs.connect(lambda change: self.sync(list(change.ids)))
+        state.on_result(LANDSCAPE, self._landscape_changed)
+        state.events.problem.connect(self._problem_changed)
+        state.events.view_state.connect(lambda view: self._set_delay(view.delay_ms))
 
     # what changed ---------------------------------------------------------------------------
-    def _problem_changed(self) -> None:
+    def _problem_changed(self, _: SessionChanged) -> None:
         """A network is being rebuilt: its runs wait for the new one."""
         for rid in list(self.state.runs):
             self.pool.cancel(rid)
             self.state.reset_run_data(rid)
         self._landscape = None
 
-    def _result(self, name: str) -> None:
-        if name != "landscape":
-            return
-        new, old = self.state.results.landscape, self._landscape
+    def _landscape_changed(self, new: Landscape | None) -> None:
+        old = self._landscape
         self._landscape = new
         if new is None:
             return
@@ -145,12 +145,15 @@ class RunController(QObject):
                 self.pool.cancel(rid)
                 self.state.set_run_status(rid, "cancelled")
 
-    def set_delay(self, ms: int) -> None:
-        self.state.set_view(delay_ms=ms)
+    def _set_delay(self, ms: int) -> None:
+        """A new step delay reaches the running runs too, not only the next ones."""
         for rid in self.state.runs:
             gate = self.pool.gate(rid)
             if gate is not None:
                 gate.delay = ms / 1000
+
+    def cancel_all(self) -> None:
+        self.cancel(list(self.state.runs))
 
     def busy(self) -> bool:
         return self.pool.any_busy()

@@ -22,6 +22,7 @@ from compute import (
     spectrum_options,
 )
 from explorer.jobs import Jobs
+from explorer.results import LANDSCAPE, SPECTRUM, SPECTRUM_PROGRESS
 from explorer.state import AppState
 
 SLOT = "spectrum"
@@ -55,7 +56,7 @@ class SpectrumController(QObject):
         self.request = SpectrumRequest()
         self._basis: tuple[Any, float] | None = None  # (problem, λ) the shown numbers are of
         self._last: tuple[np.ndarray, str] | None = None  # the point last asked for
-        state.subscribe("result", self._result)
+        state.on_result(LANDSCAPE, self._landscape_changed)
 
     # choices --------------------------------------------------------------------------------
     def options(self) -> SpectrumOptions | None:
@@ -114,7 +115,7 @@ class SpectrumController(QObject):
         if self.jobs.busy(SLOT):
             self.jobs.cancel(SLOT)
             trail = self.state.results.spectrum_progress or RitzTrail()
-            self.state.set_result("spectrum_progress", replace(trail, phase="cancelled"))
+            self.state.set_result(SPECTRUM_PROGRESS, replace(trail, phase="cancelled"))
             self.state.progress(SLOT, 1.0)
             self.state.notify("Spectrum cancelled.")
 
@@ -139,7 +140,7 @@ class SpectrumController(QObject):
 
         self._basis = (landscape.problem, landscape.modes.l2)
         self._last = (point, where)
-        self.state.set_result("spectrum_progress", RitzTrail(phase="starting"))
+        self.state.set_result(SPECTRUM_PROGRESS, RitzTrail(phase="starting"))
         self.state.progress(SLOT, 0.0)
         self.sigRequested.emit(where)
         self.jobs.submit(SLOT, job, self._items, self._done, self._failed)
@@ -150,31 +151,30 @@ class SpectrumController(QObject):
         steps = [s for s in items if isinstance(s, SpectrumStep)]
         if steps:
             trail = self.state.results.spectrum_progress or RitzTrail()
-            self.state.set_result("spectrum_progress", trail.extend(steps))
+            self.state.set_result(SPECTRUM_PROGRESS, trail.extend(steps))
             self.state.progress(SLOT, steps[-1].fraction)
 
     def _done(self, result: PointSpectrum | _Failure) -> None:
         if isinstance(result, _Failure):
             self._failed(result.message)
             return
-        self.state.set_result("spectrum", result)
+        self.state.set_result(SPECTRUM, result)
         self.state.progress(SLOT, 1.0)
 
     def _failed(self, exc: Exception | str) -> None:
         self.state.progress(SLOT, -1.0)
         self.state.notify(f"The spectrum could not be computed: {exc}", "error")
 
-    def _result(self, name: str) -> None:
+    def _landscape_changed(self, landscape: Landscape | None) -> None:
         """A new landscape of another problem or L2 setting: the shown numbers are not of it."""
-        landscape = self.state.results.landscape
-        if name != "landscape" or landscape is None or self._basis is None:
+        if landscape is None or self._basis is None:
             return
         problem, l2 = self._basis
         if landscape.problem is not problem or landscape.modes.l2 != l2:
             self._basis = self._last = None
             self.jobs.cancel(SLOT)
             self.state.progress(SLOT, 1.0)
-            self.state.clear_results("spectrum", "spectrum_progress")
+            self.state.clear_results(SPECTRUM, SPECTRUM_PROGRESS)
 
 
 def _coords(names: Sequence[str], values: np.ndarray) -> str:

@@ -32,6 +32,7 @@ from compute import (
 )
 from explorer.jobs import Jobs
 from explorer.lab.state import LabState, parse_depths
+from explorer.lab.tab import LabTab
 from explorer.panels.fields import INVALID_STYLE
 from explorer.views.style import cache_axes
 
@@ -112,13 +113,15 @@ class DepthPlot(pg.PlotWidget):
             ref.setVisible(on and self.has_data.get(key, False))
 
 
-class DepthView(QWidget):
+class DepthView(LabTab):
     """Presets to run (several go onto one plot), overrides of depths and steps, the plot, and
     the table of m, max size, m·max and loss; sweeps run in ``jobs``' ``depth`` slot."""
 
+    SLOT = "depth"
+    CANCELLED = "Depth sweep cancelled: the depths finished are kept."
+
     def __init__(self, state: LabState, jobs: Jobs, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state, self.jobs = state, jobs
+        super().__init__(state, jobs, parent)
         self.plot = DepthPlot()
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("depth-table")
@@ -140,7 +143,7 @@ class DepthView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(self._controls(), 0)
         layout.addLayout(right, 1)
-        state.subscribe("depth_data", self._draw)
+        state.events.depth_data.connect(lambda _: self._draw())
 
     def _controls(self) -> QVBoxLayout:
         box = QVBoxLayout()
@@ -219,13 +222,9 @@ class DepthView(QWidget):
         except LandscapeError as exc:
             self.state.notify("depth", f"Refused: {exc}", "error")
             return
-        self.state.emit("busy", "depth", 0.0)
-        self.jobs.submit(
-            "depth",
-            lambda: sweep_presets(configs),
-            self._items,
-            self._done,
-            lambda exc: self.state.stopped("depth", f"The sweep failed: {exc}", "error"),
+        self.state.depth_started()
+        self.submit(
+            lambda: sweep_presets(configs), self._items, self.state.depth_done, "The sweep failed"
         )
 
     def _items(self, items: list[Any]) -> None:
@@ -240,21 +239,6 @@ class DepthView(QWidget):
                 pending.append(item)
         if pending:
             self.state.depth_progress(pending)
-
-    def _done(self, results: list[DepthSweepResult]) -> None:
-        seconds = sum(f.seconds for r in results for f in r.fits)
-        self.state.emit("busy", "depth", 1.0)
-        self.state.notify("depth", f"{len(results)} sweep(s) done in {seconds:.1f} s")
-
-    def cancel(self) -> bool:
-        if not self.jobs.busy("depth"):
-            return False
-        self.jobs.cancel("depth")
-        self.state.stopped("depth", "Depth sweep cancelled: the depths finished are kept.")
-        return True
-
-    def busy(self) -> bool:
-        return self.jobs.busy("depth")
 
     def _draw(self) -> None:
         curves = self.state.depth_curves

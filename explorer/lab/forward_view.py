@@ -23,6 +23,7 @@ from superqt.utils import qdebounced
 from compute import INIT_SCHEMES, NORM_LIMITS, NORM_PRESETS, NormProfile, ParamSpec, norm_sweep
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, ForwardData, LabState, final_text
+from explorer.lab.tab import LabTab
 from explorer.panels.fields import NumberField
 from explorer.panels.scenario import ParamControl
 from explorer.views.style import cache_axes
@@ -132,13 +133,15 @@ class NormPlot(pg.PlotWidget):
         self.getPlotItem().enableAutoRange()
 
 
-class ForwardView(QWidget):
+class ForwardView(LabTab):
     """Controls (schemes, sliders with number fields, stack options, presets), the plot, the
     table of final ratios; sweeps run in ``jobs``' ``forward`` slot and stream into the plot."""
 
+    SLOT = "forward"
+    CANCELLED = "Sweep cancelled: the plot shows the trials done so far."
+
     def __init__(self, state: LabState, jobs: Jobs, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state, self.jobs = state, jobs
+        super().__init__(state, jobs, parent)
         self.plot = NormPlot()
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("forward-table")
@@ -156,8 +159,8 @@ class ForwardView(QWidget):
         layout.addLayout(right, 1)
         self._submit = qdebounced(self.run, timeout=DEBOUNCE_MS, parent=self)
         self._pending = False
-        state.subscribe("forward_config", self._config_changed)
-        state.subscribe("forward_data", self._draw)
+        state.events.forward_config.connect(lambda _: self._config_changed())
+        state.events.forward_data.connect(lambda _: self._draw())
         self._mirror()
 
     def _controls(self) -> QVBoxLayout:
@@ -283,26 +286,18 @@ class ForwardView(QWidget):
         self._pending = False
         config, marks = self.state.forward_config, self.state.forward_marks
         self.state.forward_started()
-        self.jobs.submit(
-            "forward",
+        self.submit(
             lambda: norm_sweep(config, marks),
             lambda items: self.state.forward_progress(config, items),
             self.state.forward_done,
-            lambda exc: self.state.stopped("forward", f"The sweep failed: {exc}", "error"),
+            "The sweep failed",
         )
 
-    def cancel(self) -> bool:
-        """Stop a pending or running sweep; True if there was one."""
+    def pending(self) -> bool:
+        """A sweep due after the last setting change (debounced) is dropped."""
         pending, self._pending = self._pending, False
         self._submit.cancel()
-        if not self.jobs.busy("forward") and not pending:
-            return False
-        self.jobs.cancel("forward")
-        self.state.stopped("forward", "Sweep cancelled: the plot shows the trials done so far.")
-        return True
-
-    def busy(self) -> bool:
-        return self.jobs.busy("forward")
+        return pending
 
     # results → plot and table -------------------------------------------------------------
     def _draw(self) -> None:

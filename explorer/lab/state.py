@@ -7,8 +7,7 @@ import dataclasses
 import math
 import re
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +30,8 @@ from compute import (
     SchemeTrainingConfig,
     figure_style,
 )
+from explorer.events import Event
 
-Listener = Callable[..., None]
 SCHEME_COLORS = figure_style.SCHEME_COLORS  # one colour per scheme, as in the exported figures
 SCHEME_LABELS = figure_style.SCHEME_LABELS
 TABS = ("forward", "depth", "training")
@@ -80,6 +79,36 @@ class TrainingCurve:
         self.stopped_at = int(c.stopped_at[0]) if self.status != "running" else int(c.step)
 
 
+@dataclass(frozen=True)
+class TabMessage:
+    """Something to tell the user on lab tab ``tab``: kind ``info`` or ``error``."""
+
+    tab: str
+    text: str
+    kind: str = "info"
+
+
+@dataclass(frozen=True)
+class TabProgress:
+    """Lab tab ``tab``'s job is at ``fraction`` (< 1 running, ≥ 1 done, < 0 stopped or failed)."""
+
+    tab: str
+    fraction: float
+
+
+class LabEvents:
+    """The lab state's events and their typed payloads (the explorer's one ``Event`` type)."""
+
+    def __init__(self) -> None:
+        self.forward_config = Event[NormSweepConfig]("forward_config")
+        self.forward_data = Event[ForwardData | None]("forward_data")
+        self.depth_data = Event[Mapping[str, DepthSweepResult]]("depth_data")
+        self.training_config = Event[SchemeTrainingConfig]("training_config")
+        self.training_data = Event[Mapping[str, TrainingCurve]]("training_data")
+        self.message = Event[TabMessage]("message")
+        self.busy = Event[TabProgress]("busy")
+
+
 def parse_depths(text: str) -> tuple[int, ...]:
     """``"2, 4, 8"`` → (2, 4, 8): whole numbers separated by commas or spaces."""
     parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
@@ -95,16 +124,16 @@ def parse_depths(text: str) -> tuple[int, ...]:
 class LabState:
     """Settings and results of the lab; views subscribe, the window runs the jobs.
 
-    Events (``subscribe(name, callback)``): ``forward_config`` (the sweep's settings changed:
-    widgets mirror them and a new sweep is due), ``forward_data`` (new summaries to draw),
-    ``training_config`` (the training settings changed: widgets mirror them),
-    ``depth_data``, ``training_data``, ``message(tab, text, kind)`` (kind ``info`` or
-    ``error``), ``busy(tab, fraction)`` (< 1 running, ≥ 1 done, < 0 stopped or failed).
+    Events (``state.events.NAME.connect(callback)``): ``forward_config`` (the sweep's settings
+    changed: widgets mirror them and a new sweep is due), ``forward_data`` (new summaries to
+    draw), ``training_config`` (the training settings changed: widgets mirror them),
+    ``depth_data``, ``training_data``, ``message`` [``TabMessage``], ``busy``
+    [``TabProgress``]. Only the state emits.
     Refused settings (a LandscapeError from compute) leave everything as it was.
     """
 
     def __init__(self) -> None:
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self.events = LabEvents()
         self.forward_config = NormSweepConfig()
         self.forward_marks: tuple[int, ...] = ()
         self.forward: ForwardData | None = None
@@ -119,19 +148,15 @@ class LabState:
         self.training_clock = 0.0
 
     # events -------------------------------------------------------------------------------
-    def subscribe(self, event: str, callback: Listener) -> None:
-        self._listeners[event].append(callback)
-
-    def emit(self, event: str, *args: Any) -> None:
-        for callback in list(self._listeners[event]):
-            callback(*args)
-
     def notify(self, tab: str, text: str, kind: str = "info") -> None:
-        self.emit("message", tab, text, kind)
+        self.events.message.emit(TabMessage(tab, text, kind))
+
+    def progress(self, tab: str, fraction: float) -> None:
+        self.events.busy.emit(TabProgress(tab, fraction))
 
     def stopped(self, tab: str, reason: str = "", kind: str = "info") -> None:
         """A job of ``tab`` ended early: cancelled by the user, or failed (``reason``)."""
-        self.emit("busy", tab, -1.0)
+        self.progress(tab, -1.0)
         if reason:
             self.notify(tab, reason, kind)
 
@@ -148,7 +173,7 @@ class LabState:
         if MARK_FIELDS & {k for k, v in changes.items() if v != getattr(self.forward_config, k)}:
             self.forward_marks = ()
         self.forward_config = config
-        self.emit("forward_config")
+        self.events.forward_config.emit(self.forward_config)
         return ""
 
     def toggle_scheme(self, scheme: str, on: bool) -> str:
@@ -163,10 +188,10 @@ class LabState:
         self.forward_config = dataclasses.replace(preset.config, backward=backward)
         self.forward_marks = preset.marks
         self.notify("forward", preset.description)
-        self.emit("forward_config")
+        self.events.forward_config.emit(self.forward_config)
 
     def forward_started(self) -> None:
-        self.emit("busy", "forward", 0.0)
+        self.progress("forward", 0.0)
 
     def forward_progress(self, config: NormSweepConfig, items: list[NormSweepProgress]) -> None:
         partial = [p for p in items if p.partial is not None]
@@ -175,14 +200,14 @@ class LabState:
             assert last.partial is not None
             marks = self.forward_marks
             self.forward = ForwardData(config, last.partial, last.trials_done, False, marks)
-            self.emit("forward_data")
-        self.emit("busy", "forward", min(items[-1].fraction, 0.999))
+            self.events.forward_data.emit(self.forward)
+        self.progress("forward", min(items[-1].fraction, 0.999))
 
     def forward_done(self, result: NormSweepResult) -> None:
         c = result.config
         self.forward = ForwardData(c, result.schemes, c.trials, True, result.marks, result.seconds)
-        self.emit("forward_data")
-        self.emit("busy", "forward", 1.0)
+        self.events.forward_data.emit(self.forward)
+        self.progress("forward", 1.0)
         self.notify(
             "forward",
             f"{c.trials} trials × {len(c.schemes)} schemes, width {c.width}, depth {c.depth}: "
@@ -221,17 +246,25 @@ class LabState:
         last = items[-1]
         if last.partial.fits:
             self.depth_curves[last.partial.label] = last.partial
-            self.emit("depth_data")
+            self.events.depth_data.emit(dict(self.depth_curves))
         self.depth_status = f"{last.partial.label}: depth {last.depth}, step {last.step}"
-        self.emit("busy", "depth", min(last.fraction, 0.999))
+        self.progress("depth", min(last.fraction, 0.999))
+
+    def depth_started(self) -> None:
+        self.progress("depth", 0.0)
+
+    def depth_done(self, results: list[DepthSweepResult]) -> None:
+        seconds = sum(f.seconds for r in results for f in r.fits)
+        self.progress("depth", 1.0)
+        self.notify("depth", f"{len(results)} sweep(s) done in {seconds:.1f} s")
 
     def depth_finished(self, result: DepthSweepResult) -> None:
         self.depth_curves[result.label] = result
-        self.emit("depth_data")
+        self.events.depth_data.emit(dict(self.depth_curves))
 
     def clear_depth(self) -> None:
         self.depth_curves.clear()
-        self.emit("depth_data")
+        self.events.depth_data.emit(dict(self.depth_curves))
 
     # training with each scheme ------------------------------------------------------------
     def set_training(self, **changes: Any) -> str:
@@ -246,29 +279,29 @@ class LabState:
             return str(exc)
         if config != self.training_config:
             self.training_config = config
-            self.emit("training_config")
+            self.events.training_config.emit(config)
         return ""
 
     def training_started(self) -> None:
         self.training_clock = time.perf_counter()
         self.training = {s: TrainingCurve(s) for s in self.training_config.schemes}
-        self.emit("training_data")
-        self.emit("busy", "training", 0.0)
+        self.events.training_data.emit(dict(self.training))
+        self.progress("training", 0.0)
 
     def training_progress(self, items: list[SchemeRunChunk]) -> None:
         for item in items:
             self.training.setdefault(item.scheme, TrainingCurve(item.scheme)).add(item)
-        self.emit("training_data")
+        self.events.training_data.emit(dict(self.training))
         steps = self.training_config.run.steps
         done = sum(c.stopped_at if c.status == "running" else steps for c in self.training.values())
-        self.emit("busy", "training", min(done / (steps * max(1, len(self.training))), 0.999))
+        self.progress("training", min(done / (steps * max(1, len(self.training))), 0.999))
 
     def training_finished(self) -> None:
         for curve in self.training.values():
             if curve.status == "running":
                 curve.status = "max_steps"
-        self.emit("training_data")
-        self.emit("busy", "training", 1.0)
+        self.events.training_data.emit(dict(self.training))
+        self.progress("training", 1.0)
         c = self.training_config
         seconds = time.perf_counter() - self.training_clock
         self.notify(

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
-from compute import TRAIN_INITS, TRAIN_SCENARIO, has_init_parameter, scenario, train_schemes
+from compute import TRAIN_INITS, TRAIN_SCENARIO, scenario, train_schemes
 from explorer.jobs import Jobs
 from explorer.lab.state import SCHEME_COLORS, SCHEME_LABELS, LabState, TrainingCurve
+from explorer.lab.tab import LabTab
 from explorer.panels.fields import NumberField
 from explorer.views.curves import loggable
 from explorer.views.style import cache_axes
@@ -103,14 +104,16 @@ def _state_text(run: TrainingCurve) -> str:
     return ""
 
 
-class TrainingView(QWidget):
+class TrainingView(LabTab):
     """Schemes, depth, width and optimizer settings, the live curves and a summary table (F/F₀
     near 1 is a stalled run);
     the runs share ``jobs``' ``training`` slot (one worker steps every scheme in turn)."""
 
+    SLOT = "training"
+    CANCELLED = "Training cancelled: the curves so far are kept."
+
     def __init__(self, state: LabState, jobs: Jobs, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state, self.jobs = state, jobs
+        super().__init__(state, jobs, parent)
         self.plot = TrainingPlot()
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("train-table")
@@ -125,8 +128,8 @@ class TrainingView(QWidget):
         layout.addLayout(self._controls(), 0)
         layout.addLayout(right, 1)
         self._redraw = qthrottled(self._draw, timeout=REDRAW_MS, parent=self)
-        state.subscribe("training_data", self._data_changed)
-        state.subscribe("training_config", self._mirror)
+        state.events.training_data.connect(lambda _: self._data_changed())
+        state.events.training_config.connect(lambda _: self._mirror())
 
     def _mirror(self) -> None:
         config = self.state.training_config
@@ -207,33 +210,17 @@ class TrainingView(QWidget):
                 self.state.notify("training", f"Refused: {name}: {field.toolTip()}", "error")
                 return
         config = self.state.training_config
-        if not has_init_parameter():
-            self.note.setText(
-                "digits-resnet has no 'init' parameter yet: only its default initialization "
-                "can be trained; the other schemes are marked 'not trained'."
-            )
         self.state.training_started()
-        self.jobs.submit(
-            "training",
+        self.submit(
             lambda: train_schemes(config),
             self.state.training_progress,
             self._finished,
-            lambda exc: self.state.stopped("training", f"Training failed: {exc}", "error"),
+            "Training failed",
         )
 
     def _finished(self, _: object) -> None:
         self.state.training_finished()
         self._redraw.flush()
-
-    def cancel(self) -> bool:
-        if not self.jobs.busy("training"):
-            return False
-        self.jobs.cancel("training")
-        self.state.stopped("training", "Training cancelled: the curves so far are kept.")
-        return True
-
-    def busy(self) -> bool:
-        return self.jobs.busy("training")
 
     def _draw(self) -> None:
         runs = self.state.training

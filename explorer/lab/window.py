@@ -3,8 +3,6 @@ progress bar, a cancel button (or Esc) and a message line."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
@@ -21,7 +19,8 @@ from PySide6.QtWidgets import (
 from explorer.jobs import Jobs
 from explorer.lab.depth_view import DepthView
 from explorer.lab.forward_view import ForwardView
-from explorer.lab.state import LabState
+from explorer.lab.state import LabState, TabMessage, TabProgress
+from explorer.lab.tab import LabTab
 from explorer.lab.training_view import TrainingView
 
 ERROR_STYLE = "color: #B00020;"
@@ -32,16 +31,10 @@ TITLES = {
 }
 
 
-class _Cancellable(Protocol):
-    def cancel(self) -> bool: ...
-
-    def busy(self) -> bool: ...
-
-
 class JobBar(QWidget):
     """Progress, a cancel button and the last message of one tab's jobs (from the state)."""
 
-    def __init__(self, state: LabState, tab: str, view: _Cancellable) -> None:
+    def __init__(self, state: LabState, tab: str, view: LabTab) -> None:
         super().__init__()
         self.tab, self.view = tab, view
         self.progress = QProgressBar()
@@ -61,12 +54,13 @@ class JobBar(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.cancel)
         layout.addWidget(self.message, 1)
-        state.subscribe("busy", self._busy)
-        state.subscribe("message", self._message)
+        state.events.busy.connect(self._busy)
+        state.events.message.connect(self._message)
 
-    def _busy(self, tab: str, fraction: float) -> None:
-        if tab != self.tab:
+    def _busy(self, progress: TabProgress) -> None:
+        if progress.tab != self.tab:
             return
+        fraction = progress.fraction
         running = 0 <= fraction < 1
         self.cancel.setEnabled(running)
         if fraction >= 0:
@@ -75,10 +69,10 @@ class JobBar(QWidget):
             self.message.setStyleSheet("")
             self.message.setText("running…")
 
-    def _message(self, tab: str, text: str, kind: str) -> None:
-        if tab == self.tab:
-            self.message.setStyleSheet(ERROR_STYLE if kind == "error" else "")
-            self.message.setText(text)
+    def _message(self, message: TabMessage) -> None:
+        if message.tab == self.tab:
+            self.message.setStyleSheet(ERROR_STYLE if message.kind == "error" else "")
+            self.message.setText(message.text)
 
 
 class LabWindow(QMainWindow):
@@ -97,7 +91,7 @@ class LabWindow(QMainWindow):
         self.forward_view = ForwardView(self.state, self.jobs)
         self.depth_view = DepthView(self.state, self.jobs)
         self.training_view = TrainingView(self.state, self.jobs)
-        self.views: dict[str, _Cancellable] = {
+        self.views: dict[str, LabTab] = {
             "forward": self.forward_view,
             "depth": self.depth_view,
             "training": self.training_view,
@@ -120,6 +114,10 @@ class LabWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.resize(1200, 780)
         self.forward_view.run()  # the default sweep (about 3 s) fills the first tab at once
+
+    def show_tab(self, name: str) -> None:
+        """Bring tab ``name`` ("forward", "depth", "training") to the front."""
+        self.tabs.setCurrentIndex(list(self.views).index(name))
 
     def current_tab(self) -> str:
         return list(self.views)[self.tabs.currentIndex()]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from compute import IN_PLANE_NOTE
+from explorer.results import CRITICAL, SELECTED
 from explorer.state import AppState
 
 COLUMNS = ("kind", "point", "F", "Hessian eigenvalues", "where")
@@ -49,23 +50,20 @@ class CriticalTable(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.table)
         self.table.itemSelectionChanged.connect(self._selected)
-        state.subscribe("result", self._result)
-        state.subscribe("scenario", lambda: self.note.setVisible(state.sliced))
+        state.on_result(CRITICAL, lambda _: self.show_points())
+        state.on_result(SELECTED, self._select_row)
+        state.events.scenario.connect(lambda _: self.note.setVisible(state.sliced))
         self.note.setVisible(state.sliced)
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        self.state.set_result("selected", rows[0].row() if rows else -1)
+        self.state.set_result(SELECTED, rows[0].row() if rows else -1)
 
-    def _result(self, name: str) -> None:
-        if name == "critical":
-            self.show_points()
-        elif name == "selected":
-            index = self.state.results.selected
-            if index >= 0 and self.table.currentRow() != index:
-                self.table.blockSignals(True)
-                self.table.selectRow(index)
-                self.table.blockSignals(False)
+    def _select_row(self, index: int) -> None:
+        if index >= 0 and self.table.currentRow() != index:
+            self.table.blockSignals(True)
+            self.table.selectRow(index)
+            self.table.blockSignals(False)
 
     def show_points(self) -> None:
         points = self.state.results.critical

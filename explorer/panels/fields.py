@@ -111,12 +111,19 @@ class NumberField(QLineEdit):
 
 class ElidedComboBox(QComboBox):
     """A combo box whose closed face ends a long title with "…" instead of cutting it
-    mid-word (the popup lists the full titles); at least ``shown`` characters wide."""
+    mid-word (the popup lists the full titles); at least ``shown`` characters wide.
+    ``sigAboutToShow`` just before the popup opens (to list what is new)."""
+
+    sigAboutToShow = Signal()
 
     def __init__(self, shown: int = 14, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(shown)
+
+    def showPopup(self) -> None:
+        self.sigAboutToShow.emit()
+        super().showPopup()
 
     def fit_popup(self) -> None:
         """Make the popup list as wide as its longest item (call after adding them)."""

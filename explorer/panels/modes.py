@@ -14,25 +14,12 @@ from PySide6.QtWidgets import (
 )
 
 from compute import LandscapeError, Modes, bind_modes, parse_constraint
+from explorer.overlays import OVERLAYS
 from explorer.panels.fields import INVALID_STYLE, NumberField
+from explorer.results import LANDSCAPE
 from explorer.state import AppState
 from explorer.views.style import HESSIAN_SHORT
 
-OVERLAY_LABELS = {
-    "isolines": ("Isolines", "Contour lines of the map"),
-    "critical": ("Critical points", "Minima ○, saddles ×, maxima △, degenerate sets ◇"),
-    "gradient": ("Gradient field", "Arrows along −∇F (the direction gradient descent moves)"),
-    "curvature": ("Negative curvature", "Red where λ_min(∇²F) < 0: escape directions exist"),
-    "basins": (
-        "Basins of attraction",
-        "Colour every cell by the minimum the current optimizer reaches from it",
-    ),
-    "hessian": (
-        "Full-space curvature map",
-        "λ_min, λ_max or |λ_min/λ_max| of the Hessian in θ at every cell (Li et al. 2018's "
-        "ratio map): on a slice, of the network itself, not of the 2-D restriction",
-    ),
-}
 SLICE_NOTE = " (on a slice: of the 2-D restriction F(a, b))"
 
 
@@ -77,10 +64,10 @@ class ModesPanel(QWidget):
         vbox.addWidget(self.log)
         vbox.addWidget(self.equal)
         self.overlays: dict[str, QCheckBox] = {}
-        for key, (text, tip) in OVERLAY_LABELS.items():
-            box = QCheckBox(text)
+        for key, overlay in OVERLAYS.items():
+            box = QCheckBox(overlay.label)
             box.setObjectName(f"overlay-{key}")
-            box.setToolTip(tip)
+            box.setToolTip(overlay.tip)
             vbox.addWidget(box)
             self.overlays[key] = box
         self.hessian_field = QComboBox()
@@ -98,12 +85,12 @@ class ModesPanel(QWidget):
         self.l2.sigValue.connect(self._modes_changed)
         self.radius.sigValue.connect(self._modes_changed)
         self.blocks.editingFinished.connect(self._modes_changed)
-        state.subscribe("result", lambda name: self._blocks_tip() if name == "landscape" else None)
+        state.on_result(LANDSCAPE, lambda _: self._blocks_tip())
         for box in (self.log, self.equal, *self.overlays.values()):
             box.toggled.connect(self._view_changed)
         self.hessian_field.currentIndexChanged.connect(self._view_changed)
-        state.subscribe("session", lambda _: self.mirror())
-        state.subscribe("scenario", self._scenario)
+        state.events.session.connect(lambda _: self.mirror())
+        state.events.scenario.connect(lambda _: self._scenario())
 
     def _modes_changed(self, *_: object) -> None:
         l2, radius = self.l2.text(), self.radius.text()
@@ -167,9 +154,11 @@ class ModesPanel(QWidget):
     def _scenario(self) -> None:
         self.form.setRowVisible(self.blocks, self.state.sliced)
         note = SLICE_NOTE if self.state.sliced else ""
+        one_d = len(self.state.session.window) == 2
         for key, box in self.overlays.items():
-            tip = OVERLAY_LABELS[key][1]
-            box.setToolTip(tip + note)
+            overlay = OVERLAYS[key]
+            why = f" Not drawn on this one-parameter map: {overlay.one_d}." if one_d else ""
+            box.setToolTip(overlay.tip + note + (why if overlay.one_d else ""))
 
     def mirror(self) -> None:
         """Show the state in the widgets without emitting (keeps refused text marked)."""

@@ -68,8 +68,8 @@ class OptimizerPanel(QWidget):
         for field in (self.lr, self.momentum, self.steps, self.batch, self.curvature):
             field.sigValue.connect(lambda _=None, f=field: self._changed(f))
         self.delay.valueChanged.connect(lambda ms: state.set_view(delay_ms=int(ms)))
-        state.subscribe("session", lambda _: self.mirror())
-        state.subscribe("scenario", self._scenario)
+        state.events.session.connect(lambda _: self.mirror())
+        state.events.scenario.connect(lambda _: self._scenario())
 
     def _scenario(self) -> None:
         network = self.state.sliced

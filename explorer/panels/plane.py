@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from compute import IN_PLANE_NOTE
 from explorer.controllers.planes import PlaneController
+from explorer.results import PLANE_INFO
 from explorer.state import AppState
 
 PLANES = {
@@ -118,9 +119,9 @@ class PlanePanel(QWidget):
         self.device.currentIndexChanged.connect(
             lambda _: state.set_view(device=self.device.currentData())
         )
-        state.subscribe("scenario", self._scenario)
-        state.subscribe("session", lambda _: self.mirror())
-        state.subscribe("result", self._result)
+        state.events.scenario.connect(lambda _: self._scenario())
+        state.events.session.connect(lambda _: self.mirror())
+        state.on_result(PLANE_INFO, self.info.setText)
 
     def _scenario(self) -> None:
         self.kind.blockSignals(True)
@@ -136,10 +137,6 @@ class PlanePanel(QWidget):
         kind = self.kind.currentData()
         if kind is not None:
             self.planes.choose(kind, self.seed.value(), self.at_run.isChecked())
-
-    def _result(self, name: str) -> None:
-        if name == "plane_info":
-            self.info.setText(self.state.results.plane_info)
 
     def mirror(self) -> None:
         s = self.state.session

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,11 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compute import Landscape
 from explorer.live import LiveRun
+from explorer.results import LANDSCAPE
 from explorer.state import AppState
 from explorer.views.run_redraw import RunRedraw
 
 BASE = ("#", "optimizer", "status", "steps", "F", "‖∇F‖")
+RESIZE_ROWS = 64
+"""Rows measured when the columns are fitted to their contents."""
 METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
 """Recorded quantities that get a column (when the scenario has them), after ‖∇F‖."""
 ACTIONS = {
@@ -61,7 +65,11 @@ class RunTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Interactive, sized after each batch of updates (``fit_columns``): ResizeToContents
+        # re-measures a whole column at every cell change, quadratic in the runs (500 runs
+        # froze the window for a minute)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(RESIZE_ROWS)
         header.setStretchLastSection(True)
         self.table.setWordWrap(False)
         self.buttons: dict[str, QPushButton] = {}
@@ -84,9 +92,20 @@ class RunTable(QWidget):
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
         return [self.ids[r] for r in rows if r < len(self.ids)]
 
-    def select(self, rid: int) -> None:
-        if rid in self.ids:
-            self.table.selectRow(self.ids.index(rid))
+    def select(self, *rids: int) -> None:
+        """Select exactly runs ``rids`` (whatever keys are held: a Ctrl+click on the map must
+        not extend the table's selection to the runs of an earlier click)."""
+        model, selection = self.table.selectionModel(), QItemSelection()
+        for rid in rids:
+            if rid in self.ids:
+                row = self.ids.index(rid)
+                index = self.table.model().index(row, 0)
+                selection.select(index, index)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        model.select(selection, flags)
 
     def show_runs(self) -> None:
         runs = list(self.state.runs.values())
@@ -98,6 +117,10 @@ class RunTable(QWidget):
         self.table.clearSelection()
         for rid in keep & set(self.ids):
             self.table.selectRow(self.ids.index(rid))
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        self.table.resizeColumnsToContents()
 
     def set_metrics(self, labels: dict[str, str]) -> None:
         """Columns: the fixed ones, one per recorded metric of METRIC_KEYS (its label as the
@@ -151,6 +174,8 @@ class RunTable(QWidget):
             if item is None:
                 item = QTableWidgetItem()
                 self.table.setItem(row, col, item)
+            if item.text() == text and col not in (0, 2):
+                continue
             item.setText(text)
             if col == 0:
                 item.setBackground(QColor(run.settings.color))
@@ -177,15 +202,16 @@ class _Binding(QObject):
         self.table = table
         state = table.state
         self._redraw = RunRedraw(state, self._refresh, 100, self)
-        state.subscribe("runs", lambda _: table.show_runs())
-        state.subscribe("scenario", lambda: table.set_metrics({}))
-        state.subscribe("result", self._result)
+        state.events.runs.connect(lambda _: table.show_runs())
+        state.events.scenario.connect(lambda _: table.set_metrics({}))
+        state.on_result(LANDSCAPE, self._landscape)
 
-    def _result(self, name: str) -> None:
-        landscape = self.table.state.results.landscape
-        if name == "landscape" and landscape is not None:
+    def _landscape(self, landscape: Landscape | None) -> None:
+        if landscape is not None:
             self.table.set_metrics({m.key: m.label for m in landscape.objective.metrics})
 
     def _refresh(self, dirty: set[int]) -> None:
         for rid in dirty:
             self.table.refresh(rid)
+        if dirty:
+            self.table.fit_columns()

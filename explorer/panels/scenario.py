@@ -78,14 +78,10 @@ class ScenarioPanel(QWidget):
         self.state = state
         self.combo = ElidedComboBox()
         self.combo.setObjectName("scenario")
-        toys = [s for s in SCENARIOS.values() if not s.capabilities.sliced]
-        for spec in toys:
-            self.combo.addItem(spec.title, spec.id)
-        self.combo.insertSeparator(self.combo.count())
-        for net in (s for s in SCENARIOS.values() if s.capabilities.sliced):
-            self.combo.addItem(f"Network: {net.title}", net.id)
         self.combo.setToolTip("The landscape to explore (each from one of the seed documents)")
-        self.combo.fit_popup()
+        self.combo.sigAboutToShow.connect(self.refill)  # scenarios registered since
+        self._listed: tuple[str, ...] = ()
+        self.refill()
         self.formula = QLabel()
         self.formula.setObjectName("formula")
         self.formula.setWordWrap(True)
@@ -105,13 +101,33 @@ class ScenarioPanel(QWidget):
         self.combo.currentIndexChanged.connect(
             lambda i: state.apply(scenario=self.combo.itemData(i))
         )
-        state.subscribe("scenario", self.rebuild)
-        state.subscribe("session", lambda _: self.mirror())
+        state.events.scenario.connect(lambda _: self.rebuild())
+        state.events.session.connect(lambda _: self.mirror())
+
+    def refill(self) -> None:
+        """List the catalogue's scenarios in registration order (toys, then networks) when it
+        changed since the last time (a plug-in registered or removed one)."""
+        ids = tuple(SCENARIOS)
+        if ids == self._listed:
+            return
+        self._listed = ids
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        toys = [s for s in SCENARIOS.values() if not s.capabilities.sliced]
+        for spec in toys:
+            self.combo.addItem(spec.title, spec.id)
+        self.combo.insertSeparator(self.combo.count())
+        for net in (s for s in SCENARIOS.values() if s.capabilities.sliced):
+            self.combo.addItem(f"Network: {net.title}", net.id)
+        self.combo.setCurrentIndex(self.combo.findData(self.state.session.scenario))
+        self.combo.blockSignals(False)
+        self.combo.fit_popup()
 
     def rebuild(self) -> None:
         """Parameter rows for the current scenario (no signals emitted)."""
         s = self.state.session
         spec = scenario(s.scenario)
+        self.refill()
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(self.combo.findData(s.scenario))
         self.combo.blockSignals(False)

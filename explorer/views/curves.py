@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
-from explorer.views.style import cache_axes
+from explorer.views.style import InertCurve, cache_axes
 
 FLOOR = 1e-20  # log axes cannot show 0: smaller values (exact zeros) sit on this floor
 DASHED = Qt.PenStyle.DashLine
@@ -54,8 +54,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 plot.setXLink(self.plots["loss"])
         self.plots["metric"].setLabel("bottom", "step")
         self.legend = pg.LabelItem(justify="left", size="8pt", color="#333333")
+        self.legend.item.setTextWidth(200.0)  # wrapped to the widget's width once shown
         self.addItem(self.legend, row=4, col=0)
-        self.lines: dict[tuple[int, str], pg.PlotDataItem] = {}
+        self.lines: dict[tuple[int, str], InertCurve] = {}
         self.baselines: list[pg.InfiniteLine] = []
         self.stability: dict[int, pg.InfiniteLine] = {}
         self._log = {"loss": True, "grad": True, "metric": False, "curvature": False}
@@ -74,6 +75,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         if self._log["metric"] != log:
             self._log["metric"] = log
             plot.setLogMode(False, log)
+            for rid, key in [k for k in self.lines if _plot_of(k[1]) == "metric"]:
+                plot.vb.removeItem(self.lines.pop((rid, key)))  # redrawn in the new scale
         self._ranges.pop("metric", None)
 
     def set_curvature(self, rid: int, shown: bool, color: str, stability: float | None) -> None:
@@ -111,9 +114,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.legend.updateMin()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
+        # the legend first: the layout's minimum width follows it, and a layout laid out at
+        # the old (wider) minimum is clipped by the narrower dock until the next resize
         if hasattr(self, "legend"):  # Qt resizes the widget while it is being built
-            self._wrap_legend()
+            self.legend.item.setTextWidth(max(80.0, event.size().width() - 24.0))
+            self.legend.updateMin()
+        super().resizeEvent(event)
 
     def set_series(
         self,
@@ -126,22 +132,31 @@ class CurvesView(pg.GraphicsLayoutWidget):
         visible: bool,
     ) -> None:
         """Line ``key`` (``loss``, ``test_loss``, ``grad``, ``projected``, ``metric``) of run
-        ``rid``; points where y is not finite are left out."""
-        plot = self.plots[_plot_of(key)]
+        ``rid``; points where y is not finite are left out, and a line with none is not made
+        (a session of 500 runs would otherwise add thousands of empty items).
+
+        Lines are light curve items added to the view box itself, not the PlotItem: its
+        ``addItem`` checks membership and rebuilds a parameter list per item, quadratic in
+        the number of lines. Log plots get log₁₀ of the values (the axis shows decades).
+        """
+        name = _plot_of(key)
+        values = np.log10(loggable(y)) if self._log[name] else np.asarray(y, dtype=float)
+        ok = np.isfinite(values)
         line = self.lines.get((rid, key))
         if line is None:
+            if not ok.any():
+                return
             width = 2.0 if style == Qt.PenStyle.SolidLine else 1.5
-            line = plot.plot(pen=pg.mkPen(color, width=width, style=style))
+            line = InertCurve(pen=pg.mkPen(color, width=width, style=style))
+            self.plots[name].vb.addItem(line, ignoreBounds=True)
             self.lines[(rid, key)] = line
-        values = loggable(y) if self._log[_plot_of(key)] else np.asarray(y, dtype=float)
-        ok = np.isfinite(values)
-        line.setData(np.asarray(x)[ok], values[ok])
+        line.setData(np.asarray(x, dtype=float)[ok], values[ok])
         line.setVisible(visible and bool(ok.any()))
 
     def remove_run(self, rid: int) -> None:
         for r, key in [k for k in self.lines if k[0] == rid]:
             line = self.lines.pop((r, key))
-            self.plots[_plot_of(key)].removeItem(line)
+            self.plots[_plot_of(key)].vb.removeItem(line)
         self.set_curvature(rid, False, "", None)
 
     def clear_runs(self) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 
-from explorer.state import AppState
+from compute import Landscape
+from explorer.results import LANDSCAPE
+from explorer.state import AppState, RunsChanged, SessionChanged
 from explorer.views.curves import DASHED, DOTTED, CurvesView
 from explorer.views.run_redraw import RunRedraw
 
@@ -34,20 +36,19 @@ class CurvesBinding(QObject):
         super().__init__(view)
         self.state, self.view = state, view
         self._redraw = RunRedraw(state, self._draw, 66, self)
-        state.subscribe("scenario", self._scenario)
-        state.subscribe("result", self._result)
-        state.subscribe("runs", self._runs)
+        state.events.scenario.connect(self._scenario)
+        state.on_result(LANDSCAPE, self._landscape)
+        state.events.runs.connect(self._runs)
 
-    def _scenario(self) -> None:
+    def _scenario(self, _: SessionChanged) -> None:
         self.view.clear_runs()
         self.view.set_baselines({})
         self.view.set_metric(None)
         self.view.set_legend(TOY_LEGEND if not self.state.sliced else "")
 
-    def _result(self, name: str) -> None:
-        if name != "landscape" or self.state.results.landscape is None:
+    def _landscape(self, landscape: Landscape | None) -> None:
+        if landscape is None:
             return
-        landscape = self.state.results.landscape
         labels = {m.key: m.label for m in landscape.objective.metrics}
         metric = labels.get("metric")
         self.view.set_metric(metric, log=metric is not None and "‖" in metric)
@@ -58,7 +59,7 @@ class CurvesBinding(QObject):
         for rid in self.state.runs:
             self._redraw.mark(rid)
 
-    def _runs(self, ids: list[int]) -> None:
+    def _runs(self, _: RunsChanged) -> None:
         for rid in {r for r, _ in self.view.lines} - set(self.state.runs):
             self.view.remove_run(rid)
         for rid in self.state.runs:

@@ -55,16 +55,11 @@ class LandscapeView(pg.PlotWidget):
         item = self.getPlotItem()
         item.showGrid(x=False, y=False)
         item.setMenuEnabled(False)
+        item.setContentsMargins(2, 10, 2, 2)  # the top tick label is half above the axis
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(OVERLAY_Z["image"])
-        self.curvature = pg.ImageItem(axisOrder="row-major")
-        self.curvature.setZValue(OVERLAY_Z["curvature"])
-        self.basins = pg.ImageItem(axisOrder="row-major")
-        self.basins.setZValue(OVERLAY_Z["basins"])
-        self.hessian = pg.ImageItem(axisOrder="row-major")
-        self.hessian.setZValue(OVERLAY_Z["hessian"])
-        for it in (self.image, self.curvature, self.basins, self.hessian):
-            self.addItem(it)
+        self.addItem(self.image)
+        self.layers: dict[str, pg.ImageItem] = {}  # overlay images by name, made when drawn
         self.colorbar = pg.ColorBarItem(
             colorMap=pg.colormap.get(MAP_COLORMAP), interactive=False, width=18
         )
@@ -73,6 +68,7 @@ class LandscapeView(pg.PlotWidget):
         for side in ("left", "bottom"):
             item.getAxis(side).enableAutoSIPrefix(False)  # "b (x0.001)" confuses coordinates
         self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.overlay_bar: pg.ColorBarItem | None = None  # an overlay's own scale (curvature map)
         self.curve = pg.PlotDataItem(pen=pen(FIG.CURVE_COLOR, 1.0))
         self.addItem(self.curve)
         self.isolines: list[InertCurve] = []
@@ -95,9 +91,7 @@ class LandscapeView(pg.PlotWidget):
                 pen=pen(FIG.CRITICAL_EDGE, FIG.CRITICAL_EDGE_WIDTH),
             )
             scatter.setZValue(OVERLAY_Z["critical"])
-            scatter.sigClicked.connect(
-                lambda _item, pts, _ev: self.sigCriticalClicked.emit(int(pts[0].data()))
-            )
+            scatter.sigClicked.connect(self._marker_clicked)
             self.critical[kind] = scatter
             self.addItem(scatter)
         self.members = pg.ScatterPlotItem(
@@ -160,7 +154,7 @@ class LandscapeView(pg.PlotWidget):
         if len(frame.axes) == 1:
             self._set_isolines([])  # a 2-D map's isolines would stay on (and stretch) the curve
             self.arrows.setData([], [])
-            for which in ("curvature", "basins", "hessian"):
+            for which in self.layers:
                 self.show_overlay_image(which, None)
             self.curve.setData(frame.axes[0], _curve_values(frame))
             self.getPlotItem().setLogMode(False, frame.log_scale and _positive(frame.loss))
@@ -176,8 +170,9 @@ class LandscapeView(pg.PlotWidget):
         self.image.setRect(_cell_rect(x, y))
         self._set_isolines(frame.lines)
         cx, cy = frame.axes
-        for overlay in (self.curvature, self.basins):
-            overlay.setRect(_cell_rect(cx, cy))
+        for which in ("curvature",):  # drawn on the map's own grid
+            if which in self.layers:
+                self.layers[which].setRect(_cell_rect(cx, cy))
 
     def _set_isolines(self, lines: Sequence[np.ndarray]) -> None:
         while len(self.isolines) < len(lines):
@@ -208,8 +203,15 @@ class LandscapeView(pg.PlotWidget):
     def show_overlay_image(
         self, which: str, rgba: np.ndarray | None, axes: tuple[np.ndarray, ...] = ()
     ) -> None:
-        """An RGBA overlay (..., 4) on cells centred at ``axes`` (default: the map's grid)."""
-        item = {"curvature": self.curvature, "basins": self.basins, "hessian": self.hessian}[which]
+        """An RGBA overlay ``which`` (..., 4) on cells centred at ``axes`` (default: the map's
+        grid), at depth ``OVERLAY_Z[which]``."""
+        item = self.layers.get(which)
+        if item is None:
+            if rgba is None:
+                return
+            item = self.layers[which] = pg.ImageItem(axisOrder="row-major")
+            item.setZValue(OVERLAY_Z.get(which, OVERLAY_Z["image"] + 1))
+            self.addItem(item)
         if rgba is None or self.dim != 2:
             item.clear()
             item.setVisible(False)  # an empty image keeps its old rect in the auto range
@@ -219,6 +221,35 @@ class LandscapeView(pg.PlotWidget):
         grid = axes or (self.frame.axes if self.frame is not None else ())
         if len(grid) == 2:
             item.setRect(_cell_rect(grid[0], grid[1]))
+
+    def show_overlay_scale(
+        self,
+        which: str,
+        cmap: str | None,
+        levels: tuple[float, float] = (0.0, 1.0),
+        label: str = "",
+    ) -> None:
+        """A second colour bar for overlay ``which`` drawn in its own colours (``cmap``, a
+        matplotlib name, over ``levels``), labelled; None hides it. The map's bar keeps
+        describing F, drawn underneath."""
+        item = self.layers.get(which)
+        if cmap is None or item is None:
+            if self.overlay_bar is not None:
+                self.overlay_bar.setVisible(False)
+            return
+        colormap = pg.colormap.get(cmap, source="matplotlib")
+        if self.overlay_bar is None:
+            self.overlay_bar = pg.ColorBarItem(colorMap=colormap, interactive=False, width=14)
+            self.overlay_bar.setImageItem(item)
+            layout = self.getPlotItem().layout
+            layout.addItem(self.overlay_bar, 2, 6)  # right of the map's bar (at column 5)
+            layout.setColumnFixedWidth(6, 5 + 14 + 40)
+            self.overlay_bar.axis.enableAutoSIPrefix(False)
+        else:
+            self.overlay_bar.setColorMap(colormap)
+        self.overlay_bar.setLevels(levels)
+        self.overlay_bar.axis.setLabel(label)
+        self.overlay_bar.setVisible(True)
 
     def set_equal_axes(self, equal: bool) -> None:
         """Equal axis scales (a ball looks round) or the window filling the view."""
@@ -336,9 +367,10 @@ class LandscapeView(pg.PlotWidget):
         handle.sigPositionChangeFinished.connect(
             lambda h, rid=rid: self.sigStartMoved.emit(rid, h.pos().x(), h.pos().y())
         )
+        vb = self.getPlotItem().vb  # not PlotItem.addItem: quadratic in the number of items
         for z, item in enumerate((line, end, handle)):
             item.setZValue(OVERLAY_Z["runs"] + z)
-            self.addItem(item)
+            vb.addItem(item, ignoreBounds=self.dim == 2)
         self.paths[rid], self.ends[rid], self.handles[rid] = line, end, handle
 
     def _run_xy(self, path: np.ndarray, loss: np.ndarray) -> np.ndarray:
@@ -352,10 +384,11 @@ class LandscapeView(pg.PlotWidget):
         return xy[np.isfinite(xy).all(axis=1)]
 
     def remove_run(self, rid: int) -> None:
+        vb = self.getPlotItem().vb
         for store in (self.paths, self.ends, self.handles):
             item = store.pop(rid, None)
             if item is not None:
-                self.removeItem(item)
+                vb.removeItem(item)
 
     # gestures -----------------------------------------------------------------------------
     def data_point(self, scene_pos: QPointF) -> tuple[float, float] | None:
@@ -364,6 +397,16 @@ class LandscapeView(pg.PlotWidget):
             return None
         p = vb.mapSceneToView(scene_pos)
         return p.x(), p.y()
+
+    def _marker_clicked(self, _item: object, points: Sequence[object], event: object) -> None:
+        """A critical marker: selects the point; with Alt, the spectrum at it (as Alt+click
+        anywhere on the map), not a selection."""
+        mods = event.modifiers()  # type: ignore[attr-defined]
+        if mods & Qt.KeyboardModifier.AltModifier:
+            pos = points[0].pos()  # type: ignore[attr-defined]
+            self.sigClicked.emit(pos.x(), pos.y(), mods)
+            return
+        self.sigCriticalClicked.emit(int(points[0].data()))  # type: ignore[attr-defined]
 
     def _clicked(self, event: object) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.isAccepted():  # type: ignore[attr-defined]

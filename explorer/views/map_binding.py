@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import QObject
 
-from explorer.state import AppState
+from compute import MapFrame
+from explorer.overlays import OVERLAYS
+from explorer.results import FRAME, MARKS, SELECTED, Result
+from explorer.state import AppState, RunsChanged, SessionChanged
 from explorer.views.landscape import LandscapeView
 from explorer.views.run_redraw import RunRedraw
-from explorer.views.style import curvature_image, hessian_image, label_image
 
 REDRAW_MS = 33
 
@@ -21,13 +25,18 @@ class MapBinding(QObject):
         super().__init__(view)
         self.state, self.view = state, view
         self._redraw = RunRedraw(state, self._draw_runs, REDRAW_MS, self)
-        state.subscribe("scenario", self._scenario)
-        state.subscribe("landscape", self._landscape)
-        state.subscribe("view", self._overlays)
-        state.subscribe("result", self._result)
-        state.subscribe("runs", self._runs)
+        state.events.scenario.connect(self._scenario)
+        state.events.landscape.connect(self._landscape)
+        state.events.view.connect(lambda _: self._overlays())
+        state.on_result(FRAME, self._frame)
+        keys: set[Result[Any]] = {k for o in OVERLAYS.values() for k in o.results} - {FRAME}
+        for key in keys:
+            state.on_result(key, lambda _: self._overlays())
+        state.on_result(SELECTED, self._selected)
+        state.on_result(MARKS, lambda marks: self.view.show_marks(dict(marks)))
+        state.events.runs.connect(self._runs)
 
-    def _scenario(self) -> None:
+    def _scenario(self, _: SessionChanged) -> None:
         s = self.state.session
         for rid in list(self.view.paths):
             self.view.remove_run(rid)
@@ -37,59 +46,30 @@ class MapBinding(QObject):
         self.view.show_critical([])
         self._overlays()
 
-    def _landscape(self) -> None:
+    def _landscape(self, _: SessionChanged) -> None:
         s = self.state.session
         if tuple(round(b, 9) for b in self.view.window()) != tuple(round(b, 9) for b in s.window):
             self.view.set_window(s.window)
         self.view.show_constraint(s.modes().constraint if not s.sliced else None)
 
-    def _result(self, name: str) -> None:
-        r = self.state.results
-        if name == "frame" and r.frame is not None:
-            self.view.show_frame(r.frame)
+    def _frame(self, frame: MapFrame | None) -> None:
+        if frame is not None:
+            self.view.show_frame(frame)
             self._overlays()
-        elif name in ("fields", "gradient", "basin_labels", "critical", "hessian_map"):
-            self._overlays()
-        elif name == "selected":
-            index = r.selected
-            self.view.select_critical(r.critical[index] if 0 <= index < len(r.critical) else None)
-        elif name == "marks":
-            self.view.show_marks(r.marks)
+
+    def _selected(self, index: int) -> None:
+        points = self.state.results.critical
+        self.view.select_critical(points[index] if 0 <= index < len(points) else None)
 
     def _overlays(self) -> None:
-        s, r = self.state.session, self.state.results
-        overlays = set(s.overlays)
+        s = self.state.session
         self.view.set_equal_axes(s.drawn_equal_axes)  # a ball is always drawn round
-        self.view.show_isolines("isolines" in overlays)
-        self.view.show_gradient(r.gradient if "gradient" in overlays else None)
-        hess_min = r.fields.get("hess_min")
-        curvature = (
-            curvature_image(hess_min) if "curvature" in overlays and hess_min is not None else None
-        )
-        self.view.show_overlay_image("curvature", curvature)
-        labels = r.basin_labels if "basins" in overlays else None
-        axes = r.basins.axes if r.basins is not None else self._basin_axes(labels)
-        self.view.show_overlay_image(
-            "basins", None if labels is None else label_image(labels), axes
-        )
-        hessian = r.hessian_map if "hessian" in overlays else None
-        if hessian is None:
-            self.view.show_overlay_image("hessian", None)
-        else:
-            rgba, _ = hessian_image(hessian.field(s.hessian_field), s.hessian_field)
-            self.view.show_overlay_image("hessian", rgba, (hessian.a, hessian.b))
-        self.view.show_critical(r.critical if "critical" in overlays else [])
+        for overlay in OVERLAYS.values():
+            overlay.paint(self.view, self.state, overlay.key in s.overlays)
         self.view.show_constraint(s.modes().constraint if not s.sliced else None)
 
-    def _basin_axes(self, labels: np.ndarray | None) -> tuple[np.ndarray, ...]:
-        if labels is None or labels.ndim != 2:
-            return ()
-        w = self.state.session.window
-        ny, nx = labels.shape
-        return (np.linspace(w[0], w[1], nx), np.linspace(w[2], w[3], ny))
-
     # runs -----------------------------------------------------------------------------------
-    def _runs(self, ids: list[int]) -> None:
+    def _runs(self, _: RunsChanged) -> None:
         for rid in list(self.view.paths):
             if rid not in self.state.runs:
                 self.view.remove_run(rid)

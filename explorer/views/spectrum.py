@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compute import RitzTrail
 from explorer.controllers.spectrum import SpectrumController
 from explorer.panels.fields import NumberField, parse_number
+from explorer.results import LANDSCAPE, SPECTRUM, SPECTRUM_PROGRESS
 from explorer.state import AppState
 from explorer.views.style import cache_axes
 
@@ -187,7 +189,9 @@ class SpectrumPanel(QWidget):
         self.sopsp_result = _label("spectrum-sopsp-result", "")
         self._layout()
         self._connect()
-        state.subscribe("result", self._result)
+        state.on_result(LANDSCAPE, lambda _: self._options())
+        state.on_result(SPECTRUM_PROGRESS, self._trail)
+        state.on_result(SPECTRUM, lambda _: self._show_result())
         self._options()
 
     def _layout(self) -> None:
@@ -303,17 +307,11 @@ class SpectrumPanel(QWidget):
         self.samples.setValue(self.ctl.request.samples or 0)
 
     # results ---------------------------------------------------------------------------------
-    def _result(self, name: str) -> None:
-        if name == "landscape":
-            self._options()
-        elif name == "spectrum_progress":
-            trail = self.state.results.spectrum_progress
-            if trail is not None:
-                self.plots.show_trail(trail)
-                count = int(trail.counts[-1]) if len(trail.counts) else 0
-                self.status.setText(f"{trail.phase} · {count} products")
-        elif name == "spectrum":
-            self._show_result()
+    def _trail(self, trail: RitzTrail | None) -> None:
+        if trail is not None:
+            self.plots.show_trail(trail)
+            count = int(trail.counts[-1]) if len(trail.counts) else 0
+            self.status.setText(f"{trail.phase} · {count} products")
 
     def _show_result(self) -> None:
         result = self.state.results.spectrum

@@ -1,13 +1,16 @@
-"""Small read-outs bound to the state: the hover read-out, the basin legend, the status bar's
-progress and messages."""
+"""Small read-outs bound to the state: the hover read-out, the overlays' legends, the status
+bar's progress and messages."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
+from compute import Readout
+from explorer.events import Message
+from explorer.overlays import Overlay
+from explorer.results import READOUT
 from explorer.state import AppState
-from explorer.views.style import FIG, HESSIAN_SHORT, basin_legend
 
 TOY_HINT = (
     "Move over the map to read θ, F, ‖∇F‖ and the Hessian eigenvalues; click to start a run "
@@ -34,16 +37,15 @@ class ReadoutLabel(QLabel):
         self.setObjectName("readout")
         self.setWordWrap(True)  # long read-outs must not widen the window
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        state.subscribe("scenario", self.hint)
-        state.subscribe("result", self._result)
+        state.events.scenario.connect(lambda _: self.hint())
+        state.on_result(READOUT, self._readout)
         self.hint()
 
     def hint(self) -> None:
         self.setText(SLICE_HINT if self.state.sliced else TOY_HINT)  # note shown above
 
-    def _result(self, name: str) -> None:
-        r = self.state.results.readout
-        if name != "readout" or r is None:
+    def _readout(self, r: Readout | None) -> None:
+        if r is None:
             return
         names = self.state.axis_names()
         where = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, r.coords, strict=False))
@@ -60,23 +62,31 @@ class ReadoutLabel(QLabel):
             )
 
 
-class BasinLegend(QLabel):
-    """Colour, attractor and share of the cells, for the basin map when it is shown."""
+class OverlayLegend(QLabel):
+    """What overlay ``overlay`` shows (its legend, while it is on and computed), or on a
+    one-parameter map why it draws nothing there."""
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, overlay: Overlay, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
-        self.setObjectName("basin-legend")
+        self.state, self.overlay = state, overlay
+        self.setObjectName(f"{overlay.key}-legend")
         self.setWordWrap(True)
         self.hide()
-        state.subscribe("result", lambda name: self.refresh() if name == "basins" else None)
-        state.subscribe("view", self.refresh)
+        for key in overlay.results:
+            state.on_result(key, lambda _: self.refresh())
+        state.events.view.connect(lambda _: self.refresh())
+        state.events.scenario.connect(lambda _: self.refresh())
 
     def refresh(self) -> None:
-        basins = self.state.results.basins
-        shown = basins is not None and "basins" in self.state.session.overlays
-        self.setText(basin_legend(basins) if shown else "")
-        self.setVisible(shown)
+        s, o = self.state.session, self.overlay
+        text = ""
+        if o.key in s.overlays:
+            if len(s.window) == 2 and o.one_d:
+                text = f"<i>{o.label}: not drawn here</i> ({o.one_d})."
+            elif o.legend is not None:
+                text = o.legend(self.state)
+        self.setText(text)
+        self.setVisible(bool(text))
 
 
 class StatusBinding(QObject):
@@ -98,8 +108,11 @@ class StatusBinding(QObject):
             bar.addPermanentWidget(w)
         bar.addWidget(self.text, 1)
         self._tasks: dict[str, float] = {}
-        state.subscribe("busy", self._busy)
-        state.subscribe("message", lambda text, kind="info": self.text.setText(text))
+        state.events.busy.connect(lambda p: self._busy(p.task, p.fraction))
+        state.events.message.connect(self._message)
+
+    def _message(self, message: Message) -> None:
+        self.text.setText(message.text)
 
     def _busy(self, task: str, fraction: float) -> None:
         key = task.split(":")[0]
@@ -122,31 +135,3 @@ class StatusBinding(QObject):
         self._tasks.clear()
         self._busy("", 1.0)
         self.text.setText("Cancelled")
-
-
-class HessianLegend(QLabel):
-    """What the full-space curvature overlay shows, on how many cells, and its colour range."""
-
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
-        self.setObjectName("hessian-legend")
-        self.setWordWrap(True)
-        self.hide()
-        state.subscribe("result", lambda name: self.refresh() if name == "hessian_map" else None)
-        state.subscribe("view", self.refresh)
-
-    def refresh(self) -> None:
-        m, s = self.state.results.hessian_map, self.state.session
-        shown = m is not None and "hessian" in s.overlays
-        self.setVisible(shown)
-        if not shown:
-            return
-        lo, hi = FIG.hessian_range(m.field(s.hessian_field), s.hessian_field)
-        name = HESSIAN_SHORT[s.hessian_field]
-        where = "of the network at θ(a, b)" if s.sliced else "of F"
-        cells = f"{len(m.b)}×{len(m.a)} cells" + ("" if m.complete else ", computing…")
-        self.setText(
-            f"<b>Curvature map</b>: {name} of the full Hessian {where} ({cells}); "
-            f"colours span {lo:.3g} … {hi:.3g} ({FIG.HESSIAN_COLORMAPS[s.hessian_field]})"
-        )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from explorer.state import AppState
+from explorer.results import CRITICAL, FRAME
+from explorer.state import AppState, RunsChanged, SessionChanged
 from explorer.views.run_redraw import RunRedraw
 from explorer.views.surface3d import Surface3DView
 
@@ -20,10 +21,11 @@ class Surface3DBinding(QObject):
         super().__init__(view)
         self.state, self.view = state, view
         self._redraw = RunRedraw(state, self._draw_runs, REDRAW_MS, self)
-        state.subscribe("scenario", self._scenario)
-        state.subscribe("result", self._result)
-        state.subscribe("view", self._view)
-        state.subscribe("runs", self._runs)
+        state.events.scenario.connect(self._scenario)
+        state.on_result(FRAME, lambda _: self._frame_and_critical())
+        state.on_result(CRITICAL, lambda _: self._critical())
+        state.events.view.connect(self._view)
+        state.events.runs.connect(self._runs)
         self.refresh()
 
     def refresh(self) -> None:
@@ -31,10 +33,10 @@ class Surface3DBinding(QObject):
         self.view.log_height.setChecked(self.state.session.log_scale)
         self._frame()
         self._critical()
-        self._runs([])
+        self._runs(None)
         self._draw_runs(set(self.state.runs))
 
-    def _scenario(self) -> None:
+    def _scenario(self, _: SessionChanged) -> None:
         for rid in list(self.view.paths):
             self.view.remove_run(rid)
 
@@ -43,14 +45,11 @@ class Surface3DBinding(QObject):
         if frame is not None and len(frame.axes) == 2:
             self.view.show_map(frame.axes, frame.loss)
 
-    def _result(self, name: str) -> None:
-        if name == "frame":
-            self._frame()
-            self._critical()
-        elif name == "critical":
-            self._critical()
+    def _frame_and_critical(self) -> None:
+        self._frame()
+        self._critical()
 
-    def _view(self) -> None:
+    def _view(self, _: SessionChanged) -> None:
         self.view.log_height.setChecked(self.state.session.log_scale)  # redraws if it changed
         self._critical()
 
@@ -58,7 +57,7 @@ class Surface3DBinding(QObject):
         shown = "critical" in self.state.session.overlays
         self.view.show_critical(self.state.results.critical if shown else [])
 
-    def _runs(self, ids: list[int]) -> None:
+    def _runs(self, _: RunsChanged | None) -> None:
         for rid in list(self.view.paths):
             if rid not in self.state.runs:
                 self.view.remove_run(rid)

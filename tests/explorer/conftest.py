@@ -3,9 +3,10 @@ nothing written to stderr, and helpers that act as a user does (clicks at data c
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt, QThreadPool
+from PySide6.QtCore import QPointF, Qt
 
 from explorer.app import configure_pyqtgraph
+from explorer.jobs import wait_all
 
 # Qt's own warnings fail a test through pytest-qt (qt_log_level_fail in pyproject.toml). The
 # offscreen platform plugin (tests only) prints "This plugin does not support
@@ -19,7 +20,7 @@ def _isolated(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("LANDSCAPE_EXPLORER_SETTINGS", str(tmp_path / "settings.ini"))
     configure_pyqtgraph()
     yield
-    assert QThreadPool.globalInstance().waitForDone(10000), "a worker thread was left running"
+    assert wait_all(10000), "a worker thread was left running"
     lines = capfd.readouterr().err.splitlines()
     err = "\n".join(line for line in lines if not line.startswith(OFFSCREEN_NOTICE))
     assert not err, f"the window wrote to stderr:\n{err}"

@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableWidget
 
 from compute import (
@@ -13,9 +13,9 @@ from compute import (
     NormSweepConfig,
     depth_sweep,
     drain,
-    has_init_parameter,
     norm_sweep,
 )
+from explorer.jobs import wait_all
 from explorer.lab.state import SCHEME_LABELS
 from explorer.lab.window import LabWindow
 
@@ -116,7 +116,7 @@ def test_cancel_midway_leaves_no_worker(qtbot, lab):
     qtbot.waitUntil(lambda: lab.state.forward is not None, timeout=TIMEOUT)  # partial results
     assert not lab.state.forward.final
     qtbot.keyClick(lab, Qt.Key.Key_Escape)
-    assert QThreadPool.globalInstance().waitForDone(3000)
+    assert wait_all(3000)
     assert not lab.busy()
     assert "cancelled" in _find(lab, QLabel, "forward-message").text()
     assert not _find(lab, QPushButton, "forward-cancel").isEnabled()
@@ -219,16 +219,12 @@ def test_training_each_scheme(qtbot, lab):
     x, y = lines["default"][0].getOriginalDataset()
     assert list(x) == list(range(16)) and np.all(y > 0)
     assert 2 < y[0] < 2.6  # cross-entropy of 10 classes at a small-output start ≈ log 10
-    if has_init_parameter():
-        x, _ = lines["xavier"][0].getOriginalDataset()
-        assert len(x) == 16
-        assert (
-            rows[SCHEME_LABELS["xavier"]][1] in ("max steps", "converged")
-            or "diverged" in rows[SCHEME_LABELS["xavier"]][1]
-        )
-    else:  # the scenario's init parameter is not there yet: the scheme says why
-        assert "no 'init' parameter" in rows[SCHEME_LABELS["xavier"]][1]
-        assert "not trained" in " ".join(i[1].text for i in lab.training_view.plot.legend.items)
+    x, _ = lines["xavier"][0].getOriginalDataset()
+    assert len(x) == 16
+    assert (
+        rows[SCHEME_LABELS["xavier"]][1] in ("max steps", "converged")
+        or "diverged" in rows[SCHEME_LABELS["xavier"]][1]
+    )
 
 
 def test_preset_shows_its_settings_and_esc_stops_it(qtbot, lab):
@@ -244,4 +240,4 @@ def test_preset_shows_its_settings_and_esc_stops_it(qtbot, lab):
     qtbot.keyClick(lab, Qt.Key.Key_Escape)  # before the debounced sweep starts
     qtbot.wait(400)
     assert not lab.busy() and "cancelled" in _find(lab, QLabel, "forward-message").text()
-    assert QThreadPool.globalInstance().waitForDone(3000)
+    assert wait_all(3000)

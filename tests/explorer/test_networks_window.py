@@ -98,7 +98,7 @@ def test_critical_points_and_basins_on_a_plane_through_init_final_and_teacher(qt
     basins = window.state.results.basins
     assert any(np.linalg.norm(a.points - teacher, axis=1).min() < 1e-3 for a in basins.attractors)
     assert (basins.labels >= 0).mean() > 0.5
-    assert "Basins" in window.basin_legend.text()
+    assert "Basins" in window.legends["basins"].text()
     wait_idle(qtbot, window, SLOW)
 
 
@@ -118,7 +118,7 @@ def test_train_from_init_on_a_pca_plane_starts_at_init_and_the_plane_survives_a_
     np.testing.assert_allclose(run.path()[0], [a, b], atol=1e-5)
     wait_idle(qtbot, window)
     path = tmp_path / "pca.json"
-    assert window.save_session(path)
+    assert window.sessions.save(path)
     other = MainWindow(session_path=str(path), restore_autosave=False)
     qtbot.addWidget(other)
     other.show()
@@ -325,13 +325,13 @@ def test_the_full_space_curvature_map_of_a_slice(qtbot, window, tmp_path):
     direct = drain(hessian_map(window.state.results.landscape, Window(window.state.session.window)))
     np.testing.assert_allclose(shown.lam_max, direct.lam_max, rtol=1e-3)
     ratio = shown.field("ratio")
-    assert (ratio >= 0).all() and window.view.hessian.image.shape[:2] == (21, 21)
-    assert "|λ_min/λ_max|" in window.hessian_legend.text()
+    assert (ratio >= 0).all() and window.view.layers["hessian"].image.shape[:2] == (21, 21)
+    assert "|λ_min/λ_max|" in window.legends["hessian"].text()
     window.modes_panel.hessian_field.setCurrentIndex(
         window.modes_panel.hessian_field.findData("lambda_min")
     )
     assert window.state.session.hessian_field == "lambda_min"
-    assert "λ_min" in window.hessian_legend.text()
+    assert "λ_min" in window.legends["hessian"].text()
     # the exported map carries the overlay the window shows (issue 10)
     target = tmp_path / "map.npz"
     with qtbot.waitSignal(window.exporter.sigExported, timeout=SLOW):
@@ -370,9 +370,10 @@ def test_a_ball_on_the_w_v_block_binds_in_the_window_and_unknown_blocks_are_refu
     assert float(torch.linalg.vector_norm(torch.as_tensor(run.data.thetas[-1]))) > 1.5
     # the block survives a save and opens again in the fields
     path = tmp_path / "theorem4.json"
-    assert window.save_session(path)
+    assert window.sessions.save(path)
     other = MainWindow(session_path=str(path), restore_autosave=False)
     qtbot.addWidget(other)
+    qtbot.waitUntil(lambda: other.sessions.ready, timeout=10000)  # read in a worker
     assert other.modes_panel.blocks.text() == "w,v" and other.modes_panel.radius.text() == "1"
     wait_idle(qtbot, other, SLOW)
     other.close()

@@ -5,11 +5,12 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from compute import default_session
 from compute.sessions.file import VERSION
+from explorer.jobs import wait_all
 from explorer.main_window import MainWindow
 
 from .conftest import click_data, last_run, path_of, pick, toggle, type_into, wait_idle
@@ -44,7 +45,7 @@ def test_save_then_open_restores_the_same_state(qtbot, window, tmp_path, monkeyp
     other = MainWindow(session_path=str(path), restore_autosave=False)
     qtbot.addWidget(other)
     other.show()
-    wait_idle(qtbot, other)
+    wait_idle(qtbot, other)  # the file is read in a worker
     assert other.state.session == saved
     assert other.modes_panel.kind.currentText() == "box"
     assert other.modes_panel.radius.value() == pytest.approx(1.25)
@@ -75,6 +76,7 @@ def test_corrupt_or_future_session_is_refused_and_state_kept(
     bad.write_text(content)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
     qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.banner.kind == "error", timeout=10000)  # read in a worker
     assert window.state.session == before and len(window.state.runs) == 1
     assert needle in window.banner.text() and window.banner.kind == "error"
     wait_idle(qtbot, window)
@@ -90,6 +92,7 @@ def test_autosave_restores_after_the_window_closes(qtbot, tmp_path):
     again = MainWindow()
     qtbot.addWidget(again)
     again.show()
+    qtbot.waitUntil(lambda: again.sessions.ready, timeout=10000)  # read in a worker
     assert again.state.session == saved
     assert "Restored" in again.banner.text()
     wait_idle(qtbot, again)
@@ -107,6 +110,7 @@ def test_closing_right_after_a_change_still_autosaves_it(qtbot, tmp_path):
     w.close()
     again = MainWindow()
     qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.sessions.ready, timeout=10000)
     assert again.state.session == changed
     wait_idle(qtbot, again)
     again.close()
@@ -126,6 +130,7 @@ def test_a_bad_autosave_is_set_aside_and_never_blocks_a_start(qtbot, tmp_path, c
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()
+    qtbot.waitUntil(lambda: w.sessions.ready, timeout=10000)
     assert w.state.session == default_session()
     assert "could not be restored" in w.banner.text() and "kept as" in w.banner.text()
     assert list(tmp_path.glob("autosave.json.bad-*"))  # kept for the user, out of the way
@@ -133,6 +138,7 @@ def test_a_bad_autosave_is_set_aside_and_never_blocks_a_start(qtbot, tmp_path, c
     w.close()
     again = MainWindow()  # the next start is clean
     qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.sessions.ready, timeout=10000)
     assert "could not be restored" not in again.banner.text()
     wait_idle(qtbot, again)
     again.close()
@@ -217,7 +223,7 @@ def test_closing_during_computation_stops_every_worker(qtbot):
         click_data(qtbot, w, x, y)
     qtbot.waitUntil(lambda: w.jobs.busy("basins"), timeout=20000)
     w.close()
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    assert wait_all(5000)
     assert not w.jobs.busy_slots() and not w.runs_ctl.busy()
 
 
@@ -273,7 +279,7 @@ def test_help_gallery_opens_a_seed_session_as_a_copy(qtbot, window):
     panels["shamir-b-l2"].trigger()
     wait_idle(qtbot, window)
     assert window.state.session.l2 == 0.2 and window.state.session.scenario == "shamir"
-    assert window.session_path is None  # Ctrl+S asks where: the gallery file stays as it is
+    assert window.sessions.path is None  # Ctrl+S asks where: the gallery file stays as it is
     assert any("(in the lab)" in t for t in entries)
     from compute import GALLERY_SESSIONS
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from torch.func import grad, jacrev
 
 from explorer.controllers.spectrum import SpectrumController
+from explorer.results import SELECTED, SPECTRUM, SPECTRUM_PROGRESS
 from explorer.views.spectrum import SpectrumPanel, symlog, symlog_ticks
 
 from .conftest import click_data, finished, last_run, pick, toggle, type_into, wait_idle
@@ -24,8 +25,9 @@ def panel_for(qtbot, window):
     panel.show()
     qtbot.waitExposed(panel)
     seen = []
-    window.state.subscribe("result", lambda name: seen.append(name))
-    window.state.subscribe("message", lambda text, kind="info": seen.append(f"{kind}: {text}"))
+    for key in (SPECTRUM, SPECTRUM_PROGRESS):
+        window.state.on_result(key, lambda _, name=key.name: seen.append(name))
+    window.state.events.message.connect(lambda m: seen.append(f"{m.kind}: {m.text}"))
     return ctl, panel, seen
 
 
@@ -51,7 +53,7 @@ def test_shamir_saddle_shows_plus_minus_eps(qtbot, window):
     points = window.state.results.critical
     saddle = next(i for i, p in enumerate(points) if p.kind == "saddle")
     np.testing.assert_allclose(points[saddle].point, [0.0, -1 / eps], atol=1e-8)
-    window.state.set_result("selected", saddle)  # the map centres on it and is recomputed
+    window.state.set_result(SELECTED, saddle)  # the map centres on it and is recomputed
     wait_idle(qtbot, window)
     selected = window.state.results.critical[window.state.results.selected]
     assert selected.kind == "saddle"
@@ -123,7 +125,7 @@ def test_cancel_midway_and_the_sopsp_section(qtbot, window):
     panel.mu2.clear()
     panel.mu2.editingFinished.emit()
     assert ctl.request.mu2 is None
-    window.state.clear_results("spectrum")
+    window.state.clear_results(SPECTRUM)
     seen.clear()
     assert ctl.at_point((0.1, 0.1))
     trail = lambda: window.state.results.spectrum_progress  # noqa: E731
@@ -148,7 +150,7 @@ def test_a_refused_request_is_a_message_not_a_traceback(qtbot, window):
     failed, and nothing reaches stderr (the conftest fixture checks)."""
     ctl, _panel, seen = panel_for(qtbot, window)
     failed = []
-    window.state.subscribe("busy", lambda task, f: failed.append(task) if f < 0 else None)
+    window.state.events.busy.connect(lambda p: failed.append(p.task) if p.fraction < 0 else None)
     assert ctl.choose(matrix="ggn")
     assert not ctl.choose(top=-1) and ctl.request.top == 5  # refused at once, kept
     assert ctl.at_point((0.5, 0.5))

@@ -1,6 +1,8 @@
 """The Qt-free state (events, validation, labelled undo, gestures, run data), the job batching
 and the pause gate, without a window."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -21,7 +23,7 @@ from explorer.state import AppState
 def _recorder(state, *events):
     seen = []
     for name in events:
-        state.subscribe(name, lambda *args, n=name: seen.append((n, args)))
+        getattr(state.events, name).connect(lambda payload, n=name: seen.append((n, payload)))
     return seen
 
 
@@ -42,7 +44,7 @@ def test_a_refused_change_keeps_the_state_and_says_why():
     before = state.session
     assert not state.apply(l2=-1.0)
     assert state.session == before and not state.can_undo()
-    assert messages and "λ" in messages[0][1][0] and messages[0][1][1] == "error"
+    assert messages and "λ" in messages[0][1].text and messages[0][1].kind == "error"
 
 
 def test_drag_ticks_merge_into_one_labelled_undo_step():
@@ -78,7 +80,7 @@ def test_clicks_outside_the_window_start_nothing():
     state = AppState()
     messages = _recorder(state, "message")
     assert Gestures(state).click(10.0, 0.0) == [] and not state.runs
-    assert "outside" in messages[-1][1][0]
+    assert "outside" in messages[-1][1].text
 
 
 def test_amending_is_not_an_undo_step_and_a_derived_plane_yields_to_new_parameters():
@@ -133,3 +135,48 @@ def test_the_state_modules_import_no_qt(name):
     code = f"import sys, explorer.{name}; print(any(m.startswith({qt}) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_result_reaches_only_its_own_subscribers_and_is_replaced_not_changed():
+    """Typed results: a subscriber of FRAME is not called for CRITICAL; the Results object a
+    view held before is left as it was (results are replaced, never changed in place)."""
+    from explorer.results import CRITICAL, FIELDS, FRAME, Results
+
+    state = AppState()
+    frames, points = [], []
+    state.on_result(FRAME, frames.append)
+    state.on_result(CRITICAL, points.append)
+    before = state.results
+    state.set_result(CRITICAL, ())
+    state.set_result(FIELDS, {"hess_min": np.zeros((2, 2))})
+    assert frames == [] and points == [()]
+    assert before is not state.results and before == Results() and before.fields == {}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.results.selected = 3  # type: ignore[misc]
+
+
+def test_only_the_state_modules_emit_events():
+    """Controllers and windows change the state through its methods; none calls an event's
+    emit (Qt signals are named sig…, and only the two state modules emit)."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "explorer"
+    allowed = {root / "state.py", root / "lab" / "state.py", root / "events.py"}
+    emitting = re.compile(r"\.(events\.\w+|_result_events\[[^]]+\])\.emit\(|state\.emit\(")
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p not in allowed and emitting.search(p.read_text())
+    ]
+    assert offenders == []
+
+
+def test_reprojected_run_data_leaves_the_old_data_as_it_was():
+    from explorer.live import RunData
+
+    data = RunData()
+    data._parts["coords"] = [np.zeros((3, 2))]
+    data._parts["steps"] = [np.arange(3)]
+    new = data.reprojected(np.ones((3, 2)), np.full(3, 0.5))
+    assert np.all(data.coords == 0) and np.all(new.coords == 1) and new.steps.tolist() == [0, 1, 2]

@@ -212,7 +212,7 @@ def test_gradient_and_negative_curvature_overlays(qtbot, window):
     wait_idle(qtbot, window)
     xs, ys = window.view.arrows.getData()
     assert len(xs) > 100 and np.isfinite(xs).all() and np.isfinite(ys).all()
-    rgba = window.view.curvature.image
+    rgba = window.view.layers["curvature"].image
     hess_min = window.state.results.fields["hess_min"]
     assert rgba.shape[:2] == hess_min.shape
     red = rgba[..., 3] > 0  # red only where λ_min < 0 (around the saddle), visibly so there

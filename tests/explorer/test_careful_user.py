@@ -1,0 +1,190 @@
+"""Issue 21, the window: what a careful user tripped over, each reproduced as a user does it
+(real clicks on real widgets) and checked against what should happen."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from compute import RunConfig, RunSettings, default_session, save_session
+
+from .conftest import click_data, last_run, pick, toggle, wait_idle
+
+
+def test_a_session_of_500_runs_is_read_in_a_worker_and_drawn_a_few_runs_at_a_time(
+    qtbot, window, tmp_path
+):
+    """4b: open() returns at once (the file is read in a worker, the state changes when it is
+    read); the runs are drawn at most MAX_PER_DRAW per event-loop turn, never all at once."""
+    from explorer.views.run_redraw import MAX_PER_DRAW
+
+    rng = np.random.default_rng(0)
+    runs = tuple(
+        RunSettings((float(a), float(b)), RunConfig("gd", lr=0.05, steps=200), "#0072B2")
+        for a, b in rng.uniform(-2, 2, (500, 2))
+    )
+    path = tmp_path / "many.json"
+    save_session(default_session("shamir").with_changes(runs=runs), path)
+    redraw = window.map_binding._redraw
+    drawn: list[int] = []
+    draw = redraw._draw
+    redraw._draw = lambda ids: (drawn.append(len(ids)), draw(ids))
+    window.sessions.open(path)
+    assert not window.state.runs  # not read on the GUI thread
+    qtbot.waitUntil(lambda: len(window.state.runs) == 500, timeout=20000)
+    qtbot.waitUntil(lambda: len(window.view.paths) > 2 * MAX_PER_DRAW, timeout=60000)
+    assert len(drawn) > 2 and max(drawn) <= MAX_PER_DRAW
+    window.cancel_computations()
+    wait_idle(qtbot, window)
+
+
+def test_gallery_names_keep_their_ampersand_and_the_near_identity_entry_opens_its_tab(
+    qtbot, window
+):
+    """13: "Hardt & Ma's" is not "Hardt _Ma's" (an & is a mnemonic in a menu); the gallery's
+    near-identity figure opens the lab on the depth-sweep tab."""
+    from PySide6.QtWidgets import QMenu
+
+    menu = window.findChild(QMenu, "gallery-menu")
+    menu.aboutToShow.emit()
+    texts = [a.text() for a in menu.actions()]
+    hardt = next(t for t in texts if t.startswith("Hardt"))
+    assert "Hardt && Ma's" in hardt  # shown as "Hardt & Ma's"
+    near = next(a for a in menu.actions() if "Near-identity" in a.text())
+    near.trigger()
+    assert window.lab is not None and window.lab.current_tab() == "depth"
+    window.lab.close()
+    qtbot.waitUntil(lambda: not window.lab.busy(), timeout=30000)
+
+
+SLOTS = ("map", "critical", "basins", "hessian", "hover", "reproject", "plane", "interpolate")
+SLOTS += ("spectrum", "export", "compose", "session")
+
+
+def _endless():
+    while True:
+        yield None
+
+
+def test_esc_stops_a_job_in_every_slot_and_the_runs(qtbot, window):
+    """2: Esc reaches every job slot (the old list missed hessian, hover and reproject) and
+    the runs; nothing is left computing."""
+    window.state.apply(optimizer=RunConfig("gd", lr=1e-6, steps=10**6))
+    click_data(qtbot, window, 1.0, 1.0)
+    for slot in SLOTS:
+        window.jobs.submit(slot, _endless, lambda _: None)
+    qtbot.waitUntil(lambda: last_run(window).status == "running", timeout=10000)
+    assert set(window.jobs.busy_slots()) == set(SLOTS)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.jobs.busy_slots() == [] and not window.runs_ctl.busy()
+    assert last_run(window).status == "cancelled"
+    assert window.status.text.text() == "Cancelled"
+    wait_idle(qtbot, window)
+
+
+@pytest.mark.slow
+def test_esc_on_a_basin_map_stays_stopped_when_another_overlay_is_ticked(qtbot, window):
+    """2: after Esc on a basin map, ticking another overlay does not restart it; ticking the
+    basins again does."""
+    overlays = window.modes_panel.overlays
+    toggle(qtbot, overlays["basins"])
+    qtbot.waitUntil(lambda: window.jobs.busy("basins"), timeout=20000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.jobs.busy("basins")
+    toggle(qtbot, overlays["gradient"])  # another overlay: its field is computed, not basins
+    qtbot.wait(600)
+    assert not window.jobs.busy("basins") and window.state.results.basins is None
+    wait_idle(qtbot, window)
+    assert window.state.results.basins is None and window.state.results.gradient is not None
+    toggle(qtbot, overlays["basins"])  # off
+    toggle(qtbot, overlays["basins"])  # on again: the user asks
+    qtbot.waitUntil(lambda: window.state.results.basins is not None, timeout=60000)
+    wait_idle(qtbot, window)
+
+
+def test_a_new_step_delay_reaches_a_running_run(qtbot, window):
+    """2: the step delay slows a run already running down (it reached only later runs)."""
+    window.state.apply(optimizer=RunConfig("gd", lr=1e-6, steps=10**6))
+    click_data(qtbot, window, 1.0, 1.0)
+    run = last_run(window)
+    qtbot.waitUntil(lambda: run.data.step > 50, timeout=10000)
+    window.optimizer_panel.delay.setValue(200)
+    qtbot.wait(300)  # the step under way ends
+    before = last_run(window).data.step
+    qtbot.wait(1000)
+    assert last_run(window).data.step - before <= 8  # ≤ 1 step per 200 ms (was hundreds)
+    window.run_action("cancel", [])
+    wait_idle(qtbot, window)
+
+
+def test_a_ctrl_click_selects_only_its_own_runs_and_remove_keeps_the_earlier_one(qtbot, window):
+    """11: click, then Ctrl+click: the first run is no longer selected, Remove deletes only
+    the Ctrl+click's runs."""
+    click_data(qtbot, window, 1.0, 1.0)
+    qtbot.waitUntil(lambda: len(window.state.runs) == 1)
+    first = last_run(window).id
+    click_data(qtbot, window, -1.0, 1.5, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(window.state.runs) == 6)
+    every = [rid for rid in window.state.runs if rid != first]
+    assert window.run_table.selected() == every
+    qtbot.mouseClick(window.run_table.buttons["remove"], Qt.MouseButton.LeftButton)
+    assert list(window.state.runs) == [first]
+    wait_idle(qtbot, window)
+
+
+def test_the_curvature_map_has_its_own_colour_bar(qtbot, window):
+    """8: with the curvature map on, a colour bar reads its quantity over the range its colours
+    span (the map's bar reads log₁₀(F − min F) for F underneath)."""
+    from explorer.views.style import FIG
+
+    toggle(qtbot, window.modes_panel.overlays["hessian"])
+    qtbot.waitUntil(
+        lambda: (
+            window.state.results.hessian_map is not None
+            and window.state.results.hessian_map.complete
+        ),
+        timeout=60000,
+    )
+    wait_idle(qtbot, window)
+    bar = window.view.overlay_bar
+    m, field = window.state.results.hessian_map, window.state.session.hessian_field
+    assert bar is not None and bar.isVisible()
+    assert "|λ_min/λ_max|" in bar.axis.labelText
+    assert bar.levels() == pytest.approx(FIG.hessian_range(m.field(field), field))
+    toggle(qtbot, window.modes_panel.overlays["hessian"])
+    wait_idle(qtbot, window)
+    assert not bar.isVisible()
+
+
+def test_at_1440_by_900_the_curves_fit_their_dock_and_the_map_shows_its_top_tick(qtbot, window):
+    """10: the curves' plots end inside their dock at first launch (they were laid out 634 px
+    wide in a ~400 px dock); the map's top tick label lies inside the widget."""
+    window.resize(1440, 900)
+    qtbot.wait(200)
+    curves = window.curves
+    for plot in curves.plots.values():
+        if plot.isVisible():
+            right = plot.mapRectToScene(plot.boundingRect()).right()
+            assert right <= curves.viewport().width() + 1
+    vb = window.view.getPlotItem().vb
+    half_label = window.view.fontMetrics().height() / 2
+    assert vb.sceneBoundingRect().top() >= half_label  # room above the top tick's label
+
+
+@pytest.mark.slow
+def test_a_pca_plane_leaves_no_stale_progress_and_random_gets_its_own_window_back(qtbot, window):
+    """5: no "Computing …" left after a derived plane; 12: back to the random plane, the
+    window is the scenario's own again (it kept the PCA plane's)."""
+    from compute import scenario
+
+    from .test_networks_window import _choose_plane, _steps, _train_from_init
+
+    pick(qtbot, window, "li-yuan")
+    _steps(qtbot, window, 100)
+    _train_from_init(qtbot, window)
+    _choose_plane(qtbot, window, "pca")
+    assert not window.status.progress.isVisible()
+    assert not window.status.text.text().startswith("Computing")
+    natural = tuple(scenario("li-yuan").window)
+    assert window.state.session.window != natural
+    _choose_plane(qtbot, window, "random")
+    assert window.state.session.window == natural
