@@ -86,7 +86,9 @@ def warm_up_in_background() -> threading.Thread:
     return thread
 
 
-def run_app(session: str | None = None) -> int:
+def run_app(session: str | None = None, model: str | None = None) -> int:
+    """The window (opening ``session``, else restoring the autosave; with ``model``, your own
+    model instead of the autosave) and the event loop."""
     configure_pyqtgraph()
     share_gl_contexts()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
@@ -94,10 +96,12 @@ def run_app(session: str | None = None) -> int:
     app.setOrganizationName("LandscapeExplorer")
     from explorer.main_window import MainWindow
 
-    window = MainWindow(session)
+    window = MainWindow(session, restore_autosave=model is None)
     route_errors(window)
     window.show()
     app.processEvents()  # the first paint, before the rest of start-up
+    if model is not None:
+        window.models.open_model(model)
     warm_up_in_background()
     # Hundreds of thousands of long-lived objects (torch, Qt) exist by now; moving them out of
     # the collector's reach turns 40–200 ms full collections (visible freezes) into ~1 ms ones.

@@ -49,6 +49,8 @@ class Message:
 
     text: str
     kind: str = "info"
+    details: str = ""
+    """More for who asks (the traceback of a user's own code): a click away in the banner."""
 
 
 @dataclass(frozen=True)

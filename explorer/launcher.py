@@ -19,7 +19,7 @@ def launch_gui(args: argparse.Namespace) -> int:
     """Open the explorer window (Qt is imported only here, so headless commands never load it)."""
     from explorer.app import run_app
 
-    return run_app(args.session)
+    return run_app(args.session, args.model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from explorer.cluster import install_cluster_preference
 from explorer.compose_dialog import Composer
 from explorer.controllers.analysis import AnalysisController
 from explorer.controllers.landscape import LandscapeController
+from explorer.controllers.models import ModelController
 from explorer.controllers.planes import PlaneController
 from explorer.controllers.runs import RunController
 from explorer.controllers.sessions import SessionController
@@ -83,7 +84,8 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(self)
         self._closed = False
         self.lab: LabWindow | None = None
-        self.sessions = SessionController(self.state, self.jobs, self, self._warn)
+        self.models = ModelController(self.state, self.jobs, self)
+        self.sessions = SessionController(self.state, self.jobs, self, self._warn, self.models)
         self.landscape_ctl = LandscapeController(self.state, self.jobs)
         self.analysis_ctl = AnalysisController(self.state, self.jobs)
         self.runs_ctl = RunController(self.state, self.jobs)
@@ -116,7 +118,7 @@ class MainWindow(QMainWindow):
         self.view.setObjectName("landscape")
         self.map_binding = MapBinding(st, self.view)
         self.banner = Banner()
-        st.events.message.connect(lambda m: self.banner.show_message(m.text, m.kind))
+        st.events.message.connect(lambda m: self.banner.show_message(m.text, m.kind, m.details))
         self.readout = ReadoutLabel(st)
         self.legends = {
             key: OverlayLegend(st, overlay)
@@ -226,6 +228,8 @@ class MainWindow(QMainWindow):
             compose=self.composer.ask,
             quit=self._quit,
             surface3d=self.toggle_surface3d,
+            open_model=self.models.ask_open,
+            fill_models=self.models.fill_recent,
         )
 
     def toggle_surface3d(self) -> None:

@@ -33,6 +33,8 @@ class Commands:
     fill_gallery: Callable[[QMenu], None]
     compose: Callable[[], None]
     surface3d: Callable[[], None] | None = None
+    open_model: Callable[[], None] | None = None
+    fill_models: Callable[[QMenu], None] | None = None
 
 
 def _action(
@@ -68,6 +70,19 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
     acts["open"] = _action(owner, file, "&Open session…", c.open, QKeySequence.StandardKey.Open)
     recent = file.addMenu("Open &recent")
     recent.aboutToShow.connect(lambda: c.fill_recent(recent))
+    if c.open_model is not None and c.fill_models is not None:
+        acts["open_model"] = _action(
+            owner,
+            file,
+            "Open &model…",
+            c.open_model,
+            "Ctrl+Shift+M",
+            "Your own PyTorch model: a Python file whose function returns "
+            "dict(model=…, train=(x, y), loss=…)",
+        )
+        models = file.addMenu("Recent mo&dels")
+        fill = c.fill_models
+        models.aboutToShow.connect(lambda: fill(models))
     acts["save"] = _action(
         owner, file, "&Save session", lambda: c.save(False), QKeySequence.StandardKey.Save
     )

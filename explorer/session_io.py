@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-from compute import LandscapeError, Session, load_session, save_session
+from compute import LandscapeError, ModelNotLoaded, Session, load_session, save_session
 
 SESSION_FILTER = "Landscape Explorer session (*.json)"
 
@@ -64,6 +64,8 @@ def read_autosave() -> tuple[Session | None, str]:
         return None, ""
     try:
         return load_session(path), ""
+    except ModelNotLoaded:
+        raise  # not broken: it names a model file the window asks about first
     except LandscapeError as exc:
         aside = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
         try:

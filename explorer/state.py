@@ -162,8 +162,8 @@ class AppState:
         """``callback(value)`` whenever result ``key`` is replaced."""
         self._result_events[key.name].connect(callback)
 
-    def notify(self, text: str, kind: str = "info") -> None:
-        self.events.message.emit(Message(text, kind))
+    def notify(self, text: str, kind: str = "info", details: str = "") -> None:
+        self.events.message.emit(Message(text, kind, details))
 
     def progress(self, task: str, fraction: float) -> None:
         self.events.busy.emit(Progress(task, fraction))

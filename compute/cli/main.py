@@ -71,6 +71,12 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     if gui is not None:
         p = sub.add_parser("gui", help="open the explorer window")
         p.add_argument("session", nargs="?", default=None, help="a session .json to open")
+        p.add_argument(
+            "--model",
+            default=None,
+            metavar="FILE.py:FUNC",
+            help="open your own model (a function returning dict(model=, train=, loss=))",
+        )
         p.set_defaults(gui=gui)
     return parser
 

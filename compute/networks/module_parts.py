@@ -4,7 +4,9 @@ not move, the loss and metrics, and how they are called at parameters θ."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -43,16 +45,47 @@ class ModuleParts:
     loss: Callable[..., torch.Tensor]
     by_model: bool
     metrics: Mapping[str, Callable[..., torch.Tensor]] = field(default_factory=dict)
+    _spare: dict[bool, list[nn.Module]] = field(
+        default_factory=lambda: {False: [], True: []}, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_spare", "_lock")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        fresh = {"_spare": {False: [], True: []}, "_lock": threading.Lock()}
+        for key, value in {**state, **fresh}.items():
+            object.__setattr__(self, key, value)
+
+    @contextmanager
+    def borrowed(self, train: bool = False) -> Iterator[nn.Module]:
+        """A copy of the evaluator (or trainer) that no one else uses meanwhile.
+
+        ``functional_call`` swaps tensors into the module while it runs, so two threads (a
+        run and the map's critical points) must never call the same module object at once;
+        copies are made as needed and kept for the next call (the templates are never called).
+        """
+        with self._lock:
+            spare = self._spare[train]
+            module = spare.pop() if spare else None
+        if module is None:
+            module = copy.deepcopy(self.trainer if train else self.evaluator)
+        try:
+            yield module
+        finally:
+            with self._lock:
+                self._spare[train].append(module)
 
     def call(self, p: Mapping[str, torch.Tensor], train: bool = False) -> Callable[..., Any]:
         """The model at parameters ``p`` as a function of its inputs (``functional_call``);
         in train mode on copies of the buffers, which its BatchNorm layers update."""
-        module = self.trainer if train else self.evaluator
         fixed = {k: v.clone() for k, v in self.fixed.items()} if train else self.fixed
         state = {**fixed, **p}
 
         def model(*args: Any, **kwargs: Any) -> Any:
-            return functional_call(module, state, args, kwargs, tie_weights=True)
+            with self.borrowed(train) as module:
+                return functional_call(module, state, args, kwargs, tie_weights=True)
 
         return model
 
@@ -89,7 +122,17 @@ class ModuleParts:
         in train mode over the training set ``train`` (chunks of ``step`` samples, cumulative
         averages: momentum None) with gradients off. Returns the buffers to evaluate with."""
         stats = {k: v.clone() for k, v in self.fixed.items()}
-        module = self.trainer
+        with self.borrowed(train=True) as module:
+            return self._recompute(module, stats, p, train, step)
+
+    def _recompute(
+        self,
+        module: nn.Module,
+        stats: dict[str, torch.Tensor],
+        p: Mapping[str, torch.Tensor],
+        train: Batch,
+        step: int,
+    ) -> dict[str, torch.Tensor]:
         layers = [(n, m) for n, m in module.named_modules() if isinstance(m, BATCHNORM)]
         for name, layer in layers:
             if layer.track_running_stats:
@@ -127,6 +170,8 @@ class ModuleParts:
             self,
             evaluator=copy.deepcopy(self.evaluator).to(device, dtype),
             trainer=copy.deepcopy(self.trainer).to(device, dtype),
+            _spare={False: [], True: []},
+            _lock=threading.Lock(),
             fixed={k: cast(v) for k, v in self.fixed.items()},
         )
 

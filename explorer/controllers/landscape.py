@@ -220,7 +220,8 @@ class LandscapeController(QObject):
 
     def _failed(self, exc: Exception) -> None:
         self.state.progress("landscape", -1.0)
-        self.state.notify(f"The landscape could not be computed: {exc}", "error")
+        details = str(getattr(exc, "details", ""))  # a user's model: their traceback
+        self.state.notify(f"The landscape could not be computed: {exc}", "error", details)
 
     # hover ----------------------------------------------------------------------------------
     def _hover(self, x: float, y: float) -> None:
@@ -252,6 +253,8 @@ def _plane_info(landscape: Landscape) -> str:
     if landscape.plane is None or landscape.plane_spec is None:
         return ""
     text = f"Plane: {landscape.plane_spec.describe()}."
+    if landscape.problem.notes:
+        text += " Evaluation: " + "; ".join(landscape.problem.notes) + "."
     if not landscape.plane.orthonormal:
         text += " Directions not orthonormal: a, b are not Euclidean distances."
     note = landscape.constraint_note

@@ -10,8 +10,16 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from compute import LandscapeError, Session, default_session, load_session, save_session
+from compute import (
+    LandscapeError,
+    ModelNotLoaded,
+    Session,
+    default_session,
+    load_session,
+    save_session,
+)
 from explorer import session_io
+from explorer.controllers.models import ModelController
 from explorer.jobs import Jobs
 from explorer.state import AppState
 
@@ -45,9 +53,11 @@ class SessionController(QObject):
         jobs: Jobs,
         parent: QWidget,
         warn: Callable[[], None],
+        models: ModelController | None = None,
     ) -> None:
         super().__init__(parent)
         self.state, self.jobs, self.parent_widget, self._warn = state, jobs, parent, warn
+        self.models = models
         self.path: Path | None = None
         self.ready = False  # the first session is known: the autosave may be written
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
@@ -79,6 +89,10 @@ class SessionController(QObject):
         self._started()
 
     def _start_failed(self, exc: Exception) -> None:
+        if isinstance(exc, ModelNotLoaded) and self.models is not None:
+            self.state.progress("restoring the last session", 1.0)
+            self.models.resolve(exc, lambda: self.start(None, True), self._started)
+            return
         self.state.progress("restoring the last session", -1.0)
         self.state.notify(f"The last session could not be restored: {exc}", "error")
         self._started()
@@ -106,7 +120,7 @@ class SessionController(QObject):
             partial(_read, path),
             lambda _: None,
             lambda session: self._opened(session, Path(path), as_copy),
-            lambda exc: self._open_failed(exc, name),
+            lambda exc: self._open_failed(exc, name, partial(self.open, path, as_copy)),
         )
 
     def _opened(self, loaded: Session, path: Path, as_copy: bool) -> None:
@@ -119,7 +133,11 @@ class SessionController(QObject):
         self.state.notify(f"Opened {path.name}" + (" (a copy)" if as_copy else ""))
         self._started()
 
-    def _open_failed(self, exc: Exception, name: str) -> None:
+    def _open_failed(self, exc: Exception, name: str, retry: Callable[[], None]) -> None:
+        if isinstance(exc, ModelNotLoaded) and self.models is not None:
+            self.state.progress(f"opening {name}", 1.0)
+            self.models.resolve(exc, retry, None if self.ready else self._started)
+            return
         self.state.progress(f"opening {name}", -1.0)
         why = exc.__cause__ if isinstance(exc.__cause__, LandscapeError) else exc
         self.state.notify(f"Could not open the session: {why}. Nothing was changed.", "error")
