@@ -27,6 +27,7 @@ COMMANDS = {
     "train": "train",
     "slice": "slice",
     "hessian": "hessian",
+    "connect": "connect",
     "forward-norm": "forward_norm",
     "near-identity": "near_identity",
     "render": "render",
