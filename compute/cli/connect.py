@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from compute.cli.options import scenario_options
 
@@ -37,7 +37,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--points", type=int, default=33, help="profile points of a line or curve")
     p.add_argument("--lr", type=float, default=None, help="band or curve step size")
-    p.add_argument("--spring", type=float, default=1.0, help="the band's spring constant")
+    p.add_argument(
+        "--spring",
+        type=float,
+        default=0.3,
+        help="the band's spring constant, in units of the largest initial gradient per spacing",
+    )
     p.add_argument("--no-climb", action="store_true", help="band without climbing image")
     p.add_argument("--align", action="store_true", help="align B to A by the symmetries first")
     p.add_argument(
@@ -118,7 +123,11 @@ def _write(path: str, result: Any) -> None:
     target = output_path(path, (".npz", ".json"))
     if target.suffix.lower() == ".json":
         text = json.dumps(result.to_json(with_nodes=True)).encode("utf-8")
-        write_with(target, lambda fh: fh.write(text) and None)
+
+        def write_text(fh: IO[bytes]) -> None:
+            fh.write(text)
+
+        write_with(target, write_text)
         return
     arrays: dict[str, Any] = {"nodes": result.nodes, "control": result.control, "t": result.t}
     arrays["distance"] = result.distance

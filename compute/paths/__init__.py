@@ -3,7 +3,7 @@ far end by the network's symmetries, a nudged elastic band with climbing image, 
 quadratic Bezier curve; the loss profile along each, barrier heights and the highest point
 with its Hessian index."""
 
-from compute.paths.band import BandResult, band, band_forces, tangents
+from compute.paths.band import BandResult, BandSettings, band, band_forces, tangents
 from compute.paths.bezier import CurveResult, bezier_points, train_bezier
 from compute.paths.connect import connect, highest_point
 from compute.paths.result import (
@@ -19,6 +19,7 @@ from compute.paths.result import (
 __all__ = [
     "METHODS",
     "BandResult",
+    "BandSettings",
     "Barrier",
     "CurveResult",
     "PathRequest",

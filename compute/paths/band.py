@@ -19,13 +19,12 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from compute.paths.result import PathStep
 
 YIELD_SECONDS = 0.05
-PATIENCE = 50
-"""Band steps over which a network band's energies must settle (see ``band``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,60 +117,95 @@ class Fire:
         return move
 
 
-def band(
-    energy: Callable[[torch.Tensor], torch.Tensor],
-    a: torch.Tensor,
-    b: torch.Tensor,
-    images: int,
-    steps: int,
-    tol: float,
-    spring: float = 1.0,
-    climbing: bool = True,
-    optimizer: str = "fire",
-    lr: float = 0.1,
-) -> Generator[PathStep, None, BandResult]:
-    """Relax a band of ``images`` images between fixed ends a, b (n,) on ``energy``
-    (θ[K, n] → [K], batched, differentiable).
+Energy = Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
+"""``energy(θ[K, n], index) -> [K]``: F on the training samples ``index`` (None: all)."""
 
-    ``optimizer="fire"`` (exact losses): FIRE with initial time step ``lr``, converged when
-    every image's force is below ``tol``. ``"adam"`` (network losses, as AutoNEB trains its
-    bands with SGD-like steps): Adam at rate ``lr`` on −F, converged when the forces fall below
-    ``tol`` or when no image's energy moved by more than 10⁻³ of the band's energy range over
-    the last PATIENCE steps. The highest image climbs from the start (``climbing``). Yields a
-    PathStep about every 50 ms (closing the generator stops the band there); returns the band.
+
+@dataclass(frozen=True)
+class BandSettings:
+    """How a band moves: ``optimizer`` ``fire`` (exact losses, time step ``lr``) or ``adam``
+    (networks, rate ``lr``, minibatches of ``batch_size`` of ``samples`` where both are > 0,
+    as AutoNEB trains its bands with SGD-like steps); ``spring`` in units of the largest
+    gradient on the initial straight band per image spacing; ``check_every`` steps between
+    the full-batch checks of a stochastic band, ``settle`` the energy change (relative to
+    the initial band's energy range) below which such a band counts as converged."""
+
+    images: int
+    steps: int
+    tol: float
+    spring: float = 0.3
+    climbing: bool = True
+    optimizer: str = "fire"
+    lr: float = 0.01
+    samples: int = 0
+    batch_size: int = 0
+    seed: int = 0
+    check_every: int = 25
+    settle: float = 2e-3
+
+
+def _snapshot(
+    a: torch.Tensor, inner: torch.Tensor, b: torch.Tensor, energies: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
+    nodes = torch.cat([a[None], inner.detach(), b[None]])
+    return nodes.cpu().numpy(), energies.detach().double().cpu().numpy()
+
+
+def band(
+    energy: Energy, a: torch.Tensor, b: torch.Tensor, settings: BandSettings
+) -> Generator[PathStep, None, BandResult]:
+    """Relax a band of ``settings.images`` images between fixed ends a, b (n,) on ``energy``
+    (batched over images, differentiable).
+
+    FIRE is converged when every image's force is below ``tol``; Adam also when, between two
+    full-batch checks ``check_every`` steps apart, no image's energy moved by more than
+    ``settle`` × the initial band's energy range (max F on the straight band − min F of the
+    ends). The highest image climbs from the start (``climbing``). Yields a PathStep about
+    every 50 ms (closing the generator stops the band there); returns the band.
     """
-    s = torch.linspace(0, 1, images + 2, dtype=a.dtype, device=a.device)[:, None]
-    nodes = (1 - s) * a + s * b
+    cfg = settings
+    k = cfg.images
+    s = torch.linspace(0, 1, k + 2, dtype=a.dtype, device=a.device)[:, None]
+    inner = ((1 - s) * a + s * b)[1:-1].clone().requires_grad_(True)
     with torch.no_grad():
-        ends = energy(torch.stack([a, b]))
-    inner = nodes[1:-1].clone().requires_grad_(True)
+        ends = energy(torch.stack([a, b]), None)
+    e0 = energy(inner, None)
+    (g0,) = torch.autograd.grad(e0.sum(), inner)
     length = float(torch.linalg.vector_norm(b - a))
-    fire = Fire(lr, max(length / (images + 1), 1e-12) * 0.2)
-    adam = torch.optim.Adam([inner], lr=lr) if optimizer == "adam" else None
-    history: list[torch.Tensor] = []
+    scale = float(torch.linalg.vector_norm(g0, dim=-1).max())
+    spring = cfg.spring * max(scale, 1e-12) * (k + 1) / max(length, 1e-300)
+    spread = max(float(e0.detach().max() - ends.min()), 1e-12)
+    fire = Fire(cfg.lr, max(length / (k + 1), 1e-12) * 0.2)
+    adam = torch.optim.Adam([inner], lr=cfg.lr) if cfg.optimizer == "adam" else None
+    stochastic = adam is not None and 0 < cfg.batch_size < cfg.samples
+    gen = torch.Generator().manual_seed(cfg.seed)
+    checked = e0.detach()
     last = time.perf_counter()
     force, converged, done = math.inf, False, 0
-    e_all = torch.cat([ends[:1], ends[:1].new_full((images,), math.nan), ends[1:]])
-    for step in range(steps):
-        e = energy(inner)
+    e_all = torch.cat([ends[:1], e0.detach(), ends[1:]])
+    for step in range(cfg.steps):
+        index = None
+        if stochastic:
+            index = torch.randperm(cfg.samples, generator=gen)[: cfg.batch_size].to(a.device)
+        e = energy(inner, index)
         (g,) = torch.autograd.grad(e.sum(), inner)
         with torch.no_grad():
-            e_all = torch.cat([ends[:1], e.detach(), ends[1:]])
+            ends_now = ends if index is None else energy(torch.stack([a, b]), index)
+            e_all = torch.cat([ends_now[:1], e.detach(), ends_now[1:]])
             full = torch.cat([a[None], inner.detach(), b[None]])
-            climb = int(torch.argmax(e.detach())) if climbing else None
+            climb = int(torch.argmax(e.detach())) if cfg.climbing else None
             forces = band_forces(full, e_all, g, spring, climb)
             force = float(torch.linalg.vector_norm(forces, dim=-1).max())
             done = step + 1
-            if force < tol:
+            if force < cfg.tol:
                 converged = True
                 break
             if adam is not None:
-                history.append(e_all.detach().clone())
-                if len(history) > PATIENCE:
-                    history.pop(0)
-                    spread = float((e_all.max() - e_all.min()).abs())
-                    moved = float((torch.stack(history) - e_all).abs().max())
-                    if moved <= 1e-3 * max(spread, 1e-12):
+                if (step + 1) % cfg.check_every == 0:
+                    now = energy(inner, None) if stochastic else e.detach()
+                    moved = float((now - checked).abs().max())
+                    checked = now
+                    if moved <= cfg.settle * spread:
                         converged = True
                         break
                 inner.grad = -forces
@@ -180,16 +214,10 @@ def band(
                 inner += fire.step(forces)
         if time.perf_counter() - last > YIELD_SECONDS:
             last = time.perf_counter()
-            yield PathStep(
-                "band",
-                step + 1,
-                steps,
-                0.9 * (step + 1) / steps,
-                torch.cat([a[None], inner.detach(), b[None]]).cpu().numpy(),
-                e_all.double().cpu().numpy(),
-                force,
-            )
+            nodes, losses = _snapshot(a, inner, b, e_all)
+            fraction = 0.9 * (step + 1) / cfg.steps
+            yield PathStep("band", step + 1, cfg.steps, fraction, nodes, losses, force)
     final = torch.cat([a[None], inner.detach(), b[None]])
     with torch.no_grad():
-        e_all = energy(final)
+        e_all = energy(final, None)
     return BandResult(final, e_all, done, converged, force)

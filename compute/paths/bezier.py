@@ -22,6 +22,16 @@ T_PER_STEP = 4
 """Values of t per training step, one in each quarter of [0, 1] (stratified)."""
 
 
+def garipov_schedule(progress: float) -> float:
+    """The learning-rate factor of Garipov et al.'s training: 1 for the first half, then
+    linearly down to 0.01 at 90 % of the steps, 0.01 after."""
+    if progress <= 0.5:
+        return 1.0
+    if progress >= 0.9:
+        return 0.01
+    return 1.0 - 0.99 * (progress - 0.5) / 0.4
+
+
 def bezier_points(
     a: torch.Tensor, bend: torch.Tensor, b: torch.Tensor, t: torch.Tensor
 ) -> torch.Tensor:
@@ -49,7 +59,8 @@ def train_bezier(
     batch_size: int = 0,
     seed: int = 0,
 ) -> Generator[PathStep, None, CurveResult]:
-    """Train the bend by Adam from the midpoint (a + b)/2.
+    """Train the bend by Adam from the midpoint (a + b)/2 with Garipov et al.'s learning-rate
+    schedule (``garipov_schedule``).
 
     ``loss(θ[T, n], index)`` is F on the training samples ``index`` (None: the whole loss);
     each step draws T_PER_STEP stratified t and, where ``samples`` > 0 and ``batch_size`` > 0,
@@ -59,6 +70,7 @@ def train_bezier(
     gen = torch.Generator().manual_seed(seed)
     bend = (0.5 * (a + b)).clone().requires_grad_(True)
     opt = torch.optim.Adam([bend], lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: garipov_schedule(i / max(steps, 1)))
     quarters = torch.arange(T_PER_STEP, dtype=torch.float64) / T_PER_STEP
     show = torch.linspace(0, 1, 9, dtype=torch.float64)
     last, losses = time.perf_counter(), []
@@ -71,6 +83,7 @@ def train_bezier(
         opt.zero_grad()
         value.backward()  # type: ignore[no-untyped-call]
         opt.step()
+        sched.step()
         losses.append(float(value.detach()))
         if time.perf_counter() - last > YIELD_SECONDS:
             last = time.perf_counter()

@@ -22,7 +22,7 @@ from compute.networks.symmetry import aligned_theta, symmetry_group
 from compute.objectives.modes import Modes
 from compute.objectives.objective import Objective
 from compute.objectives.problem import Problem
-from compute.paths.band import band
+from compute.paths.band import BandSettings, band
 from compute.paths.bezier import bezier_points, train_bezier
 from compute.paths.result import (
     Barrier,
@@ -38,7 +38,7 @@ DENSE_INDEX_MAX = 200
 """Up to this n the Hessian at the highest point is formed densely (every eigenvalue)."""
 DEFAULT_STEPS = {("neb", False): 3000, ("neb", True): 1500}
 DEFAULT_STEPS |= {("bezier", False): 1000, ("bezier", True): 600}
-DEFAULT_LR = {("neb", False): 0.05, ("neb", True): 1e-3, ("bezier", False): 0.01}
+DEFAULT_LR = {("neb", False): 0.01, ("neb", True): 1e-3, ("bezier", False): 0.01}
 DEFAULT_LR[("bezier", True)] = 1e-3
 
 
@@ -151,10 +151,11 @@ def connect(
     if method == "neb":
         tol = request.tol or objective.tol
         optimizer = "adam" if network else "fire"
-        result = yield from band(
-            objective.loss, ta, tb, request.images, steps, tol, request.spring,
-            request.climbing, optimizer, lr,
+        settings = BandSettings(
+            request.images, steps, tol, request.spring, request.climbing, optimizer, lr,
+            objective.samples, request.batch_size if network else 0, request.seed,
         )  # fmt: skip
+        result = yield from band(_minibatch_loss(objective), ta, tb, settings)
         nodes, taken, converged = result.nodes, result.steps, result.converged
         distance = cumulative_length(nodes)
         t = distance / max(distance[-1], 1e-300)
@@ -166,6 +167,7 @@ def connect(
             "optimizer": optimizer,
             "lr": lr,
             "tol": tol,
+            "batch_size": settings.batch_size,
             "final_force": result.force,
         }
     else:

@@ -32,10 +32,11 @@ class PathRequest:
     points : where the line's or the curve's profile is evaluated (t evenly spaced in [0, 1])
     climbing : the band's highest image climbs to the saddle (Henkelman et al. 2000)
     align : align the far end by the problem's symmetry group first (``aligned`` always does)
-    spring : the band's spring constant k (force k·(|R_{i+1} − R_i| − |R_i − R_{i−1}|))
+    spring : the band's spring constant k (force k·(|R_{i+1} − R_i| − |R_i − R_{i−1}|)) in
+        units of the largest gradient on the initial straight band per image spacing
     lr : step size (FIRE's initial time step for exact toys; Adam's rate for networks)
     tol : the band's force tolerance (None: the objective's ``tol``)
-    batch_size : curve training on networks: samples per step (0: full batch)
+    batch_size : band and curve on networks: samples per step (0: full batch)
     index_eigenvalues : bottom Hessian eigenvalues computed at the highest point
     seed : of the curve's t and minibatch draws
     """
@@ -46,7 +47,7 @@ class PathRequest:
     points: int = 33
     climbing: bool = True
     align: bool = False
-    spring: float = 1.0
+    spring: float = 0.3
     lr: float | None = None
     tol: float | None = None
     batch_size: int = 128
