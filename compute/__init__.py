@@ -195,6 +195,13 @@ _API: dict[str, tuple[str, str]] = {
     "PLANE_KINDS": ("compute.vocabulary", "PLANE_KINDS"),
     "RUN_STATES": ("compute.vocabulary", "RUN_STATES"),
     "STATUS_NAMES": ("compute.vocabulary", "STATUS_NAMES"),
+    "PATH_METHODS": ("compute.paths.result", "METHODS"),
+    "PathRequest": ("compute.paths.result", "PathRequest"),
+    "PathResult": ("compute.paths.result", "PathResult"),
+    "PathStep": ("compute.paths.result", "PathStep"),
+    "connect_points": ("compute.paths.connect", "connect"),
+    "PathRecord": ("compute.sessions.kept_paths", "PathRecord"),
+    "path_record": ("compute.sessions.kept_paths", "record_of"),
 }
 """Public name → (module, attribute). ``tests/compute/test_public_api.py`` checks that the
 typed imports below name exactly these, so the two cannot drift apart."""
@@ -220,6 +227,7 @@ __all__ = [
     "OPTIMIZERS",
     "OTHER_CODES",
     "OVERLAYS",
+    "PATH_METHODS",
     "PLANE_KINDS",
     "RUN_STATES",
     "SCENARIOS",
@@ -263,6 +271,10 @@ __all__ = [
     "ParamBlock",
     "ParamLayout",
     "ParamSpec",
+    "PathRecord",
+    "PathRequest",
+    "PathResult",
+    "PathStep",
     "Plane",
     "PlaneProjection",
     "PlaneSpec",
@@ -304,6 +316,7 @@ __all__ = [
     "check_dpi",
     "cli_main",
     "compose",
+    "connect_points",
     "constrained_least_squares",
     "constrained_problem",
     "critical_points",
@@ -347,6 +360,7 @@ __all__ = [
     "output_path",
     "parse_constraint",
     "parse_layout",
+    "path_record",
     "pca_plane",
     "provenance_of",
     "random_plane",
@@ -561,6 +575,11 @@ if TYPE_CHECKING:
     from compute.objectives.problem import ToyProblem as ToyProblem
     from compute.outputs import atomic_write as atomic_write
     from compute.outputs import output_path as output_path
+    from compute.paths.connect import connect as connect_points
+    from compute.paths.result import METHODS as PATH_METHODS
+    from compute.paths.result import PathRequest as PathRequest
+    from compute.paths.result import PathResult as PathResult
+    from compute.paths.result import PathStep as PathStep
     from compute.scenarios.catalogue import SCENARIOS as SCENARIOS
     from compute.scenarios.catalogue import ScenarioSpec as ScenarioSpec
     from compute.scenarios.catalogue import build_problem as build_problem
@@ -575,6 +594,8 @@ if TYPE_CHECKING:
     from compute.sessions.file import load as load_session
     from compute.sessions.file import save as save_session
     from compute.sessions.file import to_json as session_to_json
+    from compute.sessions.kept_paths import PathRecord as PathRecord
+    from compute.sessions.kept_paths import record_of as path_record
     from compute.sessions.runs import RunUpdate as RunUpdate
     from compute.sessions.runs import resolve_starts as resolve_starts
     from compute.sessions.runs import start_theta as start_theta
