@@ -36,6 +36,7 @@ _API: dict[str, tuple[str, str]] = {
     "animate": ("compute.figures.animate", "animate"),
     "curves_panel_of": ("compute.figures.assemble", "curves_panel_of"),
     "map_panel_of": ("compute.figures.assemble", "map_panel_of"),
+    "profile_panel_of": ("compute.figures.assemble", "profile_panel_of"),
     "run_label": ("compute.figures.assemble", "run_label"),
     "spectrum_panel_of": ("compute.figures.assemble", "spectrum_panel_of"),
     "subject_of": ("compute.figures.assemble", "subject_of"),
@@ -362,6 +363,7 @@ __all__ = [
     "parse_layout",
     "path_record",
     "pca_plane",
+    "profile_panel_of",
     "provenance_of",
     "random_plane",
     "readout",
@@ -446,6 +448,7 @@ if TYPE_CHECKING:
     from compute.figures.animate import animate as animate
     from compute.figures.assemble import curves_panel_of as curves_panel_of
     from compute.figures.assemble import map_panel_of as map_panel_of
+    from compute.figures.assemble import profile_panel_of as profile_panel_of
     from compute.figures.assemble import run_label as run_label
     from compute.figures.assemble import spectrum_panel_of as spectrum_panel_of
     from compute.figures.assemble import subject_of as subject_of

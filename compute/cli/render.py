@@ -15,7 +15,7 @@ from typing import Any
 
 from compute.errors import LandscapeError
 
-PANELS = ("map", "curves", "spectrum")
+PANELS = ("map", "curves", "spectrum", "profile")
 OUTPUTS = (".pdf", ".png", ".svg", ".csv", ".npz", ".gif", ".mp4")
 
 

@@ -20,6 +20,7 @@ from compute.dynamics.basins import BasinMap
 from compute.errors import LandscapeError
 from compute.landscapes.frames import GradientField, MapFrame
 from compute.objectives.modes import Ball, Box
+from compute.sessions.kept_paths import PathRecord
 from compute.sessions.session import HESSIAN_FIELDS
 
 
@@ -154,7 +155,8 @@ class MapPanel:
     hessian : the full-space curvature map drawn over the map with its legend entry (None: off)
     gradient : −∇F arrows (None: off)
     constraint : the constraint set's outline (None: none or not drawn)
-    runs : the runs' paths; marks : a slice's named points, name → (a, b, distance from it)
+    runs : the runs' paths; paths : kept paths between two points (``compute.paths``), drawn
+        with their highest point; marks : a slice's named points, name → (a, b, distance from it)
     plane : a slice's plane θ(a, b) = origin + a·d₁ + b·d₂ as "origin", "d1", "d2" → (n,)
         arrays (empty for a toy), written with the data so the slice can be recomputed
     """
@@ -175,6 +177,7 @@ class MapPanel:
     gradient: GradientField | None = None
     constraint: Ball | Box | None = None
     runs: tuple[RunTrace, ...] = ()
+    paths: tuple[PathRecord, ...] = ()
     marks: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
     plane: Mapping[str, np.ndarray] = field(default_factory=dict)
 
@@ -254,7 +257,7 @@ class SeriesPanel:
 
 
 Panel = MapPanel | CurvesPanel | SpectrumPanel | SeriesPanel
-PANEL_KINDS = ("map", "curves", "spectrum")
+PANEL_KINDS = ("map", "curves", "spectrum", "profile")
 
 
 @dataclass(frozen=True)
@@ -262,18 +265,27 @@ class Scene:
     """What one window or one session shows, ready to draw, with its provenance.
 
     map, curves, spectrum : the panels (None where absent: no runs → no curves, spectrum only
-    when computed); provenance : JSON-safe record (``compute.figures.provenance``)
+    when computed; profile: the loss along the kept paths, when there are any); provenance :
+    JSON-safe record (``compute.figures.provenance``)
     """
 
     map: MapPanel | None
     curves: CurvesPanel | None = None
     spectrum: SpectrumPanel | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    profile: SeriesPanel | None = None
 
     def panel(self, kind: str) -> Panel:
         """The panel ``kind`` ("map", "curves" or "spectrum"); LandscapeError if absent."""
-        found = {"map": self.map, "curves": self.curves, "spectrum": self.spectrum}.get(kind)
+        found = {
+            "map": self.map,
+            "curves": self.curves,
+            "spectrum": self.spectrum,
+            "profile": self.profile,
+        }.get(kind)
         if found is None:
-            what = "no runs" if kind == "curves" else f"no {kind}"
-            raise LandscapeError(f"this scene has {what}: choose --panel map, curves or spectrum")
+            what = {"curves": "no runs", "profile": "no paths"}.get(kind, f"no {kind}")
+            raise LandscapeError(
+                f"this scene has {what}: choose --panel map, curves, spectrum or profile"
+            )
         return found
