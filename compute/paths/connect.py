@@ -38,8 +38,10 @@ DENSE_INDEX_MAX = 200
 """Up to this n the Hessian at the highest point is formed densely (every eigenvalue)."""
 DEFAULT_STEPS = {("neb", False): 3000, ("neb", True): 1500}
 DEFAULT_STEPS |= {("bezier", False): 1000, ("bezier", True): 600}
-DEFAULT_LR = {("neb", False): 0.01, ("neb", True): 1e-3, ("bezier", False): 0.01}
-DEFAULT_LR[("bezier", True)] = 1e-3
+DEFAULT_LR = {("neb", False): 0.01, ("neb", True): 3e-3, ("bezier", False): 0.01}
+DEFAULT_LR[("bezier", True)] = 1e-2
+"""FIRE's first time step on exact toys; Adam's rate on networks (measured on two digits-resnet
+minima: 10⁻³ left the band at barrier 0.04 and the curve at 0.06, these reach 0.005 and 0.001)."""
 
 
 def _ends(
