@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         self.spectrum_dock = self._dock("Hessian spectrum", _scrolled(self.spectrum_panel), right)
         self.tabifyDockWidget(self.curves_dock, self.spectrum_dock)
         self.path_panel = PathPanel(st, self.paths_ctl)
-        self.paths_dock = self._dock("Paths between points", self.path_panel, right)
+        self.paths_dock = self._dock("Paths between points", _scrolled(self.path_panel), right)
         self.tabifyDockWidget(self.curves_dock, self.paths_dock)
         self.path_overlay = PathOverlay(st, self.view, self.paths_ctl, self.path_panel)
         self.curves_dock.raise_()

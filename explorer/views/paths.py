@@ -50,6 +50,11 @@ class PathPanel(QWidget):
         for key in PATH_METHODS:
             self.method.addItem(METHOD_LABELS.get(key, key), key)
         self.method.setCurrentIndex(list(PATH_METHODS).index(controller.request.method))
+        for combo in (self.start, self.end, self.method):  # long labels must not widen the dock
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
         self.images = QSpinBox(minimum=1, maximum=200, value=controller.request.images)
         self.steps = QSpinBox(minimum=0, maximum=100000, value=0)
         self.steps.setSpecialValueText("default")
@@ -63,6 +68,7 @@ class PathPanel(QWidget):
         self.spectrum_button = QPushButton("Spectrum at the highest point")
         self.spectrum_button.setEnabled(False)
         self.plot = pg.PlotWidget(background="w")
+        self.plot.setMinimumSize(120, 120)
         self.plot.setLabel("bottom", "position along the path t")
         self.plot.setLabel("left", "F")
         self.plot.addLegend(offset=(-10, 10))
