@@ -42,6 +42,7 @@ _API: dict[str, tuple[str, str]] = {
     "animate": ("compute.figures.animate", "animate"),
     "curves_panel_of": ("compute.figures.assemble", "curves_panel_of"),
     "map_panel_of": ("compute.figures.assemble", "map_panel_of"),
+    "profile_panel_of": ("compute.figures.assemble", "profile_panel_of"),
     "run_label": ("compute.figures.assemble", "run_label"),
     "spectrum_panel_of": ("compute.figures.assemble", "spectrum_panel_of"),
     "subject_of": ("compute.figures.assemble", "subject_of"),
@@ -206,6 +207,13 @@ _API: dict[str, tuple[str, str]] = {
     "PLANE_KINDS": ("compute.vocabulary", "PLANE_KINDS"),
     "RUN_STATES": ("compute.vocabulary", "RUN_STATES"),
     "STATUS_NAMES": ("compute.vocabulary", "STATUS_NAMES"),
+    "PATH_METHODS": ("compute.paths.result", "METHODS"),
+    "PathRequest": ("compute.paths.result", "PathRequest"),
+    "PathResult": ("compute.paths.result", "PathResult"),
+    "PathStep": ("compute.paths.result", "PathStep"),
+    "connect_points": ("compute.paths.connect", "connect"),
+    "PathRecord": ("compute.sessions.kept_paths", "PathRecord"),
+    "path_record": ("compute.sessions.kept_paths", "record_of"),
 }
 """Public name → (module, attribute). ``tests/compute/test_public_api.py`` checks that the
 typed imports below name exactly these, so the two cannot drift apart."""
@@ -231,6 +239,7 @@ __all__ = [
     "OPTIMIZERS",
     "OTHER_CODES",
     "OVERLAYS",
+    "PATH_METHODS",
     "PLANE_KINDS",
     "RUN_STATES",
     "SCENARIOS",
@@ -277,6 +286,10 @@ __all__ = [
     "ParamBlock",
     "ParamLayout",
     "ParamSpec",
+    "PathRecord",
+    "PathRequest",
+    "PathResult",
+    "PathStep",
     "Plane",
     "PlaneProjection",
     "PlaneSpec",
@@ -321,6 +334,7 @@ __all__ = [
     "cli_main",
     "compose",
     "connect_cluster",
+    "connect_points",
     "constrained_least_squares",
     "constrained_problem",
     "critical_points",
@@ -366,7 +380,9 @@ __all__ = [
     "parse_constraint",
     "parse_layout",
     "parse_scheduler",
+    "path_record",
     "pca_plane",
+    "profile_panel_of",
     "provenance_of",
     "random_plane",
     "readout",
@@ -459,6 +475,7 @@ if TYPE_CHECKING:
     from compute.figures.animate import animate as animate
     from compute.figures.assemble import curves_panel_of as curves_panel_of
     from compute.figures.assemble import map_panel_of as map_panel_of
+    from compute.figures.assemble import profile_panel_of as profile_panel_of
     from compute.figures.assemble import run_label as run_label
     from compute.figures.assemble import spectrum_panel_of as spectrum_panel_of
     from compute.figures.assemble import subject_of as subject_of
@@ -591,6 +608,11 @@ if TYPE_CHECKING:
     from compute.objectives.problem import ToyProblem as ToyProblem
     from compute.outputs import atomic_write as atomic_write
     from compute.outputs import output_path as output_path
+    from compute.paths.connect import connect as connect_points
+    from compute.paths.result import METHODS as PATH_METHODS
+    from compute.paths.result import PathRequest as PathRequest
+    from compute.paths.result import PathResult as PathResult
+    from compute.paths.result import PathStep as PathStep
     from compute.scenarios.catalogue import SCENARIOS as SCENARIOS
     from compute.scenarios.catalogue import ScenarioSpec as ScenarioSpec
     from compute.scenarios.catalogue import build_problem as build_problem
@@ -608,6 +630,8 @@ if TYPE_CHECKING:
     from compute.sessions.file import load as load_session
     from compute.sessions.file import save as save_session
     from compute.sessions.file import to_json as session_to_json
+    from compute.sessions.kept_paths import PathRecord as PathRecord
+    from compute.sessions.kept_paths import record_of as path_record
     from compute.sessions.runs import RunUpdate as RunUpdate
     from compute.sessions.runs import resolve_starts as resolve_starts
     from compute.sessions.runs import start_theta as start_theta

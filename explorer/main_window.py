@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QTabWidget,
@@ -26,6 +27,7 @@ from explorer.compose_dialog import Composer
 from explorer.controllers.analysis import AnalysisController
 from explorer.controllers.landscape import LandscapeController
 from explorer.controllers.models import ModelController
+from explorer.controllers.paths import PathController
 from explorer.controllers.planes import PlaneController
 from explorer.controllers.runs import RunController
 from explorer.controllers.sessions import SessionController
@@ -48,6 +50,7 @@ from explorer.views.curves_binding import CurvesBinding
 from explorer.views.interpolation import InterpolationWindow
 from explorer.views.landscape import LandscapeView
 from explorer.views.map_binding import MapBinding
+from explorer.views.paths import PathOverlay, PathPanel
 from explorer.views.spectrum import SpectrumPanel
 from explorer.views.status import OverlayLegend, ReadoutLabel, StatusBinding
 
@@ -91,6 +94,7 @@ class MainWindow(QMainWindow):
         self.runs_ctl = RunController(self.state, self.jobs)
         self.planes_ctl = PlaneController(self.state, self.jobs)
         self.spectrum_ctl = SpectrumController(self.state, self.jobs)
+        self.paths_ctl = PathController(self.state, self.jobs)
         self.gestures = Gestures(self.state)
         self._build_widgets()
         self.exporter = Exporter(self.state, self.jobs, self)
@@ -170,6 +174,10 @@ class MainWindow(QMainWindow):
         self.spectrum_panel = SpectrumPanel(st, self.spectrum_ctl)
         self.spectrum_dock = self._dock("Hessian spectrum", _scrolled(self.spectrum_panel), right)
         self.tabifyDockWidget(self.curves_dock, self.spectrum_dock)
+        self.path_panel = PathPanel(st, self.paths_ctl)
+        self.paths_dock = self._dock("Paths between points", _scrolled(self.path_panel), right)
+        self.tabifyDockWidget(self.curves_dock, self.paths_dock)
+        self.path_overlay = PathOverlay(st, self.view, self.paths_ctl, self.path_panel)
         self.curves_dock.raise_()
         self.run_table = RunTable(st)
         self.critical_table = CriticalTable(st)
@@ -267,6 +275,14 @@ class MainWindow(QMainWindow):
         self.planes_ctl.sigInterpolation.connect(self.interpolation.show_interpolation)
         self.run_table.sigAction.connect(self.run_action)
         self.spectrum_ctl.sigRequested.connect(lambda _: self.spectrum_dock.raise_())
+        self.paths_ctl.sigRequested.connect(lambda _: self.paths_dock.raise_())
+        self.path_panel.spectrum_button.clicked.connect(self._spectrum_at_highest)
+        connect_act = QAction("Connect two points…", self)
+        connect_act.triggered.connect(self._show_paths)
+        self.menu_actions["connect"] = connect_act
+        for menu in self.menuBar().findChildren(QMenu):
+            if menu.title() == "&Tools":
+                menu.addAction(connect_act)
         self.status.cancel.clicked.connect(self.cancel_computations)
 
     def _scenario(self) -> None:
@@ -334,6 +350,19 @@ class MainWindow(QMainWindow):
             self.state.clear_runs()
         elif action == "spectrum" and ids:
             self.spectrum_ctl.at_run(ids[-1])
+        elif action == "connect" and ids:
+            self.paths_ctl.connect_runs(self.run_table.selected() or ids[-2:])
+
+    def _show_paths(self) -> None:
+        """Tools ▸ Connect two points…: the Paths panel with the candidate ends listed."""
+        self.path_panel.refresh()
+        self.paths_dock.show()
+        self.paths_dock.raise_()
+
+    def _spectrum_at_highest(self) -> None:
+        result = self.paths_ctl.latest
+        if result is not None:
+            self.spectrum_ctl.at_point(result.saddle.theta.tolist())
 
     def _window_from_view(self) -> None:
         """The user zoomed or panned: recompute the landscape for what is visible."""
@@ -379,6 +408,7 @@ class MainWindow(QMainWindow):
         self.exporter.cancel()
         self.jobs.cancel_all()
         self.runs_ctl.cancel_all()
+        self.paths_ctl.cancel()
         self.status.cancelled()
 
     def _restore_geometry(self) -> None:

@@ -13,6 +13,7 @@ from compute import (
     Scene,
     curves_panel_of,
     map_panel_of,
+    profile_panel_of,
     provenance_of,
     run_label,
     spectrum_panel_of,
@@ -55,7 +56,7 @@ def scene_of(state: AppState) -> Scene:
     )
     curves = curves_panel_of(s, r.landscape, runs)
     spectrum = spectrum_panel_of(s, r.spectrum) if r.spectrum is not None else None
-    return Scene(map_panel, curves, spectrum, provenance(state))
+    return Scene(map_panel, curves, spectrum, provenance(state), profile_panel_of(state.session))
 
 
 def _trace(run: Any, constrained: bool) -> RunTrace | None:

@@ -32,6 +32,7 @@ COMMANDS = {
     "slice": "slice",
     "import-surface": "import_surface",
     "hessian": "hessian",
+    "connect": "connect",
     "forward-norm": "forward_norm",
     "near-identity": "near_identity",
     "render": "render",

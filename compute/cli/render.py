@@ -15,7 +15,7 @@ from typing import Any
 
 from compute.errors import LandscapeError
 
-PANELS = ("map", "curves", "spectrum", "surface")
+PANELS = ("map", "curves", "spectrum", "surface", "profile")
 OUTPUTS = (".pdf", ".png", ".svg", ".csv", ".npz", ".gif", ".mp4")
 
 

@@ -22,6 +22,8 @@ from compute.figures.panels import (
     HessianOverlay,
     MapPanel,
     RunTrace,
+    Series,
+    SeriesPanel,
     SpectrumPanel,
 )
 from compute.figures.words import mode_words, optimizer_words, param_words
@@ -100,9 +102,31 @@ def map_panel_of(
         gradient=gradient if "gradient" in on and two_d else None,
         constraint=session.modes().constraint if not session.sliced else None,
         runs=tuple(runs),
+        paths=tuple(p for p in session.paths if p.visible and len(p.coords[0]) == 2 and two_d),
         marks=landscape.marks(),
         plane=_plane_vectors(landscape),
     )
+
+
+def profile_panel_of(session: Session) -> SeriesPanel | None:
+    """F along each visible kept path against its position t ∈ [0, 1] (the test loss dashed
+    where there is one), labelled with the method and the barrier; None without paths."""
+    series: list[Series] = []
+    for p in session.paths:
+        if not p.visible:
+            continue
+        t = np.asarray(p.t, dtype=float)
+        label = f"{p.method} {p.ends[0]} → {p.ends[1]} (barrier {p.barrier:.3g})"
+        series.append(Series(label, t, p.loss, p.color, marker="o" if len(t) < 40 else ""))
+        if "test_loss" in p.profile:
+            test = np.asarray(p.profile["test_loss"], dtype=float)
+            series.append(Series(f"{p.method}: test", t, test, p.color, style="dashed"))
+    if not series:
+        return None
+    return SeriesPanel(
+        tuple(series), "position along the path $t$", "$F$", "loss along the paths",
+        subject_of(session),
+    )  # fmt: skip
 
 
 def _plane_vectors(landscape: Landscape) -> dict[str, np.ndarray]:

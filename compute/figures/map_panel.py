@@ -138,6 +138,19 @@ def _runs(ax: Axes, panel: MapPanel, number_of: Numbering) -> Handles:
     return handles
 
 
+def _paths(ax: Axes, panel: MapPanel) -> Handles:
+    """Kept paths between two points: a line through their nodes, × at the highest one."""
+    handles: Handles = []
+    for i, p in enumerate(panel.paths):
+        xy = np.asarray(p.coords, dtype=float)
+        ax.plot(xy[:, 0], xy[:, 1], color=p.color, lw=style.RUN_WIDTH, ls="--", zorder=8)
+        ax.plot(*xy[p.highest], marker="x", ms=6.0, mew=1.4, color=p.color, zorder=8.5)
+        label = f"{p.method}: barrier {p.barrier:.3g}"
+        line = Line2D([], [], color=p.color, lw=style.RUN_WIDTH, ls="--", marker="x", label=label)
+        handles.append((f"path:{i}", line))
+    return handles
+
+
 def draw_map(
     ax: Axes, panel: MapPanel, number_of: Numbering | None = None, prefix: str = ""
 ) -> DrawnMap:
@@ -183,6 +196,7 @@ def draw_map(
         eigenvectors(ax, panel, bounds)
     handles += marks(ax, panel)
     handles += _runs(ax, panel, number_of)
+    handles += _paths(ax, panel)
     if panel.equal_axes and panel.dim == 2:
         ax.set_aspect("equal", adjustable="box")
     return DrawnMap(mappable, handles)

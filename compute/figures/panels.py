@@ -20,6 +20,7 @@ from compute.dynamics.basins import BasinMap
 from compute.errors import LandscapeError
 from compute.landscapes.frames import GradientField, MapFrame
 from compute.objectives.modes import Ball, Box
+from compute.sessions.kept_paths import PathRecord
 from compute.sessions.session import HESSIAN_FIELDS
 
 
@@ -154,7 +155,8 @@ class MapPanel:
     hessian : the full-space curvature map drawn over the map with its legend entry (None: off)
     gradient : −∇F arrows (None: off)
     constraint : the constraint set's outline (None: none or not drawn)
-    runs : the runs' paths; marks : a slice's named points, name → (a, b, distance from it)
+    runs : the runs' paths; paths : kept paths between two points (``compute.paths``), drawn
+        with their highest point; marks : a slice's named points, name → (a, b, distance from it)
     plane : a slice's plane θ(a, b) = origin + a·d₁ + b·d₂ as "origin", "d1", "d2" → (n,)
         arrays (empty for a toy), written with the data so the slice can be recomputed
     """
@@ -175,6 +177,7 @@ class MapPanel:
     gradient: GradientField | None = None
     constraint: Ball | Box | None = None
     runs: tuple[RunTrace, ...] = ()
+    paths: tuple[PathRecord, ...] = ()
     marks: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
     plane: Mapping[str, np.ndarray] = field(default_factory=dict)
 
@@ -277,7 +280,7 @@ class SurfacePanel:
 
 
 Panel = MapPanel | CurvesPanel | SpectrumPanel | SeriesPanel | SurfacePanel
-PANEL_KINDS = ("map", "curves", "spectrum", "surface")
+PANEL_KINDS = ("map", "curves", "spectrum", "surface", "profile")
 
 
 @dataclass(frozen=True)
@@ -285,21 +288,30 @@ class Scene:
     """What one window or one session shows, ready to draw, with its provenance.
 
     map, curves, spectrum : the panels (None where absent: no runs → no curves, spectrum only
-    when computed); provenance : JSON-safe record (``compute.figures.provenance``)
+    when computed; profile: the loss along the kept paths, when there are any); provenance :
+    JSON-safe record (``compute.figures.provenance``)
     """
 
     map: MapPanel | None
     curves: CurvesPanel | None = None
     spectrum: SpectrumPanel | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    profile: SeriesPanel | None = None
 
     def panel(self, kind: str, azimuth: float = -60.0, elevation: float = 30.0) -> Panel:
-        """The panel ``kind`` ("map", "curves", "spectrum" or "surface": the map in 3-D from
-        ``azimuth``/``elevation`` degrees); LandscapeError if absent."""
+        """The panel ``kind`` ("map", "curves", "spectrum", "profile" or "surface": the map in
+        3-D from ``azimuth``/``elevation`` degrees); LandscapeError if absent."""
         if kind == "surface" and self.map is not None:
             return SurfacePanel(self.map, azimuth, elevation)
-        found = {"map": self.map, "curves": self.curves, "spectrum": self.spectrum}.get(kind)
+        found = {
+            "map": self.map,
+            "curves": self.curves,
+            "spectrum": self.spectrum,
+            "profile": self.profile,
+        }.get(kind)
         if found is None:
-            what = "no runs" if kind == "curves" else f"no {kind}"
-            raise LandscapeError(f"this scene has {what}: choose --panel map, curves or spectrum")
+            what = {"curves": "no runs", "profile": "no paths"}.get(kind, f"no {kind}")
+            raise LandscapeError(
+                f"this scene has {what}: choose --panel map, curves, spectrum or profile"
+            )
         return found

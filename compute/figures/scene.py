@@ -23,6 +23,7 @@ from compute.dynamics.basins import BasinMap, basin_map, basin_resolution
 from compute.figures.assemble import (
     curves_panel_of,
     map_panel_of,
+    profile_panel_of,
     run_label,
     spectrum_panel_of,
 )
@@ -282,7 +283,7 @@ def scene_from_session(
             for r in runs
         ],
     }
-    return Scene(map_panel, curves, spectrum_panel, record)
+    return Scene(map_panel, curves, spectrum_panel, record, profile_panel_of(session))
 
 
 def scene_from_file(

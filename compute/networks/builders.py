@@ -22,6 +22,7 @@ from compute.networks.groups import ColumnPermutations, UnitPermutationsAndScali
 from compute.networks.problem import Metric, NetworkProblem
 from compute.networks.resnet_init import forward_multipliers, residual_mlp_init
 from compute.networks.symmetry import teacher_metrics
+from compute.networks.weight_matching import ResidualMLPPermutations
 
 MAX_PARAMS = 2_000_000
 
@@ -354,7 +355,9 @@ def digits_resnet(
     else:
         theta0 = residual_mlp_init(model.layout, blocks, init, gen)
     metric = Metric("test accuracy", held_out_accuracy)
-    return NetworkProblem("digits-resnet", {}, model, data, theta0, {"init": theta0}, metric)
+    group = ResidualMLPPermutations(blocks)
+    refs = {"init": theta0}
+    return NetworkProblem("digits-resnet", {}, model, data, theta0, refs, metric, symmetry=group)
 
 
 def _fan_in(model: models.Model, bias_name: str) -> int:

@@ -158,6 +158,14 @@ class SymmetryGroup(Protocol):
         """The element g of the group minimising ‖θ^g − θ_ref‖ over the named blocks."""
         ...
 
+    def aligned(
+        self, p: Mapping[str, np.ndarray], ref: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """θ^g itself: the blocks of ``p`` moved by the element g that ``align`` finds (the
+        same function as ``p``, as close to ``ref`` as the group allows); other blocks as
+        they are."""
+        ...
+
 
 @dataclass(frozen=True)
 class ColumnPermutations:
@@ -170,6 +178,15 @@ class ColumnPermutations:
     def align(self, p: Mapping[str, np.ndarray], ref: Mapping[str, np.ndarray]) -> Alignment:
         eye = np.eye(len(p[self.block]))
         return align_columns(eye + p[self.block], eye + ref[self.block])
+
+    def aligned(
+        self, p: Mapping[str, np.ndarray], ref: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """W → (I + W)P − I with the optimal column permutation P."""
+        perm = self.align(p, ref).permutation
+        w = np.asarray(p[self.block], float)
+        eye = np.eye(len(w))
+        return dict(p) | {self.block: (eye + w)[:, perm] - eye}
 
 
 @dataclass(frozen=True)
@@ -185,3 +202,17 @@ class UnitPermutationsAndScalings:
         return align_units_and_scales(
             p[self.incoming], p[self.outgoing], ref[self.incoming], ref[self.outgoing]
         )
+
+    def aligned(
+        self, p: Mapping[str, np.ndarray], ref: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """W₁[:, j] → s_j W₁[:, π(j)], W₂[j, :] → W₂[π(j), :] / s_j with the optimal (π, s);
+        a unit whose optimal scale is only approached (s = 0 or ∞) keeps s = 1."""
+        found = self.align(p, ref)
+        s = np.where(np.isfinite(found.scales) & (found.scales > 0), found.scales, 1.0)
+        w1, w2 = np.asarray(p[self.incoming], float), np.asarray(p[self.outgoing], float)
+        perm = found.permutation
+        return dict(p) | {
+            self.incoming: w1[:, perm] * s[None, :],
+            self.outgoing: w2[perm, :] / s[:, None],
+        }

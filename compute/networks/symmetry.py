@@ -7,13 +7,16 @@ distances do not.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import torch
 
 from compute.errors import LandscapeError
-from compute.networks.groups import Alignment
+from compute.networks.groups import Alignment, SymmetryGroup
 from compute.networks.problem import NetworkProblem
 from compute.objectives.objective import Metric
+from compute.objectives.problem import Problem
 
 
 def _blocks(problem: NetworkProblem, theta: torch.Tensor) -> dict[str, np.ndarray]:
@@ -27,6 +30,33 @@ def align(problem: NetworkProblem, theta: torch.Tensor, reference: torch.Tensor)
     if problem.symmetry is None:
         raise LandscapeError(f"no symmetry group is known for {problem.id}'s parameters")
     return problem.symmetry.align(_blocks(problem, theta), _blocks(problem, reference))
+
+
+def symmetry_group(problem: Problem) -> SymmetryGroup:
+    """The symmetry group a problem declares (its ``symmetry`` attribute, where its
+    capabilities say ``symmetry``); a LandscapeError for one that declares none."""
+    group = getattr(problem, "symmetry", None) if problem.capabilities.symmetry else None
+    if group is None:
+        raise LandscapeError(
+            f"no symmetry group is known for {problem.id}'s parameters: use the plain line"
+        )
+    return cast(SymmetryGroup, group)
+
+
+def aligned_theta(problem: Problem, theta: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """θ^g (n,): θ moved by the element g of the problem's symmetry group that brings it
+    closest to ``reference`` (the same function as θ); on θ's device and dtype."""
+    layout = problem.layout
+    if layout is None:
+        raise LandscapeError(f"{problem.id} is an exact toy: it has no symmetry group")
+    group = symmetry_group(problem)
+
+    def blocks(t: torch.Tensor) -> dict[str, np.ndarray]:
+        return {k: v.to("cpu", torch.float64).numpy() for k, v in layout.unflatten(t).items()}
+
+    moved = group.aligned(blocks(theta.detach()), blocks(reference.detach()))
+    flat = layout.flatten({k: torch.from_numpy(np.asarray(v)) for k, v in moved.items()})
+    return flat.to(theta.device, theta.dtype)
 
 
 def aligned_distance(

@@ -14,7 +14,11 @@ Version 2 layout (optional keys marked ?)::
      "in_plane"?: false,
      "runs": [{"start": [x, y], "optimizer": {...}, "color": "#rrggbb", "visible"?: true,
                "in_plane"?: false, "at"?: "point" | "init", "theta"?: BASE64,
-               "plane"?: {...}, "note"?: ""}]}
+               "plane"?: {...}, "note"?: ""}],
+     "paths"?: [{"method": "neb", "ends": [A, B], "coords": [[x, y], ...], "t": [...],
+                 "profile": {"loss": [...], ...}, "labels"?: {...}, "barrier": F,
+                 "barrier_mean": F, "highest": k, "index": i, "index_exact"?: true,
+                 "color"?: "#rrggbb", "visible"?: true}]}
 
 Version 1 files (plane as "kind:seed", a top-level batch size) are read and converted. Every
 value is type-checked (numbers are finite JSON numbers, whole numbers are integers, flags are
@@ -38,6 +42,7 @@ from compute.landscapes.plane_choice import PlaneSpec, from_text, to_text
 from compute.outputs import write_with
 from compute.scenarios import SCENARIOS, scenario
 from compute.scenarios.own_model import PREFIX, ModelReference, is_model_id, register_model
+from compute.sessions.kept_paths import MAX_PATHS, path_from_json, path_to_json
 from compute.sessions.reading import MAX_BYTES, read_capped
 from compute.sessions.session import MAX_RUNS, OVERLAYS, RunSettings, Session
 from compute.vocabulary import PLANE_KINDS, RECIPES
@@ -45,7 +50,7 @@ from compute.vocabulary import PLANE_KINDS, RECIPES
 FORMAT = "landscape-explorer-session"
 VERSION = 2
 TOP = {"format", "version", "scenario", "params", "l2", "constraint", "window", "resolution"}
-TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size", "model"}
+TOP |= {"view", "optimizer", "runs", "plane", "in_plane", "batch_size", "model", "paths"}
 RUN_KEYS = {"start", "optimizer", "color", "visible", "in_plane", "at", "theta", "plane", "note"}
 PLANE_KEYS = {"kind", "seed", "vectors", "source", "explained", "marks", "orthonormal"}
 OPTIMIZER_KEYS = {"name", "lr", "momentum", "steps", "batch_size", "seed", "tol"}
@@ -340,6 +345,8 @@ def to_json(s: Session) -> dict[str, Any]:
     digest = model_digest(s.scenario)
     if digest:
         data["model"] = {"sha256": digest}  # the file's hash, never a pickle of the model
+    if s.paths:  # only when there are paths: sessions without them read as before
+        data["paths"] = [path_to_json(p) for p in s.paths]
     return data
 
 
@@ -400,6 +407,10 @@ def from_json(data: Any) -> Session:
         ),
         plane=plane,
         in_plane=_flag(d.get("in_plane", False), "in_plane"),
+        paths=tuple(
+            path_from_json(p, f"path {i + 1}")
+            for i, p in enumerate(_list(d.get("paths", []), "paths", MAX_PATHS))
+        ),
     )
     _sizes(session)
     return session

@@ -18,6 +18,7 @@ from compute.geometry.grid import Window, check_resolution
 from compute.landscapes.plane_choice import PlaneSpec
 from compute.objectives.modes import Modes, parse_constraint
 from compute.scenarios import ParamValue, scenario
+from compute.sessions.kept_paths import PathRecord, check_paths
 
 OVERLAYS = ("isolines", "critical", "gradient", "curvature", "basins", "hessian")
 HESSIAN_FIELDS = ("ratio", "lambda_min", "lambda_max")
@@ -74,6 +75,7 @@ class Session:
     runs: tuple[RunSettings, ...] = ()
     plane: PlaneSpec = field(default_factory=PlaneSpec)
     in_plane: bool = False
+    paths: tuple[PathRecord, ...] = ()
 
     def __post_init__(self) -> None:
         validate(self)
@@ -141,6 +143,7 @@ def validate(s: Session) -> None:
         raise LandscapeError(f"a session holds at most {MAX_RUNS} runs, got {len(s.runs)}")
     for run in s.runs:
         _validate_run(run, spec.map_dim, network)
+    check_paths(s.paths, spec.map_dim)
 
 
 def _validate_run(run: RunSettings, dim: int, network: bool) -> None:

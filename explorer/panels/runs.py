@@ -37,6 +37,7 @@ ACTIONS = {
     "remove": ("Remove", "Delete the selected runs (Delete; Ctrl+Z brings them back)"),
     "clear": ("Clear all", "Delete every run (Ctrl+Z brings them back)"),
     "spectrum": ("Spectrum", "The Hessian spectrum at the selected run's current point"),
+    "connect": ("Connect", "A path between the two selected runs' ends (one run: to the teacher)"),
 }
 
 

@@ -1,0 +1,68 @@
+"""Connecting two minima in the window: the map's context menu, the Paths panel's profile and
+barrier, the path on the map, kept in the session, and the spectrum at the highest point."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from .conftest import wait_idle
+
+SLOW = 90000
+
+
+def right_click_data(qtbot, w, x, y):
+    plot = w.view
+    vb = plot.getPlotItem().vb
+    pos = plot.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.RightButton, pos=pos)
+
+
+def _shamir_l2(theta):
+    w, v = theta
+    return 0.5 * (w * (1 + v) - 1) ** 2 + 0.1 * (w * w + v * v)
+
+
+def test_connect_two_minima_of_shamir_from_the_context_menu(qtbot, window):
+    window.state.apply("L2", l2=0.2)
+    wait_idle(qtbot, window, 60000)
+    points = window.state.results.critical
+    minima = [p for p in points if p.kind == "minimum"]
+    (saddle,) = [p for p in points if p.kind == "saddle"]
+    assert len(minima) == 2
+    window.paths_ctl.choose(method="neb", images=9)
+    x, y = minima[0].point
+    right_click_data(qtbot, window, x, y)
+    menu = window.path_overlay.menu
+    assert menu is not None and menu.isVisible()
+    (sub,) = [a.menu() for a in menu.actions() if a.menu() is not None]
+    assert sub.title().startswith("Connect minimum 1")
+    target = next(a for a in sub.actions() if a.text().startswith("minimum 2"))
+    menu.close()
+    with qtbot.waitSignal(window.paths_ctl.sigResult, timeout=SLOW):
+        target.trigger()
+    wait_idle(qtbot, window)
+    panel = window.path_panel
+    assert window.paths_dock.isVisible()
+    result = window.paths_ctl.latest
+    # the band's highest image is the saddle the search reported; barrier from the formula
+    np.testing.assert_allclose(result.saddle.theta, saddle.point, atol=1e-6)
+    expected = _shamir_l2(saddle.point) - max(_shamir_l2(m.point) for m in minima)
+    assert result.barrier.max_end == pytest.approx(expected, abs=1e-8)
+    assert f"barrier {expected:.4g}" in panel.barrier.text()
+    assert "index 1" in panel.barrier.text()
+    t, f = panel.curves["loss"].getData()
+    np.testing.assert_allclose(f, [_shamir_l2(n) for n in result.nodes], atol=1e-12)
+    assert t[0] == 0 and t[-1] == pytest.approx(1)
+    # kept in the session (undoable) and drawn on the map
+    (kept,) = window.state.session.paths
+    np.testing.assert_allclose(kept.coords[kept.highest], saddle.point, atol=1e-6)
+    xy = np.column_stack(window.path_overlay.items[0].getData())
+    np.testing.assert_allclose(xy, np.asarray(kept.coords))
+    # one click: the spectrum at the highest point (eigenvalues of the saddle)
+    qtbot.mouseClick(panel.spectrum_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.state.results.spectrum is not None, timeout=SLOW)
+    spectrum = window.state.results.spectrum
+    assert spectrum.report.eigen.bottom[0] == pytest.approx(saddle.hessian_eigenvalues[0], rel=1e-6)
+    window.state.undo()
+    assert window.state.session.paths == ()
+    assert window.path_overlay.items == []
