@@ -139,16 +139,16 @@ _API: dict[str, tuple[str, str]] = {
     "build_plane": ("compute.landscapes.plane_choice", "build_plane"),
     "derive_plane": ("compute.landscapes.plane_choice", "derive_plane"),
     "eigen_plane": ("compute.landscapes.plane_choice", "eigen_plane"),
-    "PointSpectrum": ("compute.landscapes.point_spectrum", "PointSpectrum"),
-    "RitzTrail": ("compute.landscapes.point_spectrum", "RitzTrail"),
-    "SpectrumOptions": ("compute.landscapes.point_spectrum", "SpectrumOptions"),
-    "SpectrumRequest": ("compute.landscapes.point_spectrum", "SpectrumRequest"),
-    "SpectrumStep": ("compute.landscapes.point_spectrum", "SpectrumStep"),
+    "PointSpectrum": ("compute.landscapes.spectrum_types", "PointSpectrum"),
+    "RitzTrail": ("compute.landscapes.spectrum_types", "RitzTrail"),
+    "SpectrumOptions": ("compute.landscapes.spectrum_types", "SpectrumOptions"),
+    "SpectrumRequest": ("compute.landscapes.spectrum_types", "SpectrumRequest"),
+    "SpectrumStep": ("compute.landscapes.spectrum_types", "SpectrumStep"),
     "curvature_at": ("compute.landscapes.point_spectrum", "curvature_at"),
     "curvature_of": ("compute.landscapes.point_spectrum", "curvature_of"),
     "spectrum_at": ("compute.landscapes.point_spectrum", "spectrum_at"),
     "spectrum_of": ("compute.landscapes.point_spectrum", "spectrum_of"),
-    "spectrum_options": ("compute.landscapes.point_spectrum", "spectrum_options"),
+    "spectrum_options": ("compute.landscapes.spectrum_types", "spectrum_options"),
     "theta_at": ("compute.landscapes.point_spectrum", "theta_at"),
     "ModuleProblem": ("compute.networks.module_problem", "ModuleProblem"),
     "NetworkProblem": ("compute.networks.problem", "NetworkProblem"),
@@ -187,7 +187,7 @@ _API: dict[str, tuple[str, str]] = {
     "register_model": ("compute.scenarios.own_model", "register_model"),
     "ParamSpec": ("compute.scenarios.params", "ParamSpec"),
     "ToySpec": ("compute.scenarios.toys", "ToySpec"),
-    "ModelNotLoaded": ("compute.sessions.file", "ModelNotLoaded"),
+    "ModelNotLoaded": ("compute.sessions.model_reference", "ModelNotLoaded"),
     "load_session": ("compute.sessions.file", "load"),
     "save_session": ("compute.sessions.file", "save"),
     "session_from_json": ("compute.sessions.file", "from_json"),
@@ -572,17 +572,17 @@ if TYPE_CHECKING:
     from compute.landscapes.plane_choice import build_plane as build_plane
     from compute.landscapes.plane_choice import derive_plane as derive_plane
     from compute.landscapes.plane_choice import eigen_plane as eigen_plane
-    from compute.landscapes.point_spectrum import PointSpectrum as PointSpectrum
-    from compute.landscapes.point_spectrum import RitzTrail as RitzTrail
-    from compute.landscapes.point_spectrum import SpectrumOptions as SpectrumOptions
-    from compute.landscapes.point_spectrum import SpectrumRequest as SpectrumRequest
-    from compute.landscapes.point_spectrum import SpectrumStep as SpectrumStep
     from compute.landscapes.point_spectrum import curvature_at as curvature_at
     from compute.landscapes.point_spectrum import curvature_of as curvature_of
     from compute.landscapes.point_spectrum import spectrum_at as spectrum_at
     from compute.landscapes.point_spectrum import spectrum_of as spectrum_of
-    from compute.landscapes.point_spectrum import spectrum_options as spectrum_options
     from compute.landscapes.point_spectrum import theta_at as theta_at
+    from compute.landscapes.spectrum_types import PointSpectrum as PointSpectrum
+    from compute.landscapes.spectrum_types import RitzTrail as RitzTrail
+    from compute.landscapes.spectrum_types import SpectrumOptions as SpectrumOptions
+    from compute.landscapes.spectrum_types import SpectrumRequest as SpectrumRequest
+    from compute.landscapes.spectrum_types import SpectrumStep as SpectrumStep
+    from compute.landscapes.spectrum_types import spectrum_options as spectrum_options
     from compute.networks.module_problem import ModuleProblem as ModuleProblem
     from compute.networks.problem import NetworkProblem as NetworkProblem
     from compute.networks.sliced import resolve_device as resolve_device
@@ -625,13 +625,13 @@ if TYPE_CHECKING:
     from compute.scenarios.own_model import register_model as register_model
     from compute.scenarios.params import ParamSpec as ParamSpec
     from compute.scenarios.toys import ToySpec as ToySpec
-    from compute.sessions.file import ModelNotLoaded as ModelNotLoaded
     from compute.sessions.file import from_json as session_from_json
     from compute.sessions.file import load as load_session
     from compute.sessions.file import save as save_session
     from compute.sessions.file import to_json as session_to_json
     from compute.sessions.kept_paths import PathRecord as PathRecord
     from compute.sessions.kept_paths import record_of as path_record
+    from compute.sessions.model_reference import ModelNotLoaded as ModelNotLoaded
     from compute.sessions.runs import RunUpdate as RunUpdate
     from compute.sessions.runs import resolve_starts as resolve_starts
     from compute.sessions.runs import start_theta as start_theta

@@ -168,7 +168,8 @@ def _finite(value: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     from compute.cli.building import modes_from, problem_from, require_finite_at
     from compute.cli.progress import drain_progress
-    from compute.landscapes.point_spectrum import SpectrumRequest, spectrum_of
+    from compute.landscapes.point_spectrum import spectrum_of
+    from compute.landscapes.spectrum_types import SpectrumRequest
 
     blocks = tuple(b.strip() for b in args.block.split(",") if b.strip()) if args.block else ()
     if args.block is not None and not blocks:

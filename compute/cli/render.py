@@ -136,6 +136,8 @@ def _load(path: str, several: bool) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """``render``: session files → figure / data / animation, with a provenance sidecar."""
+    # Long by design: one command's checks, in the order a user needs the errors (all before any
+    # work), then the one output it writes.
     from compute.outputs import output_path
 
     target = output_path(args.out, OUTPUTS)  # refused before any work

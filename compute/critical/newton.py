@@ -102,6 +102,8 @@ def newton_roots(
     (centre, radius, k)``, when its first k coordinates are farther than ``radius`` from
     ``centre``. The last pass only evaluates.
     """
+    # Long by design: one damped-Newton iteration loop over a batch of starts; its state (steps,
+    # trust radii, done masks) is shared by every branch.
     blocks = blocks or TimedBlocks()
     eps = torch.finfo(starts.dtype).eps
 

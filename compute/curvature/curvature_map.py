@@ -65,6 +65,8 @@ def batched_extremes(
     Convergence is tested every ``check_every`` steps (a batched eigh costs more than a
     batched product here).
     """
+    # Long by design: one batched Lanczos iteration over many points; splitting it would pass its
+    # per-point state around.
     pts = points.detach()
     p_count, n = pts.shape
     cap = min(n, DEFAULT_MAX_ITER if max_iter is None else max(1, max_iter))
@@ -219,6 +221,8 @@ def curvature_map(
 
     Yields ``CurvatureCells`` after each chunk (coarse to fine); returns the ``CurvatureMap``.
     """
+    # Long by design: one coarse-to-fine loop with warm starts from the parent cells; the loop owns
+    # the grid state it yields.
     if axes is not None:
         a, b = (np.asarray(x, dtype=np.float64).ravel() for x in axes)
         shape = (len(b), len(a))

@@ -160,6 +160,8 @@ def lanczos(
     Yields a ``RitzProgress`` after every product; returns an ``EigenResult`` from a final
     Rayleigh–Ritz step on the exact projection Qᵀ(AQ) with residuals from stored products.
     """
+    # Long by design: Lanczos with full reorthogonalisation and its stopping test are one loop over
+    # one Krylov basis.
     check_counts(op, top, bottom)
     gen = torch.Generator().manual_seed(seed)
     cap = min(op.size, DEFAULT_MAX_ITER if max_iter is None else max(1, max_iter))

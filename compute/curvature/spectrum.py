@@ -144,6 +144,8 @@ def spectrum(
 
     Yields ``SpectrumProgress`` (Ritz values as they converge); returns a ``SpectrumReport``.
     """
+    # Long by design: one dispatch over the methods (Lanczos, ARPACK, power, dense) with a shared
+    # report; each branch is short.
     if method not in METHODS:
         raise LandscapeError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     count0 = op.hvp_count

@@ -202,6 +202,8 @@ def basin_map(
     Yields a BasinBlock about every ``yield_seconds``; closing the generator stops the runs at
     the next block. Returns the BasinMap.
     """
+    # Long by design: one streaming loop over blocks of cells, classifying as they converge; the
+    # loop state is the map.
     if window.dim != objective.dim:
         raise LandscapeError(
             f"{objective.name} has {objective.dim} parameters, window has {window.dim} axes"

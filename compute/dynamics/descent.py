@@ -159,6 +159,8 @@ def descend(
     often) and a last one at the end; returns the final state (a chunk without records).
     ``record=False`` keeps no history (basin maps: only where runs are matters).
     """
+    # Long by design: the one run model: every optimizer, minibatches, projections, convergence and
+    # divergence tests share one step loop and its per-run state.
     objective = modes.apply(objective)
     theta = objective.as_tensor(starts)
     if theta.ndim != 2 or theta.shape[1] != objective.dim:

@@ -34,7 +34,7 @@ from compute.scenarios import scenario
 from compute.sessions.session import RunSettings, Session
 
 if TYPE_CHECKING:
-    from compute.landscapes.point_spectrum import PointSpectrum
+    from compute.landscapes.spectrum_types import PointSpectrum
 
 METRIC_KEYS = ("metric", "aligned_distance", "function_distance")
 """The metric lines of a curves panel (solid, dashed, dotted)."""

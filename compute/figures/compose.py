@@ -144,6 +144,8 @@ def compose(
     axes); titles are caption-style; runs are numbered 1, 2, … within the figure; one legend
     below the grid lists each run, marker kind, constraint and basin once.
     """
+    # Long by design: the figure's layout decisions (grid, shared scale, legends, captions) depend
+    # on each other and on one matplotlib figure.
     rows, cols = parse_layout(layout, len(panels))
     v = venue(width)
     bar_label = ""

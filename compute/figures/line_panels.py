@@ -56,6 +56,8 @@ def draw_curves(
 ) -> Handles:
     """F (train solid, test dashed, baselines dotted), ‖∇F‖ (projected dotted) and the metric
     lines on ``axes`` (2 or 3, see ``curves_rows``); returns the legend entries."""
+    # Long by design: one axes: every series, baseline, legend and scale decision is made on it in
+    # order.
     number_of = number_of or in_order(panel.runs)
     drawn: set[str] = set()
     handles: Handles = []

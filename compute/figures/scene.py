@@ -43,7 +43,7 @@ from compute.vocabulary import STATUS_NAMES
 
 if TYPE_CHECKING:
     from compute.curvature import CurvatureMap
-    from compute.landscapes.point_spectrum import PointSpectrum
+    from compute.landscapes.spectrum_types import PointSpectrum
 
 T = TypeVar("T")
 STAGES = {  # stage: (start, end) of the overall fraction
@@ -164,7 +164,8 @@ def _spectrum(
 ) -> Generator[Any, None, PointSpectrum]:
     """The Hessian spectrum (extremes, SLQ density, every eigenvalue up to n = 2000) at the
     end of run 1, or at the window's centre without runs."""
-    from compute.landscapes.point_spectrum import SpectrumRequest, spectrum_at
+    from compute.landscapes.point_spectrum import spectrum_at
+    from compute.landscapes.spectrum_types import SpectrumRequest
 
     if runs and runs[0].thetas is not None and len(runs[0].thetas):
         point, where = runs[0].thetas[-1], "the end of run 1"
@@ -200,6 +201,8 @@ def scene_from_session(
     Yields SceneProgress about every 50 ms; returns the Scene (map, curves when there are
     visible runs, spectrum when asked) with its provenance.
     """
+    # Long by design: the stages of a scene (problem, map, critical points, basins, curvature, runs,
+    # spectrum) run in order and stream their progress from one generator.
     s, spec = session, scenario(session.scenario)
     stream: Generator[str, None, Problem] = spec.problem_stream(s.params, device)
     problem = yield from _stage(stream, "problem")

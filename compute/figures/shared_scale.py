@@ -21,6 +21,8 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
     one colour means one F in every panel); levels and colour range come from all maps
     together (``levels_for``, ``style.colour_range``), isolines are traced again.
     """
+    # Long by design: one pass over the panels that decides a common colour scale and its levels
+    # together.
     surfaces = {i: p for i, p in enumerate(panels) if isinstance(p, SurfacePanel)}
     if surfaces:  # a 3-D surface shares its map's scale
         flat = [p.map if isinstance(p, SurfacePanel) else p for p in panels]

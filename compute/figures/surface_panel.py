@@ -42,6 +42,7 @@ def draw_surface(
 ) -> DrawnMap:
     """Draw ``panel`` on a 3-D axes (``projection="3d"``); runs numbered by ``number_of``.
     Paths and markers are drawn above the surface (``computed_zorder`` off)."""
+    # Long by design: one 3-D axes: surface, paths, markers and view are drawn on it in order.
     m = panel.map
     number_of = number_of or in_order(m.runs)
     x, y, z = surface_grid(m)

@@ -154,6 +154,8 @@ def module_problem(
     device: str = "cpu",
 ) -> Generator[str, None, ModuleProblem]:
     """The problem of a factory's output ``given`` (see ``KEYS``), built stage by stage."""
+    # Long by design: the checks of a user's factory output, in the order that gives the clearest
+    # first error, then one build.
     if not isinstance(given, Mapping):
         raise LandscapeError(
             f"the factory must return a dict (model=..., train=..., loss=...), got "

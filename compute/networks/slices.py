@@ -146,6 +146,8 @@ def evaluate_slice(
     same batches, so the values are the same bits. ``known`` cells (a resumed run) are taken
     as they are and not evaluated again.
     """
+    # Long by design: one coarse-to-fine loop over levels and tasks; its grid state is what it
+    # yields.
     win = window if isinstance(window, Window) else Window(tuple(window or plane.window))
     if win.dim != 2:
         raise LandscapeError("a slice window is AMIN,AMAX,BMIN,BMAX")

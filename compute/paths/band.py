@@ -163,6 +163,8 @@ def band(
     ends). The highest image climbs from the start (``climbing``). Yields a PathStep about
     every 50 ms (closing the generator stops the band there); returns the band.
     """
+    # Long by design: one nudged-elastic-band iteration loop; tangents, springs, climbing and the
+    # optimizer share its state.
     cfg = settings
     k = cfg.images
     s = torch.linspace(0, 1, k + 2, dtype=a.dtype, device=a.device)[:, None]

@@ -17,7 +17,8 @@ import torch
 
 from compute.errors import LandscapeError
 from compute.generators import mapped
-from compute.landscapes.point_spectrum import SpectrumRequest, SpectrumStep, spectrum_of
+from compute.landscapes.point_spectrum import spectrum_of
+from compute.landscapes.spectrum_types import SpectrumRequest, SpectrumStep
 from compute.networks.symmetry import aligned_theta, symmetry_group
 from compute.objectives.modes import Modes
 from compute.objectives.objective import Objective
@@ -135,6 +136,8 @@ def connect(
     every 50 ms; closing the generator stops the work there. Returns the PathResult: nodes,
     profile (``loss`` and the objective's metrics), barriers, the highest point and its index.
     """
+    # Long by design: one dispatch over the four methods with the shared profile, barrier and saddle
+    # steps that follow.
     request.check()
     start = time.perf_counter()
     ta, tb, provenance = _ends(problem, a, b, request)

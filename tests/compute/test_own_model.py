@@ -284,7 +284,7 @@ def test_checkpoints_are_named_points_and_a_trajectory(tmp_path):
 def test_a_session_keeps_the_model_reference_and_hash_never_a_pickle(tmp_path):
     from compute import default_session, load_session, save_session
     from compute import unregister_scenario as unregister_model_for_test
-    from compute.sessions.file import ModelNotLoaded
+    from compute.sessions.model_reference import ModelNotLoaded
 
     path = tmp_path / "net.py"
     path.write_text(FILE)

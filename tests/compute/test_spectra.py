@@ -9,15 +9,12 @@ from torch.func import grad, jacrev
 from compute.errors import LandscapeError
 from compute.generators import drain
 from compute.landscapes.landscape import build_landscape
-from compute.landscapes.point_spectrum import (
+from compute.landscapes.point_spectrum import curvature_at, spectrum_at, spectrum_of, theta_at
+from compute.landscapes.spectrum_types import (
     RitzTrail,
     SpectrumRequest,
     SpectrumStep,
-    curvature_at,
-    spectrum_at,
-    spectrum_of,
     spectrum_options,
-    theta_at,
 )
 from compute.objectives.modes import Modes
 from compute.scenarios import build_problem, scenario
