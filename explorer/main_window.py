@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.models = ModelController(self.state, self.jobs, self)
         self.sessions = SessionController(self.state, self.jobs, self, self._warn, self.models)
         self.landscape_ctl = LandscapeController(self.state, self.jobs)
+        self.models.adopt = self.landscape_ctl.adopt
         self.analysis_ctl = AnalysisController(self.state, self.jobs)
         self.runs_ctl = RunController(self.state, self.jobs)
         self.planes_ctl = PlaneController(self.state, self.jobs)

@@ -28,8 +28,8 @@ def add_parser(sub: Any) -> None:
         "connect", help="a path between two points: line, aligned line, elastic band, Bezier"
     )
     scenario_options(p)
-    p.add_argument("--from", dest="start", required=True, metavar="A", help=ENDS_HELP)
-    p.add_argument("--to", dest="end", required=True, metavar="B", help="as --from")
+    p.add_argument("--from", dest="from_point", required=True, metavar="A", help=ENDS_HELP)
+    p.add_argument("--to", dest="to_point", required=True, metavar="B", help="as --from")
     p.add_argument("--method", choices=METHOD_NAMES, default="line")
     p.add_argument("--images", type=int, default=9, metavar="K", help="movable band images")
     p.add_argument(
@@ -168,13 +168,13 @@ def run(args: argparse.Namespace) -> int:
     modes = modes_from(args, problem)
     if problem.capabilities.sliced:
         net = network_of(problem)
-        a = _network_end(net, modes, args.start, args)
-        b = _network_end(net, modes, args.end, args)
+        a = _network_end(net, modes, args.from_point, args)
+        b = _network_end(net, modes, args.to_point, args)
     else:
-        a = problem.as_theta(parse_floats(args.start, "--from"))
-        b = problem.as_theta(parse_floats(args.end, "--to"))
+        a = problem.as_theta(parse_floats(args.from_point, "--from"))
+        b = problem.as_theta(parse_floats(args.to_point, "--to"))
     result = drain_progress(
-        connect(problem, modes, a, b, request, (args.start, args.end)),
+        connect(problem, modes, a, b, request, (args.from_point, args.to_point)),
         f"{args.method} path",
         lambda s: (int(1000 * s.fraction), 1000),
     )

@@ -66,9 +66,10 @@ def _directions_landscape(
     problem = problem_from(args)
     if not problem.capabilities.sliced:
         raise LandscapeError(f"{problem.id} is a toy: direction files are for networks")
-    if args.center == "final":
+    center = args.center or "init"
+    if center == "final":
         raise LandscapeError("--directions centres on init or a named point (not final)")
-    origin = None if args.center == "init" else problem.reference(args.center)
+    origin = None if center == "init" else problem.reference(center)
     plane = plane_from_directions(problem, args.directions, origin)
     window = parse_floats(args.window, "--window") if args.window else plane.window
     if len(window) != 4:
@@ -83,7 +84,7 @@ def _directions_landscape(
             "kind": "directions",
             "seed": None,
             "description": f"the reference tool's directions from {Path(args.directions).name} "
-            f"around {args.center}",
+            f"around {center}",
         },
     }
     return problem, plane, window, meta
@@ -93,7 +94,7 @@ def check(args: argparse.Namespace) -> None:
     """The output name, before torch loads (compute.outputs is torch-free)."""
     from compute.outputs import output_path
 
-    output_path(args.out, (".npz",))
+    output_path(args.out, OUTPUTS)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -164,7 +164,7 @@ def provenance_of(
         "params": dict(session.params),
         "modes": {
             "l2": session.l2,
-            "constraint": session.constraint,
+            "constraint": None if session.constraint is None else session.constraint.spec(),
             "words": mode_words(session.modes()).text,
         },
         "seeds": {

@@ -17,6 +17,11 @@ from torch.func import functional_call
 from compute.networks.module_data import Batch, batch_size, take
 
 BATCHNORM = (nn.modules.batchnorm._BatchNorm,)
+GLOBAL_RANDOM = threading.RLock()
+"""Held while a user's code draws from torch's global random generator (their factory seeds it
+and initialises a model; train-mode dropout draws from it). Another thread's draws would
+otherwise interleave, and the same description would build another model (measured: a
+thread drawing numbers during ``make()`` changed the example's initial weights)."""
 """BatchNorm layers of every dimension (their running statistics are buffers)."""
 
 
@@ -183,3 +188,9 @@ def correct(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     picked = out.gather(-1, y.unsqueeze(-1)).squeeze(-1)
     others = out.scatter(-1, y.unsqueeze(-1), float("-inf")).amax(-1)
     return (others < picked).to(out.dtype).mean()
+
+
+def bound_values(
+    parts: ModuleParts, chunk: Batch, fns: tuple[Callable[..., torch.Tensor], ...]
+) -> Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]]:
+    return lambda p: parts.values(p, chunk, fns)

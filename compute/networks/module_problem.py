@@ -27,7 +27,8 @@ from torch.func import vmap
 from compute.errors import LandscapeError
 from compute.geometry.planes import Plane
 from compute.networks.module_data import Batch, batch_size, map_batch, take
-from compute.networks.module_parts import ModuleParts, correct
+from compute.networks.module_parts import GLOBAL_RANDOM, ModuleParts, bound_values, correct
+from compute.networks.module_plane import ModulePlaneValues
 from compute.networks.sliced import CurvatureTerms, PlaneValues, resolve_device
 from compute.objectives.layout import AxisNames, ParamLayout
 from compute.objectives.objective import Metric, Objective, OutputSplit
@@ -206,7 +207,7 @@ class ModuleProblem:
             for s in range(0, total, step):
                 chunk = take(batch, slice(s, s + step))
                 share = batch_size(chunk) / total
-                got = self._over_points(part, _bound(self.parts, chunk, fns))
+                got = self._over_points(part, bound_values(self.parts, chunk, fns))
                 acc = [a + v * share for a, v in zip(acc, got, strict=True)]
             for r, a in zip(rows, acc, strict=True):
                 r.append(a)
@@ -226,7 +227,8 @@ class ModuleProblem:
         batch as a full-batch loop would), one point at a time."""
         batch = self.train if index is None else take(self.train, index)
         flat = theta.reshape(-1, self.dim)
-        values = [self.parts.value(self.layout.unflatten(t), batch, train=True) for t in flat]
+        with GLOBAL_RANDOM:
+            values = [self.parts.value(self.layout.unflatten(t), batch, train=True) for t in flat]
         return torch.stack(values).reshape(theta.shape[:-1])
 
     def accuracy(self, theta: torch.Tensor, split: str = "train") -> torch.Tensor | None:
@@ -341,30 +343,3 @@ class ModuleProblem:
             layout=self.layout,
             training=self.training_loss,
         )
-
-
-def _bound(
-    parts: ModuleParts, chunk: Batch, fns: tuple[Callable[..., torch.Tensor], ...]
-) -> Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]]:
-    return lambda p: parts.values(p, chunk, fns)
-
-
-class ModulePlaneValues:
-    """Loss (and accuracy) of a user's model at many points of a plane, without gradients."""
-
-    def __init__(self, problem: ModuleProblem, plane: Plane, split: str) -> None:
-        self.problem = problem
-        self.plane = plane.to(problem.device, problem.dtype)
-        self.split = split
-        self.prefix = "" if split == "train" else "test_"
-        self.chunk = problem.points_per_chunk(batch_size(problem.split(split)))
-
-    def fields(self) -> tuple[str, ...]:
-        names = ("loss", "accuracy") if self.problem.classes else ("loss",)
-        return tuple(self.prefix + n for n in names)
-
-    def __call__(self, coords: torch.Tensor) -> dict[str, torch.Tensor]:
-        c = coords.to(self.problem.device, self.problem.dtype)
-        theta = self.plane.origin + c[:, :1] * self.plane.d1 + c[:, 1:] * self.plane.d2
-        values = self.problem.evaluate(theta, self.split)
-        return dict(zip(self.fields(), values, strict=True))

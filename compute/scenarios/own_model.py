@@ -211,6 +211,7 @@ class ModelSpec(Parametrised):
     ) -> Generator[str, None, Problem]:
         """Import the file, call the factory with the parameter values, build the problem."""
         from compute.networks.module_builder import ModuleOptions, module_problem
+        from compute.networks.module_parts import GLOBAL_RANDOM
 
         values = self.resolve(overrides)
         yield f"importing {self.reference.name}"
@@ -218,7 +219,11 @@ class ModelSpec(Parametrised):
         kwargs = _arguments(self, values)
         yield f"calling {self.reference.function}()"
         try:
-            given = factory(**kwargs)
+            # The same description builds the same model, whatever else runs: the factory's
+            # draws from torch's global generator are not interleaved with another thread's
+            # (held only here, never across a yield: a cancelled stream must not keep it).
+            with GLOBAL_RANDOM:
+                given = factory(**kwargs)
         except LandscapeError:
             raise
         except Exception as exc:  # the user's factory raised

@@ -36,6 +36,7 @@ from compute.dynamics.optimizers import RunConfig
 from compute.errors import LandscapeError, short
 from compute.geometry.bounds import check_window
 from compute.landscapes.plane_choice import to_text
+from compute.objectives.modes import parse_constraint
 from compute.outputs import write_with
 from compute.scenarios import SCENARIOS, scenario
 from compute.scenarios.own_model import is_model_id, register_model
@@ -130,7 +131,7 @@ def to_json(s: Session) -> dict[str, Any]:
         "scenario": s.scenario,
         "params": dict(s.params),
         "l2": s.l2,
-        "constraint": s.constraint,
+        "constraint": None if s.constraint is None else s.constraint.spec(),
         "window": list(s.window),
         "resolution": s.resolution,
         "view": {
@@ -198,7 +199,9 @@ def from_json(data: Any) -> Session:
         scenario=name,
         params=dict(params),
         l2=_number(d.get("l2", 0.0), "l2"),
-        constraint=None if constraint is None else _text(constraint, "constraint", 200),
+        constraint=None
+        if constraint is None
+        else parse_constraint(_text(constraint, "constraint", 200)),
         window=window,
         resolution=_integer(d.get("resolution", 256), "resolution", 2, 4096),
         log_scale=_flag(view.get("log_scale", True), "log_scale"),

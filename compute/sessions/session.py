@@ -16,6 +16,7 @@ from compute.dynamics.optimizers import RunConfig
 from compute.errors import LandscapeError
 from compute.geometry.grid import Window, check_resolution
 from compute.landscapes.plane_choice import PlaneSpec
+from compute.objectives.constraint_sets import Constraint
 from compute.objectives.modes import Modes, parse_constraint
 from compute.scenarios import ParamValue, scenario
 from compute.sessions.kept_paths import PathRecord, check_paths
@@ -64,7 +65,8 @@ class Session:
     scenario: str = "shamir"
     params: dict[str, ParamValue] = field(default_factory=dict)
     l2: float = 0.0
-    constraint: str | None = None
+    constraint: Constraint | None = None
+    """Parsed once when it enters the session (a ``ball:R``-style text is accepted there)."""
     window: tuple[float, ...] = ()
     resolution: int = 256
     log_scale: bool = True
@@ -85,13 +87,13 @@ class Session:
         return scenario(self.scenario).capabilities.sliced
 
     def modes(self) -> Modes:
-        return Modes(self.l2, parse_constraint(self.constraint))
+        return Modes(self.l2, self.constraint)
 
     @property
     def drawn_equal_axes(self) -> bool:
         """Whether the map is drawn with equal axis scales: the user's choice, and always for
         a toy with a ball constraint, so the ball looks round on screen and in figures."""
-        ball = not self.sliced and (self.constraint or "").startswith("ball")
+        ball = not self.sliced and self.constraint is not None and self.constraint.kind == "ball"
         return self.equal_axes or ball
 
     def with_changes(self, **changes: Any) -> Session:
@@ -123,6 +125,8 @@ def validate(s: Session) -> None:
     """
     spec = scenario(s.scenario)
     object.__setattr__(s, "params", spec.resolve(s.params))
+    if isinstance(s.constraint, str):  # text from a file, the window or the command line
+        object.__setattr__(s, "constraint", parse_constraint(s.constraint))
     modes = s.modes()
     if not spec.capabilities.sliced:
         modes.bind(None, spec.id)  # a block constraint (ball:R@w,v) needs a network's blocks

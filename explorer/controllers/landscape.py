@@ -78,6 +78,16 @@ class LandscapeController(QObject):
         s = self.state.session
         return (s.scenario, tuple(sorted(s.params.items())), self.state.view.device)
 
+    def adopt(self, problem: Problem) -> None:
+        """A problem built elsewhere (a user's model, built before the window switches to it)
+        is the one the next map of its scenario and parameters uses: built once, not twice."""
+        self._problem_key = (
+            problem.id,
+            tuple(sorted(problem.params.items())),
+            self.state.view.device,
+        )
+        self._problem = problem
+
     def _view_state(self, view: ViewState) -> None:
         """A new device rebuilds the network; the end of a slider drag computes what the drag
         left out (geometry, then critical points)."""

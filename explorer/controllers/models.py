@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
-from compute import ModelNotLoaded, register_model
+from compute import ModelNotLoaded, Problem, register_model
 from explorer import session_io
 from explorer.jobs import Jobs
 from explorer.state import AppState
@@ -30,6 +30,15 @@ MODEL_FILTER = "Python file (*.py)"
 def _register(text: str) -> Generator[None, None, str]:
     yield None
     return register_model(text).id
+
+
+def _build(text: str, device: str) -> Generator[str, None, Problem]:
+    """Register the model and build its problem with the default parameters (the factory and
+    the checks run here, in the worker: a broken model never replaces the shown scenario)."""
+    yield "importing your model"
+    spec = register_model(text)
+    stream = spec.problem_stream(None, device)
+    return (yield from stream)
 
 
 def recent_models() -> list[str]:
@@ -59,25 +68,35 @@ def _trust(digest: str) -> None:
 class ModelController(QObject):
     """Opens users' models (``open_model``) and answers sessions that need one (``resolve``)."""
 
-    def __init__(self, state: AppState, jobs: Jobs, parent: QWidget) -> None:
+    def __init__(
+        self,
+        state: AppState,
+        jobs: Jobs,
+        parent: QWidget,
+        adopt: Callable[[Problem], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.state, self.jobs, self.parent_widget = state, jobs, parent
+        self.adopt = adopt
 
     def open_model(self, text: str) -> None:
-        """Import ``FILE.py:FUNC`` (or ``module:FUNC``) in a worker and switch to it."""
+        """Import ``FILE.py:FUNC`` (or ``module:FUNC``), call it and check what it returns, in
+        a worker; then switch to it (a failure changes nothing)."""
         self.state.progress("loading your model", 0.0)
         self.jobs.submit(
             SLOT,
-            partial(_register, text),
+            partial(_build, text, self.state.view.device),
             lambda _: None,
-            lambda sid: self._opened(sid, text),
+            lambda problem: self._opened(problem, text),
             self._failed,
         )
 
-    def _opened(self, scenario_id: str, text: str) -> None:
+    def _opened(self, problem: Problem, text: str) -> None:
         self.state.progress("loading your model", 1.0)
         _remember(text)
-        self.state.apply("open model", scenario=scenario_id)
+        if self.adopt is not None:
+            self.adopt(problem)
+        self.state.apply("open model", scenario=problem.id)
 
     def _failed(self, exc: Exception) -> None:
         self.state.progress("loading your model", -1.0)

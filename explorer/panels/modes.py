@@ -170,7 +170,7 @@ class ModesPanel(QWidget):
         self.l2_on.setChecked(s.l2 > 0)
         if s.l2 > 0:
             self.l2.set_value(s.l2)
-        constraint = parse_constraint(s.constraint)
+        constraint = s.constraint
         self.kind.setCurrentText(constraint.kind if constraint is not None else "none")
         if constraint is not None:
             self.radius.set_value(constraint.radius)

@@ -105,6 +105,7 @@ def test_spectrum_report_with_trace_and_density_has_the_cli_keys():
         "bottom",
         "residuals",
         "hvp_count",
+        "bottom_resolved",
         "trace",
         "density",
         "converged",
