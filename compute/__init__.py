@@ -91,6 +91,7 @@ if TYPE_CHECKING:
     from compute.figures.gallery import ENTRIES as GALLERY_ENTRIES
     from compute.figures.gallery import SESSIONS as GALLERY_SESSIONS
     from compute.figures.gallery import gallery as gallery
+    from compute.figures.imported_scene import scene_from_surface as scene_from_surface
     from compute.figures.panels import CurvesPanel as CurvesPanel
     from compute.figures.panels import HessianOverlay as HessianOverlay
     from compute.figures.panels import MapPanel as MapPanel
@@ -114,6 +115,9 @@ if TYPE_CHECKING:
     from compute.figures.venues import venue as venue
     from compute.figures.words import mode_words as mode_words
     from compute.figures.words import optimizer_words as optimizer_words
+    from compute.formats.directions import directions_plane_spec as directions_plane_spec
+    from compute.formats.imported import read_surface as read_surface
+    from compute.formats.surface import Surface as Surface
     from compute.formats.surface import surface_heights as surface_heights
     from compute.generators import drain as drain
     from compute.generators import mapped as mapped

@@ -11,10 +11,11 @@ failed with an error."""
 RECIPES = ("random", "teacher")
 """Planes rebuilt from the problem and a seed: filter-normalised random directions around θ₀
 (Li et al. 2018), or towards the teacher plus a random direction of the same length."""
-DERIVED = ("pca", "points", "hessian", "hessian-random")
-"""Planes made from a run or a Hessian (PCA of a trajectory; through θ₀, a run's end and the
-teacher; the top two Hessian eigenvectors at a point; the top one and a random direction); they
-are kept with their vectors, since what they came from may be gone or differ after a change."""
+DERIVED = ("pca", "points", "hessian", "hessian-random", "directions")
+"""Planes made from a run, a Hessian or a file (PCA of a trajectory; through θ₀, a run's end and
+the teacher; the top two Hessian eigenvectors at a point; the top one and a random direction;
+the reference tool's direction file); they are kept with their vectors, since what they came
+from may be gone or differ after a change."""
 PLANE_KINDS = RECIPES + DERIVED
 INIT_SCHEMES = ("xavier", "scaled", "alpha", "beta", "fixup")
 """Initializations of residual stacks: Xavier N(0, 1/d), N(0, 1/(dL)), α- and β-scaling, Fixup

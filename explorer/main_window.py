@@ -32,6 +32,7 @@ from explorer.controllers.planes import PlaneController
 from explorer.controllers.runs import RunController
 from explorer.controllers.sessions import SessionController
 from explorer.controllers.spectrum import SpectrumController
+from explorer.controllers.surfaces import SurfaceImporter
 from explorer.exporting import Exporter
 from explorer.gestures import Gestures
 from explorer.jobs import Jobs
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.planes_ctl = PlaneController(self.state, self.jobs)
         self.spectrum_ctl = SpectrumController(self.state, self.jobs)
         self.paths_ctl = PathController(self.state, self.jobs)
+        self.surfaces = SurfaceImporter(self.state, self.jobs, self)
         self.gestures = Gestures(self.state)
         self._build_widgets()
         self.exporter = Exporter(self.state, self.jobs, self)
@@ -239,6 +241,8 @@ class MainWindow(QMainWindow):
             surface3d=self.toggle_surface3d,
             open_model=self.models.ask_open,
             fill_models=self.models.fill_recent,
+            import_surface=self.surfaces.ask,
+            import_directions=self.plane_panel.ask_directions,
         )
 
     def toggle_surface3d(self) -> None:

@@ -35,6 +35,8 @@ class Commands:
     surface3d: Callable[[], None] | None = None
     open_model: Callable[[], None] | None = None
     fill_models: Callable[[QMenu], None] | None = None
+    import_surface: Callable[[], None] | None = None
+    import_directions: Callable[[], None] | None = None
 
 
 def _action(
@@ -90,6 +92,25 @@ def build_menus(owner: QObject, bar: QMenuBar, state: AppState, c: Commands) -> 
         owner, file, "Save session &as…", lambda: c.save(True), QKeySequence.StandardKey.SaveAs
     )
     file.addSeparator()
+    if c.import_surface is not None and c.import_directions is not None:
+        imports = file.addMenu("&Import")
+        acts["import_surface"] = _action(
+            owner,
+            imports,
+            "&Surface (.h5, .json)…",
+            c.import_surface,
+            None,
+            "A surface computed elsewhere (the reference tool's .h5, or import-surface's .json), "
+            "shown read-only with its values as computed there",
+        )
+        acts["import_directions"] = _action(
+            owner,
+            imports,
+            "&Plane from a direction file (.h5)…",
+            c.import_directions,
+            None,
+            "The reference tool's xdirection / ydirection for this network: the same plane here",
+        )
     export = file.addMenu("&Export")
     for key, (text, _) in KINDS.items():
         acts[f"export_{key}"] = _action(

@@ -14,7 +14,8 @@ def add_parser(sub: Any) -> None:
         help="bring in a surface .h5 of the reference tool (loss-landscape) to show and render",
         description="Reads xcoordinates, ycoordinates and every field of that grid (train_loss, "
         "train_acc in percent, test_loss, test_acc, …) from FILE.h5 and writes them, unchanged, "
-        "to a surface file (JSON) that `render` and the explorer (File ▸ Open) show read-only.",
+        "to a surface file (JSON) that `render` and the explorer (File ▸ Import ▸ Surface…) "
+        "show read-only (the explorer also opens FILE.h5 itself).",
     )
     p.add_argument("file", metavar="FILE.h5", help="the reference tool's surface file")
     p.add_argument("--out", required=True, help="output surface file (.json)")

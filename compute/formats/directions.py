@@ -17,6 +17,7 @@ import torch
 
 from compute.errors import LandscapeError, short
 from compute.geometry.planes import Plane
+from compute.landscapes.plane_choice import PlaneSpec, plane_spec
 from compute.objectives.layout import ParamLayout
 from compute.objectives.problem import Problem
 from compute.outputs import atomic_write, output_path
@@ -135,3 +136,12 @@ def plane_from_directions(
         "directions",
         False,
     )
+
+
+def directions_plane_spec(
+    problem: Problem, path: str | Path
+) -> tuple[PlaneSpec, tuple[float, float, float, float]]:
+    """The plane of a direction file around ``problem``'s θ₀ as a session keeps it (with its
+    vectors, so the session reopens on it without the file) and the tool's window [-1, 1]²."""
+    plane = plane_from_directions(problem, path)
+    return plane_spec(plane, short(Path(path).name)), plane.window

@@ -120,3 +120,22 @@ def load_surface(path: str | Path) -> Surface:
     if not isinstance(meta, dict):
         raise LandscapeError(f"meta in {name} must be an object")
     return Surface(x, y, fields, meta=meta)
+
+
+def read_surface(path: str | Path) -> Surface:
+    """A surface to show, values as computed where it came from: the reference tool's surface
+    ``.h5`` or a surface file (``.json``, written by ``import-surface``); anything else is
+    refused in one line."""
+    from compute.formats.reference import read_reference_surface
+
+    source = Path(path)
+    if source.suffix.lower() in (".h5", ".hdf5"):
+        return read_reference_surface(source)
+    if not source.is_file():
+        raise LandscapeError(f"no surface file {short(str(source))}")
+    if not is_surface_file(source):
+        raise LandscapeError(
+            f"{short(source.name)} is neither a surface .h5 of the reference tool nor a "
+            "surface file (.json, from import-surface)"
+        )
+    return load_surface(source)

@@ -77,6 +77,7 @@ class PlaneSpec:
             "hessian": "top two Hessian eigenvectors at " + (self.source or "a point"),
             "hessian-random": "top Hessian eigenvector and a random direction at "
             + (self.source or "a point"),
+            "directions": "the directions of " + (self.source or "a direction file"),
         }[self.kind]
         if self.explained:
             text += ", explained variance " + " + ".join(f"{100 * e:.1f}%" for e in self.explained)
@@ -151,7 +152,7 @@ def build_plane(source: Problem, spec: PlaneSpec) -> Plane:
 
 
 def plane_spec(plane: Plane, source: str = "") -> PlaneSpec:
-    """A derived plane kept with its vectors (PCA, three points)."""
+    """A derived plane kept with its vectors (PCA, three points, a direction file)."""
     return PlaneSpec(
         plane.kind,
         vectors=encode(plane.origin, plane.d1, plane.d2),

@@ -13,6 +13,7 @@ from compute import (
     Interpolation,
     PlaneSpec,
     derive_plane,
+    directions_plane_spec,
     eigen_plane,
     interpolate,
     scenario,
@@ -46,7 +47,7 @@ class PlaneController(QObject):
         """The planes this scenario offers (towards the teacher only where there is one)."""
         spec = scenario(self.state.session.scenario)
         teacher = spec.capabilities.teacher
-        return ["random", *(["teacher"] if teacher else []), "pca", "points", *EIGEN]
+        return ["random", *(["teacher"] if teacher else []), "pca", "points", *EIGEN, "directions"]
 
     def choose(self, kind: str, seed: int, at_run: bool = False) -> bool:
         """Apply plane ``kind``: a recipe at once; a derived plane built in a worker (from the
@@ -95,6 +96,28 @@ class PlaneController(QObject):
             return (yield from eigen_plane(problem, theta, kind, seed, source, l2))
 
         self.state.progress("plane: eigenvectors", 0.0)
+        self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
+        return True
+
+    def from_directions(self, path: str) -> bool:
+        """The plane of the reference tool's direction file (``xdirection``, ``ydirection``
+        per parameter tensor) around θ₀, read in a worker; a file whose tensors do not match
+        this network is refused by name and nothing changes."""
+        landscape = self.state.results.landscape
+        if landscape is None or not landscape.problem.capabilities.sliced:
+            self.state.notify(
+                "A direction file sets the plane of a network's slice: choose a network "
+                "scenario or your own model first (toys have no parameter tensors).",
+                "error",
+            )
+            return False
+        problem = landscape.problem
+
+        def job() -> Generator[None, None, tuple[PlaneSpec, tuple[float, ...]]]:
+            yield None
+            return directions_plane_spec(problem, path)
+
+        self.state.progress("plane: directions", 0.0)
         self.jobs.submit("plane", job, lambda _: None, self._derived, self._failed)
         return True
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QPushButton,
@@ -48,6 +49,11 @@ PLANES = {
         "Through θ₀, a run's end, the teacher",
         "The plane through three points: the initialization, the latest finished run's end and "
         "the teacher (or, without one, the run's midpoint); kept with the session",
+    ),
+    "directions": (
+        "From a direction file (.h5)…",
+        "θ₀ + a·xdirection + b·ydirection from the reference tool's direction file "
+        "(loss-landscape's net_plotter layout: one tensor per parameter); kept with the session",
     ),
 }
 
@@ -135,8 +141,18 @@ class PlanePanel(QWidget):
 
     def _plane(self, *_: object) -> None:
         kind = self.kind.currentData()
-        if kind is not None:
+        if kind == "directions":
+            self.ask_directions()
+        elif kind is not None:
             self.planes.choose(kind, self.seed.value(), self.at_run.isChecked())
+
+    def ask_directions(self) -> None:
+        """Pick a direction file of the reference tool; its plane replaces this one."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Plane from a direction file", "", "Direction files (*.h5 *.hdf5)"
+        )
+        if not path or not self.planes.from_directions(path):
+            self.mirror()  # cancelled or refused: the panel shows the plane that is kept
 
     def mirror(self) -> None:
         s = self.state.session
