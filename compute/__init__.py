@@ -66,12 +66,12 @@ if TYPE_CHECKING:
     from compute.dynamics.basins import attractors_from as attractors_from
     from compute.dynamics.basins import basin_map as basin_map
     from compute.dynamics.basins import basin_resolution as basin_resolution
-    from compute.dynamics.descent import RunChunk as RunChunk
-    from compute.dynamics.descent import RunHistory as RunHistory
     from compute.dynamics.descent import descend as descend
     from compute.dynamics.descent import run_from_init as run_from_init
-    from compute.dynamics.descent import run_to_end as run_to_end
     from compute.dynamics.optimizers import RunConfig as RunConfig
+    from compute.dynamics.run_records import RunChunk as RunChunk
+    from compute.dynamics.run_records import RunHistory as RunHistory
+    from compute.dynamics.run_records import run_to_end as run_to_end
     from compute.errors import LandscapeError as LandscapeError
     from compute.errors import UserCodeError as UserCodeError
     from compute.errors import short as short

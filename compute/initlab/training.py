@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 
-from compute.dynamics.descent import RunChunk, descend
+from compute.dynamics.descent import descend
 from compute.dynamics.optimizers import RunConfig
+from compute.dynamics.run_records import RunChunk
 from compute.errors import LandscapeError
 from compute.initlab.config import MAX_DEPTH, MAX_TRIALS, MAX_WIDTH, NormSweepConfig
 from compute.initlab.near_identity import PRESETS as DEPTH_PRESETS
