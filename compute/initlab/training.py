@@ -11,13 +11,9 @@ from compute.dynamics.optimizers import RunConfig
 from compute.dynamics.run_records import RunChunk
 from compute.errors import LandscapeError
 from compute.initlab.config import MAX_DEPTH, MAX_TRIALS, MAX_WIDTH, NormSweepConfig
-from compute.initlab.near_identity import PRESETS as DEPTH_PRESETS
-from compute.initlab.near_identity import (
-    DepthSweepConfig,
-    DepthSweepProgress,
-    DepthSweepResult,
-    depth_sweep,
-)
+from compute.initlab.near_identity import DepthSweepProgress, DepthSweepResult, depth_sweep
+from compute.initlab.near_identity_config import PRESETS as DEPTH_PRESETS
+from compute.initlab.near_identity_config import DepthSweepConfig
 from compute.initlab.profile import NormProfile
 from compute.initlab.sweep import PRESETS as NORM_PRESETS
 from compute.initlab.sweep import (
