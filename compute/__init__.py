@@ -86,15 +86,14 @@ if TYPE_CHECKING:
     from compute.figures.assemble import subject_of as subject_of
     from compute.figures.compose import Composition as Composition
     from compute.figures.compose import compose as compose
+    from compute.figures.curvature_overlay import HessianOverlay as HessianOverlay
     from compute.figures.data import DATA_FORMATS as DATA_FORMATS
     from compute.figures.data import export_data as export_data
     from compute.figures.gallery import ENTRIES as GALLERY_ENTRIES
     from compute.figures.gallery import SESSIONS as GALLERY_SESSIONS
     from compute.figures.gallery import gallery as gallery
     from compute.figures.panels import CurvesPanel as CurvesPanel
-    from compute.figures.panels import HessianOverlay as HessianOverlay
     from compute.figures.panels import MapPanel as MapPanel
-    from compute.figures.panels import RunTrace as RunTrace
     from compute.figures.panels import Scene as Scene
     from compute.figures.panels import Series as Series
     from compute.figures.panels import SeriesPanel as SeriesPanel
@@ -105,6 +104,7 @@ if TYPE_CHECKING:
     from compute.figures.render import render_figure as render_figure
     from compute.figures.render import save as save_figure
     from compute.figures.render import write_sidecar as write_sidecar
+    from compute.figures.run_trace import RunTrace as RunTrace
     from compute.figures.scene import SceneProgress as SceneProgress
     from compute.figures.scene import scene_from_file as scene_from_file
     from compute.figures.scene import scene_from_session as scene_from_session
