@@ -66,12 +66,12 @@ if TYPE_CHECKING:
     from compute.dynamics.basins import attractors_from as attractors_from
     from compute.dynamics.basins import basin_map as basin_map
     from compute.dynamics.basins import basin_resolution as basin_resolution
-    from compute.dynamics.descent import RunChunk as RunChunk
-    from compute.dynamics.descent import RunHistory as RunHistory
     from compute.dynamics.descent import descend as descend
     from compute.dynamics.descent import run_from_init as run_from_init
-    from compute.dynamics.descent import run_to_end as run_to_end
     from compute.dynamics.optimizers import RunConfig as RunConfig
+    from compute.dynamics.run_records import RunChunk as RunChunk
+    from compute.dynamics.run_records import RunHistory as RunHistory
+    from compute.dynamics.run_records import run_to_end as run_to_end
     from compute.errors import LandscapeError as LandscapeError
     from compute.errors import UserCodeError as UserCodeError
     from compute.errors import short as short
@@ -86,6 +86,7 @@ if TYPE_CHECKING:
     from compute.figures.assemble import subject_of as subject_of
     from compute.figures.compose import Composition as Composition
     from compute.figures.compose import compose as compose
+    from compute.figures.curvature_overlay import HessianOverlay as HessianOverlay
     from compute.figures.data import DATA_FORMATS as DATA_FORMATS
     from compute.figures.data import export_data as export_data
     from compute.figures.gallery import ENTRIES as GALLERY_ENTRIES
@@ -93,9 +94,7 @@ if TYPE_CHECKING:
     from compute.figures.gallery import gallery as gallery
     from compute.figures.imported_scene import scene_from_surface as scene_from_surface
     from compute.figures.panels import CurvesPanel as CurvesPanel
-    from compute.figures.panels import HessianOverlay as HessianOverlay
     from compute.figures.panels import MapPanel as MapPanel
-    from compute.figures.panels import RunTrace as RunTrace
     from compute.figures.panels import Scene as Scene
     from compute.figures.panels import Series as Series
     from compute.figures.panels import SeriesPanel as SeriesPanel
@@ -106,6 +105,7 @@ if TYPE_CHECKING:
     from compute.figures.render import render_figure as render_figure
     from compute.figures.render import save as save_figure
     from compute.figures.render import write_sidecar as write_sidecar
+    from compute.figures.run_trace import RunTrace as RunTrace
     from compute.figures.scene import SceneProgress as SceneProgress
     from compute.figures.scene import scene_from_file as scene_from_file
     from compute.figures.scene import scene_from_session as scene_from_session

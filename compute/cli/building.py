@@ -14,8 +14,9 @@ import torch
 
 from compute.cli.options import one_line, parse_floats, parse_sets
 from compute.cli.progress import drain_progress, run_with_progress
-from compute.dynamics.descent import RunHistory, descend
+from compute.dynamics.descent import descend
 from compute.dynamics.optimizers import RunConfig
+from compute.dynamics.run_records import RunHistory
 from compute.errors import LandscapeError
 from compute.geometry.planes import random_plane, three_point_plane
 from compute.landscapes.landscape import Landscape, bind_modes, build_landscape

@@ -48,7 +48,8 @@ def _depths_json(result: DepthSweepResult) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """``near-identity``: train one net per depth and print the largest layer size per depth."""
     from compute.generators import drain
-    from compute.initlab.near_identity import depth_sweep, preset
+    from compute.initlab.near_identity import depth_sweep
+    from compute.initlab.near_identity_config import preset
 
     kind, optimizer = args.kind, args.optimizer
     if args.preset is not None:

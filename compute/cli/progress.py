@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from compute.dynamics.descent import RunChunk, RunHistory, run_to_end
 from compute.dynamics.optimizers import RunConfig
+from compute.dynamics.run_records import RunChunk, RunHistory, run_to_end
 
 R = TypeVar("R")
 

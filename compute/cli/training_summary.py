@@ -9,8 +9,8 @@ import numpy as np
 import torch
 
 from compute.cli.building import caveats, finite
-from compute.dynamics.descent import RunHistory
 from compute.dynamics.optimizers import RunConfig
+from compute.dynamics.run_records import RunHistory
 from compute.networks.sliced import SlicedProblem
 from compute.objectives.modes import Modes
 from compute.vocabulary import STATUS_NAMES

@@ -15,7 +15,8 @@ import scipy.spatial
 
 from compute.critical.search import CriticalPoint
 from compute.dynamics import optimizers as opt
-from compute.dynamics.descent import RunChunk, descend
+from compute.dynamics.descent import descend
+from compute.dynamics.run_records import RunChunk
 from compute.errors import LandscapeError
 from compute.geometry.grid import Window
 from compute.objectives.modes import Modes

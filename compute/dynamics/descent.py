@@ -1,11 +1,14 @@
-"""The one run model: B independent optimizer runs on any objective, streamed as chunks."""
+"""The one run model: B independent optimizer runs on any objective, streamed as chunks.
+
+Each step g = ∇F(θ) (of the step's minibatch), θ ← P(update(θ, g)), with P the projection onto
+the mode's constraint set; what the runs record is in ``compute.dynamics.run_records``.
+"""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,103 +25,23 @@ from compute.dynamics.optimizers import (
     newton_direction,
     torch_optimizer,
 )
+from compute.dynamics.run_records import (
+    CURVATURE_KEYS,
+    CurvatureTracker,
+    Recorder,
+    RunChunk,
+    RunHistory,
+    record_step,
+    run_to_end,
+    to_host,
+)
 from compute.errors import LandscapeError
 from compute.objectives.modes import Modes
 from compute.objectives.objective import Objective
 
-CURVATURE_KEYS = ("lambda_max", "lambda_min")
-CURVATURE_LABELS = {"lambda_max": "λ_max(∇²F)", "lambda_min": "λ_min(∇²F)"}
 EXPLOSION = 1e12
 """A run diverges when F or ‖θ‖ grows past this (or turns non-finite)."""
 AUTO_SNAPSHOTS = 200
-
-
-@dataclass(frozen=True)
-class RunChunk:
-    """What B runs did since the previous chunk, and where they are now.
-
-    Attributes
-    ----------
-    steps : (m,) the steps recorded in this chunk (empty when recording is off)
-    loss : (m, B) F(θ_t) on the full data (objective with its L2 term); NaN where not
-        evaluated (minibatch runs between evaluations) or where a run had stopped
-    grad_norm : (m, B) ‖∇F(θ_t)‖, of the step's minibatch when training on minibatches
-    projected : (m, B) ‖θ − P(θ − ∇F)‖, the projected gradient (equals grad_norm without a
-        constraint); what the convergence test uses
-    metrics : key → (m, B), NaN where not evaluated
-    theta_steps : (k,), thetas : (k, B, n) snapshots of θ
-    theta : (B, n), value : (B,) the current point of every run and F there
-    status : (B,) codes into STATUS_NAMES; stopped_at : (B,) the step a run stopped at
-    step : the step the runs are at
-    """
-
-    step: int
-    steps: np.ndarray
-    loss: np.ndarray
-    grad_norm: np.ndarray
-    projected: np.ndarray
-    metrics: dict[str, np.ndarray]
-    theta_steps: np.ndarray
-    thetas: np.ndarray
-    theta: np.ndarray
-    value: np.ndarray
-    status: np.ndarray
-    stopped_at: np.ndarray
-
-
-@dataclass
-class _Recorder:
-    """Accumulates records between chunks (host copies, numpy)."""
-
-    keys: tuple[str, ...]
-    steps: list[int] = field(default_factory=list)
-    loss: list[np.ndarray] = field(default_factory=list)
-    grad: list[np.ndarray] = field(default_factory=list)
-    projected: list[np.ndarray] = field(default_factory=list)
-    metrics: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    theta_steps: list[int] = field(default_factory=list)
-    thetas: list[np.ndarray] = field(default_factory=list)
-
-    def chunk(
-        self,
-        step: int,
-        theta: torch.Tensor,
-        value: torch.Tensor,
-        status: np.ndarray,
-        stop: np.ndarray,
-    ) -> RunChunk:
-        b, n = theta.shape
-
-        def stack(rows: list[np.ndarray]) -> np.ndarray:
-            return np.stack(rows) if rows else np.zeros((0, b))
-
-        out = RunChunk(
-            step,
-            np.array(self.steps, dtype=int),
-            stack(self.loss),
-            stack(self.grad),
-            stack(self.projected),
-            {k: stack(self.metrics.get(k, [])) for k in self.keys},
-            np.array(self.theta_steps, dtype=int),
-            np.stack(self.thetas) if self.thetas else np.zeros((0, b, n)),
-            _host(theta),
-            _host(value),
-            status.copy(),
-            stop.copy(),
-        )
-        self.reset()
-        return out
-
-    def reset(self) -> None:
-        for store in (self.steps, self.loss, self.grad, self.projected):
-            store.clear()
-        self.metrics.clear()
-        self.theta_steps.clear()
-        self.thetas.clear()
-
-
-def _host(t: torch.Tensor) -> np.ndarray:
-    return t.detach().to("cpu", torch.float64).numpy().copy()
 
 
 def _value_and_grad(objective: Objective, theta: torch.Tensor, index: torch.Tensor | None):  # type: ignore[no-untyped-def]
@@ -189,8 +112,8 @@ def descend(
     status = np.full(batch, RUNNING)
     stopped_at = np.zeros(batch, dtype=int)
     keys = tuple(m.key for m in objective.metrics)
-    rec = _Recorder(keys + (CURVATURE_KEYS if config.curvature_every else ()))
-    tracker = _CurvatureTracker(objective) if config.curvature_every else None
+    rec = Recorder(keys + (CURVATURE_KEYS if config.curvature_every else ()))
+    tracker = CurvatureTracker(objective) if config.curvature_every else None
     value, grad = _value_and_grad(objective, theta, batches.next())
     step_len = torch.full((batch,), math.inf, dtype=theta.dtype, device=theta.device)
     last_yield = time.perf_counter()
@@ -205,7 +128,7 @@ def descend(
                 with torch.no_grad():
                     shown = objective.loss(theta)  # the full-data F, not the minibatch's
             snapshot = step % record_every == 0
-            _record(rec, objective, step, theta, shown, grad, pg, running, evaluate, snapshot)
+            record_step(rec, objective, step, theta, shown, grad, pg, running, evaluate, snapshot)
             if tracker is not None and running.any():
                 measure = step % config.curvature_every == 0 or step == config.steps
                 tracker.record(rec, theta, running, measure)
@@ -251,81 +174,9 @@ def descend(
     final_step = int(stopped_at.max()) if batch else 0
     if record and (not rec.theta_steps or rec.theta_steps[-1] != final_step):
         rec.theta_steps.append(final_step)
-        rec.thetas.append(_host(theta))
+        rec.thetas.append(to_host(theta))
     yield rec.chunk(final_step, theta, value, status, stopped_at)
     return rec.chunk(final_step, theta, value, status, stopped_at)
-
-
-def _record(
-    rec: _Recorder,
-    objective: Objective,
-    step: int,
-    theta: torch.Tensor,
-    value: torch.Tensor | None,
-    grad: torch.Tensor,
-    pg: torch.Tensor,
-    running: np.ndarray,
-    evaluate: bool,
-    snapshot: bool,
-) -> None:
-    """Append step ``step``'s records for the runs still running (NaN for the others)."""
-    if not running.any():
-        return
-    mask = np.where(running, 1.0, np.nan)
-    rec.steps.append(step)
-    nan = np.full(len(running), np.nan)
-    rec.loss.append(nan if value is None else _host(value) * mask)
-    rec.grad.append(_host(torch.linalg.vector_norm(grad, dim=-1)) * mask)
-    rec.projected.append(_host(pg) * mask)
-    for m in objective.metrics:
-        row = nan
-        if evaluate:
-            with torch.no_grad():
-                row = _host(m.fn(theta)) * mask
-        rec.metrics.setdefault(m.key, []).append(row)
-    if snapshot:
-        rec.theta_steps.append(step)
-        rec.thetas.append(_host(theta))
-
-
-@dataclass(frozen=True)
-class RunHistory:
-    """Every chunk of a finished run, concatenated (the arrays of RunChunk over all steps)."""
-
-    steps: np.ndarray
-    loss: np.ndarray
-    grad_norm: np.ndarray
-    projected: np.ndarray
-    metrics: dict[str, np.ndarray]
-    theta_steps: np.ndarray
-    thetas: np.ndarray
-    final: RunChunk
-
-
-def run_to_end(run: Generator[RunChunk, None, RunChunk]) -> RunHistory:
-    """Drain a ``descend`` generator and concatenate its records (headless callers, tests)."""
-    chunks: list[RunChunk] = []
-    while True:
-        try:
-            chunks.append(next(run))
-        except StopIteration as stop:
-            final: RunChunk = stop.value
-            break
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(c, name) for c in chunks])
-
-    keys = chunks[0].metrics if chunks else {}
-    return RunHistory(
-        cat("steps"),
-        cat("loss"),
-        cat("grad_norm"),
-        cat("projected"),
-        {k: np.concatenate([c.metrics[k] for c in chunks]) for k in keys},
-        cat("theta_steps"),
-        cat("thetas"),
-        final,
-    )
 
 
 def run_from_init(problem: Any, config: RunConfig, modes: Modes | None = None) -> RunHistory:
@@ -334,28 +185,3 @@ def run_from_init(problem: Any, config: RunConfig, modes: Modes | None = None) -
     The final point is ``.final.theta[0]``."""
     start = problem.init[None, :]
     return run_to_end(descend(problem.objective(), modes or Modes(), start, config))
-
-
-class _CurvatureTracker:
-    """λ_max and λ_min of ∇²F at the runs' points every few steps (batched Lanczos over the
-    runs, each warm-started from its previous extreme Ritz vectors, tol 1e-3 of the spectral
-    radius: ~10–30 Hessian-vector products a measurement on a trained network)."""
-
-    def __init__(self, objective: Objective) -> None:
-        self.objective = objective
-        self.vectors: torch.Tensor | None = None
-
-    def record(
-        self, rec: _Recorder, theta: torch.Tensor, running: np.ndarray, measure: bool
-    ) -> None:
-        rows = {k: np.full(len(running), np.nan) for k in CURVATURE_KEYS}
-        if measure:
-            from compute.curvature.curvature_map import batched_extremes  # torch.func, lazily
-
-            start = None if self.vectors is None else self.vectors.sum(dim=1)
-            ext = batched_extremes(self.objective.loss, theta.detach(), tol=1e-3, start=start)
-            self.vectors = ext.vectors
-            rows = {"lambda_max": ext.lam_max * np.where(running, 1.0, np.nan)}
-            rows["lambda_min"] = ext.lam_min * np.where(running, 1.0, np.nan)
-        for key in CURVATURE_KEYS:
-            rec.metrics.setdefault(key, []).append(rows[key])

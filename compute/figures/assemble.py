@@ -16,16 +16,9 @@ import torch
 
 from compute.critical.search import CriticalPoint
 from compute.dynamics.basins import BasinMap
-from compute.figures.panels import (
-    CurvatureExtremes,
-    CurvesPanel,
-    HessianOverlay,
-    MapPanel,
-    RunTrace,
-    Series,
-    SeriesPanel,
-    SpectrumPanel,
-)
+from compute.figures.curvature_overlay import CurvatureExtremes, HessianOverlay
+from compute.figures.panels import CurvesPanel, MapPanel, Series, SeriesPanel, SpectrumPanel
+from compute.figures.run_trace import RunTrace
 from compute.figures.words import mode_words, optimizer_words, param_words
 from compute.landscapes.frames import GradientField, MapFrame
 from compute.landscapes.landscape import Landscape

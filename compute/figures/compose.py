@@ -26,14 +26,8 @@ from compute.figures.hessian_overlay import LEGEND_HANDLERS
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order
-from compute.figures.panels import (
-    CurvesPanel,
-    MapPanel,
-    Panel,
-    RunTrace,
-    SeriesPanel,
-    SurfacePanel,
-)
+from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SurfacePanel
+from compute.figures.run_trace import RunTrace
 from compute.figures.shared_scale import shared_scale
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue

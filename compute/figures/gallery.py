@@ -85,7 +85,8 @@ def forward_norm_figure() -> Generator[Any, None, tuple[list[Panel], dict[str, A
 def depth_sweep_figure() -> Generator[Any, None, tuple[list[Panel], dict[str, Any]]]:
     """Seeds 002/003: max_i ‖A_i‖₂ of trained deep linear residual nets against depth m, for
     plain GD (η/m) and Adam, with c/m (dashed) and c·log(m)/m (dotted) fitted as guides."""
-    from compute.initlab.near_identity import depth_sweep, preset
+    from compute.initlab.near_identity import depth_sweep
+    from compute.initlab.near_identity_config import preset
 
     series, configs = [], []
     for k, (name, words) in enumerate(

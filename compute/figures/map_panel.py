@@ -33,7 +33,8 @@ from compute.figures.map_overlays import (
     place,
 )
 from compute.figures.overlay_table import draw_overlays
-from compute.figures.panels import MapPanel, RunTrace
+from compute.figures.panels import MapPanel
+from compute.figures.run_trace import RunTrace
 
 HALO = [patheffects.withStroke(linewidth=2.4, foreground=style.RUN_HALO, alpha=0.8)]
 Numbering = Callable[[RunTrace], int]

@@ -3,134 +3,27 @@
 A ``Scene`` is what one window (or one session file) shows: a map panel (the MapFrame the view
 draws and every overlay that is on), a curves panel (the runs' F, ‖∇F‖ and metric), optionally
 a spectrum panel, and the provenance that traces it back to its settings. ``SeriesPanel`` is a
-plain line plot (the initialization lab's norm and depth sweeps).
+plain line plot (the initialization lab's norm and depth sweeps). The runs a map and the curves
+draw are ``RunTrace``s (``compute.figures.run_trace``), the full-space curvature map over a map
+a ``HessianOverlay`` (``compute.figures.curvature_overlay``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from compute.critical.search import CriticalPoint
 from compute.dynamics.basins import BasinMap
 from compute.errors import LandscapeError
+from compute.figures.curvature_overlay import HessianOverlay
+from compute.figures.run_trace import RunTrace
 from compute.landscapes.frames import GradientField, MapFrame
 from compute.objectives.modes import Ball, Box
 from compute.sessions.kept_paths import PathRecord
-from compute.sessions.session import HESSIAN_FIELDS
-
-
-@dataclass(frozen=True)
-class RunTrace:
-    """One optimizer run as drawn/exported.
-
-    Attributes
-    ----------
-    label, color : legend text in words (e.g. "GD, η = 0.1"; mathtext allowed) and "#rrggbb"
-    path : (K, d) map coordinates of the iterates kept (toys: every step), start first
-    loss, grad_norm : (T,) F and ‖∇F‖ at the recorded steps ``steps`` (default 0…T−1; NaN
-        where not evaluated)
-    status : "running", "converged", "max_steps" or "diverged"
-    path_steps : (K,) the step of each path point (default 0…K−1)
-    thetas : (K, n) the iterates in θ (networks), distance : (K,) their distance from the plane
-    metrics : name → (T,) other recorded quantities (test loss, the scenario's metric)
-    projected : (T,) ‖θ − P(θ − ∇F)‖ where a constraint acts (None: no constraint)
-    """
-
-    label: str
-    color: str
-    path: np.ndarray
-    loss: np.ndarray
-    grad_norm: np.ndarray
-    status: str
-    steps: np.ndarray | None = None
-    path_steps: np.ndarray | None = None
-    thetas: np.ndarray | None = None
-    distance: np.ndarray | None = None
-    metrics: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
-    projected: np.ndarray | None = None
-
-    def step_axis(self) -> np.ndarray:
-        """(T,) the steps of ``loss``/``grad_norm`` (default 0, 1, …)."""
-        return np.arange(len(self.loss)) if self.steps is None else np.asarray(self.steps)
-
-    def path_axis(self) -> np.ndarray:
-        """(K,) the steps of the path's snapshots (default 0, 1, …)."""
-        return np.arange(len(self.path)) if self.path_steps is None else np.asarray(self.path_steps)
-
-    def loss_on_path(self) -> np.ndarray:
-        """F at each snapshot (the record of the same step; NaN where none is finite)."""
-        steps, loss = self.step_axis(), np.asarray(self.loss, dtype=float)
-        ok = np.isfinite(loss)
-        if not ok.any():
-            return np.full(len(self.path), np.nan)
-        return np.interp(self.path_axis(), steps[ok], loss[ok])
-
-
-class CurvatureExtremes(Protocol):
-    """λ_min, λ_max (nb, na) of the full-space Hessian on the grid a (na,) × b (nb,):
-    ``compute.curvature.CurvatureMap`` (what ``compute.landscapes.landscape.hessian_map`` returns)
-    or the
-    window's partial map (NaN where a cell is not computed yet)."""
-
-    @property
-    def a(self) -> np.ndarray: ...
-    @property
-    def b(self) -> np.ndarray: ...
-    @property
-    def lam_min(self) -> np.ndarray: ...
-    @property
-    def lam_max(self) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class HessianOverlay:
-    """The full-space curvature map as drawn over a map ("hessian" overlay).
-
-    Attributes
-    ----------
-    field : "ratio" (|λ_min/λ_max|, NaN where λ_max = 0), "lambda_min" or "lambda_max" of
-        ∇²F(θ(a, b)) (``compute.sessions.session.HESSIAN_FIELDS``)
-    a : (na,), b : (nb,) the cell centres along the map's two axes
-    values : (nb, na) the field, row i at b[i] (NaN: not computed, drawn transparent)
-    """
-
-    field: str
-    a: np.ndarray
-    b: np.ndarray
-    values: np.ndarray
-
-    def __post_init__(self) -> None:
-        if self.field not in HESSIAN_FIELDS:
-            raise LandscapeError(
-                f"unknown curvature-map field {self.field!r}: choose {', '.join(HESSIAN_FIELDS)}"
-            )
-        shape = (len(self.b), len(self.a))
-        if np.shape(self.values) != shape:
-            raise LandscapeError(
-                f"a curvature map on {shape[0]}×{shape[1]} cells needs values of that shape, "
-                f"got {np.shape(self.values)}"
-            )
-
-    @classmethod
-    def of(cls, field: str, extremes: CurvatureExtremes) -> HessianOverlay:
-        """``field`` of a computed map: λ_min, λ_max, or |λ_min/λ_max| (NaN where λ_max = 0
-        or either is not computed)."""
-        lam_min = np.asarray(extremes.lam_min, dtype=float)
-        lam_max = np.asarray(extremes.lam_max, dtype=float)
-        if field == "lambda_min":
-            values = lam_min
-        elif field == "lambda_max":
-            values = lam_max
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                values = np.where(lam_max != 0, np.abs(lam_min / lam_max), np.nan)
-        a, b = (np.asarray(x, dtype=float).ravel() for x in (extremes.a, extremes.b))
-        return cls(field, a, b, np.array(values, dtype=float))
 
 
 @dataclass(frozen=True)

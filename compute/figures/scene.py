@@ -27,8 +27,9 @@ from compute.figures.assemble import (
     run_label,
     spectrum_panel_of,
 )
-from compute.figures.panels import RunTrace, Scene
+from compute.figures.panels import Scene
 from compute.figures.provenance import provenance_of
+from compute.figures.run_trace import RunTrace
 from compute.generators import mapped
 from compute.geometry.grid import LandscapeGrid, Window
 from compute.landscapes.frames import GradientField, MapFrame, landscape_geometry, map_frames

@@ -6,17 +6,14 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 
-from compute.dynamics.descent import RunChunk, descend
+from compute.dynamics.descent import descend
 from compute.dynamics.optimizers import RunConfig
+from compute.dynamics.run_records import RunChunk
 from compute.errors import LandscapeError
 from compute.initlab.config import MAX_DEPTH, MAX_TRIALS, MAX_WIDTH, NormSweepConfig
-from compute.initlab.near_identity import PRESETS as DEPTH_PRESETS
-from compute.initlab.near_identity import (
-    DepthSweepConfig,
-    DepthSweepProgress,
-    DepthSweepResult,
-    depth_sweep,
-)
+from compute.initlab.near_identity import DepthSweepProgress, DepthSweepResult, depth_sweep
+from compute.initlab.near_identity_config import PRESETS as DEPTH_PRESETS
+from compute.initlab.near_identity_config import DepthSweepConfig
 from compute.initlab.profile import NormProfile
 from compute.initlab.sweep import PRESETS as NORM_PRESETS
 from compute.initlab.sweep import (

@@ -7,25 +7,24 @@ from __future__ import annotations
 
 import copy
 import inspect
-import os
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-from compute.errors import LandscapeError, user_code_error
+from compute.errors import LandscapeError
 from compute.networks.module_checkpoints import checkpoint_theta, trajectory_of
-from compute.networks.module_data import (
-    Batch,
-    batch_size,
-    map_batch,
-    materialize,
-    nbytes,
-    same_batches,
-    take,
+from compute.networks.module_checks import (
+    activations_per_sample,
+    call_user,
+    check_determinism,
+    check_memory,
+    class_count,
+    read_data,
 )
+from compute.networks.module_data import batch_size, nbytes
 from compute.networks.module_parts import BATCHNORM, ModuleParts
 from compute.networks.module_problem import ModuleProblem
 from compute.networks.sliced import resolve_device
@@ -33,8 +32,6 @@ from compute.objectives.layout import ParamLayout
 
 KEYS = ("model", "train", "loss", "test", "metrics", "points", "trajectory", "samples")
 """What a factory may return (the first three are required)."""
-MEMORY_SHARE = 0.5
-"""A model and its evaluation set may take at most this share of the machine's free memory."""
 
 
 @dataclass(frozen=True)
@@ -106,46 +103,6 @@ def _layout(named: list[tuple[str, torch.Tensor]], biases: str) -> ParamLayout:
     )
 
 
-def _free_memory() -> int:
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 1 << 40
-
-
-def _check_memory(dim: int, data: int) -> None:
-    need = 4 * dim * 8 + data  # θ, two model copies, directions, optimizer state + the data
-    free = _free_memory()
-    if need > MEMORY_SHARE * free:
-        raise LandscapeError(
-            f"the model ({dim:,} parameters) and its evaluation set need about {need / 2**30:.1f} "
-            f"GiB, more than half of the {free / 2**30:.1f} GiB free: pass samples=N for a "
-            "smaller evaluation set, or use a machine with more memory"
-        )
-
-
-def _width(module: nn.Module, batch: Batch, by_model: bool, loss: Callable[..., Any]) -> int:
-    """Activations per sample: the outputs of every submodule on one sample (forward hooks)."""
-    total = [0]
-
-    def hook(_: nn.Module, __: Any, out: Any) -> None:
-        if isinstance(out, torch.Tensor):
-            total[0] += out.numel()
-
-    handles = [m.register_forward_hook(hook) for m in module.modules()]
-    try:
-        one = take(batch, slice(0, 1))
-        with torch.no_grad():
-            if by_model:
-                loss(module, one)
-            else:
-                module(one[0])  # type: ignore[index]
-    finally:
-        for h in handles:
-            h.remove()
-    return max(1, total[0])
-
-
 def module_problem(
     problem_id: str,
     values: Mapping[str, Any],
@@ -178,15 +135,17 @@ def module_problem(
     target = resolve_device(device)
     samples = int(given.get("samples") or options.samples)
     yield "evaluation set"
-    train = _data(given["train"], samples, options.seed, "train", True)
+    train = read_data(given["train"], samples, options.seed, "train", True)
     test = (
-        None if given.get("test") is None else _data(given["test"], samples, options.seed, "test")
+        None
+        if given.get("test") is None
+        else read_data(given["test"], samples, options.seed, "test")
     )
     named = _moving(model, options.include_frozen)
     names = tuple(n for n, _ in named)
     shapes = [p.shape for _, p in named]
     layout = _layout(named, options.biases)
-    _check_memory(layout.size, nbytes(train) + (nbytes(test) if test is not None else 0))
+    check_memory(layout.size, nbytes(train) + (nbytes(test) if test is not None else 0))
     has_bn = any(isinstance(m, BATCHNORM) for m in model.modules())
     if options.batchnorm == "recompute" and not has_bn:
         raise LandscapeError("batchnorm=recompute: the model has no BatchNorm layers")
@@ -210,8 +169,10 @@ def module_problem(
     if given.get("trajectory") is not None:
         trajectory = trajectory_of(given["trajectory"], names, shapes)
         refs.setdefault("final", trajectory[-1])
-    width = _call_user(lambda: _width(evaluator, train, by_model, loss), "running the model")
-    classes = _classes(evaluator, train, by_model)
+    width = call_user(
+        lambda: activations_per_sample(evaluator, train, by_model, loss), "running the model"
+    )
+    classes = class_count(evaluator, train, by_model)
     problem = ModuleProblem(
         problem_id,
         dict(values),
@@ -229,76 +190,5 @@ def module_problem(
     )
     problem = problem.to(target, torch.float32)
     yield "determinism check"
-    _determinism(problem, given["train"], samples, options.seed)
+    check_determinism(problem, given["train"], samples, options.seed)
     return problem
-
-
-def _call_user(fn: Callable[[], Any], what: str) -> Any:
-    try:
-        return fn()
-    except LandscapeError:
-        raise
-    except Exception as exc:  # the user's code: one line, their traceback in details
-        raise user_code_error(what, exc) from None
-
-
-def _data(data: Any, samples: int, seed: int, what: str, required: bool = False) -> Batch:
-    batch = _call_user(lambda: materialize(data, samples, seed, what), f"reading the {what} data")
-    assert isinstance(batch, tuple | dict)
-    if batch_size(batch) == 0 and required:
-        raise LandscapeError(f"the {what} data is empty")
-    return batch
-
-
-def _classes(module: nn.Module, batch: Batch, by_model: bool) -> int:
-    """C when the model's outputs are logits (m, C) and the targets class indices (m,)."""
-    if by_model or not isinstance(batch, tuple) or len(batch) < 2:
-        return 0
-    y = batch[1]
-    if y.ndim != 1 or y.is_floating_point():
-        return 0
-    with torch.no_grad():
-        out = _call_user(lambda: module(batch[0][:2]), "running the model")
-    if not isinstance(out, torch.Tensor) or out.ndim != 2:
-        return 0
-    return int(out.shape[1])
-
-
-def _determinism(problem: ModuleProblem, data: Any, samples: int, seed: int) -> None:
-    """The same point evaluated twice must agree, and reading the data twice must give the
-    same samples; otherwise one line naming the likely cause. A NaN loss at θ₀ is refused."""
-    again = _data(data, samples, seed, "train")
-    if not same_batches(problem.train, _moved(again, problem)):
-        raise LandscapeError(
-            "the training data differs between two passes (a shuffling DataLoader or random "
-            "augmentation): give fixed tensors, a Dataset, or a DataLoader with shuffle=False"
-        )
-    first = take(problem.train, slice(0, min(64, batch_size(problem.train))))
-    probe = replace_train(problem, first)
-    with torch.no_grad():
-        a = _call_user(lambda: probe.loss(probe.init), "evaluating the loss")
-        b = _call_user(lambda: probe.loss(probe.init), "evaluating the loss")
-    if not isinstance(a, torch.Tensor) or a.ndim != 0:
-        raise LandscapeError("the loss must return one number (a 0-d tensor) per batch")
-    if not torch.isfinite(a):
-        raise LandscapeError(
-            f"the loss at the model's own parameters is {float(a)}: check the model's outputs "
-            "against the loss (and the data for NaN)"
-        )
-    if not torch.equal(a, b):
-        raise LandscapeError(
-            f"the same point gave two losses ({float(a):.6g}, {float(b):.6g}): the model is "
-            "not deterministic in eval mode (random layers left on, random augmentation inside "
-            "the model or the loss)"
-        )
-
-
-def _moved(batch: Batch, problem: ModuleProblem) -> Batch:
-    return map_batch(
-        batch,
-        lambda t: t.to(problem.device, problem.dtype if t.is_floating_point() else t.dtype),
-    )
-
-
-def replace_train(problem: ModuleProblem, batch: Batch) -> ModuleProblem:
-    return replace(problem, train=batch, recompute_batchnorm=False, _vmap=problem._vmap)

@@ -1,7 +1,8 @@
 """The built-in network scenarios (seeds 000, 001, 003 and the digits): formulas, parameters.
 
 Each registers itself in the catalogue (``register_scenario``). Torch-free: the builders of
-``compute.networks.builders`` are imported when a problem is built.
+``compute.networks.teacher_builders`` and ``compute.networks.predictor_builders`` are imported
+when a problem is built.
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ NETWORK_WINDOW = (-1.0, 1.0, -1.0, 1.0)
 """The (a, b) window of a fresh slice."""
 SLICE_AXES = ("a", "b")
 """The map's axes on a slice θ₀ + a·d₁ + b·d₂."""
+TEACHER_BUILDERS = "compute.networks.teacher_builders"
+PREDICTOR_BUILDERS = "compute.networks.predictor_builders"
 
 
-def _builder(name: str) -> Callable[..., Any]:
-    """``compute.networks.builders.<name>``, imported when a problem is built (torch loads)."""
+def _builder(module: str, name: str) -> Callable[..., Any]:
+    """``<module>.<name>``, imported when a problem is built (torch loads)."""
 
     def build(**values: Any) -> Any:
-        return getattr(importlib.import_module("compute.networks.builders"), name)(**values)
+        return getattr(importlib.import_module(module), name)(**values)
 
     return build
 
@@ -120,7 +123,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "f(x, W) = ‖ReLU((I + W)ᵀx)‖₁,  x ~ N(0, I_d),  F(W) = ½ mean (f(x, W) − f(x, W*))²",
         "000 Li & Yuan student–teacher",
         "‖W − W*‖_F",
-        _builder("li_yuan"),
+        _builder(TEACHER_BUILDERS, "li_yuan"),
         (
             DIM,
             SAMPLES,
@@ -137,7 +140,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "f(x) = ‖W₂ᵀReLU(W₁ᵀx) + x‖₁,  W₁ ∈ ℝ^{d×h}, W₂ ∈ ℝ^{h×d},  F = ½ mean (f − f*)²",
         "000 one-block ResNet",
         "‖(W₁, W₂) − (W₁*, W₂*)‖_F",
-        _builder("resnet_block"),
+        _builder(TEACHER_BUILDERS, "resnet_block"),
         (
             DIM,
             _int("hidden", 8, "hidden units h", 1, 1024),
@@ -155,7 +158,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "student ‖ReLU((I + W)ᵀx)‖₁,  teacher ‖W₂*ᵀReLU(W₁*ᵀx) + x‖₁,  F = ½ mean (f − f*)²",
         "000 Li–Yuan on ResNet (loss only)",
         None,
-        _builder("li_yuan_on_resnet"),
+        _builder(TEACHER_BUILDERS, "li_yuan_on_resnet"),
         (
             DIM,
             _int("hidden", 8, "teacher hidden units h", 1, 1024),
@@ -174,7 +177,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "f(x) = ‖W₂ᵀReLU(W₁ᵀx) + x‖₁ from W₁ = W₂ = W_LY (Li–Yuan student fitted first)",
         "000 relaxation",
         "‖(W₁, W₂) − (W₁*, W₂*)‖_F",
-        _builder("relaxation"),
+        _builder(TEACHER_BUILDERS, "relaxation"),
         (
             DIM,
             SAMPLES,
@@ -200,7 +203,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "  F_lin = min_w ½ mean (wᵀx − y)²",
         "001 Shamir, Theorems 1–4",
         "F − F_lin",
-        _builder("residual_predictor"),
+        _builder(PREDICTOR_BUILDERS, "residual_predictor"),
         (
             DIM,
             _int("hidden", 16, "hidden units of f_θ", 1, 1024),
@@ -225,7 +228,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "h(x) = (I + A_l)…(I + A_1)x,  Y = RX + ξ,  F = mean ‖Y − h(X)‖²",
         "003 Hardt & Ma",
         "max_i ‖A_i‖₂",
-        _builder("linear_residual"),
+        _builder(PREDICTOR_BUILDERS, "linear_residual"),
         (
             _int("dim", 4, "dimension d", 1, 256),
             _int("depth", 5, "layers l", 1, 64),
@@ -244,7 +247,7 @@ NETWORKS: tuple[NetworkSpec, ...] = (
         "  logits = W_out h_L + b_out,  cross-entropy",
         "003 Hardt & Ma: residual units without normalisation, on real images",
         "test accuracy",
-        _builder("digits_resnet"),
+        _builder(PREDICTOR_BUILDERS, "digits_resnet"),
         (
             _int("width", 32, "units per layer", 1, 1024),
             _int("blocks", 2, "residual blocks", 0, 100),

@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from compute.dynamics.descent import RunChunk, descend
+from compute.dynamics.descent import descend
+from compute.dynamics.run_records import RunChunk
 from compute.errors import LandscapeError
 from compute.geometry.planes import Plane
 from compute.landscapes.landscape import Landscape, network_plane_objective

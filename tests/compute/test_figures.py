@@ -17,9 +17,10 @@ from compute.errors import LandscapeError
 from compute.figures import style
 from compute.figures.compose import compose
 from compute.figures.map_overlays import cell_extent
-from compute.figures.panels import MapPanel, RunTrace
+from compute.figures.panels import MapPanel
 from compute.figures.provenance import figure_record
 from compute.figures.render import render_figure, save
+from compute.figures.run_trace import RunTrace
 from compute.figures.scene import scene_from_session
 from compute.figures.venues import parse_layout
 from compute.figures.words import mode_words

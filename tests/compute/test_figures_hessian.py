@@ -13,9 +13,10 @@ from compute.errors import LandscapeError
 from compute.figures import style
 from compute.figures.assemble import map_panel_of
 from compute.figures.compose import compose
+from compute.figures.curvature_overlay import HessianOverlay
 from compute.figures.data import export_data
 from compute.figures.hessian_overlay import hessian_rgba
-from compute.figures.panels import HessianOverlay, MapPanel
+from compute.figures.panels import MapPanel
 from compute.figures.render import save
 from compute.figures.scene import scene_from_session
 from compute.generators import drain

@@ -10,7 +10,8 @@ from PIL import Image
 from compute.errors import LandscapeError
 from compute.figures.animate import animate
 from compute.figures.data import export_data
-from compute.figures.panels import CurvesPanel, MapPanel, RunTrace
+from compute.figures.panels import CurvesPanel, MapPanel
+from compute.figures.run_trace import RunTrace
 from compute.landscapes.frames import make_frame
 
 WINDOW = (-3.0, 3.0, -4.0, 2.0)

@@ -12,8 +12,9 @@ from compute.critical.point import CriticalPoint
 from compute.figures.animate import animate
 from compute.figures.compose import compose
 from compute.figures.imported_scene import scene_from_surface
-from compute.figures.panels import RunTrace, SurfacePanel
+from compute.figures.panels import SurfacePanel
 from compute.figures.render import save
+from compute.figures.run_trace import RunTrace
 from compute.formats.surface import Surface
 
 

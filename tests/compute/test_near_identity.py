@@ -9,13 +9,8 @@ from scipy.integrate import solve_ivp
 
 from compute.errors import LandscapeError
 from compute.generators import drain
-from compute.initlab.near_identity import (
-    PRESETS,
-    DepthFit,
-    DepthSweepConfig,
-    DepthSweepResult,
-    depth_sweep,
-)
+from compute.initlab.near_identity import DepthFit, DepthSweepResult, depth_sweep
+from compute.initlab.near_identity_config import PRESETS, DepthSweepConfig
 from compute.initlab.residual_flow import branch_jacobian_norms, flow_field, flow_map, relu_residual
 from compute.scenarios import build_problem
 

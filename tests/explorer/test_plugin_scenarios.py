@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from torch.func import hessian
 
 import compute
-from compute.networks import builders
+from compute.networks import teacher_builders
 from compute.scenarios.networks import NetworkSpec
 
 from .conftest import click_data, finished, last_run, toggle, wait_idle
@@ -34,7 +34,7 @@ def _double_well(a: float):
 
 def _tiny_student(seed: int):
     """Li & Yuan's student and teacher at d = 2 on 32 samples, under this plug-in's id."""
-    problem = builders.li_yuan(2, 32, 8, 0.5, 0.1, 0.0, seed)
+    problem = teacher_builders.li_yuan(2, 32, 8, 0.5, 0.1, 0.0, seed)
     return dataclasses.replace(problem, id=NET, params={"seed": seed})
 
 

@@ -1,0 +1,129 @@
+"""How a user's model is evaluated over many points and samples: the chunking, ``vmap`` over
+points where the model allows it, and BatchNorm statistics recomputed at every point.
+
+F(θ) = Σ_c m_c ℓ(f(x_c; θ), y_c) / N over the evaluation set cut into chunks c of m_c samples
+(the user's loss is a mean over its batch, so this is the mean over all N samples); many
+points θ are evaluated at once with ``torch.func.vmap`` where the model allows it, one by one
+where it does not (a model calling ``.item()``, recomputed BatchNorm statistics). Chunks are
+sized so that points × samples × width activations stay within a budget.
+
+``ChunkedEvaluation`` holds these methods for ``ModuleProblem`` (which owns the fields they read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+import torch
+from torch.func import vmap
+
+from compute.networks.module_data import Batch, batch_size, take
+from compute.networks.module_parts import ModuleParts, bound_values
+from compute.objectives.layout import ParamLayout
+
+CPU_CHUNK_FLOATS = 1 << 24
+"""Activations per evaluation chunk of a user's model on the CPU (points × samples × width):
+larger than the built-in MLPs' (convolutions run best on big batches; measured on the BatchNorm
+CNN example, 2 threads: about half the time per point of a 4M budget)."""
+CUDA_CHUNK_FLOATS = 1 << 26
+
+
+class ChunkedEvaluation:
+    """Means over an evaluation set of ``fn``s of a user's model at many points θ (P, n)."""
+
+    parts: ModuleParts
+    layout: ParamLayout
+    train: Batch
+    width: int
+    recompute_batchnorm: bool
+    device: torch.device
+    dtype: torch.dtype
+    _vmap: dict[str, bool]
+
+    @property
+    def chunk_floats(self) -> int:
+        return CUDA_CHUNK_FLOATS if self.device.type == "cuda" else CPU_CHUNK_FLOATS
+
+    def points_per_chunk(self, samples: int) -> int:
+        """Parameter points evaluated at once over ``samples`` samples (activations budget)."""
+        per_point = max(1, min(samples, self._samples_per_chunk()) * self.width)
+        return max(1, self.chunk_floats // per_point)
+
+    def _samples_per_chunk(self) -> int:
+        return max(1, self.chunk_floats // max(1, self.width))
+
+    def _over_points(
+        self,
+        theta: torch.Tensor,
+        fn: Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]],
+    ) -> tuple[torch.Tensor, ...]:
+        """``fn`` of the parameters at each row of θ (P, n) → K values (P,): batched with
+        ``vmap`` where the model allows it, else one point at a time (decided once, at the
+        first call with several points)."""
+
+        def at(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            return fn(self.layout.unflatten(t))
+
+        if self._vmap.get("ok", True) and len(theta) > 1:
+            try:
+                out: tuple[torch.Tensor, ...] = vmap(at, randomness="different")(theta)
+                self._vmap["ok"] = True
+                return out
+            except (RuntimeError, NotImplementedError, ValueError):
+                if self._vmap.get("ok"):
+                    raise  # it worked before: a real error of this point
+                self._vmap["ok"] = False
+        rows = [at(t) for t in theta]
+        return tuple(torch.stack(col) for col in zip(*rows, strict=True))
+
+    def _means(
+        self,
+        theta: torch.Tensor,
+        batch: Batch,
+        fns: tuple[Callable[..., torch.Tensor], ...],
+    ) -> tuple[torch.Tensor, ...]:
+        """Σ_c m_c f(θ, chunk c) / N for each f of ``fns`` over the batch's sample chunks
+        (one forward pass per chunk): θ[..., n] → K values [...]."""
+        if self.recompute_batchnorm:
+            return self._with_statistics(theta, batch, fns)
+        flat = theta.reshape(-1, self.layout.size)
+        total = batch_size(batch)
+        step = self._samples_per_chunk()
+        points = self.points_per_chunk(total)
+        rows: list[list[torch.Tensor]] = [[] for _ in fns]
+        for i in range(0, len(flat), points):
+            part = flat[i : i + points]
+            acc = [torch.zeros(len(part), dtype=self.dtype, device=self.device) for _ in fns]
+            for s in range(0, total, step):
+                chunk = take(batch, slice(s, s + step))
+                share = batch_size(chunk) / total
+                got = self._over_points(part, bound_values(self.parts, chunk, fns))
+                acc = [a + v * share for a, v in zip(acc, got, strict=True)]
+            for r, a in zip(rows, acc, strict=True):
+                r.append(a)
+        return tuple(torch.cat(r).reshape(theta.shape[:-1]) for r in rows)
+
+    # --- recomputed BatchNorm statistics --------------------------------------------------
+    def _with_statistics(
+        self,
+        theta: torch.Tensor,
+        batch: Batch,
+        fns: tuple[Callable[..., torch.Tensor], ...],
+    ) -> tuple[torch.Tensor, ...]:
+        """``_means`` with BatchNorm statistics recomputed at every point (a loop: the
+        statistics of each point come from its own pass over the training data)."""
+        flat = theta.reshape(-1, self.layout.size)
+        total, step = batch_size(batch), self._samples_per_chunk()
+        out = []
+        for t in flat:
+            p = self.layout.unflatten(t)
+            stats = self.parts.recomputed_statistics(p, self.train, self._samples_per_chunk())
+            parts = replace(self.parts, fixed=stats)
+            acc = [torch.zeros((), dtype=self.dtype, device=self.device) for _ in fns]
+            for s in range(0, total, step):
+                chunk = take(batch, slice(s, s + step))
+                got = parts.values(p, chunk, fns)
+                acc = [a + v * (batch_size(chunk) / total) for a, v in zip(acc, got, strict=True)]
+            out.append(acc)
+        return tuple(torch.stack(col).reshape(theta.shape[:-1]) for col in zip(*out, strict=True))
