@@ -422,6 +422,10 @@ class AppState:
         del self._undo[:-UNDO_DEPTH]
         self._redo.clear()
 
+    def end_merge(self) -> None:
+        """A drag ended: the next change is a new undo step, even from the same slider."""
+        self._merge = None
+
     def undo(self) -> None:
         if self._undo:
             entry = self._undo.pop()

@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
+    QSlider,
     QStyle,
     QStyleOptionComboBox,
     QStylePainter,
@@ -142,3 +143,37 @@ class ElidedComboBox(QComboBox):
             option.currentText, Qt.TextElideMode.ElideRight, field.width()
         )
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
+class SpanSlider(QSlider):
+    """A horizontal slider over [lo, hi] (``steps`` ticks) for a number field beside it.
+
+    ``sigMoved(value, dragging)`` on every tick (dragging while the handle is held) and once
+    more on release (dragging False), so a drag can redraw live and end in one undo step.
+    """
+
+    sigMoved = Signal(float, bool)
+
+    def __init__(self, lo: float, hi: float, name: str, tip: str, steps: int = 1000) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self.steps = steps
+        self.span = (lo, hi)
+        self.setRange(0, steps)
+        self.setObjectName(name)
+        self.setToolTip(tip)
+        self.valueChanged.connect(lambda _: self.sigMoved.emit(self.number(), self.isSliderDown()))
+        self.sliderReleased.connect(lambda: self.sigMoved.emit(self.number(), False))
+
+    def number(self) -> float:
+        lo, hi = self.span
+        return round(lo + (hi - lo) * self.value() / self.steps, 6)
+
+    def set_span(self, lo: float, hi: float) -> None:
+        self.span = (lo, hi)
+
+    def set_number(self, value: float) -> None:
+        """Move the handle to ``value`` (clamped to the span) without a signal."""
+        lo, hi = self.span
+        self.blockSignals(True)
+        self.setValue(round((min(max(value, lo), hi) - lo) / (hi - lo) * self.steps))
+        self.blockSignals(False)

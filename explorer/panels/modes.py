@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,12 +17,24 @@ from PySide6.QtWidgets import (
 
 from compute import LandscapeError, Modes, bind_modes, parse_constraint
 from explorer.overlays import OVERLAYS
-from explorer.panels.fields import INVALID_STYLE, NumberField
+from explorer.panels.fields import INVALID_STYLE, NumberField, SpanSlider
 from explorer.results import LANDSCAPE
 from explorer.state import AppState
 from explorer.views.style import HESSIAN_SHORT
 
 SLICE_NOTE = " (on a slice: of the 2-D restriction F(a, b))"
+L2_SPAN = 1.0
+"""λ's slider covers 0 … 1 (seed 001 shows λ = 0.2; the field takes any λ ≥ 0)."""
+
+
+def _beside(slider: QWidget, field: QWidget) -> QWidget:
+    """A slider with its number field at its right (3 : 2 of the row)."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(slider, 3)
+    layout.addWidget(field, 2)
+    return row
 
 
 class ModesPanel(QWidget):
@@ -35,7 +49,10 @@ class ModesPanel(QWidget):
         self.l2_on.setObjectName("l2-on")
         self.l2_on.setToolTip("Add (λ/2)‖θ‖² to the loss (seed 001, panel b)")
         self.l2 = NumberField(0.2, name="l2-lambda", tip="λ ≥ 0 (e.g. 0.2 or 1e-3)")
-        form.addRow(self.l2_on, self.l2)
+        self.l2_slider = SpanSlider(
+            0.0, L2_SPAN, "l2-slider", f"Drag λ over 0 … {L2_SPAN:g}: the map redraws live"
+        )
+        form.addRow(self.l2_on, _beside(self.l2_slider, self.l2))
         self.kind = QComboBox()
         self.kind.setObjectName("constraint-kind")
         self.kind.addItems(["none", "ball", "box"])
@@ -44,10 +61,11 @@ class ModesPanel(QWidget):
             " runs then take projected steps"
         )
         self.radius = NumberField(2.0, name="constraint-radius", tip="R > 0")
-        row = QHBoxLayout()
-        row.addWidget(self.kind)
-        row.addWidget(self.radius)
-        form.addRow("Constraint", row)
+        self.radius_slider = SpanSlider(
+            0.01, 5.0, "radius-slider", "Drag R: the map and the set redraw live"
+        )
+        form.addRow("Constraint", self.kind)
+        form.addRow("Radius R", _beside(self.radius_slider, self.radius))
         self.blocks = QLineEdit()
         self.blocks.setObjectName("constraint-blocks")
         self.blocks.setPlaceholderText("all of θ")
@@ -84,15 +102,33 @@ class ModesPanel(QWidget):
         self.kind.currentIndexChanged.connect(self._modes_changed)
         self.l2.sigValue.connect(self._modes_changed)
         self.radius.sigValue.connect(self._modes_changed)
+        self.l2_slider.sigMoved.connect(partial(self._dragged, self.l2))
+        self.radius_slider.sigMoved.connect(partial(self._dragged, self.radius))
         self.blocks.editingFinished.connect(self._modes_changed)
-        state.on_result(LANDSCAPE, lambda _: self._blocks_tip())
+        state.on_result(LANDSCAPE, lambda _: self._landscape_known())
         for box in (self.log, self.equal, *self.overlays.values()):
             box.toggled.connect(self._view_changed)
         self.hessian_field.currentIndexChanged.connect(self._view_changed)
         state.events.session.connect(lambda _: self.mirror())
         state.events.scenario.connect(lambda _: self._scenario())
 
-    def _modes_changed(self, *_: object) -> None:
+    def _dragged(self, field: NumberField, value: float, dragging: bool) -> None:
+        """A tick of the λ or R slider: the field shows it and the modes apply at once (the
+        map redraws coarse while the handle is held, critical points follow on release); all
+        ticks of one drag are one undo step."""
+        field.setText(f"{value:g}")
+        if field is self.l2 and not self.l2_on.isChecked():
+            self.l2_on.blockSignals(True)
+            self.l2_on.setChecked(True)  # dragging λ means L2 on
+            self.l2_on.blockSignals(False)
+        if dragging:
+            self.state.set_view(dragging=True)
+        self._modes_changed(merge=f"drag:{field.objectName()}")
+        if not dragging:
+            self.state.set_view(dragging=False)
+            self.state.end_merge()
+
+    def _modes_changed(self, *_: object, merge: str | None = None) -> None:
         l2, radius = self.l2.text(), self.radius.text()
         kind = self.kind.currentText()
         blocks = ",".join(b.strip() for b in self.blocks.text().split(",") if b.strip())
@@ -106,7 +142,7 @@ class ModesPanel(QWidget):
             if not self._blocks_known(constraint):
                 return
         self.blocks.setStyleSheet("")
-        if not self.state.apply(l2=lam, constraint=constraint):
+        if not self.state.apply(merge=merge, l2=lam, constraint=constraint):
             field, text = (self.l2, l2) if lam < 0 else (self.radius, radius)
             field.refuse(text, "refused: see the message above the map")
 
@@ -129,6 +165,23 @@ class ModesPanel(QWidget):
             self.blocks.setStyleSheet(INVALID_STYLE)
             return False
         return True
+
+    def _landscape_known(self) -> None:
+        self._blocks_tip()
+        self._radius_span()
+
+    def _radius_span(self) -> None:
+        """R's slider spans up to 1.5× the map's reach on a toy, 2‖θ₀‖ on a network."""
+        s, landscape = self.state.session, self.state.results.landscape
+        problem = getattr(landscape, "source", None) or getattr(landscape, "problem", None)
+        init = getattr(problem, "init", None)
+        if self.state.sliced and init is not None:
+            reach = 2.0 * float(init.norm())
+        else:
+            reach = 1.5 * max(abs(b) for b in s.window)
+        self.radius_slider.set_span(0.01, max(reach, 0.1))
+        if s.constraint is not None:
+            self.radius_slider.set_number(s.constraint.radius)
 
     def _blocks_tip(self) -> None:
         """The blocks the shown network has (Shamir's Theorem 4 constrains w and v)."""
@@ -175,6 +228,10 @@ class ModesPanel(QWidget):
         if constraint is not None:
             self.radius.set_value(constraint.radius)
             self.blocks.setText(",".join(constraint.blocks))
+        self.l2_slider.set_number(s.l2 if s.l2 > 0 else self.l2.value())  # λ when L2 is on
+        self.radius_slider.setEnabled(constraint is not None)
+        if constraint is not None:
+            self.radius_slider.set_number(constraint.radius)
         self.log.setChecked(s.log_scale)
         self.equal.setChecked(s.equal_axes)
         for key, box in self.overlays.items():

@@ -176,6 +176,8 @@ class ScenarioPanel(QWidget):
         applied = self.state.apply(
             f"parameter {name}", merge=f"drag:{name}" if dragging else None, params=params
         )
+        if not dragging:
+            self.state.end_merge()  # the next drag of this slider is an undo step of its own
         widget = self.controls.get(name)
         if not applied and isinstance(widget, ParamControl):
             widget.field.refuse(f"{value}", f"{name} = {value} was refused (see the message above)")

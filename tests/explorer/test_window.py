@@ -2,6 +2,7 @@
 menus, undo."""
 
 import numpy as np
+import torch
 import pytest
 from PySide6.QtCore import Qt
 
@@ -302,3 +303,63 @@ def test_a_matrix_that_is_not_psd_is_warned_about_while_it_lasts(qtbot, window):
     type_into(qtbot, field, "2")
     wait_idle(qtbot, window)
     assert "semidefinite" not in window.banner.text()
+
+
+def test_dragging_lambda_redraws_live_and_each_drag_is_one_undo_step(qtbot, window):
+    """Seed 001's experience: drag λ and watch the map change while the handle is held; on
+    release the map is F + (λ/2)‖θ‖² exactly (against the scenario's plain loss) and the
+    critical points are those of the new map; two drags are two undo steps."""
+    from compute import build_problem
+
+    s = window.state.session
+    plain = build_problem(s.scenario, s.params).objective().loss
+    before = window.view.image.image.copy()
+    slider = window.modes_panel.l2_slider
+    slider.setSliderDown(True)
+    slider.setValue(100)
+    slider.setValue(200)  # λ = 0.2 on the 0 … 1 span
+    qtbot.waitUntil(lambda: not np.array_equal(window.view.image.image, before), timeout=5000)
+    assert window.state.view.dragging
+    slider.setSliderDown(False)
+    assert not window.state.view.dragging
+    assert window.state.session.l2 == pytest.approx(0.2)
+    assert window.modes_panel.l2_on.isChecked() and window.modes_panel.l2.text() == "0.2"
+    wait_idle(qtbot, window)
+    frame = window.state.results.frame
+    (x, y), loss = frame.axes, frame.loss
+    xx, yy = np.meshgrid(x, y)
+    theta = torch.as_tensor(np.stack([xx, yy], -1), dtype=torch.float64)
+    expected = plain(theta).numpy() + 0.1 * (xx**2 + yy**2)
+    np.testing.assert_allclose(loss, expected, rtol=1e-10, atol=1e-12)
+    minima = [p for p in window.state.results.critical if p.kind == "minimum"]
+    assert minima and all(
+        float(plain(torch.as_tensor(p.point)) + 0.1 * np.dot(p.point, p.point))
+        <= loss.min() + 1e-9
+        for p in minima[:1]
+    )
+    slider.setSliderDown(True)
+    slider.setValue(300)
+    slider.setSliderDown(False)
+    assert window.state.session.l2 == pytest.approx(0.3)
+    wait_idle(qtbot, window)
+    window.menu_actions["undo"].trigger()
+    assert window.state.session.l2 == pytest.approx(0.2)  # the second drag alone
+    window.menu_actions["undo"].trigger()
+    assert window.state.session.l2 == 0.0
+    wait_idle(qtbot, window)
+
+
+def test_dragging_the_radius_moves_the_ball(qtbot, window):
+    panel = window.modes_panel
+    assert not panel.radius_slider.isEnabled()  # no constraint: nothing to drag
+    panel.kind.setCurrentText("ball")
+    wait_idle(qtbot, window)
+    assert panel.radius_slider.isEnabled()
+    panel.radius_slider.setSliderDown(True)
+    panel.radius_slider.setValue(panel.radius_slider.value() // 2)
+    panel.radius_slider.setSliderDown(False)
+    radius = window.state.session.constraint.radius
+    assert radius == pytest.approx(float(panel.radius.text()))
+    wait_idle(qtbot, window)
+    xs, ys = window.view.constraint.getData()
+    np.testing.assert_allclose(np.hypot(xs, ys), radius, rtol=1e-6)
