@@ -2,6 +2,7 @@
 barrier, the path on the map, kept in the session, and the spectrum at the highest point; on a
 network slice, "Show in its plane" (and undo), and the BatchNorm note of the profile."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -124,3 +125,36 @@ def test_show_a_curve_in_its_own_plane_then_undo(qtbot, window):
     assert state.session.plane == old_plane and state.session.window == old_window
     assert all(p.visible for p in state.session.paths)
     assert state.session.paths[1].coords == before
+
+
+def test_file_export_flies_a_marker_along_the_latest_path(qtbot, window, tmp_path, monkeypatch):
+    """File ▸ Export ▸ Flight along the latest path…: refused without a path; with one, a GIF of
+    one frame per point (3 fps × 3 s for a 9-point line) beside the profile, in a worker."""
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    from compute import Modes, drain
+    from compute.paths import PathRequest, connect
+    from compute.sessions.kept_paths import record_of
+
+    pick(qtbot, window, "shamir")
+    action = window.menu_actions["export_flight"]
+    assert action.text() == "Flight along the latest path…"
+    target = tmp_path / "fly.gif"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "GIF animation (*.gif)")
+    )
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (3, True))
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (3.0, True))
+    action.trigger()
+    assert "no path on the map" in window.banner.text() and not target.exists()
+    problem = window.state.results.landscape.problem
+    result = drain(connect(problem, Modes(), (1, 0), (-1, -1.5), PathRequest("line", points=9)))
+    window.state.apply("connect", paths=(record_of(result, result.nodes),))
+    wait_idle(qtbot, window)
+    with qtbot.waitSignal(window.exporter.sigExported, timeout=SLOW):
+        action.trigger()
+    with Image.open(target) as gif:
+        assert gif.n_frames == 9
+    flight = json.loads((tmp_path / "fly.gif.json").read_text())["animation"]["flight"]
+    assert flight["points"] == 9 and flight["profile"] and flight["path"].startswith("line")
