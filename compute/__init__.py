@@ -218,6 +218,9 @@ if TYPE_CHECKING:
     from compute.outputs import atomic_write as atomic_write
     from compute.outputs import output_path as output_path
     from compute.paths.connect import connect as connect_points
+    from compute.paths.plane import PathPlane as PathPlane
+    from compute.paths.plane import path_plane as path_plane
+    from compute.paths.plane import plane_reason as path_plane_reason
     from compute.paths.result import METHODS as PATH_METHODS
     from compute.paths.result import PathRequest as PathRequest
     from compute.paths.result import PathResult as PathResult

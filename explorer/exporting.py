@@ -38,6 +38,7 @@ KINDS = {
     "grid": ("Landscape grid data…", "data"),
     "runs": ("Trajectories data…", "data"),
     "animation": ("Runs as an animation…", "animation"),
+    "flight": ("Flight along the latest path…", "animation"),
 }
 WIDTHS = {
     "single": "Single column (3.25 in)",
@@ -49,12 +50,15 @@ MISSING = {
     "curves": "There are no runs to export: click the map to start one.",
     "runs": "There are no runs to export: click the map to start one.",
     "animation": "There are no runs to animate: click the map to start one.",
+    "flight": "There is no path on the map to fly along: connect two points first (Tools ▸ "
+    "Connect two points…).",
     "spectrum": "No Hessian spectrum yet: Alt+click a point (or use a run's Spectrum action).",
 }
 
 
 class Exporter(QObject):
-    """Figures (map, curves, spectrum, window), data (grid, trajectories) and animations.
+    """Figures (map, curves, spectrum, window), data (grid, trajectories) and animations (runs
+    moving; a marker flying along the latest kept path, the profile's cursor with it).
     ``sigExported(paths)`` after each export; failures are reported through the state's
     messages. The dialog remembers the folder, the format of each kind, the DPI and width."""
 
@@ -172,7 +176,9 @@ class Exporter(QObject):
         hmap, shown = self.state.results.hessian_map, "hessian" in self.state.session.overlays
         self._note = (
             " (the curvature map was still being computed and is left out)"
-            if shown and what in ("map", "grid", "animation") and not (hmap and hmap.complete)
+            if shown
+            and what in ("map", "grid", "animation", "flight")
+            and not (hmap and hmap.complete)
             else ""
         )
 
@@ -221,6 +227,7 @@ def _writer(
 
     panels: dict[str, Panel | None] = {"map": scene.map, "grid": scene.map}
     panels |= {"spectrum": scene.spectrum, "curves": scene.curves, "runs": scene.curves}
+    panels["flight"] = scene.map if scene.map is not None and scene.map.paths else None
     panel = panels.get(what, scene.curves)  # an animation needs runs
     if panel is None:
         raise LandscapeError(MISSING.get(what, "the map is still being computed"))
@@ -231,4 +238,10 @@ def _writer(
     if what in ("grid", "runs"):
         return lambda: export_data([panel], path, record)
     fps, seconds = timing
+    if what == "flight":  # the latest drawn path, with the profile panel and its cursor
+        fly, wide = len(scene.map.paths) - 1 if scene.map else 0, scene.profile is not None
+        return lambda: animate(
+            scene, path, fps, seconds, "double" if wide else "single", record=record,
+            tick=tick, fly=fly, profile=wide,
+        )  # fmt: skip
     return lambda: animate(scene, path, fps=fps, seconds=seconds, record=record, tick=tick)

@@ -66,6 +66,14 @@ def add_parser(sub: Any) -> None:
         default=_DEFAULTS["seconds"],
         help="animations: length in seconds",
     )
+    p.add_argument(
+        "--fly",
+        type=int,
+        default=None,
+        metavar="N",
+        help="animations: a marker flies along kept path N (1, 2, … as in the map's legend) "
+        "instead of the runs moving; with --panel map,profile the profile's cursor follows it",
+    )
     p.add_argument("--device", default="cpu", help="networks: cpu or cuda")
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
 
@@ -102,6 +110,7 @@ def check(args: argparse.Namespace) -> None:
     rows, cols = parse_layout(args.layout, count)
     width = args.width or ("single" if count == 1 else "double")
     animation = target.suffix.lower() in (".gif", ".mp4")
+    _check_fly(args.fly, kinds, target.suffix, animation)
     if animation:
         frames = check_animation(args.fps, args.seconds)
         check_budget(width, 1, 1, min(dpi, 200), frames)
@@ -117,6 +126,20 @@ def check(args: argparse.Namespace) -> None:
 
 
 _DEFAULTS = {"fps": 20, "seconds": 6.0}
+
+
+def _check_fly(fly: int | None, kinds: tuple[str, ...], suffix: str, animation: bool) -> None:
+    """--fly N: an animation (.gif, .mp4) of the map (and the profile), N ≥ 1."""
+    if fly is None:
+        return
+    if not animation:
+        raise LandscapeError(f"--fly is for animations (.gif, .mp4), not {suffix}")
+    if fly < 1:
+        raise LandscapeError(f"--fly numbers the kept paths from 1, got {fly}")
+    if "map" not in kinds or not set(kinds) <= {"map", "profile"}:
+        raise LandscapeError(
+            "--fly draws the map (and the profile): use --panel map or map,profile"
+        )
 
 
 def _load(path: str, several: bool) -> Any:
@@ -197,8 +220,9 @@ def run(args: argparse.Namespace) -> int:
 
         turning = next((p for p in panels if isinstance(p, SurfacePanel)), None)
         written = animate(
-            turning or scenes[0], target, args.fps, args.seconds, width, min(args.dpi, 200), record
-        )
+            turning or scenes[0], target, args.fps, args.seconds, width, min(args.dpi, 200), record,
+            fly=None if args.fly is None else args.fly - 1, profile="profile" in kinds,
+        )  # fmt: skip
     else:
         from compute.figures.render import render_figure
 

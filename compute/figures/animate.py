@@ -2,8 +2,10 @@
 
 The map and its overlays are drawn once (``compose``), then every frame restores that
 background and draws each run's path up to the frame's step (one step clock for all runs,
-so faster runs arrive first). Frame rate and length are the caller's; the file is written to
-a temporary name and renamed, so a failure leaves nothing behind.
+so faster runs arrive first); or, with ``fly``, a marker moves along a kept path from one end
+to the other (``compute.figures.fly``), the profile's cursor with it. Frame rate and length are
+the caller's; the file is written to a temporary name and renamed, so a failure leaves nothing
+behind.
 """
 
 from __future__ import annotations
@@ -160,9 +162,14 @@ def animate(
     dpi: int = 120,
     record: dict[str, Any] | None = None,
     tick: Callable[[int, int], None] | None = None,
+    fly: int | None = None,
+    profile: bool = False,
 ) -> list[Path]:
     """Write the runs of ``scene``'s map moving over it as ``path`` (.gif or .mp4) and a sidecar;
     a SurfacePanel turns once around its vertical axis instead (``rotate.rotation_frames``).
+    With ``fly`` = i, a marker flies along the map's kept path i (0-based, the legend's order)
+    instead, frame j at its point round(j·(K − 1)/(frames − 1)); with ``profile`` (a Scene with
+    paths) the profile panel is drawn beside the map and its cursor follows the marker.
 
     ``fps`` frames per second for ``seconds`` (fps·seconds frames, at most MAX_FRAMES), the
     figure ``width`` preset at ``dpi``. ``tick(done, total)`` is called after each frame drawn;
@@ -179,7 +186,23 @@ def animate(
     provenance |= {
         "animation": {"fps": int(fps), "seconds": float(seconds), "frames": count, "dpi": dpi}
     }
-    if isinstance(scene, SurfacePanel):
+    if fly is not None:
+        from compute.figures.fly import path_flight
+
+        panel = scene.map if isinstance(scene, Scene) else scene
+        if not isinstance(panel, MapPanel):
+            raise LandscapeError("nothing to fly along: there is no 2-D map")
+        side = scene.profile if profile and isinstance(scene, Scene) else None
+        flying = path_flight(panel, fly, count, side, width, dpi)
+        images = flying.frames()
+        provenance["animation"] |= {
+            "flight": {
+                "path": panel.paths[fly].describe(),
+                "points": len(panel.paths[fly].t),
+                "profile": side is not None,
+            }
+        }
+    elif isinstance(scene, SurfacePanel):
         from compute.figures.rotate import rotation_frames
 
         images = rotation_frames(scene, count, width, dpi)

@@ -155,7 +155,7 @@ def pca_plane(trajectory: torch.Tensor | np.ndarray, margin: float = 0.25) -> Pl
     d1, d2 = (v.to(traj.dtype) for v in dirs)
     plane = Plane(final, d1, d2, "pca", True, explained_variance=ratio)
     coords = plane.project(traj).coords
-    return replace(plane, window=_frame(coords, margin))
+    return replace(plane, window=frame_window(coords, margin))
 
 
 def three_point_plane(points: Mapping[str, torch.Tensor], margin: float = 0.25) -> Plane:
@@ -183,7 +183,7 @@ def three_point_plane(points: Mapping[str, torch.Tensor], margin: float = 0.25) 
     d2 = perp / npp
     dtype = torch.as_tensor(points[names[0]]).dtype
     marks = {names[0]: (0.0, 0.0), names[1]: (nu, 0.0), names[2]: (along, npp)}
-    window = _frame(np.array(list(marks.values())), margin)
+    window = frame_window(np.array(list(marks.values())), margin)
     return Plane(p0.to(dtype), d1.to(dtype), d2.to(dtype), "points", True, window, marks=marks)
 
 
@@ -236,7 +236,7 @@ def _floats(window: tuple[float, ...]) -> Window4:
     return (lo_a, hi_a, lo_b, hi_b)
 
 
-def _frame(coords: np.ndarray, margin: float) -> Window4:
+def frame_window(coords: np.ndarray, margin: float) -> Window4:
     """A window around points (k, 2), padded by ``margin`` of its size on each side."""
     lo, hi = coords.min(axis=0), coords.max(axis=0)
     span = np.maximum(hi - lo, 1e-6 * (1 + np.abs(hi).max()))

@@ -55,6 +55,11 @@ class ModuleParts:
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @property
+    def has_batchnorm(self) -> bool:
+        """Whether the model has BatchNorm layers (running statistics that evaluation uses)."""
+        return any(isinstance(m, BATCHNORM) for m in self.evaluator.modules())
+
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in ("_spare", "_lock")}
 

@@ -19,6 +19,7 @@ from compute.errors import LandscapeError
 from compute.generators import mapped
 from compute.landscapes.point_spectrum import spectrum_of
 from compute.landscapes.spectrum_types import SpectrumRequest, SpectrumStep
+from compute.networks.module_problem import ModuleProblem
 from compute.networks.symmetry import aligned_theta, symmetry_group
 from compute.objectives.modes import Modes
 from compute.objectives.objective import Objective
@@ -65,6 +66,27 @@ def _ends(
             "aligned_distance": float(torch.linalg.vector_norm(tb - ta)),
         }
     return ta, tb, note
+
+
+NO_STATISTICS = "none: the model has no normalisation statistics"
+RECOMPUTED = (
+    "BatchNorm statistics recomputed at each image (a pass over the training data in train "
+    "mode at every point of the path; batchnorm=recompute)"
+)
+CENTRE = (
+    "BatchNorm: the centre's running statistics at every point of the path (eval mode; "
+    "batchnorm=centre)"
+)
+
+
+def normalisation(problem: Problem) -> str:
+    """How a network's path treats normalisation statistics, in words: a model without
+    BatchNorm has none; with ``batchnorm=recompute`` each point θ_k of the path is evaluated
+    with the running mean and variance recomputed from the training data at θ_k; otherwise
+    every θ_k uses the running statistics the model was handed over with (the centre's)."""
+    if not isinstance(problem, ModuleProblem) or not problem.parts.has_batchnorm:
+        return NO_STATISTICS
+    return RECOMPUTED if problem.recompute_batchnorm else CENTRE
 
 
 def _minibatch_loss(objective: Objective) -> Any:
@@ -150,7 +172,7 @@ def connect(
     if modes.constraint is not None:
         provenance["constraint"] = "not applied along the path (F is evaluated unconstrained)"
     if network:
-        provenance["normalisation"] = "none: the model has no normalisation statistics"
+        provenance["normalisation"] = normalisation(problem)
     converged, taken = True, 0
     yield PathStep("start", 0, max(steps, 1), 0.0)
     if method == "neb":

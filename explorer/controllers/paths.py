@@ -1,5 +1,7 @@
 """Paths between two points (minima of the critical-point list, run ends, the teacher),
-computed in the "path" job slot; a finished path is kept in the session (undoable)."""
+computed in the "path" job slot; a finished path is kept in the session (undoable). On a
+network slice the latest path can be shown in its own plane (through its ends and its bend),
+built in the "path-plane" slot."""
 
 from __future__ import annotations
 
@@ -13,16 +15,21 @@ from PySide6.QtCore import QObject, Signal
 from compute import (
     Landscape,
     LandscapeError,
+    PathPlane,
+    PathRecord,
     PathRequest,
     PathResult,
     PathStep,
     connect_points,
+    path_plane,
+    path_plane_reason,
     path_record,
 )
 from explorer.jobs import Jobs
 from explorer.state import AppState
 
 SLOT = "path"
+PLANE_SLOT = "path-plane"
 PATH_COLORS = ("#CC79A7", "#009E73", "#D55E00", "#0072B2", "#F0E442", "#56B4E9")
 
 
@@ -49,6 +56,8 @@ class PathController(QObject):
     ``request`` (``choose`` changes it). Signals: ``sigProgress(PathStep)`` while it runs,
     ``sigResult(PathResult)`` when it is done (the path is then added to the session),
     ``sigRequested(text)`` when a computation starts. ``latest`` is the last result.
+    ``show_in_plane()`` switches a network slice to the plane through the latest path's ends and
+    its bend (``plane_reason()`` says why it cannot, "" where it can).
     """
 
     sigProgress = Signal(object)
@@ -61,6 +70,7 @@ class PathController(QObject):
         self.request = PathRequest("neb")
         self.latest: PathResult | None = None
         self._landscape: Landscape | None = None
+        self._records: list[PathRecord] = []  # the latest path's records (each plane it was in)
 
     def choose(self, **changes: Any) -> bool:
         try:
@@ -188,10 +198,84 @@ class PathController(QObject):
         color = PATH_COLORS[len(kept) % len(PATH_COLORS)]
         try:
             record = path_record(result, coords, color)
+            self._records = [record]
             self.state.apply(f"connect ({result.method})", paths=(*kept, record)[-16:])
         except LandscapeError as exc:
             self.state.notify(f"The path could not be kept: {exc}", "error")
         self.sigResult.emit(result)
+
+    # the path's own plane --------------------------------------------------------------------
+    def plane_reason(self) -> str:
+        """Why the latest path cannot be shown in its own plane ("" where it can)."""
+        return path_plane_reason(self.latest, self.state.sliced)
+
+    def _kept_index(self) -> int | None:
+        """Where the latest path is in the session's paths (None: undone, or another session)."""
+        for i, p in enumerate(self.state.session.paths):
+            if any(p is r for r in self._records):
+                return i
+        return None
+
+    def show_in_plane(self) -> bool:
+        """Switch the slice to the plane through the latest path's ends and its bend (in a
+        worker), then draw the path there: one undo step brings the previous plane back."""
+        reason, result = self.plane_reason(), self.latest
+        landscape = self.state.results.landscape
+        if reason or result is None:
+            self.state.notify(f"Show in its plane: {reason}", "error")
+            return False
+        if landscape is None or landscape.problem.id != result.scenario:
+            self.state.notify("The map is still being computed: try again when it is shown.")
+            return False
+        if self._kept_index() is None:
+            self.state.notify(
+                "The path is no longer kept in this session (undone?): connect its ends again "
+                "to show it in its plane.",
+                "error",
+            )
+            return False
+        problem = landscape.problem
+
+        def job() -> Generator[None, None, PathPlane]:
+            yield None
+            return path_plane(problem, result)
+
+        self.state.progress(PLANE_SLOT, 0.0)
+        self.jobs.submit(PLANE_SLOT, job, lambda _: None, self._in_plane, self._plane_failed)
+        return True
+
+    def _in_plane(self, found: PathPlane) -> None:
+        self.state.progress(PLANE_SLOT, 1.0)
+        i = self._kept_index()
+        if i is None:
+            self.state.notify("The path was removed meanwhile: its plane is not shown.", "error")
+            return
+        kept = self.state.session.paths
+        coords = tuple(tuple(float(x) for x in row) for row in found.coords)
+        mine = replace(kept[i], coords=coords, visible=True)
+        hidden = [j for j, p in enumerate(kept) if j != i and p.visible]
+        paths = tuple(
+            mine if j == i else replace(p, visible=False) if j in hidden else p
+            for j, p in enumerate(kept)
+        )
+        window = tuple(float(f"{b:.6g}") for b in found.window)
+        if not self.state.apply(
+            "show the path in its plane", plane=found.spec, window=window, paths=paths
+        ):
+            return
+        self._records.append(mine)
+        names = list(found.points)
+        text = f"Showing the path in the plane through {names[0]}, {names[1]} and its {names[2]}"
+        off = float(found.distance.max())
+        if off > 1e-6 * (1 + float(np.abs(found.coords).max())):
+            text += f" (the other points are up to {off:.3g} from it, drawn projected)"
+        if hidden:
+            text += f"; {len(hidden)} other path(s), drawn in the previous plane, are hidden here"
+        self.state.notify(text + ". Ctrl+Z brings the previous plane back.")
+
+    def _plane_failed(self, exc: Exception) -> None:
+        self.state.progress(PLANE_SLOT, -1.0)
+        self.state.notify(f"The path's plane could not be built: {exc}", "error")
 
     def _failed(self, exc: Exception | str) -> None:
         self.state.progress(SLOT, -1.0)

@@ -1,6 +1,6 @@
 """The Paths panel (connect two points: method, images, steps; the loss profile along the path
-with the barrier and the highest point) and the paths drawn on the map, with the map's context
-menu "Connect … to ▸"."""
+with the barrier and the highest point; "Show in its plane" on network slices) and the paths
+drawn on the map, with the map's context menu "Connect … to ▸"."""
 
 from __future__ import annotations
 
@@ -35,13 +35,20 @@ METHOD_LABELS = {
     "bezier": "Bezier curve (trained bend)",
 }
 PROFILE_PENS = {"loss": "#000000", "test_loss": "#0072B2"}
+IN_PLANE_TIP = (
+    "Switch the slice to the plane through the path's two ends and its bend (a curve's trained "
+    "bend, a band's highest image): a Bezier curve lies in it entirely. Ctrl+Z brings the "
+    "previous plane back."
+)
 ACCURACY_COLOR = "#009E73"
 
 
 class PathPanel(QWidget):
     """Two ends, a method and its settings, Connect / Cancel; the profile F(t) (train, test,
-    accuracy where there is one) with the highest point, the barrier values, and "Spectrum at
-    the highest point" (``sigSpectrum(theta)``)."""
+    accuracy where there is one) with the highest point, the barrier values (and how BatchNorm
+    statistics were treated), "Spectrum at the highest point" and "Show in its plane" (the
+    slice through the path's ends and bend; disabled, with the reason as tooltip, where there
+    is none)."""
 
     def __init__(self, state: AppState, controller: PathController) -> None:
         super().__init__()
@@ -68,6 +75,8 @@ class PathPanel(QWidget):
         self.barrier.setWordWrap(True)
         self.spectrum_button = QPushButton("Spectrum at the highest point")
         self.spectrum_button.setEnabled(False)
+        self.plane_button = QPushButton("Show in its plane")
+        self.plane_button.setObjectName("path-plane")
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMinimumSize(120, 120)
         self.plot.setLabel("bottom", "position along the path t")
@@ -97,14 +106,26 @@ class PathPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.barrier)
-        layout.addWidget(self.spectrum_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.spectrum_button)
+        actions.addWidget(self.plane_button)
+        layout.addLayout(actions)
         self.connect_button.clicked.connect(self._connect)
         self.cancel_button.clicked.connect(controller.cancel)
         self.refresh_button.clicked.connect(self.refresh)
+        self.plane_button.clicked.connect(controller.show_in_plane)
         controller.sigProgress.connect(self.show_progress)
         controller.sigResult.connect(self.show_result)
         state.on_result(CRITICAL, lambda _: self.refresh())
         state.events.runs.connect(lambda _: self.refresh())
+        state.events.scenario.connect(lambda _: self.update_plane_button())
+        self.update_plane_button()
+
+    def update_plane_button(self) -> None:
+        """Enabled where the latest path has a plane of its own; the tooltip says why not."""
+        reason = self.ctl.plane_reason()
+        self.plane_button.setEnabled(not reason)
+        self.plane_button.setToolTip(reason or IN_PLANE_TIP)
 
     def refresh(self) -> None:
         """List the candidate ends again, keeping the chosen ones where they still exist."""
@@ -166,9 +187,17 @@ class PathPanel(QWidget):
             f"<b>barrier {b.max_end:.4g}</b> (highest F − higher end; − mean of the ends: "
             f"{b.mean_end:.4g}); highest F {b.highest:.4g} at t = {s.t:.3g}, Hessian index "
             f"{s.index}{plus}{acc}. {'' if result.converged else 'Not converged. '}"
-            f"{result.steps} steps, {result.seconds:.1f} s."
+            f"{result.steps} steps, {result.seconds:.1f} s." + _normalisation(result)
         )
         self.spectrum_button.setEnabled(True)
+        self.update_plane_button()
+
+
+def _normalisation(result: PathResult) -> str:
+    """ " BatchNorm: …" where the model has BatchNorm layers (how the profile treated their
+    statistics, from the path's provenance); "" elsewhere."""
+    note = str(result.provenance.get("normalisation", ""))
+    return f" {note[0].upper()}{note[1:]}." if "BatchNorm" in note else ""
 
 
 class PathOverlay:

@@ -2,6 +2,7 @@
 output files checked against closed forms; bad input is one line and exit 2."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,3 +119,33 @@ def test_bad_input_is_one_line_and_exit_2(args, needle):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], result.stderr
+
+
+BN_EXAMPLE = Path(__file__).resolve().parents[2] / "resources/examples/digits_bn_cnn.py"
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [("recompute", "recomputed at each image"), ("centre", "the centre's running statistics")],
+)
+def test_a_batchnorm_model_s_profile_says_how_its_statistics_were_treated(option, words):
+    """digits_bn_cnn (a few samples and training steps): the provenance of the path's profile
+    names the BatchNorm option it was evaluated with."""
+    out = _json(
+        cli(
+            "connect",
+            "--model",
+            f"{BN_EXAMPLE}:make",
+            *("--set", "eval_samples=64", "--set", "train_steps=5", "--set", f"batchnorm={option}"),
+            *("--from", "init", "--to", "final", "--train-steps", "5", "--points", "3", "--json"),
+        )
+    )
+    assert words in out["provenance"]["normalisation"]
+    assert len(out["profile"]["loss"]) == 3 and out["params"]["batchnorm"] == option
+
+
+def test_a_network_without_normalisation_says_so():
+    out = _json(
+        cli("connect", "li-yuan", "--from", "init", "--to", "teacher", "--points", "3", "--json")
+    )
+    assert out["provenance"]["normalisation"].startswith("none")

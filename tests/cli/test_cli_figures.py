@@ -150,3 +150,47 @@ def test_help_is_fast():
     out = run("render", "--help")
     assert out.returncode == 0 and "--shared-scale" in out.stdout
     assert time.perf_counter() - start < 3.0  # interpreter start-up included; no torch import
+
+
+def test_render_flies_a_marker_along_a_kept_path(tmp_path):
+    """--fly 1 with --panel map,profile: one frame per point of the 9-point line, the sidecar
+    names the path; --fly is refused for figures and for a path the session does not keep."""
+    from compute import Modes, drain
+    from compute.paths import PathRequest, connect
+    from compute.scenarios import build_problem
+    from compute.sessions.file import save
+    from compute.sessions.kept_paths import record_of
+    from compute.sessions.session import Session
+
+    problem = build_problem("factorization")
+    result = drain(connect(problem, Modes(), (1, 1), (-1, -1), PathRequest("line", points=9)))
+    record = record_of(result, result.nodes)
+    session = save(
+        Session(scenario="factorization", resolution=32, paths=(record,)), tmp_path / "s.json"
+    )
+    target = tmp_path / "fly.gif"
+    timing = ("--fps", "3", "--seconds", "3", "--dpi", "50")
+    out = run(
+        "render",
+        str(session),
+        "--out",
+        str(target),
+        "--fly",
+        "1",
+        "--panel",
+        "map,profile",
+        *timing,
+    )
+    assert out.returncode == 0, out.stderr
+    with Image.open(target) as gif:
+        assert gif.n_frames == 9
+    flight = json.loads(Path(f"{target}.json").read_text())["animation"]["flight"]
+    assert flight == {"path": record.describe(), "points": 9, "profile": True}
+    one_line_error(
+        run("render", str(session), "--out", str(tmp_path / "f.pdf"), "--fly", "1"),
+        "--fly",
+        "animations",
+    )
+    one_line_error(
+        run("render", str(session), "--out", str(target), "--fly", "2", *timing), "no path 2"
+    )
