@@ -130,7 +130,9 @@ def test_a_direction_file_puts_the_slice_on_its_plane_and_undo_brings_the_old_on
             f.create_group(group).create_dataset("0", data=np.ones((3, 2)))
     _choose_file(monkeypatch, other)
     window.menu_actions["import_directions"].trigger()
-    qtbot.waitUntil(lambda: window.banner.kind == "error" and window.banner.isVisible(), timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.banner.kind == "error" and window.banner.isVisible(), timeout=30000
+    )
     assert "\n" not in window.banner.label.text()
     assert window.state.session.plane == old_plane
 

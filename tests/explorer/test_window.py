@@ -2,8 +2,8 @@
 menus, undo."""
 
 import numpy as np
-import torch
 import pytest
+import torch
 from PySide6.QtCore import Qt
 
 from .conftest import click_data, last_run, path_of, pick, toggle, type_into, wait_idle
