@@ -142,4 +142,6 @@ def _moved(batch: Batch, problem: ModuleProblem) -> Batch:
 
 
 def replace_train(problem: ModuleProblem, batch: Batch) -> ModuleProblem:
-    return replace(problem, train=batch, recompute_batchnorm=False, _vmap=problem._vmap)
+    return replace(
+        problem, train=batch, recompute_batchnorm=False, _points_mode=problem._points_mode
+    )

@@ -3,8 +3,9 @@ points where the model allows it, and BatchNorm statistics recomputed at every p
 
 F(θ) = Σ_c m_c ℓ(f(x_c; θ), y_c) / N over the evaluation set cut into chunks c of m_c samples
 (the user's loss is a mean over its batch, so this is the mean over all N samples); many
-points θ are evaluated at once with ``torch.func.vmap`` where the model allows it, one by one
-where it does not (a model calling ``.item()``, recomputed BatchNorm statistics). Chunks are
+points θ are evaluated at once with ``torch.func.vmap`` where that is faster, one by one where
+it is not or cannot be (convolutions on the CPU, a model calling ``.item()``, recomputed
+BatchNorm statistics). Chunks are
 sized so that points × samples × width activations stay within a budget.
 
 ``ChunkedEvaluation`` holds these methods for ``ModuleProblem`` (which owns the fields they read).
@@ -12,6 +13,7 @@ sized so that points × samples × width activations stay within a budget.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -27,6 +29,27 @@ CPU_CHUNK_FLOATS = 1 << 24
 larger than the built-in MLPs' (convolutions run best on big batches; measured on the BatchNorm
 CNN example, 2 threads: about half the time per point of a 4M budget)."""
 CUDA_CHUNK_FLOATS = 1 << 26
+LOOP_PROBE = 4
+"""Points timed one by one when choosing between ``vmap`` and a loop (the first chunk)."""
+
+
+def channels_last(params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The same parameters with convolution kernels (4-D, 5-D) in channels-last layout.
+
+    Only the memory layout changes, never a value. oneDNN's convolution then returns
+    channels-last activations, and the BatchNorm, ReLU and pooling after it keep that layout,
+    where they run several times faster on the CPU than on NCHW (max-pooling 5×; the whole
+    BatchNorm CNN example 2× per point)."""
+    formats = {4: torch.channels_last, 5: torch.channels_last_3d}
+    return {
+        name: t.contiguous(memory_format=formats[t.ndim]) if t.ndim in formats else t
+        for name, t in params.items()
+    }
+
+
+def _no_transform() -> bool:
+    """Whether no ``torch.func`` transform (vmap, grad, jvp) is active here."""
+    return torch._C._functorch.maybe_current_level() is None
 
 
 class ChunkedEvaluation:
@@ -39,7 +62,7 @@ class ChunkedEvaluation:
     recompute_batchnorm: bool
     device: torch.device
     dtype: torch.dtype
-    _vmap: dict[str, bool]
+    _points_mode: dict[str, str]
 
     @property
     def chunk_floats(self) -> int:
@@ -59,23 +82,42 @@ class ChunkedEvaluation:
         fn: Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]],
     ) -> tuple[torch.Tensor, ...]:
         """``fn`` of the parameters at each row of θ (P, n) → K values (P,): batched with
-        ``vmap`` where the model allows it, else one point at a time (decided once, at the
-        first call with several points)."""
+        ``vmap`` where that pays, else one point at a time.
+
+        Decided once, at the first call with several points, by timing both on it: ``vmap``
+        turns a convolution with per-point weights into a grouped one, which on the CPU is
+        often slower than one plain convolution per point (the BatchNorm CNN example: about
+        2× slower, 4× against the loop's channels-last kernels), while for MLPs it wins by a
+        wide margin. A model ``vmap`` cannot trace (one calling ``.item()``) is looped."""
 
         def at(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
             return fn(self.layout.unflatten(t))
 
-        if self._vmap.get("ok", True) and len(theta) > 1:
-            try:
-                out: tuple[torch.Tensor, ...] = vmap(at, randomness="different")(theta)
-                self._vmap["ok"] = True
-                return out
-            except (RuntimeError, NotImplementedError, ValueError):
-                if self._vmap.get("ok"):
-                    raise  # it worked before: a real error of this point
-                self._vmap["ok"] = False
-        rows = [at(t) for t in theta]
-        return tuple(torch.stack(col) for col in zip(*rows, strict=True))
+        # values only (the map): no autograd or torch.func transform will look at the layout
+        layout = channels_last if not torch.is_grad_enabled() and _no_transform() else dict
+
+        def looped(points: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            rows = [fn(layout(self.layout.unflatten(t))) for t in points]
+            return tuple(torch.stack(col) for col in zip(*rows, strict=True))
+
+        mode = self._points_mode.get("mode")
+        if mode == "loop" or len(theta) < 2:
+            return looped(theta)
+        if mode == "vmap":
+            return vmap(at, randomness="different")(theta)
+        try:
+            start = time.perf_counter()
+            out: tuple[torch.Tensor, ...] = vmap(at, randomness="different")(theta)
+            batched = (time.perf_counter() - start) / len(theta)
+        except (RuntimeError, NotImplementedError, ValueError):
+            self._points_mode["mode"] = "loop"
+            return looped(theta)
+        probe = theta[: min(len(theta), LOOP_PROBE)]
+        start = time.perf_counter()
+        looped(probe)
+        one_by_one = (time.perf_counter() - start) / len(probe)
+        self._points_mode["mode"] = "vmap" if batched <= one_by_one else "loop"
+        return out
 
     def _means(
         self,

@@ -79,7 +79,7 @@ class ModuleProblem(ChunkedEvaluation):
     baselines: Mapping[str, float] = field(default_factory=dict)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     dtype: torch.dtype = torch.float32
-    _vmap: dict[str, bool] = field(default_factory=dict, repr=False)
+    _points_mode: dict[str, str] = field(default_factory=dict, repr=False)
 
     # --- the Problem protocol -------------------------------------------------------------
     @property
@@ -137,7 +137,7 @@ class ModuleProblem(ChunkedEvaluation):
             trajectory=None if self.trajectory is None else self.trajectory.to(dev, dt),
             device=dev,
             dtype=dt,
-            _vmap=dict(self._vmap),
+            _points_mode=dict(self._points_mode),
         )
 
     # --- evaluation (the means over chunks: ``ChunkedEvaluation``) ---------------------------
