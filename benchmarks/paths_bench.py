@@ -37,9 +37,9 @@ from machine_load import busy_seconds, other_load
 
 from compute import Modes, RunConfig, descend, run_to_end
 from compute.generators import drain
-from compute.paths import PathRequest, PathResult, connect
 from compute.paths.bezier import T_PER_STEP, garipov_schedule
-from compute.paths.result import Barrier, evaluate_profile
+from compute.paths.connect import connect
+from compute.paths.result import Barrier, PathRequest, PathResult, evaluate_profile
 from compute.scenarios import build_problem
 
 STEPS, BATCH = 600, 128

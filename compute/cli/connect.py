@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
     from compute.errors import LandscapeError
     from compute.networks.sliced import network_of
     from compute.outputs import output_path
-    from compute.paths import PathRequest, connect
+    from compute.paths.connect import connect
+    from compute.paths.result import PathRequest
 
     request = PathRequest(
         args.method,

@@ -43,7 +43,7 @@ def check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``gallery``: every gallery entry (or ``--only``) to DIR/NAME.pdf and NAME.png."""
-    from compute.figures.gallery import ENTRIES, gallery
+    from compute.figures.gallery import ENTRIES, GalleryProgress, gallery
 
     if args.list:
         for e in ENTRIES:
@@ -57,7 +57,15 @@ def run(args: argparse.Namespace) -> int:
         [n.strip() for n in args.only.split(",") if n.strip()] if args.only is not None else None
     )
     start = time.perf_counter()
-    results = drain_progress(gallery(args.out, names, args.dpi), "gallery")
+    last = [(0, 1)]
+
+    def done(item: object) -> tuple[int, int]:
+        """Entries done (in thousandths); a scene's own progress keeps the entry's place."""
+        if isinstance(item, GalleryProgress):
+            last[0] = (int(1000 * (item.index + item.fraction)), 1000 * item.total)
+        return last[0]
+
+    results = drain_progress(gallery(args.out, names, args.dpi), "gallery", done)
     total = time.perf_counter() - start
     if args.json:
         entries = [

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from compute.cli.checks import check_early
+from compute.cli.confirm import Answers
 from compute.cli.options import one_line
 from compute.errors import LandscapeError
 from compute.outputs import remove_temporaries
@@ -69,6 +70,13 @@ def build_parser(gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in COMMANDS.values():
         _command(module).add_parser(sub)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--yes",
+            action="store_true",
+            help="go on with long work without asking (a terminal is asked when the time left "
+            "after the first seconds exceeds a minute)",
+        )
     if gui is not None:
         p = sub.add_parser("gui", help="open the explorer window")
         p.add_argument("session", nargs="?", default=None, help="a session .json to open")
@@ -136,6 +144,7 @@ def _main(argv: Sequence[str] | None, gui: GuiLauncher | None) -> int:
         if args.command == "gui":
             return int(args.gui(args))
         module = _command(COMMANDS[args.command])
+        Answers.yes = bool(args.yes)
         check_early(args)  # torch-free: a typo answers before any heavy import
         if hasattr(module, "check"):
             module.check(args)

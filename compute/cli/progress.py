@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+from compute.cli.confirm import Estimate
 from compute.dynamics.optimizers import RunConfig
 from compute.dynamics.run_records import RunChunk, RunHistory, run_to_end
 
@@ -38,8 +39,9 @@ def drain_progress(
     what: str,
     fraction: Callable[[Any], tuple[int, int]] | None = None,
 ) -> R:
-    """Run ``gen`` to its end; ``fraction(item) -> (done, total)`` drives the bar (else each
-    item's text is shown as the bar's status)."""
+    """Run ``gen`` to its end; ``fraction(item) -> (done, total)`` drives the bar and the
+    estimate of long work (else each item's text is shown as the bar's status)."""
+    estimate = Estimate(what)
     with _bar(None, what) as bar:
         while True:
             try:
@@ -50,6 +52,7 @@ def drain_progress(
                 done, total = fraction(item)
                 bar.total = total
                 bar.update(done - bar.n)  # redraws at most every mininterval (0.1 s)
+                estimate.seen(done, total)
             elif isinstance(item, str):
                 bar.set_postfix_str(item[:60])
 
@@ -59,6 +62,7 @@ def run_with_progress(
 ) -> RunHistory:
     """``run_to_end`` with a bar over the run's steps."""
     bar = _bar(config.steps, what)
+    estimate = Estimate(what)
 
     def watched() -> Generator[RunChunk, None, RunChunk]:
         while True:
@@ -67,6 +71,7 @@ def run_with_progress(
             except StopIteration as stop:
                 return stop.value
             bar.update(chunk.step - bar.n)  # redraws at most every mininterval (0.1 s)
+            estimate.seen(chunk.step, config.steps)
             yield chunk
 
     try:

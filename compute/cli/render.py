@@ -190,7 +190,11 @@ def run(args: argparse.Namespace) -> int:
             continue
         gen = scene_from_session(session, path, "spectrum" in kinds, args.max_steps, args.device)
         try:
-            scenes.append(drain_progress(gen, f"computing {path.name}"))
+            scenes.append(
+                drain_progress(
+                    gen, f"computing {path.name}", lambda p: (int(1000 * p.fraction), 1000)
+                )
+            )
         except LandscapeError as exc:
             if len(sessions) > 1 and path.name not in str(exc):
                 raise LandscapeError(f"{path}: {exc}") from None

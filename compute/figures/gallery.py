@@ -216,7 +216,8 @@ def gallery(
     out_dir: str | Path, names: Sequence[str] | None = None, dpi: int = 150
 ) -> Generator[GalleryProgress | SceneProgress, None, list[GalleryResult]]:
     """Render the gallery (every entry, or ``names``) to ``out_dir``/NAME.pdf and NAME.png with
-    sidecars. Yields progress per entry; returns what was written."""
+    sidecars (without a time stamp: the same code and libraries write the same bytes). Yields
+    progress per entry; returns what was written."""
     folder = Path(out_dir).expanduser()
     if not folder.is_dir():
         raise LandscapeError(f"folder {str(folder)[:60]!r} does not exist")
@@ -234,7 +235,9 @@ def gallery(
         files: list[Path] = []
         with one_unit():  # an entry's files (PDF, PNG, sidecars) appear together or not at all
             for suffix in FORMATS:
-                files += save(comp, folder / f"{e.name}{suffix}", record, dpi)
+                # no time in the sidecars: a fresh render equals the committed gallery, byte
+                # for byte (the figures themselves carry no time stamp)
+                files += save(comp, folder / f"{e.name}{suffix}", record, dpi, stamped=False)
         results.append(GalleryResult(e.name, tuple(files), time.perf_counter() - start))
         yield GalleryProgress(i, len(chosen), e.name, 1.0)
     return results

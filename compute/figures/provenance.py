@@ -16,7 +16,7 @@ import platform
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -127,10 +127,14 @@ def embedded(record: Mapping[str, Any], fmt: str, title: str) -> dict[str, Any]:
     return {}
 
 
-def sidecar_text(record: Mapping[str, Any], file: Path) -> str:
-    """The sidecar's JSON: the record plus the file's name and the time it was written."""
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    data = {"file": file.name, "created": created, **jsonable(record)}  # type: ignore[dict-item]
+def sidecar_text(record: Mapping[str, Any], file: Path, stamped: bool = True) -> str:
+    """The sidecar's JSON: the record plus the file's name and (``stamped``) the time it was
+    written; unstamped, the same figure always has the same sidecar, byte for byte (the
+    committed gallery)."""
+    data: dict[str, Any] = {"file": file.name}
+    if stamped:
+        data["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    data.update(cast(dict[str, Any], jsonable(record)))
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

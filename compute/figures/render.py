@@ -35,22 +35,28 @@ def sidecar_path(target: Path) -> Path:
     return target.with_name(target.name + ".json")
 
 
-def write_sidecar(target: Path, record: Mapping[str, Any]) -> Path:
-    """``<target>.json`` with ``record``, the file's name and the time (atomically)."""
+def write_sidecar(target: Path, record: Mapping[str, Any], stamped: bool = True) -> Path:
+    """``<target>.json`` with ``record``, the file's name and (``stamped``) the time
+    (atomically)."""
     side = sidecar_path(target)
     with atomic_write(side, "w") as fh:
-        cast(IO[str], fh).write(sidecar_text(record, target))
+        cast(IO[str], fh).write(sidecar_text(record, target, stamped))
     return readable(side)
 
 
 def save(
-    composition: Composition, path: str | Path, record: Mapping[str, Any], dpi: int = 300
+    composition: Composition,
+    path: str | Path,
+    record: Mapping[str, Any],
+    dpi: int = 300,
+    stamped: bool = True,
 ) -> list[Path]:
     """Write ``composition`` to ``path`` (.pdf, .png or .svg) and its sidecar.
 
     Heat maps are rasterised at ``dpi`` inside vector files; text and lines stay vector; fonts
     are embedded (TrueType). The file carries ``record`` (PDF Subject, PNG Description, SVG
-    description) and no time stamp; the sidecar adds the file name and the time. Returns
+    description) and no time stamp; the sidecar adds the file name and, unless not
+    ``stamped``, the time. Returns
     [file, sidecar]. A bad target (empty name, folder, wrong suffix, missing folder, not a
     regular file) or a failed write (full disk) raises a one-line LandscapeError and leaves no
     partial file.
@@ -64,7 +70,7 @@ def save(
             composition.figure.savefig(
                 fh, format=fmt, dpi=dpi, metadata=embedded(record, fmt, title[:200])
             )
-        side = write_sidecar(target, record)
+        side = write_sidecar(target, record, stamped)
     return [readable(target), readable(side)]
 
 

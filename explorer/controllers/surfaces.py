@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from compute import LandscapeError, Surface, read_surface
 from explorer.jobs import Jobs
 from explorer.state import AppState
-from explorer.surface_window import SurfaceWindow
 
 SLOT = "import"
 FILTER = "Surfaces (*.h5 *.hdf5 *.json)"
@@ -30,7 +29,7 @@ class SurfaceImporter(QObject):
     def __init__(self, state: AppState, jobs: Jobs, parent: QWidget) -> None:
         super().__init__(parent)
         self.state, self.jobs, self.parent_widget = state, jobs, parent
-        self.windows: list[SurfaceWindow] = []
+        self.windows: list[QWidget] = []
 
     def ask(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -51,6 +50,8 @@ class SurfaceImporter(QObject):
         )
 
     def _show(self, surface: Surface, path: Path) -> None:
+        from explorer.surface_window import SurfaceWindow  # matplotlib: on first use only
+
         self.state.progress(f"reading {path.name}", 1.0)
         window = SurfaceWindow(surface, path, self.parent_widget)
         window.destroyed.connect(lambda *_: self.windows.remove(window))

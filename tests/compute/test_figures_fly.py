@@ -11,7 +11,8 @@ from compute import LandscapeError, Modes, drain
 from compute.figures.animate import animate
 from compute.figures.fly import flight, path_flight
 from compute.figures.scene import scene_from_session
-from compute.paths import PathRequest, connect
+from compute.paths.connect import connect
+from compute.paths.result import PathRequest
 from compute.scenarios import build_problem
 from compute.sessions.kept_paths import record_of
 from compute.sessions.session import Session

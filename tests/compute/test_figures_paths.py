@@ -6,7 +6,8 @@ import pytest
 from compute import LandscapeError, Modes, drain
 from compute.figures.compose import compose
 from compute.figures.scene import scene_from_session
-from compute.paths import PathRequest, connect
+from compute.paths.connect import connect
+from compute.paths.result import PathRequest
 from compute.scenarios import build_problem
 from compute.sessions.kept_paths import record_of
 from compute.sessions.session import Session

@@ -8,8 +8,9 @@ import torch
 from compute import LandscapeError, Modes, drain
 from compute.geometry.planes import Plane
 from compute.landscapes.plane_choice import build_plane, decode
-from compute.paths import PathRequest, connect
+from compute.paths.connect import connect
 from compute.paths.plane import bend_of, path_plane, plane_reason
+from compute.paths.result import PathRequest
 from compute.scenarios import build_problem
 
 

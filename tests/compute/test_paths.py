@@ -9,7 +9,9 @@ from compute import LandscapeError, Modes, Window, critical_points, drain, scena
 from compute.networks.symmetry import aligned_theta
 from compute.objectives.objective import Objective
 from compute.objectives.problem import ToyProblem
-from compute.paths import Barrier, PathRequest, band_forces, connect, tangents
+from compute.paths.band import band_forces, tangents
+from compute.paths.connect import connect
+from compute.paths.result import Barrier, PathRequest
 from compute.scenarios import build_problem
 from tests.compute.helpers import isolated
 

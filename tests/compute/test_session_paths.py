@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compute import LandscapeError, Modes, drain
-from compute.paths import PathRequest, connect
+from compute.paths.connect import connect
+from compute.paths.result import PathRequest
 from compute.scenarios import build_problem
 from compute.sessions.file import from_json, load, save, to_json
 from compute.sessions.kept_paths import MAX_PATHS, PathRecord, record_of

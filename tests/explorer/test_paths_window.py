@@ -134,7 +134,8 @@ def test_file_export_flies_a_marker_along_the_latest_path(qtbot, window, tmp_pat
     from PySide6.QtWidgets import QFileDialog, QInputDialog
 
     from compute import Modes, drain
-    from compute.paths import PathRequest, connect
+    from compute.paths.connect import connect
+    from compute.paths.result import PathRequest
     from compute.sessions.kept_paths import record_of
 
     pick(qtbot, window, "shamir")
