@@ -194,7 +194,7 @@ def test_a_failed_sidecar_takes_its_figure_with_it(tmp_path, monkeypatch, capsys
     import compute.figures.render as render
     from compute.errors import LandscapeError
 
-    def failing(target, record):
+    def failing(target, record, stamped=True):
         raise LandscapeError(f"cannot write {target}.json: No space left on device")
 
     monkeypatch.setattr(render, "write_sidecar", failing)
