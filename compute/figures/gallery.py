@@ -162,6 +162,14 @@ ENTRIES = (
         build=depth_sweep_figure,
         width="single",
     ),
+    GalleryEntry(
+        "digits-resnet-paths",
+        "Two digits-resnet minima (seeds 0 and 1): the straight line, the line to the second "
+        "after aligning its hidden units (its far end is off this plane: drawn projected), and "
+        "a trained Bezier curve, on the plane through the minima and the curve's bend",
+        ("digits-resnet-paths.json",),
+        ("map", "profile"),
+    ),
 )
 
 

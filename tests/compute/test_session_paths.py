@@ -88,3 +88,21 @@ def test_bad_path_entries_are_refused_by_name(record, changes, needle):
 def test_too_many_paths_are_refused(record):
     with pytest.raises(LandscapeError, match="paths"):
         Session(scenario="factorization", paths=(record,) * (MAX_PATHS + 1))
+
+
+def test_the_gallerys_digits_resnet_paths_session_holds_what_the_readme_reports():
+    """resources/sessions/digits-resnet-paths.json (resources/scripts/digits_resnet_paths.py):
+    its three paths' barriers are their profiles' highest F minus the higher end, and the
+    README's numbers (line 1.096, aligned 0.290, Bezier 0.0011)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "resources/sessions/digits-resnet-paths.json"
+    session = load(path)
+    kept = {p.method: p for p in session.paths}
+    assert set(kept) == {"line", "aligned", "bezier"} and session.plane.kind == "points"
+    for p in kept.values():
+        loss = np.asarray(p.profile["loss"])
+        assert p.barrier == pytest.approx(loss.max() - max(loss[0], loss[-1]), rel=1e-6)
+    assert kept["line"].barrier == pytest.approx(1.096, abs=5e-4)
+    assert kept["aligned"].barrier == pytest.approx(0.290, abs=5e-4)
+    assert kept["bezier"].barrier == pytest.approx(0.0011, abs=5e-5)
