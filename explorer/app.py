@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import threading
 import traceback
@@ -29,19 +30,29 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
 
-def _log_file() -> Path:
-    base = QtCore.QStandardPaths.writableLocation(
-        QtCore.QStandardPaths.StandardLocation.AppDataLocation
-    )
-    folder = Path(base or Path.home() / ".landscape-explorer")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "explorer.log"
+def matplotlib_folder() -> None:
+    """Matplotlib's cache in the explorer's data folder when its own (XDG_CONFIG_HOME or
+    ~/.config/matplotlib) cannot be written: it would otherwise warn on stderr at every start."""
+    from explorer.session_io import data_folder, unwritable
+
+    if "MPLCONFIGDIR" in os.environ:
+        return
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    if unwritable(config / "matplotlib"):
+        os.environ["MPLCONFIGDIR"] = str(data_folder()[0] / "matplotlib")
 
 
 def route_errors(window: QtWidgets.QMainWindow | None) -> Path:
-    """Unexpected Python exceptions and Qt warnings go to a log file, and exceptions to a
+    """Unexpected Python exceptions and Qt warnings go to a log file (in the data folder, or
+    where ``data_folder`` falls back to, which the window then says once), and exceptions to a
     message in the window, never as a traceback on stderr. Returns the log's path."""
-    path = _log_file()
+    from explorer.session_io import data_folder
+
+    folder, note = data_folder()
+    path = folder / "explorer.log"
+    state = getattr(window, "state", None)
+    if note and state is not None:
+        state.notify(note, "warning")
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     LOG.addHandler(handler)
@@ -51,7 +62,6 @@ def route_errors(window: QtWidgets.QMainWindow | None) -> Path:
         kind: type[BaseException], value: BaseException, tb: TracebackType | None
     ) -> None:
         LOG.error("".join(traceback.format_exception(kind, value, tb)))
-        state = getattr(window, "state", None)
         if state is not None:
             state.notify(f"Internal error: {kind.__name__}: {value} (details in {path})", "error")
 
@@ -91,6 +101,7 @@ def run_app(session: str | None = None, model: str | None = None) -> int:
     model instead of the autosave) and the event loop."""
     configure_pyqtgraph()
     share_gl_contexts()
+    matplotlib_folder()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("Landscape Explorer")
     app.setOrganizationName("LandscapeExplorer")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,13 +24,45 @@ def settings() -> QSettings:
     return QSettings("LandscapeExplorer", "LandscapeExplorer")
 
 
+def data_folder() -> tuple[Path, str]:
+    """Where the autosave and the log live, and a note when that is not the usual place.
+
+    The platform's data folder (e.g. ~/.local/share/LandscapeExplorer/Landscape Explorer);
+    where it cannot be created or written (a read-only home, a file in its way), a folder of
+    this user's in the temporary directory, with a note the window shows once."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    usual = Path(base or Path.home() / ".landscape-explorer")
+    problem = unwritable(usual)
+    if not problem:
+        return usual, ""
+    spare = Path(tempfile.gettempdir()) / f"landscape-explorer-{os.getuid()}"
+    if unwritable(spare):
+        spare = Path(tempfile.mkdtemp(prefix="landscape-explorer-"))
+    note = (
+        f"The data folder {usual} cannot be used ({problem}): the autosave and the log are "
+        f"kept in {spare} instead, which may not survive a restart."
+    )
+    return spare, note
+
+
+def unwritable(folder: Path) -> str:
+    """Why ``folder`` cannot hold the explorer's files ("" when it can)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return ""
+
+
 def autosave_path() -> Path:
     """The autosave file (``LANDSCAPE_EXPLORER_AUTOSAVE`` overrides it, e.g. in tests)."""
     override = os.environ.get("LANDSCAPE_EXPLORER_AUTOSAVE")
     if override:
         return Path(override)
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".landscape-explorer") / "autosave.json"
+    return data_folder()[0] / "autosave.json"
 
 
 def recent_files() -> list[str]:

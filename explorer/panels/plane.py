@@ -46,9 +46,10 @@ PLANES = {
         "orthogonal to it",
     ),
     "points": (
-        "Through θ₀, a run's end, the teacher",
-        "The plane through three points: the initialization, the latest finished run's end and "
-        "the teacher (or, without one, the run's midpoint); kept with the session",
+        "Through three points",
+        "Chosen here: the plane through the initialization, the latest finished run's end and "
+        "the teacher (or, without one, the run's midpoint). A path's plane (paths panel, 'Show "
+        "in its plane') is one too, through its ends and its bend. Kept with the session",
     ),
     "directions": (
         "From a direction file (.h5)…",
