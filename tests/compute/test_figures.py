@@ -121,6 +121,20 @@ def test_log_isolines_lie_on_their_levels_of_f():
     assert np.median(np.concatenate(pooled)) < 0.01
 
 
+def test_an_exported_map_covers_its_cells_on_a_non_square_grid():
+    """Cells of unequal size (a 3 × 1 window sampled 7 × 5): the exported image (a coarse map
+    is upsampled bilinearly through its samples, as on screen) spans the first to the last
+    sample, each pixel centred on its sample: half a pixel beyond, by hand from the window and
+    the counts; a half-cell shift or swapped steps cannot pass."""
+    panel = shamir_panel(log_scale=False, n=(7, 5), window=(-1.0, 2.0, 0.0, 1.0), isolines=False)
+    comp = compose([panel], width="single")
+    image = comp.axes[0][0].get_images()[0]
+    ny, nx = image.get_array().shape
+    h, k = 3.0 / (nx - 1), 1.0 / (ny - 1)
+    assert nx > 7 and ny > 5  # upsampled
+    assert image.get_extent() == pytest.approx((-1.0 - h / 2, 2.0 + h / 2, -k / 2, 1.0 + k / 2))
+
+
 def test_map_image_is_not_transposed_in_the_file(tmp_path):
     panel = shamir_panel(log_scale=False, isolines=False)
     comp = compose([panel], width="single")

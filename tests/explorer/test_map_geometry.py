@@ -3,6 +3,7 @@
 
 import numpy as np
 import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import QPointF
 
 from compute.figures.style import COLORMAP, colour_range
@@ -107,3 +108,18 @@ def test_a_one_parameter_scenario_after_a_map_shows_only_its_curve(qtbot, window
     assert all(c.getData()[0] is None or len(c.getData()[0]) == 0 for c in window.view.isolines)
     left = window.view.getPlotItem().getAxis("left")
     assert left.isVisible() and left.labelText == "F"
+
+
+def test_map_cells_on_screen_are_centred_on_their_samples_on_a_non_square_window(qtbot, window):
+    """A window 6 wide and 2 high (cells three times wider than high): the drawn image reaches
+    half a cell beyond the first and last samples, by hand from the window and the counts."""
+    pick(qtbot, window, "shamir")
+    window.state.apply("zoom", window=(-3.0, 3.0, -1.0, 1.0))
+    qtbot.waitUntil(lambda: window.state.results.frame.axes[1][0] == -1.0, timeout=30000)
+    wait_idle(qtbot, window)
+    frame = window.state.results.frame
+    ix, iy = frame.image_axes or frame.axes
+    h, k = 6.0 / (len(ix) - 1), 2.0 / (len(iy) - 1)
+    rect = window.view.image.mapRectToParent(window.view.image.boundingRect())
+    assert (rect.left(), rect.right()) == pytest.approx((-3.0 - h / 2, 3.0 + h / 2))
+    assert (rect.top(), rect.bottom()) == pytest.approx((-1.0 - k / 2, 1.0 + k / 2))
