@@ -8,6 +8,8 @@ allocated.
 
 from __future__ import annotations
 
+import concurrent.futures
+import time
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ class DenseProgress:
     columns: int  # done so far
     size: int  # n
     hvp_count: int
+    done: float = 0.0  # "eigh": the share of its predicted time gone by (at most 0.99)
 
 
 def dense_matrix(
@@ -106,12 +109,53 @@ def dense_spectrum(
     """Every eigenvalue of A by LAPACK (``scipy.linalg.eigh``) on the dense float64 matrix."""
     count0 = op.hvp_count
     matrix = yield from dense_matrix(op, max_bytes)
-    yield DenseProgress("eigh", op.size, op.size, op.hvp_count - count0)
+    products = op.hvp_count - count0
+    yield DenseProgress("eigh", op.size, op.size, products)
     if vectors:
-        values, vecs = scipy.linalg.eigh(matrix, overwrite_a=True, check_finite=False)
-        return DenseSpectrum(values, vecs, op.hvp_count - count0)
-    values = scipy.linalg.eigh(matrix, eigvals_only=True, overwrite_a=True, check_finite=False)
-    return DenseSpectrum(values, None, op.hvp_count - count0)
+        values, vecs = yield from _eigh(matrix, True, products)
+        return DenseSpectrum(values, vecs, products)
+    values, _ = yield from _eigh(matrix, False, products)
+    return DenseSpectrum(values, None, products)
+
+
+EIGH_PROBE = 256
+"""Side of the matrix whose eigendecomposition, timed here, predicts a large one's (× (n/256)³)."""
+HEARTBEAT_SECONDS = 0.25
+"""How often a running eigendecomposition reports."""
+
+
+def _eigh(
+    matrix: np.ndarray, vectors: bool, products: int
+) -> Generator[DenseProgress, None, tuple[np.ndarray, np.ndarray | None]]:
+    """``scipy.linalg.eigh`` in a thread with a heartbeat every HEARTBEAT_SECONDS: LAPACK reports no
+    progress of its own and takes a minute at n ≈ 6,600 here, so the share of its predicted
+    time (a 256² probe scaled by (n/256)³, the cost of tridiagonalisation) stands in for it.
+    Closing the generator leaves the thread to finish alone (LAPACK cannot be interrupted)."""
+    n = len(matrix)
+    probe = np.random.default_rng(0).standard_normal((EIGH_PROBE, EIGH_PROBE))
+    start = time.perf_counter()
+    scipy.linalg.eigh(probe + probe.T, eigvals_only=not vectors, check_finite=False)
+    expected = (time.perf_counter() - start) * (n / EIGH_PROBE) ** 3
+
+    def work() -> tuple[np.ndarray, np.ndarray | None]:
+        if vectors:
+            values, vecs = scipy.linalg.eigh(matrix, overwrite_a=True, check_finite=False)
+            return values, vecs
+        only = scipy.linalg.eigh(matrix, eigvals_only=True, overwrite_a=True, check_finite=False)
+        return only, None
+
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="eigh")
+    try:
+        future = pool.submit(work)
+        start = time.perf_counter()
+        while True:
+            try:
+                return future.result(timeout=HEARTBEAT_SECONDS)
+            except concurrent.futures.TimeoutError:
+                share = min(0.99, (time.perf_counter() - start) / max(expected, 1e-9))
+                yield DenseProgress("eigh", n, n, products, share)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def dense_histogram(

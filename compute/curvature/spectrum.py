@@ -31,6 +31,7 @@ class SpectrumProgress:
     top: np.ndarray
     bottom: np.ndarray
     hvp_count: int
+    done: float = 0.0  # a dense eigendecomposition's share of its predicted time
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +91,9 @@ def _dense_eigen(
             spec = stop.value
             break
         empty = np.empty(0)
-        yield SpectrumProgress(f"dense {step.phase}", empty, empty, op.hvp_count - count0)
+        yield SpectrumProgress(
+            f"dense {step.phase}", empty, empty, op.hvp_count - count0, step.done
+        )
     n = op.size
     k_top = min(top, n)
     idx = np.concatenate([np.arange(n - 1, n - 1 - k_top, -1), np.arange(min(bottom, n - k_top))])

@@ -140,6 +140,8 @@ class _Plan:
                 own = int(getattr(item, "hvp_count", 0))
             within = max(within, min(0.95, own / max(weight, 1.0)))
             label = str(getattr(item, "phase", phase))
+            if label.endswith("eigh"):  # LAPACK after the products: the last 4 % of the phase
+                within = max(within, 0.95 + 0.04 * float(getattr(item, "done", 0.0)))
             # Ritz values of the wanted pairs only: not the ‖A‖ estimate's, and not the final
             # values that the trace and density phases repeat
             ritz = phase == "spectrum" and label not in ("trace", "density")
