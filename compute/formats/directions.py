@@ -96,16 +96,9 @@ def read_reference_directions(
     """d₁, d₂ ((n,) float64, flat θ order) from the tool's direction file ``path``, checked
     tensor by tensor against ``layout`` (``what`` names the model in messages): a different
     number of tensors or any other shape is refused in one line."""
-    import h5py
+    from compute.formats.reference import open_reference_file
 
-    source = Path(path)
-    name = short(source.name)
-    if not source.is_file():
-        raise LandscapeError(f"no direction file {short(str(source))}")
-    try:
-        f = h5py.File(source, "r")
-    except OSError:
-        raise LandscapeError(f"{name} is not an HDF5 file (the reference tool's .h5)") from None
+    f, name = open_reference_file(path, "direction")
     with f:
         d1 = _direction(f, "xdirection", layout, what, name)
         d2 = _direction(f, "ydirection", layout, what, name)

@@ -96,6 +96,22 @@ def _axis(f: Any, key: str, source: str) -> np.ndarray:
     return np.asarray(data[()], dtype=np.float64)
 
 
+def open_reference_file(path: str | Path, kind: str) -> tuple[Any, str]:
+    """The reference tool's ``.h5`` at ``path`` open for reading, and its short name for
+    messages; a missing file or one that is not HDF5 is refused in one line (``kind``:
+    "surface", "direction")."""
+    import h5py
+
+    source = Path(path)
+    if not source.is_file():
+        raise LandscapeError(f"no {kind} file {short(str(source))}")
+    name = short(source.name)
+    try:
+        return h5py.File(source, "r"), name
+    except OSError:
+        raise LandscapeError(f"{name} is not an HDF5 file (the reference tool's .h5)") from None
+
+
 def read_reference_surface(path: str | Path) -> Surface:
     """The 2-D surface file ``path`` of the reference tool, values as computed there.
 
@@ -108,13 +124,7 @@ def read_reference_surface(path: str | Path) -> Surface:
     import h5py
 
     source = Path(path)
-    name = short(source.name)
-    if not source.is_file():
-        raise LandscapeError(f"no surface file {short(str(source))}")
-    try:
-        f = h5py.File(source, "r")
-    except OSError:
-        raise LandscapeError(f"{name} is not an HDF5 file (the reference tool's .h5)") from None
+    f, name = open_reference_file(source, "surface")
     with f:
         x, y = _axis(f, "xcoordinates", name), _axis(f, "ycoordinates", name)
         nx, ny = len(x), len(y)
