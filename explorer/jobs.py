@@ -19,6 +19,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool
 from superqt.utils import create_worker
 
+from compute import LandscapeError
+
 IDLE = None  # yielded while paused so the worker can notice quit()
 THREADS = 8
 """Threads of one window's job pool (its slots rarely run more than a few jobs at once)."""
@@ -40,6 +42,13 @@ def wait_all(timeout_ms: int) -> bool:
 class JobFailed(Exception):
     """A compute error re-raised as a plain Exception: superqt treats a RuntimeError as "the
     worker was deleted" and only warns, so without this the GUI would never hear of it."""
+
+
+def user_error(exc: BaseException) -> BaseException:
+    """What to tell the user of a failed job: the LandscapeError a JobFailed carries (its own
+    one line, without the "LandscapeError:" prefix), else the error itself."""
+    cause = exc.__cause__
+    return cause if isinstance(cause, LandscapeError) else exc
 
 
 class Gate:

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from compute import (
     FIGURE_FORMATS,
-    LandscapeError,
     MapFrame,
     Surface,
     figure_record,
@@ -39,7 +38,7 @@ from compute import (
     scene_from_surface,
 )
 from explorer.banner import Banner
-from explorer.jobs import Jobs
+from explorer.jobs import Jobs, user_error
 from explorer.views.landscape import LandscapeView
 
 
@@ -182,7 +181,7 @@ class SurfaceWindow(QMainWindow):
 
     def _failed(self, exc: Exception) -> None:
         self.export_button.setEnabled(True)
-        why = exc.__cause__ if isinstance(exc.__cause__, LandscapeError) else exc
+        why = user_error(exc)
         self.banner.show_message(str(why), "error")
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -20,7 +20,7 @@ from compute import (
 )
 from explorer import session_io
 from explorer.controllers.models import ModelController
-from explorer.jobs import Jobs
+from explorer.jobs import Jobs, user_error
 from explorer.state import AppState
 
 AUTOSAVE_MS = 800
@@ -139,7 +139,7 @@ class SessionController(QObject):
             self.models.resolve(exc, retry, None if self.ready else self._started)
             return
         self.state.progress(f"opening {name}", -1.0)
-        why = exc.__cause__ if isinstance(exc.__cause__, LandscapeError) else exc
+        why = user_error(exc)
         self.state.notify(f"Could not open the session: {why}. Nothing was changed.", "error")
         if not self.ready:
             self._started()

@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from compute import LandscapeError, Surface, read_surface
-from explorer.jobs import Jobs
+from compute import Surface, read_surface
+from explorer.jobs import Jobs, user_error
 from explorer.state import AppState
 
 SLOT = "import"
@@ -60,5 +60,5 @@ class SurfaceImporter(QObject):
 
     def _failed(self, exc: Exception, path: Path) -> None:
         self.state.progress(f"reading {path.name}", -1.0)
-        why = exc.__cause__ if isinstance(exc.__cause__, LandscapeError) else exc
+        why = user_error(exc)
         self.state.notify(f"Could not import {path.name}: {why}", "error")
