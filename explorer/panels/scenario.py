@@ -10,13 +10,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from compute import SCENARIOS, ParamSpec, scenario
-from explorer.panels.fields import ElidedComboBox, NumberField
+from explorer.panels.fields import ElidedComboBox, NumberField, SpanSlider
 from explorer.state import AppState
 
 SLIDER_STEPS = 1000
@@ -33,10 +32,12 @@ class ParamControl(QWidget):
     def __init__(self, spec: ParamSpec, value: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, SLIDER_STEPS)
-        self.slider.setToolTip(f"{spec.doc} (drag: the landscape redraws live)")
-        self.slider.setObjectName(f"slider-{spec.name}")
+        self.slider = SpanSlider(
+            *spec.span,
+            f"slider-{spec.name}",
+            f"{spec.doc} (drag: the landscape redraws live)",
+            SLIDER_STEPS,
+        )
         tip = f"{spec.doc}; allowed {spec.minimum:g} … {spec.maximum:g}"
         self.field = NumberField(value, spec.integer, f"param-{spec.name}", tip)
         layout = QHBoxLayout(self)
@@ -44,26 +45,18 @@ class ParamControl(QWidget):
         layout.addWidget(self.slider, 3)
         layout.addWidget(self.field, 2)
         self.set_value(value)
-        self.slider.valueChanged.connect(self._slid)
-        self.slider.sliderReleased.connect(lambda: self._emit(self._slider_value(), False))
+        self.slider.sigMoved.connect(self._slid)
         self.field.sigValue.connect(lambda v: self._emit(v, False))
 
     def set_value(self, value: float) -> None:
-        self.slider.blockSignals(True)
         self.field.set_value(value)
-        lo, hi = self.spec.span
-        self.slider.setValue(round((min(max(value, lo), hi) - lo) / (hi - lo) * SLIDER_STEPS))
-        self.slider.blockSignals(False)
+        self.slider.set_number(value)
 
-    def _slider_value(self) -> float:
-        lo, hi = self.spec.span
-        value = lo + (hi - lo) * self.slider.value() / SLIDER_STEPS
-        return round(value) if self.spec.integer else round(value, 6)
-
-    def _slid(self, _: int) -> None:
-        value = self._slider_value()
+    def _slid(self, value: float, dragging: bool) -> None:
+        if self.spec.integer:
+            value = round(value)
         self.field.setText(f"{value:g}")
-        self._emit(value, self.slider.isSliderDown())
+        self._emit(value, dragging)
 
     def _emit(self, value: float, dragging: bool) -> None:
         self.sigChanged.emit(self.spec.name, value, dragging)
