@@ -24,12 +24,11 @@ def _read(path: Path) -> Generator[None, None, Surface]:
 
 
 class SurfaceImporter(QObject):
-    """Opens imported surfaces; ``windows`` are the ones open (each closes on its own)."""
+    """Opens imported surfaces, each in a window the main window owns (closed, it is gone)."""
 
     def __init__(self, state: AppState, jobs: Jobs, parent: QWidget) -> None:
         super().__init__(parent)
         self.state, self.jobs, self.parent_widget = state, jobs, parent
-        self.windows: list[QWidget] = []
 
     def ask(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -54,8 +53,6 @@ class SurfaceImporter(QObject):
 
         self.state.progress(f"reading {path.name}", 1.0)
         window = SurfaceWindow(surface, path, self.parent_widget)
-        window.destroyed.connect(lambda *_: self.windows.remove(window))
-        self.windows.append(window)
         window.show()
 
     def _failed(self, exc: Exception, path: Path) -> None:
