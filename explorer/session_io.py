@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import time
@@ -24,8 +25,10 @@ def settings() -> QSettings:
     return QSettings("LandscapeExplorer", "LandscapeExplorer")
 
 
+@functools.cache
 def data_folder() -> tuple[Path, str]:
-    """Where the autosave and the log live, and a note when that is not the usual place.
+    """Where the autosave and the log live, and a note when that is not the usual place;
+    decided once per process (the autosave asks at every save).
 
     The platform's data folder (e.g. ~/.local/share/LandscapeExplorer/Landscape Explorer);
     where it cannot be created or written (a read-only home, a file in its way), a folder of

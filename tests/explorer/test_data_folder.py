@@ -22,6 +22,7 @@ def test_a_file_in_the_way_moves_autosave_and_log_to_a_spare_folder(tmp_path, mo
         QStandardPaths, "writableLocation", lambda *_: str(blocked / "Landscape Explorer")
     )
     monkeypatch.delenv("LANDSCAPE_EXPLORER_AUTOSAVE", raising=False)
+    session_io.data_folder.cache_clear()  # decided once per process: decide again here
     folder, note = session_io.data_folder()
     assert folder != blocked / "Landscape Explorer" and folder.is_dir()
     assert str(blocked / "Landscape Explorer") in note and "Not a directory" in note
@@ -29,7 +30,9 @@ def test_a_file_in_the_way_moves_autosave_and_log_to_a_spare_folder(tmp_path, mo
     assert session_io.autosave_path() == folder / "autosave.json"
     # the usual place, when it works, is used as it is, without a note
     monkeypatch.setattr(QStandardPaths, "writableLocation", lambda *_: str(tmp_path / "ok"))
+    session_io.data_folder.cache_clear()
     assert session_io.data_folder() == (tmp_path / "ok", "")
+    session_io.data_folder.cache_clear()  # later tests see the real location
 
 
 def test_the_window_starts_with_an_unusable_data_folder_and_writes_nothing_to_stderr(tmp_path):
