@@ -59,13 +59,13 @@ if TYPE_CHECKING:
     from compute.critical.search import CriticalPoint as CriticalPoint
     from compute.critical.search import critical_points as critical_points
     from compute.critical.starts import grid_candidates as grid_candidates
-    from compute.dynamics.basins import OTHER_CODES as OTHER_CODES
-    from compute.dynamics.basins import Attractor as Attractor
+    from compute.dynamics.attractors import OTHER_CODES as OTHER_CODES
+    from compute.dynamics.attractors import Attractor as Attractor
+    from compute.dynamics.attractors import attractors_from as attractors_from
     from compute.dynamics.basins import BasinBlock as BasinBlock
     from compute.dynamics.basins import BasinMap as BasinMap
-    from compute.dynamics.basins import attractors_from as attractors_from
+    from compute.dynamics.basins import basin_budget as basin_budget
     from compute.dynamics.basins import basin_map as basin_map
-    from compute.dynamics.basins import basin_resolution as basin_resolution
     from compute.dynamics.descent import descend as descend
     from compute.dynamics.descent import run_from_init as run_from_init
     from compute.dynamics.optimizers import RunConfig as RunConfig

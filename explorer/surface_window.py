@@ -142,9 +142,7 @@ class SurfaceWindow(QMainWindow):
         self.view.show_frame(frame)
         self.view.set_window(self.surface.window)
         label = name.replace("_", " ")
-        self.view.colorbar.axis.setLabel(
-            f"log₁₀({label} − min)" if frame.log_scale else label
-        )
+        self.view.colorbar.axis.setLabel(f"log₁₀({label} − min)" if frame.log_scale else label)
 
     def _hovered(self, x: float, y: float) -> None:
         s = self.surface

@@ -11,7 +11,8 @@ Lanczos iteration batched over the points (``batched_extremes``):
   (``einsum``, batched ``eigh``), so Python runs once per Lanczos step, not once per point.
 
 Points are visited coarse to fine (every 4th row and column first, then every 2nd, then the
-rest), so a map appears early and sharpens.
+rest: ``compute.geometry.refinement``), so a map appears early and sharpens. Each chunk is one
+task of the grid executor seam (``solve_cells``), so a cluster solves a level's chunks at once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from torch.func import grad
 
 from compute.curvature.operators import linearize
 from compute.errors import LandscapeError
+from compute.geometry.executors import as_grid_executor, stream_tasks
+from compute.geometry.refinement import coarse_to_fine, coarser_cell
 
 BatchedLoss = Callable[[torch.Tensor], torch.Tensor]
 DEFAULT_MAX_ITER = 80
@@ -168,21 +171,43 @@ class CurvatureMap:
             return np.abs(self.lam_min / np.where(self.lam_max == 0, np.nan, self.lam_max))
 
 
-def levels(nb: int, na: int) -> np.ndarray:
-    """Refinement level of each cell (nb, na): 0 on every 4th row and column, 1 on every 2nd,
-    2 elsewhere."""
-    ib, ia = np.divmod(np.arange(nb * na).reshape(nb, na), na)
-    even2 = (ib % 2 == 0) & (ia % 2 == 0)
-    return np.where((ib % 4 == 0) & (ia % 4 == 0), 0, np.where(even2, 1, 2))
-
-
-def _parent(ib: np.ndarray, ia: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
-    """The nearest cell of the previous level (already solved) for cells of ``level``."""
-    stride = 4 if level == 1 else 2
-    return ib - ib % stride, ia - ia % stride
-
-
 WARM_START_BYTES = 1 << 28
+
+
+@dataclass(frozen=True, eq=False)
+class CurvatureWork:
+    """What every chunk of one curvature map shares (shipped once to a cluster): the batched
+    loss, the plane θ₀ + a·d₁ + b·d₂, the Lanczos settings, and whether the Ritz vectors
+    come back (warm starts of the next level)."""
+
+    loss: BatchedLoss
+    origin: torch.Tensor
+    d1: torch.Tensor
+    d2: torch.Tensor
+    tol: float
+    max_iter: int | None
+    keep_vectors: bool
+
+
+@dataclass(frozen=True, eq=False)
+class CurvatureTask:
+    """One chunk: cells (ib, ia) at coordinates (a, b), start vectors (P, n) or None, seed."""
+
+    ib: np.ndarray
+    ia: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    start: torch.Tensor | None
+    seed: int
+
+
+def solve_cells(work: CurvatureWork, task: CurvatureTask) -> Extremes:
+    """λ_min, λ_max of the Hessians at one chunk's points (a task, wherever it runs)."""
+    ca = torch.as_tensor(task.a).to(work.origin)[:, None]
+    cb = torch.as_tensor(task.b).to(work.origin)[:, None]
+    points = work.origin + ca * work.d1 + cb * work.d2
+    ext = batched_extremes(work.loss, points, work.tol, work.max_iter, task.seed, task.start)
+    return ext if work.keep_vectors else replace(ext, vectors=None)
 
 
 def curvature_map(
@@ -198,6 +223,7 @@ def curvature_map(
     seed: int = 0,
     warm: bool = True,
     axes: tuple[np.ndarray, np.ndarray] | None = None,
+    executor: object | None = None,
 ) -> Generator[CurvatureCells, None, CurvatureMap]:
     """λ_min, λ_max of ∇²F at θ₀ + a·d₁ + b·d₂ over an (nb, na) = ``shape`` grid.
 
@@ -218,6 +244,12 @@ def curvature_map(
         when keeping those vectors would take more than 256 MiB).
     tol, max_iter, seed
         As ``batched_extremes``.
+    executor
+        Where the chunks are solved (``compute.geometry.executors``; None: this process, or
+        the window's cluster). Each level's chunks run in parallel there; a level starts when
+        the one before is complete (its vectors are the next one's warm starts). The chunks,
+        their seeds and their start vectors do not depend on where they run, so neither do
+        the values.
 
     Yields ``CurvatureCells`` after each chunk (coarse to fine); returns the ``CurvatureMap``.
     """
@@ -234,28 +266,31 @@ def curvature_map(
         raise LandscapeError(f"a curvature map needs a grid of at least 1×1, got {nb}×{na}")
     step = chunk or 64
     n = origin.shape[-1]
-    level = levels(nb, na)
-    itemsize = origin.element_size()
-    warm = warm and nb * na * 2 * n * itemsize <= WARM_START_BYTES
+    warm = warm and nb * na * 2 * n * origin.element_size() <= WARM_START_BYTES
     vectors = torch.zeros(nb, na, 2, n, dtype=origin.dtype, device=origin.device) if warm else None
     lam_min, lam_max = np.full((nb, na), np.nan), np.full((nb, na), np.nan)
     residuals = np.full((2, nb, na), np.nan)
     converged = np.zeros((nb, na), dtype=bool)
+    work = CurvatureWork(loss, origin, d1, d2, tol, max_iter, warm)
+    runner = as_grid_executor(executor)
     products = done = 0
-    for lev in range(3):
-        ib_all, ia_all = np.nonzero(level == lev)
-        for start in range(0, len(ib_all), step):
+    for lev, cells in enumerate(coarse_to_fine((nb, na))):
+        ib_all, ia_all = np.divmod(cells, na)
+        tasks, offset = [], done
+        for start in range(0, len(cells), step):  # seeds by position: the same on any executor
             ib, ia = ib_all[start : start + step], ia_all[start : start + step]
-            ca = torch.as_tensor(a[ia]).to(origin)[:, None]
-            cb = torch.as_tensor(b[ib]).to(origin)[:, None]
-            points = origin + ca * d1 + cb * d2
             v0 = None
             if vectors is not None and lev > 0:
-                pb, pa = _parent(ib, ia, lev)
+                pb, pa = coarser_cell(np.stack([ib, ia], axis=1), lev).T
                 v0 = vectors[pb, pa].sum(1)
-            ext = batched_extremes(loss, points, tol, max_iter, seed + done, v0)
+            tasks.append(CurvatureTask(ib, ia, a[ia], b[ib], v0, seed + offset + start))
+        for out in stream_tasks(runner, solve_cells, work, tasks):
+            if out is None:  # waiting on a cluster: nothing new to show
+                continue
+            task, ext = tasks[out[0]], out[1]
+            ib, ia = task.ib, task.ia
             if vectors is not None and ext.vectors is not None:
-                vectors[ib, ia] = ext.vectors
+                vectors[ib, ia] = ext.vectors.to(vectors)
             lam_min[ib, ia], lam_max[ib, ia] = ext.lam_min, ext.lam_max
             residuals[0, ib, ia], residuals[1, ib, ia] = ext.res_min, ext.res_max
             converged[ib, ia] = ext.converged

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,25 @@ def _value_and_grad(objective: Objective, theta: torch.Tensor, index: torch.Tens
     return value.detach(), torch.zeros_like(theta) if g is None else g
 
 
+def _moving_value_and_grad(  # type: ignore[no-untyped-def]
+    objective: Objective,
+    theta: torch.Tensor,
+    index: torch.Tensor | None,
+    moving: torch.Tensor,
+    value: torch.Tensor,
+    grad: torch.Tensor,
+):
+    """F and ∇F at ``theta`` for the runs that move; the others keep ``value`` and ``grad``
+    (stopped runs are not evaluated again)."""
+    if bool(moving.all()):
+        return _value_and_grad(objective, theta, index)
+    rows = moving.nonzero().ravel()
+    if not len(rows):
+        return value, grad
+    part_value, part_grad = _value_and_grad(objective, theta.index_select(0, rows), index)
+    return value.index_copy(0, rows, part_value), grad.index_copy(0, rows, part_grad)
+
+
 def descend(
     objective: Objective,
     modes: Modes,
@@ -67,6 +86,7 @@ def descend(
     yield_every: int = 1,
     yield_seconds: float | None = None,
     record: bool = True,
+    arrived: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> Generator[RunChunk, None, RunChunk]:
     """Run ``config``'s optimizer from each of the B ``starts`` (B, n) at once.
 
@@ -81,6 +101,9 @@ def descend(
     Yields a RunChunk every ``yield_every`` steps (or, with ``yield_seconds``, about that
     often) and a last one at the end; returns the final state (a chunk without records).
     ``record=False`` keeps no history (basin maps: only where runs are matters).
+    ``arrived(θ)`` (B,) bool, checked every step: runs that have reached what the caller
+    looks for (a basin map: within a cell of an attractor) stop there as converged. Only the
+    runs still going are evaluated at each step, so runs that stop early cost nothing more.
     """
     # Long by design: the one run model: every optimizer, minibatches, projections, convergence and
     # divergence tests share one step loop and its per-run state.
@@ -136,6 +159,9 @@ def descend(
             done = (pg <= tol) & ((step_len <= tol * max(1.0, config.lr)) | (step == 0))
             done_np = done.cpu().numpy() & running
             status[done_np], stopped_at[done_np] = CONVERGED, step
+        if arrived is not None:
+            there = arrived(theta).cpu().numpy() & (status == RUNNING)
+            status[there], stopped_at[there] = CONVERGED, step
         if step == config.steps:
             stopped_at[status == RUNNING] = step
             status[status == RUNNING] = MAX_STEPS
@@ -159,7 +185,9 @@ def descend(
             opt.step()
             proposal = param.detach().clone()
         proposal = torch.where(frozen[:, None], theta, modes.project(proposal))
-        new_value, new_grad = _value_and_grad(objective, proposal, batches.next())
+        new_value, new_grad = _moving_value_and_grad(
+            objective, proposal, batches.next(), ~frozen, value, grad
+        )
         bad = ~torch.isfinite(new_value) | ~torch.isfinite(proposal).all(-1)
         bad |= ~torch.isfinite(new_grad).all(-1) | (new_value.abs() > EXPLOSION)
         bad |= torch.linalg.vector_norm(proposal, dim=-1) > EXPLOSION

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
 from compute.critical.search import KINDS
-from compute.dynamics.basins import OTHER_CODES
+from compute.dynamics.attractors import OTHER_CODES
 from compute.figures import style
 from compute.figures.panels import MapPanel
 from compute.objectives.modes import Ball

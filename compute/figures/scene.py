@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from compute.critical.search import CriticalPoint, critical_points
-from compute.dynamics.basins import BasinMap, basin_map, basin_resolution
+from compute.dynamics.basins import BasinMap, basin_budget, basin_map
 from compute.figures.assemble import (
     curves_panel_of,
     map_panel_of,
@@ -232,8 +232,8 @@ def scene_from_session(
         )
     basin_cells = 0
     if "basins" in overlays and window.dim == 2:
-        basin_cells = basin_resolution(objective, s.resolution)
-        gen = basin_map(objective, map_modes, window, basin_cells, s.optimizer, critical)
+        basin_cells, basin_config = basin_budget(objective, s.resolution, s.optimizer)
+        gen = basin_map(objective, map_modes, window, basin_cells, basin_config, critical)
         basins = yield from _stage(gen, "basins")
     full_curvature: CurvatureMap | None = None
     if "hessian" in overlays and window.dim == 2:

@@ -112,7 +112,7 @@ BASIN_COLORS = (
 )
 """Basin k of a basin map takes BASIN_COLORS[k % 8], drawn at BASIN_ALPHA over the map."""
 SPECIAL_BASIN_COLORS = {-2: "#FF0000", -3: "#FFFFFF", -4: "#000000"}
-"""Negative codes of ``compute.dynamics.basins.OTHER_CODES``: diverged, not converged,
+"""Negative codes of ``compute.dynamics.attractors.OTHER_CODES``: diverged, not converged,
 stationary."""
 BASIN_ALPHA = 140 / 255
 

@@ -273,13 +273,17 @@ def search_starts(
 
 
 def hessian_map(
-    landscape: Landscape, window: Window, shape: tuple[int, int] | None = None
+    landscape: Landscape,
+    window: Window,
+    shape: tuple[int, int] | None = None,
+    executor: object | None = None,
 ) -> Generator[Any, None, Any]:
     """λ_min and λ_max of the FULL-space Hessian ∇²F(θ(a, b)) (L2 term included) at every
     cell of the window, coarse to fine (``compute.curvature.curvature_map``: batched Lanczos,
     warm-started from the neighbouring coarser cell): properties of the network at those
     points, unlike the in-plane curvature of the slice. For a toy the map is θ itself, so this
-    is the toy's own Hessian. Default grid: 21 × 21 for a slice, 64 × 64 for a toy."""
+    is the toy's own Hessian. Default grid: 21 × 21 for a slice, 64 × 64 for a toy.
+    ``executor``: where the chunks are solved (``compute.geometry.executors``)."""
     from compute.curvature import curvature_map  # torch.func, lazily
 
     full = landscape.modes.apply(landscape.objective)
@@ -296,4 +300,8 @@ def hessian_map(
         shape = shape or (21, 21)
     bounds = (window.bounds[0], window.bounds[1], window.bounds[2], window.bounds[3])
     chunk = max(1, min(64, full.chunk_points))
-    return (yield from curvature_map(full.loss, origin, d1, d2, bounds, shape, chunk=chunk))
+    return (
+        yield from curvature_map(
+            full.loss, origin, d1, d2, bounds, shape, chunk=chunk, executor=executor
+        )
+    )

@@ -189,11 +189,11 @@ class AnalysisController(QObject):
             return  # started when the critical points arrive
         if "basins" in self.held:
             return
-        from compute import basin_map, basin_resolution
+        from compute import basin_budget, basin_map
 
         objective, modes = landscape.map_objective, landscape.map_modes
-        resolution = basin_resolution(objective, s.resolution)
-        config, critical, window = s.optimizer, list(self.state.results.critical), Window(s.window)
+        resolution, config = basin_budget(objective, s.resolution, s.optimizer)
+        critical, window = list(self.state.results.critical), Window(s.window)
         self.state.clear_results(BASINS, BASIN_LABELS)
         self.state.progress("basin map", 0.0)
         self.jobs.submit(

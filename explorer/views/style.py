@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPainterPath, QPen
@@ -105,4 +107,7 @@ def basin_legend(basins: BasinMap) -> str:
         f'<span style="color:{c}">■</span> {label} {100 * share:.0f}%'
         for c, label, share in entries
     ]
-    return "<b>Basins</b> (current optimizer): " + " &nbsp; ".join(items)
+    legend = "<b>Basins</b> (current optimizer): " + " &nbsp; ".join(items)
+    if basins.note:  # how the runs were made, what "not converged" means
+        legend += f'<br><span style="color:#555">{html.escape(basins.note)}.</span>'
+    return legend

@@ -11,20 +11,21 @@ from compute import (
     Modes,
     RunConfig,
     Window,
+    build_landscape,
     descend,
     drain,
     run_to_end,
     scenario,
 )
-from compute.dynamics.basins import (
+from compute.critical.search import critical_points
+from compute.dynamics.attractors import (
     DIVERGED,
     NOT_CONVERGED,
     RUNNING,
     STATIONARY,
-    BasinMap,
     attractors_from,
-    basin_map,
 )
+from compute.dynamics.basins import BasinMap, basin_map
 from compute.scenarios import build_problem
 
 from .helpers import find_critical
@@ -171,7 +172,10 @@ def test_streaming_blocks_fill_in_monotonically(shamir_l2):
         except StopIteration as stop:
             final = stop.value
             break
-    assert len(blocks) > 5
+    assert len(blocks) >= 5  # one per task: level 0, level 1, three pieces of level 2
+    # coarse to fine: the first block holds every 4th row and column, the whole window
+    first_done = blocks[0].labels != RUNNING
+    assert first_done.sum() == 16 * 16 and first_done[::4, ::4].all()
     running = [int((b.labels == RUNNING).sum()) for b in blocks]
     assert all(b <= a for a, b in itertools.pairwise(running)) and running[-1] == 0
     assert [b.done_fraction for b in blocks] == sorted(b.done_fraction for b in blocks)
@@ -226,13 +230,13 @@ def test_a_run_on_a_continuum_beyond_its_sampled_members_is_assigned_by_loss_lev
 
 
 def test_end_points_are_matched_in_units_of_each_attractors_own_tolerance():
-    """_Sites: an isolated minimum has tolerance h (the cell), a continuum sampled every 1.0
+    """Sites: an isolated minimum has tolerance h (the cell), a continuum sampled every 1.0
     has tolerance 1.0 (its widest gap). A run ending 0.50 from the continuum's nearest member
     (between two members, half a gap) and 0.35 from the isolated minimum belongs to the
     continuum: 0.50 / 1.0 < 0.35 / h. One shared tolerance gets it wrong either way: h for
     both leaves it unassigned, 1.0 for both gives it to the minimum."""
     from compute.critical.search import CriticalPoint
-    from compute.dynamics.basins import _Sites
+    from compute.dynamics.attractors import Sites
 
     def point(members, loss, kind, nature):
         members = np.asarray(members, dtype=float)
@@ -240,7 +244,67 @@ def test_end_points_are_matched_in_units_of_each_attractors_own_tolerance():
 
     curve = point([[x, 1.0] for x in (-2, -1, 0, 1, 2)], 0.0, "degenerate", "minimum")
     lone = point([[0.5, 0.6]], 0.2, "minimum", "minimum")
-    sites = _Sites([curve, lone], [curve, lone], cell=0.1)
+    sites = Sites([curve, lone], [curve, lone], cell=0.1)
     ends = np.array([[0.5, 0.95], [0.5, 0.62], [0.5, 1.0 + 1.5]])
     labels = sites.label(ends, np.array([5.0, 0.2, 5.0]))
     assert labels.tolist() == [0, 1, STATIONARY]
+
+
+def test_runs_find_the_attractors_the_critical_search_did_not_report(shamir_l2):
+    """Without any critical point, converged runs are grouped by distance into attractors of
+    their own ("run end"): the two minima of Shamir's loss with L2, where the search puts them,
+    with the same basins as the map that knew them."""
+    modes, crit = shamir_l2
+    known = make_map("shamir", 24, {"eps": 1.0}, modes, crit=crit, lr=0.1)
+    found = make_map("shamir", 24, {"eps": 1.0}, modes, crit=[], lr=0.1)
+    assert [a.kind for a in found.attractors] == ["run end", "run end"]
+    by_known = {}
+    for k, a in enumerate(found.attractors):
+        (j,) = [
+            j
+            for j, b in enumerate(known.attractors)
+            if np.allclose(a.points, b.points[0], atol=1e-3)
+        ]
+        assert a.loss == pytest.approx(known.attractors[j].loss, abs=1e-9)
+        by_known[k] = j
+    remapped = np.vectorize(lambda x: by_known.get(x, x))(found.labels)
+    np.testing.assert_array_equal(remapped, known.labels)
+
+
+def test_budget_keeps_toys_and_fits_networks_into_twenty_seconds():
+    from compute.dynamics.basins import BASIN_FLOPS, basin_budget
+
+    toy = build_problem("shamir").objective()
+    assert basin_budget(toy, 128, RunConfig()) == (128, RunConfig())
+    for sid in ("li-yuan", "digits-resnet"):
+        problem = build_problem(sid)
+        net = build_landscape(problem, Modes()).map_objective
+        resolution, config = basin_budget(net, 41, RunConfig.for_optimizer("adam", steps=1000))
+        assert 12 <= resolution <= 41
+        assert resolution**2 * config.steps * 3 * net.flops <= BASIN_FLOPS * 1.0001
+    assert resolution == 12 and config.steps < 300  # digits: the steps give way last
+
+
+def test_network_runs_stop_within_a_cell_of_their_attractor():
+    """li-yuan's slice (a network: runs stop on arrival): every cell reaches the minimum the
+    critical search reports, and each run stopped within one cell of it, long before the
+    budget ran out."""
+    from compute.dynamics.basins import basin_budget
+
+    problem = build_problem("li-yuan")
+    landscape = build_landscape(problem, Modes())
+    obj, modes = landscape.map_objective, landscape.map_modes
+    window = Window((-1.0, 1.0, -1.0, 1.0))
+    crit = drain(critical_points(obj, modes, window))
+    minima = [c for c in crit if c.kind == "minimum"]
+    assert minima
+    resolution, config = basin_budget(obj, 13, RunConfig.for_optimizer("adam", lr=0.05))
+    m = drain(basin_map(obj, modes, window, resolution, config, crit))
+    assert "within one cell" in m.note and "Not converged" in m.note
+    cell = np.hypot(*(a[1] - a[0] for a in m.axes))
+    for k in np.unique(m.labels):
+        assert k >= 0, m.share()
+        ends = m.final_points[m.labels == k]
+        gap = np.linalg.norm(ends[:, None] - m.attractors[k].points[None], axis=-1).min(axis=1)
+        assert (gap <= cell * 1.0001).all()
+    assert m.steps.max() < config.steps

@@ -12,7 +12,18 @@ distributed = pytest.importorskip("distributed")
 
 import dask  # noqa: E402
 
-from compute import LandscapeError, drain, random_plane  # noqa: E402
+from compute import (  # noqa: E402
+    LandscapeError,
+    Modes,
+    PlaneSpec,
+    RunConfig,
+    Window,
+    basin_map,
+    build_landscape,
+    drain,
+    hessian_map,
+    random_plane,
+)
 from compute.cluster import connect  # noqa: E402
 from compute.cluster.resume import (  # noqa: E402
     load_partial,
@@ -158,3 +169,31 @@ def test_a_worker_that_rebuilds_other_data_is_refused(cluster, digits):
     shifted = replace(problem, init=problem.init + 1)  # same id and params, another θ₀
     with pytest.raises(LandscapeError, match="rebuilt scenario 'digits-resnet' with other data"):
         drain(evaluate_slice(shifted, plane, resolution=5, executor=cluster.executor()))
+
+
+def test_cluster_curvature_map_is_bit_identical_to_in_process(cluster, digits):
+    problem, _ = digits
+    landscape = build_landscape(problem, Modes(), PlaneSpec("random", seed=3))
+    window = Window((-1.0, 1.0, -1.0, 1.0))
+    local = drain(hessian_map(landscape, window, (9, 7)))
+    remote = drain(hessian_map(landscape, window, (9, 7), executor=cluster.executor()))
+    assert np.isfinite(local.lam_max).all() and (local.lam_max > 0).all()
+    for name in ("lam_min", "lam_max", "residuals", "converged"):
+        assert np.array_equal(getattr(local, name), getattr(remote, name)), name
+    assert local.hvp_count == remote.hvp_count
+
+
+def test_cluster_basin_map_is_bit_identical_to_in_process(cluster, digits):
+    problem, _ = digits
+    landscape = build_landscape(problem, Modes(), PlaneSpec("random", seed=3))
+    obj, modes = landscape.map_objective, landscape.map_modes
+    window, config = (
+        Window((-1.0, 1.0, -1.0, 1.0)),
+        RunConfig.for_optimizer("adam", lr=0.05, steps=8),
+    )
+    local = drain(basin_map(obj, modes, window, 7, config, []))
+    remote = drain(basin_map(obj, modes, window, 7, config, [], executor=cluster.executor()))
+    assert (local.steps > 0).all()
+    for name in ("labels", "final_points", "steps"):
+        assert np.array_equal(getattr(local, name), getattr(remote, name)), name
+    assert [a.label for a in local.attractors] == [a.label for a in remote.attractors]

@@ -64,9 +64,10 @@ def test_a_surface_h5_of_the_tool_is_shown_with_its_values_read_out_and_exported
     rect = shown.view.image.mapRectToParent(shown.view.image.boundingRect())
     assert (rect.left(), rect.right()) == pytest.approx((x[0] - hx / 2, x[-1] + hx / 2))
     assert (rect.top(), rect.bottom()) == pytest.approx((y[0] - hy / 2, y[-1] + hy / 2))
-    assert "surf.h5" in shown.windowTitle() and "not recomputed" in shown.findChild(
-        type(shown.readout), "surface-info"
-    ).text()
+    assert (
+        "surf.h5" in shown.windowTitle()
+        and "not recomputed" in shown.findChild(type(shown.readout), "surface-info").text()
+    )
     shown.field.setCurrentText("train_acc")
     qtbot.waitUntil(
         lambda: shown.view.frame is not None and not shown.view.frame.log_scale, timeout=20000

@@ -333,8 +333,7 @@ def test_dragging_lambda_redraws_live_and_each_drag_is_one_undo_step(qtbot, wind
     np.testing.assert_allclose(loss, expected, rtol=1e-10, atol=1e-12)
     minima = [p for p in window.state.results.critical if p.kind == "minimum"]
     assert minima and all(
-        float(plain(torch.as_tensor(p.point)) + 0.1 * np.dot(p.point, p.point))
-        <= loss.min() + 1e-9
+        float(plain(torch.as_tensor(p.point)) + 0.1 * np.dot(p.point, p.point)) <= loss.min() + 1e-9
         for p in minima[:1]
     )
     slider.setSliderDown(True)
