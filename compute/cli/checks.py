@@ -111,7 +111,8 @@ def check_early(args: argparse.Namespace) -> None:
     if resolution is not None and not 2 <= resolution <= MAX_RESOLUTION:
         raise LandscapeError(f"resolution must be between 2 and {MAX_RESOLUTION}, got {resolution}")
     _run_options(args)
-    if spec is not None and hasattr(args, "center"):
+    plane_given = getattr(args, "curvature_map", "") is not None  # hessian: only for its map
+    if spec is not None and hasattr(args, "center") and plane_given:
         _plane_options(args, spec)
     check_constraint(getattr(args, "constraint", None))
     l2 = _number(args, "l2")
@@ -163,9 +164,11 @@ def _plane_options(args: argparse.Namespace, spec: Any) -> None:
         or (kind == "points" and "final" in names)
         or (kind != "points" and args.center == "final")
     )
+    # a basin map's runs take --optimizer, --lr and --momentum too (its steps are budgeted)
+    basins = ("optimizer", "lr", "momentum") if getattr(args, "basins", None) else ()
     if args.command != "descend" and not needs_run:
         for name in ("steps", "optimizer", "lr", "momentum"):
-            if getattr(args, name, None) is not None:
+            if name not in basins and getattr(args, name, None) is not None:
                 raise LandscapeError(
                     f"--{name} sets the run a plane needs; --plane {kind} needs none"
                 )

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from compute.cli.grid_maps import add_basin_options, check_map
 from compute.cli.options import (
     optimizer_options,
     plane_options,
@@ -24,6 +25,15 @@ def add_parser(sub: Any) -> None:
     plane_options(p)
     optimizer_options(p, "= --train-steps (training for the plane)")
     p.add_argument("--json", action="store_true")
+    add_basin_options(p)
+
+
+def check(args: argparse.Namespace) -> None:
+    """The basin map's file and ``--scheduler``, before torch loads."""
+    from compute.cli.scheduling import scheduler_from
+
+    check_map(args.basins)
+    scheduler_from(args)
 
 
 def _full_grad_norms(landscape: Landscape, points: list[Any]) -> list[float | None]:
@@ -54,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
         "critical points",
     )
     full = _full_grad_norms(landscape, points)
+    basins = None
+    if args.basins is not None:
+        from compute.cli.grid_maps import basin_map_command
+
+        basins = basin_map_command(args, landscape, window, points, meta)
     entries = []
     for p, g in zip(points, full, strict=True):
         entry = p.to_json()
@@ -61,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
             entry["full_grad_norm"] = g
         entries.append(entry)
     if args.json:
-        print(json.dumps({**meta, "in_plane": landscape.is_slice, "points": entries}, indent=2))
+        out = {**meta, "in_plane": landscape.is_slice, "points": entries}
+        print(json.dumps(out | ({"basins": basins} if basins else {}), indent=2))
         return 0
     import numpy as np
 
@@ -73,4 +89,8 @@ def run(args: argparse.Namespace) -> int:
             f"{p.kind:10s} at {np.round(p.point, 6).tolist()} F={p.loss:.6g} "
             f"eig={np.round(p.hessian_eigenvalues, 6).tolist()}{full_text}{where}{extra}"
         )
+    if basins:
+        shares = ", ".join(f"{k} {100 * v:.0f}%" for k, v in basins["share"].items() if v > 0)
+        print(f"basins ({basins['resolution']}² cells, {basins['scheduler']}): {shares}")
+        print(f"  {basins['note']}; written to {basins['out']}")
     return 0

@@ -11,6 +11,7 @@ import json
 import math
 from typing import Any
 
+from compute.cli.grid_maps import add_curvature_map_options, check_curvature_map
 from compute.cli.options import parse_floats, scenario_options
 from compute.errors import LandscapeError
 from compute.vocabulary import ALIASES, OPTIMIZERS
@@ -63,6 +64,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--sopsp", type=float, default=None, metavar="EPS", help="seed 001's test")
     p.add_argument("--mu2", type=float, default=None, help="μ₂ of --sopsp (default: estimated)")
     p.add_argument("--json", action="store_true")
+    add_curvature_map_options(p)
     return p
 
 
@@ -71,6 +73,7 @@ MAX_EIGENVALUES = 1000
 
 def check(args: argparse.Namespace) -> None:
     """Every option of ``hessian`` that can be judged before torch loads."""
+    check_curvature_map(args)
     for name, value in (("--top", args.top), ("--bottom", args.bottom or 0)):
         if not 0 <= value <= MAX_EIGENVALUES:
             raise LandscapeError(f"{name} must be between 0 and {MAX_EIGENVALUES}, got {value}")
@@ -166,6 +169,10 @@ def _finite(value: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.curvature_map is not None:
+        from compute.cli.grid_maps import curvature_map_command
+
+        return curvature_map_command(args)
     from compute.cli.building import modes_from, problem_from, require_finite_at
     from compute.cli.progress import drain_progress
     from compute.landscapes.point_spectrum import spectrum_of

@@ -85,7 +85,13 @@ def optimizer_options(p: argparse.ArgumentParser, steps_help: str) -> None:
     p.add_argument("--steps", type=int, default=None, metavar="N", help=steps_help)
 
 
-def plane_options(p: argparse.ArgumentParser, required: bool = False) -> None:
+def plane_options(
+    p: argparse.ArgumentParser | argparse._ArgumentGroup,
+    required: bool = False,
+    train_steps: bool = True,
+) -> None:
+    """``--plane``, ``--points``, ``--center`` and (unless the command has its own)
+    ``--train-steps``."""
     p.add_argument(
         "--plane",
         choices=PLANE_KINDS,
@@ -105,16 +111,17 @@ def plane_options(p: argparse.ArgumentParser, required: bool = False) -> None:
         default=None,
         help="centre of a random or eigenvector plane: init (default), final, teacher",
     )
-    p.add_argument(
-        "--train-steps",
-        type=int,
-        default=None,
-        metavar="N",
-        help="steps of the run a plane needs (pca, final; default 500)",
-    )
+    if train_steps:
+        p.add_argument(
+            "--train-steps",
+            type=int,
+            default=None,
+            metavar="N",
+            help="steps of the run a plane needs (pca, final; default 500)",
+        )
 
 
-def window_option(p: argparse.ArgumentParser) -> None:
+def window_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     p.add_argument(
         "--window",
         default=None,
