@@ -72,7 +72,7 @@ def frames(
         transform=ax.transAxes,
         ha="right",
         va="bottom",
-        fontsize="x-small",
+        fontsize=comp.venue.small_size,
         path_effects=[patheffects.withStroke(linewidth=1.6, foreground="white")],
         animated=True,
     )

@@ -32,7 +32,7 @@ from compute.figures.shared_scale import shared_scale
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
 
-LEFT, RIGHT_PAD, BOTTOM = 0.5, 0.08, 0.36
+LEFT, RIGHT_PAD, BOTTOM = 0.55, 0.08, 0.36
 """Inches around every panel's axes: y tick labels and label, a gap, x tick labels and label."""
 BAR_WIDTH, BAR_GAP, BAR_LABELS = 0.07, 0.05, 0.42
 """A colour bar's width, its gap to the map, and room for its tick labels and label."""

@@ -13,7 +13,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from compute.figures import style
-from compute.figures.map_overlays import Handles
+from compute.figures.map_overlays import Handles, small_text
 from compute.figures.map_panel import Numbering, in_order
 from compute.figures.panels import CurvesPanel, SeriesPanel, SpectrumPanel
 
@@ -99,7 +99,7 @@ def draw_curves(
                 textcoords="offset points",
                 ha="right",
                 va="bottom",
-                fontsize="x-small",
+                fontsize=small_text(),
                 color="0.25",
             )
     loss_ax.set_yscale("log")
@@ -233,5 +233,5 @@ def draw_series(ax: Axes, panel: SeriesPanel) -> Handles:
     ax.set_ylabel(panel.ylabel)
     ax.grid(True, lw=0.3, alpha=0.4)
     if panel.note:
-        ax.text(0.02, 0.98, panel.note, transform=ax.transAxes, va="top", fontsize="x-small")
+        ax.text(0.02, 0.98, panel.note, transform=ax.transAxes, va="top", fontsize=small_text())
     return handles

@@ -4,6 +4,7 @@ each returns its legend entries keyed so that a composed figure lists each once.
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.patheffects as patheffects
 import numpy as np
 from matplotlib.artist import Artist
@@ -20,6 +21,13 @@ from compute.objectives.modes import Ball
 TEXT_HALO = [patheffects.withStroke(linewidth=1.6, foreground="white")]
 Handles = list[tuple[str, Artist]]
 """Legend entries keyed so that a composed figure lists each once: (key, handle)."""
+
+
+def small_text() -> float | str:
+    """The size of a figure's small text (run tags, mark names, notes): the venue's legend size
+    while a figure is drawn (``compose`` sets it, never below ``venues.MIN_POINTS``)."""
+    size: float | str = matplotlib.rcParams["legend.fontsize"]
+    return size
 
 
 def cell_extent(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
@@ -207,7 +215,7 @@ def marks(ax: Axes, panel: MapPanel) -> Handles:
             (a, b),
             xytext=(3, 3),
             textcoords="offset points",
-            fontsize="x-small",
+            fontsize=small_text(),
             path_effects=TEXT_HALO,
             zorder=7.5,
             annotation_clip=True,

@@ -31,6 +31,7 @@ from compute.figures.map_overlays import (
     eigenvectors,
     marks,
     place,
+    small_text,
 )
 from compute.figures.overlay_table import draw_overlays
 from compute.figures.panels import MapPanel
@@ -130,7 +131,7 @@ def _runs(ax: Axes, panel: MapPanel, number_of: Numbering) -> Handles:
             xytext=(-3, 3),
             textcoords="offset points",
             ha="right",
-            fontsize="x-small",
+            fontsize=small_text(),
             color="k",
             path_effects=TEXT_HALO,
             zorder=9,
