@@ -27,7 +27,7 @@ from compute.figures.line_panels import curves_rows, draw_curves, draw_series, d
 from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SurfacePanel
-from compute.figures.run_trace import RunTrace
+from compute.figures.run_colours import distinct_colours, runs_of
 from compute.figures.shared_scale import shared_scale
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
@@ -135,13 +135,15 @@ def compose(
     labels : "(a)", "(b)", … before the titles (default: with more than one panel)
 
     Every map box has the same size (same width; height = width × aspect, 1 unless equal
-    axes); titles are caption-style; runs are numbered 1, 2, … within the figure; one legend
-    below the grid lists each run, marker kind, constraint and basin once.
+    axes); titles are caption-style; runs are numbered 1, 2, … within the figure, each in a
+    colour of its own (``run_colours``); one legend below the grid lists each run, marker
+    kind, constraint and basin once.
     """
     # Long by design: the figure's layout decisions (grid, shared scale, legends, captions) depend
     # on each other and on one matplotlib figure.
     rows, cols = parse_layout(layout, len(panels))
     v = venue(width)
+    panels = distinct_colours(panels)
     bar_label = ""
     if shared:
         panels, bar_label = shared_scale(panels)
@@ -245,13 +247,3 @@ def compose(
         if legend is not None:
             legend.set_bbox_to_anchor((0.5, LEGEND_PAD / height), transform=fig.transFigure)
         return Composition(fig, tuple(all_axes), tuple(titles), tuple(bars), legend, v)
-
-
-def runs_of(panels: Sequence[Panel]) -> list[RunTrace]:
-    """Every run drawn by ``panels``, in figure order (each once)."""
-    seen: dict[int, RunTrace] = {}
-    for p in panels:
-        if isinstance(p, MapPanel | CurvesPanel | SurfacePanel):
-            for r in p.map.runs if isinstance(p, SurfacePanel) else p.runs:
-                seen.setdefault(id(r), r)
-    return list(seen.values())

@@ -55,6 +55,9 @@ RUN_COLORS = (
     "#F0E442",
 )
 """Okabe–Ito palette, in the order runs receive them."""
+EXTRA_RUN_COLORS = ("#332288", "#882255", "#44AA99", "#999933", "#AA4499", "#117733")
+"""Paul Tol's muted colours the Okabe–Ito palette lacks: a figure of more than eight runs gives
+its later runs these (``compute.figures.run_colours``), so a colour still means one run."""
 RUN_WIDTH = 1.3
 RUN_HALO = "#ffffff"
 """A run's path: a RUN_WIDTH line in its colour over a white halo, ○ at the start, ● at the end."""
