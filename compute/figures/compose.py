@@ -28,6 +28,7 @@ from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SurfacePanel
 from compute.figures.run_colours import distinct_colours, runs_of
+from compute.figures.run_tags import RunTag, place_tags
 from compute.figures.shared_scale import shared_scale
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
@@ -183,6 +184,7 @@ def compose(
         bars: list[Colorbar] = []
         mappables: list[ScalarMappable] = []
         map_boxes: list[Box] = []
+        tagged: list[tuple[Axes, tuple[RunTag, ...]]] = []  # each map's axes and run numbers
         for i, p in enumerate(panels):
             r, c = divmod(i, cols)
             top = sum(row_h[:r]) + top_pads[r]  # inches below the figure's top edge
@@ -198,6 +200,7 @@ def compose(
                     else draw_map(ax, p, numbering, prefix)
                 )
                 handles += drawn.handles
+                tagged.append((ax, drawn.tags))
                 axes = (ax,)
                 if drawn.mappable is not None:
                     mappables.append(drawn.mappable)
@@ -246,4 +249,7 @@ def compose(
             ax.set_position((x / v.width, (height - t - h) / height, w / v.width, h / height))
         if legend is not None:
             legend.set_bbox_to_anchor((0.5, LEGEND_PAD / height), transform=fig.transFigure)
+        renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
+        for ax, tags in tagged:
+            place_tags(ax, tags, renderer)
         return Composition(fig, tuple(all_axes), tuple(titles), tuple(bars), legend, v)
