@@ -7,6 +7,7 @@ internal id (``shamir (eps=1) · L2 λ=0.2``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -99,6 +100,17 @@ def param_words(params: Mapping[str, object], names: tuple[str, ...] | None = No
             f"${tex} = {shown}$" if isinstance(value, int | float) else f"${tex}$ = {shown}"
         )
     return Words(", ".join(texts), ", ".join(maths))
+
+
+def axis_math(name: str) -> str:
+    """An axis name as every panel writes it: one italic letter with its index as a subscript
+    ("w" → ``$w$``, "u1" → ``$u_{1}$``, "w12" → ``$w_{12}$``); a network coordinate
+    ("W1[2,3]") stays plain text."""
+    found = re.fullmatch(r"([A-Za-z])(\d*)", name)
+    if found is None:
+        return name
+    letter, index = found.groups()
+    return f"${letter}_{{{index}}}$" if index else f"${letter}$"
 
 
 def optimizer_words(config: RunConfig) -> Words:
