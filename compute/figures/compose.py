@@ -25,11 +25,11 @@ from compute.figures.captions import titles as caption_titles
 from compute.figures.hessian_overlay import LEGEND_HANDLERS
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_overlays import Handles
-from compute.figures.map_panel import colour_label, draw_map, in_order
+from compute.figures.map_panel import colour_label, draw_map, in_order, panel_range
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SurfacePanel
 from compute.figures.run_colours import distinct_colours, runs_of
 from compute.figures.run_tags import RunTag, place_tags
-from compute.figures.shared_scale import shared_scale
+from compute.figures.shared_scale import bar_room, shared_scale
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
 
@@ -85,6 +85,12 @@ def _aspect(p: Panel) -> float:
     if isinstance(p, CurvesPanel):
         return ASPECT[f"curves{curves_rows(p)}"]
     return ASPECT["series" if isinstance(p, SeriesPanel) else "spectrum"]
+
+
+def _colour_map(p: Panel) -> MapPanel | None:
+    """The 2-D map ``p`` draws (flat or in 3-D) with a colour bar; None for other panels."""
+    m = p.map if isinstance(p, SurfacePanel) else p
+    return m if isinstance(m, MapPanel) and m.dim == 2 else None
 
 
 def _legend(fig: Figure, handles: Handles, width: float) -> Legend | None:
@@ -148,20 +154,22 @@ def compose(
     bar_label = ""
     if shared:
         panels, bar_label = shared_scale(panels)
-    has_maps = any(
-        isinstance(p, SurfacePanel) or (isinstance(p, MapPanel) and p.dim == 2) for p in panels
-    )
+    maps = [m for m in map(_colour_map, panels) if m is not None]
+    has_maps = bool(maps)
     own_bars = has_maps and not shared
-    shared_zone = BAR_GAP + BAR_WIDTH + BAR_LABELS + 0.06 if (shared and has_maps) else 0.0
+    shared_zone = 0.0
+    if shared and has_maps:  # room for the shared bar's labels as measured (two lines of label)
+        room = bar_room(*panel_range(maps[0]), bar_label, v, BAR_WIDTH)
+        shared_zone = BAR_GAP + max(BAR_WIDTH + BAR_LABELS, room) + 0.06
     cell_w = (v.width - shared_zone) / cols
     ax_w = cell_w - LEFT - RIGHT_PAD - (BAR_GAP + BAR_WIDTH + BAR_LABELS if own_bars else 0.0)
     if ax_w < 0.4:
         raise LandscapeError(
             f"{cols} panels per row do not fit in {v.width:.2f} in: widen it or add rows"
         )
+    line_h = v.font_size / 72 * 1.3
     chars = max(12, int((cell_w - LEFT + 0.2) * 72 / (v.font_size * 0.56)))
     titles = caption_titles(panels, len(panels) > 1 if labels is None else labels, chars)
-    line_h = v.font_size / 72 * 1.3
     top_pads = [
         max(t.count("\n") + 1 for t in titles[r * cols : (r + 1) * cols]) * line_h + 0.06
         for r in range(rows)
