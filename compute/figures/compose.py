@@ -22,6 +22,7 @@ from matplotlib.legend import Legend
 
 from compute.errors import LandscapeError
 from compute.figures.captions import titles as caption_titles
+from compute.figures.curve_styles import merge_styles
 from compute.figures.hessian_overlay import LEGEND_HANDLERS
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_overlays import Handles
@@ -230,7 +231,7 @@ def compose(
                 for ax in stack[:-1]:
                     ax.tick_params(labelbottom=False)
                 axes = tuple(stack)
-                handles += draw_curves(axes, p, numbering)
+                handles += draw_curves(axes, p, numbering, prefix[1:2])
             else:
                 ax = add((x0, top, ax_w, heights[i]))
                 handles += (
@@ -246,7 +247,7 @@ def compose(
             bar = fig.colorbar(mappables[0], cax=cax)  # every map has the same norm here
             bar.set_label(bar_label)
             bars.append(bar)
-        legend = _legend(fig, handles, v.width)
+        legend = _legend(fig, merge_styles(handles), v.width)
         legend_h = 0.0
         if legend is not None:
             renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
