@@ -118,6 +118,15 @@ SPECIAL_BASIN_COLORS = {-2: "#FF0000", -3: "#FFFFFF", -4: "#000000"}
 """Negative codes of ``compute.dynamics.basins.OTHER_CODES``: diverged, not converged,
 stationary."""
 BASIN_ALPHA = 140 / 255
+BASIN_HATCHES = ("///", "\\\\\\", "...", "|||", "---", "xxx", "oo", "++")
+SPECIAL_BASIN_HATCHES = {-2: "**", -3: "OO", -4: ".."}
+"""Figures hatch the basins instead of tinting them (a tint changes every colour under it, and
+the colour bar would no longer say what F a colour is): basin k in BASIN_HATCHES[k % 8], the
+negative codes in SPECIAL_BASIN_HATCHES, lines BASIN_LINE_WIDTH points in BASIN_LINE_COLOR,
+each basin outlined in that colour."""
+BASIN_LINE_COLOR = "#FFFFFF"
+BASIN_LINE_ALPHA = 0.85
+BASIN_LINE_WIDTH = 0.6
 
 CURVATURE_RGB = (230, 40, 40)
 CURVATURE_ALPHA = 170 / 255
