@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from matplotlib import patheffects
@@ -26,6 +26,7 @@ from compute.figures.compose import compose
 from compute.figures.map_panel import run_xy
 from compute.figures.panels import MapPanel, Scene, SurfacePanel
 from compute.figures.render import write_sidecar
+from compute.figures.run_colours import distinct_colours
 from compute.figures.venues import check_animation, check_dpi
 from compute.outputs import commit, discard, one_unit, output_path, temporary_beside
 
@@ -40,6 +41,8 @@ def frames(
 
     Frame i shows every run up to step t_i = i / (count − 1) · (largest last step).
     """
+    # the colours compose gives the runs, so that the tracks drawn here match the legend
+    panel = cast(MapPanel, distinct_colours([panel])[0])
     starts = tuple(replace(r, path=r.path[:1], path_steps=r.path_axis()[:1]) for r in panel.runs)
     comp = compose([replace(panel, runs=starts)], None, width)
     fig, ax = comp.figure, comp.axes[0][0]
@@ -72,7 +75,7 @@ def frames(
         transform=ax.transAxes,
         ha="right",
         va="bottom",
-        fontsize="x-small",
+        fontsize=comp.venue.small_size,
         path_effects=[patheffects.withStroke(linewidth=1.6, foreground="white")],
         animated=True,
     )

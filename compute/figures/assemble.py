@@ -19,7 +19,7 @@ from compute.dynamics.basins import BasinMap
 from compute.figures.curvature_overlay import CurvatureExtremes, HessianOverlay
 from compute.figures.panels import CurvesPanel, MapPanel, Series, SeriesPanel, SpectrumPanel
 from compute.figures.run_trace import RunTrace
-from compute.figures.words import mode_words, optimizer_words, param_words
+from compute.figures.words import axis_math, mode_words, optimizer_words, param_words
 from compute.landscapes.frames import GradientField, MapFrame
 from compute.landscapes.landscape import Landscape
 from compute.objectives.objective import metric_labels
@@ -81,7 +81,7 @@ def map_panel_of(
     )
     return MapPanel(
         frame,
-        tuple(f"${n}$" for n in landscape.map_objective.axis_names),
+        tuple(axis_math(n) for n in landscape.map_objective.axis_names),
         mode_words(session.modes()).math,
         subject_of(session),
         window=tuple(float(b) for b in session.window),

@@ -1,4 +1,4 @@
-"""Caption-style panel titles: "(a) L2, λ = 0.2", wrapped at spaces outside mathtext."""
+"""Caption-style panel titles: "(a) L2, λ = 0.2", wrapped at spaces outside formulas."""
 
 from __future__ import annotations
 
@@ -16,8 +16,19 @@ def visible_length(text: str) -> int:
     return len(re.sub(r"[${}^_]", "", text))
 
 
+OPERATORS = frozenset("−-+=≤≥<>≠≈×·÷/→←↦∈∉⊂±∓∼~|")
+"""Characters of a formula's operators: a word made of them only ("−", "=", "≤") is glued to
+the words on both sides, so "(1 − uv)²" and "φ = relu" never break (nor does mathtext)."""
+
+
+def is_operator(word: str) -> bool:
+    """``word`` is an operator of a formula written in Unicode ("−", "≤", "->")."""
+    return bool(word) and all(c in OPERATORS for c in word)
+
+
 def wrap(text: str, chars: int) -> list[str]:
-    """``text`` broken at spaces outside mathtext into lines of about ``chars`` characters."""
+    """``text`` broken at spaces outside formulas (mathtext, and Unicode around an operator)
+    into lines of about ``chars`` characters."""
     words: list[str] = []
     for i, piece in enumerate(text.split("$")):
         inside = i % 2 == 1
@@ -33,8 +44,14 @@ def wrap(text: str, chars: int) -> list[str]:
             elif head:
                 words.append(head)
             words += [w for w in rest if w]
+    glued: list[str] = []
+    for i, word in enumerate(words):
+        if glued and (is_operator(word) or is_operator(words[i - 1])):
+            glued[-1] += " " + word
+        else:
+            glued.append(word)
     lines: list[str] = []
-    for word in words:
+    for word in glued:
         if lines and visible_length(lines[-1]) + 1 + visible_length(word) <= chars:
             lines[-1] += " " + word
         else:

@@ -22,17 +22,19 @@ from matplotlib.legend import Legend
 
 from compute.errors import LandscapeError
 from compute.figures.captions import titles as caption_titles
+from compute.figures.curve_styles import merge_styles
 from compute.figures.hessian_overlay import LEGEND_HANDLERS
 from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
 from compute.figures.map_overlays import Handles
-from compute.figures.map_panel import colour_label, draw_map, in_order
+from compute.figures.map_panel import colour_label, draw_map, in_order, panel_range
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SurfacePanel
-from compute.figures.run_trace import RunTrace
-from compute.figures.shared_scale import shared_scale
+from compute.figures.run_colours import distinct_colours, runs_of
+from compute.figures.run_tags import RunTag, place_tags
+from compute.figures.shared_scale import bar_room, shared_scale
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
 
-LEFT, RIGHT_PAD, BOTTOM = 0.5, 0.08, 0.36
+LEFT, RIGHT_PAD, BOTTOM = 0.55, 0.08, 0.36
 """Inches around every panel's axes: y tick labels and label, a gap, x tick labels and label."""
 BAR_WIDTH, BAR_GAP, BAR_LABELS = 0.07, 0.05, 0.42
 """A colour bar's width, its gap to the map, and room for its tick labels and label."""
@@ -86,6 +88,12 @@ def _aspect(p: Panel) -> float:
     return ASPECT["series" if isinstance(p, SeriesPanel) else "spectrum"]
 
 
+def _colour_map(p: Panel) -> MapPanel | None:
+    """The 2-D map ``p`` draws (flat or in 3-D) with a colour bar; None for other panels."""
+    m = p.map if isinstance(p, SurfacePanel) else p
+    return m if isinstance(m, MapPanel) and m.dim == 2 else None
+
+
 def _legend(fig: Figure, handles: Handles, width: float) -> Legend | None:
     """The legend with as many columns as fit in ``width`` inches (measured)."""
     seen: dict[str, object] = {}
@@ -135,30 +143,34 @@ def compose(
     labels : "(a)", "(b)", … before the titles (default: with more than one panel)
 
     Every map box has the same size (same width; height = width × aspect, 1 unless equal
-    axes); titles are caption-style; runs are numbered 1, 2, … within the figure; one legend
-    below the grid lists each run, marker kind, constraint and basin once.
+    axes); titles are caption-style; runs are numbered 1, 2, … within the figure, each in a
+    colour of its own (``run_colours``); one legend below the grid lists each run, marker
+    kind, constraint and basin once.
     """
     # Long by design: the figure's layout decisions (grid, shared scale, legends, captions) depend
     # on each other and on one matplotlib figure.
     rows, cols = parse_layout(layout, len(panels))
     v = venue(width)
+    panels = distinct_colours(panels)
     bar_label = ""
     if shared:
         panels, bar_label = shared_scale(panels)
-    has_maps = any(
-        isinstance(p, SurfacePanel) or (isinstance(p, MapPanel) and p.dim == 2) for p in panels
-    )
+    maps = [m for m in map(_colour_map, panels) if m is not None]
+    has_maps = bool(maps)
     own_bars = has_maps and not shared
-    shared_zone = BAR_GAP + BAR_WIDTH + BAR_LABELS + 0.06 if (shared and has_maps) else 0.0
+    shared_zone = 0.0
+    if shared and has_maps:  # room for the shared bar's labels as measured (two lines of label)
+        room = bar_room(*panel_range(maps[0]), bar_label, v, BAR_WIDTH)
+        shared_zone = BAR_GAP + max(BAR_WIDTH + BAR_LABELS, room) + 0.06
     cell_w = (v.width - shared_zone) / cols
     ax_w = cell_w - LEFT - RIGHT_PAD - (BAR_GAP + BAR_WIDTH + BAR_LABELS if own_bars else 0.0)
     if ax_w < 0.4:
         raise LandscapeError(
             f"{cols} panels per row do not fit in {v.width:.2f} in: widen it or add rows"
         )
+    line_h = v.font_size / 72 * 1.3
     chars = max(12, int((cell_w - LEFT + 0.2) * 72 / (v.font_size * 0.56)))
     titles = caption_titles(panels, len(panels) > 1 if labels is None else labels, chars)
-    line_h = v.font_size / 72 * 1.3
     top_pads = [
         max(t.count("\n") + 1 for t in titles[r * cols : (r + 1) * cols]) * line_h + 0.06
         for r in range(rows)
@@ -181,6 +193,7 @@ def compose(
         bars: list[Colorbar] = []
         mappables: list[ScalarMappable] = []
         map_boxes: list[Box] = []
+        tagged: list[tuple[Axes, tuple[RunTag, ...]]] = []  # each map's axes and run numbers
         for i, p in enumerate(panels):
             r, c = divmod(i, cols)
             top = sum(row_h[:r]) + top_pads[r]  # inches below the figure's top edge
@@ -196,6 +209,7 @@ def compose(
                     else draw_map(ax, p, numbering, prefix)
                 )
                 handles += drawn.handles
+                tagged.append((ax, drawn.tags))
                 axes = (ax,)
                 if drawn.mappable is not None:
                     mappables.append(drawn.mappable)
@@ -217,7 +231,7 @@ def compose(
                 for ax in stack[:-1]:
                     ax.tick_params(labelbottom=False)
                 axes = tuple(stack)
-                handles += draw_curves(axes, p, numbering)
+                handles += draw_curves(axes, p, numbering, prefix[1:2])
             else:
                 ax = add((x0, top, ax_w, heights[i]))
                 handles += (
@@ -233,7 +247,7 @@ def compose(
             bar = fig.colorbar(mappables[0], cax=cax)  # every map has the same norm here
             bar.set_label(bar_label)
             bars.append(bar)
-        legend = _legend(fig, handles, v.width)
+        legend = _legend(fig, merge_styles(handles), v.width)
         legend_h = 0.0
         if legend is not None:
             renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
@@ -244,14 +258,7 @@ def compose(
             ax.set_position((x / v.width, (height - t - h) / height, w / v.width, h / height))
         if legend is not None:
             legend.set_bbox_to_anchor((0.5, LEGEND_PAD / height), transform=fig.transFigure)
+        renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
+        for ax, tags in tagged:
+            place_tags(ax, tags, renderer)
         return Composition(fig, tuple(all_axes), tuple(titles), tuple(bars), legend, v)
-
-
-def runs_of(panels: Sequence[Panel]) -> list[RunTrace]:
-    """Every run drawn by ``panels``, in figure order (each once)."""
-    seen: dict[int, RunTrace] = {}
-    for p in panels:
-        if isinstance(p, MapPanel | CurvesPanel | SurfacePanel):
-            for r in p.map.runs if isinstance(p, SurfacePanel) else p.runs:
-                seen.setdefault(id(r), r)
-    return list(seen.values())

@@ -192,7 +192,7 @@ def export_data(panels: Sequence[Panel], path: str | Path, record: Mapping[str, 
     panels = [p.map if isinstance(p, SurfacePanel) else p for p in panels]  # the same numbers
     if not panels:
         raise LandscapeError("nothing to export: no panels")
-    from compute.figures.compose import runs_of
+    from compute.figures.run_colours import runs_of
 
     numbers = {id(r): i + 1 for i, r in enumerate(runs_of(panels))}
     prefixes = [

@@ -128,8 +128,8 @@ def path_flight(
     canvas = FigureCanvasAgg(fig)
     marker = _moving_point(ax, record.color, 7.0)
     label = ax.text(
-        0.98, 0.02, "", transform=ax.transAxes, ha="right", va="bottom", fontsize="x-small",
-        path_effects=TEXT_HALO, animated=True,
+        0.98, 0.02, "", transform=ax.transAxes, ha="right", va="bottom",
+        fontsize=comp.venue.small_size, path_effects=TEXT_HALO, animated=True,
     )  # fmt: skip
     cursor = dot = None
     if profile is not None:

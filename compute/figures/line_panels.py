@@ -3,6 +3,7 @@ plain series (the initialization lab's sweeps), each into a rectangle of a figur
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,7 +14,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from compute.figures import style
-from compute.figures.map_overlays import Handles
+from compute.figures.curve_styles import style_key
+from compute.figures.map_overlays import Handles, small_text
 from compute.figures.map_panel import Numbering, in_order
 from compute.figures.panels import CurvesPanel, SeriesPanel, SpectrumPanel
 
@@ -52,10 +54,11 @@ def curves_rows(panel: CurvesPanel) -> int:
 
 
 def draw_curves(
-    axes: Sequence[Axes], panel: CurvesPanel, number_of: Numbering | None = None
+    axes: Sequence[Axes], panel: CurvesPanel, number_of: Numbering | None = None, letter: str = ""
 ) -> Handles:
     """F (train solid, test dashed, baselines dotted), ‖∇F‖ (projected dotted) and the metric
-    lines on ``axes`` (2 or 3, see ``curves_rows``); returns the legend entries."""
+    lines on ``axes`` (2 or 3, see ``curves_rows``); returns the legend entries (the styles'
+    keyed by ``curve_styles.style_key`` with the panel's ``letter``, for ``merge_styles``)."""
     # Long by design: one axes: every series, baseline, legend and scale decision is made on it in
     # order.
     number_of = number_of or in_order(panel.runs)
@@ -99,7 +102,7 @@ def draw_curves(
                 textcoords="offset points",
                 ha="right",
                 va="bottom",
-                fontsize="x-small",
+                fontsize=small_text(),
                 color="0.25",
             )
     loss_ax.set_yscale("log")
@@ -117,37 +120,24 @@ def draw_curves(
     if not panel.runs:
         loss_ax.text(0.5, 0.5, "no runs", transform=loss_ax.transAxes, ha="center")
     meanings = {
-        "loss": "solid: training $F$",
-        "test_loss": "dashed: test $F$",
-        "projected": r"dotted: projected $\|\nabla F\|$",
-        "aligned_distance": r"dashed: $\|\theta - \theta^*\|$ up to symmetries",
-        "function_distance": r"dotted: $\|f - f^*\|$ on test inputs",
+        "loss": "training $F$",
+        "test_loss": "test $F$",
+        "projected": r"projected $\|\nabla F\|$",
+        "aligned_distance": r"$\|\theta - \theta^*\|$ up to symmetries",
+        "function_distance": r"$\|f - f^*\|$ on test inputs",
     }
     if "metric" in drawn and ("aligned_distance" in drawn or "function_distance" in drawn):
-        meanings["metric"] = "solid: " + _plain(panel.metric_labels.get("metric", "metric"))
-    for key in (
-        "loss",
-        "test_loss",
-        "projected",
-        "metric",
-        "aligned_distance",
-        "function_distance",
-    ):
+        meanings["metric"] = _plain(panel.metric_labels.get("metric", "metric"))
+    for key in ("loss", "test_loss", "projected", "metric", *METRIC_LINES[1:]):
         if key in drawn and key in meanings and (key != "loss" or len(drawn) > 1):
-            handles.append(
-                (
-                    f"style:{key}:{meanings[key]}",
-                    Line2D(
-                        [], [], color="0.3", ls=_style(key), lw=1.0, label=_plain(meanings[key])
-                    ),
-                )
-            )
+            handles.append((style_key(key, meanings[key], letter), Line2D([], [])))
     return handles
 
 
 def _plain(label: str) -> str:
-    """Labels from the registry use Unicode (‖W − W*‖_F): keep "_F" from becoming mathtext."""
-    return label.replace("_F", "$_F$") if "$" not in label else label
+    """Labels from the registry use Unicode with "_" for an index (‖W − W*‖_F, max_i ‖A_i‖₂):
+    the index as a mathtext subscript, where the label holds no mathtext of its own."""
+    return label if "$" in label else re.sub(r"_(\w+)", r"$_{\1}$", label)
 
 
 def draw_spectrum(ax: Axes, panel: SpectrumPanel) -> Handles:
@@ -233,5 +223,5 @@ def draw_series(ax: Axes, panel: SeriesPanel) -> Handles:
     ax.set_ylabel(panel.ylabel)
     ax.grid(True, lw=0.3, alpha=0.4)
     if panel.note:
-        ax.text(0.02, 0.98, panel.note, transform=ax.transAxes, va="top", fontsize="x-small")
+        ax.text(0.02, 0.98, panel.note, transform=ax.transAxes, va="top", fontsize=small_text())
     return handles

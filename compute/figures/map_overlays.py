@@ -4,10 +4,12 @@ each returns its legend entries keyed so that a composed figure lists each once.
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.patheffects as patheffects
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
@@ -20,6 +22,13 @@ from compute.objectives.modes import Ball
 TEXT_HALO = [patheffects.withStroke(linewidth=1.6, foreground="white")]
 Handles = list[tuple[str, Artist]]
 """Legend entries keyed so that a composed figure lists each once: (key, handle)."""
+
+
+def small_text() -> float | str:
+    """The size of a figure's small text (run tags, mark names, notes): the venue's legend size
+    while a figure is drawn (``compose`` sets it, never below ``venues.MIN_POINTS``)."""
+    size: float | str = matplotlib.rcParams["legend.fontsize"]
+    return size
 
 
 def cell_extent(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
@@ -207,7 +216,7 @@ def marks(ax: Axes, panel: MapPanel) -> Handles:
             (a, b),
             xytext=(3, 3),
             textcoords="offset points",
-            fontsize="x-small",
+            fontsize=small_text(),
             path_effects=TEXT_HALO,
             zorder=7.5,
             annotation_clip=True,
@@ -216,24 +225,37 @@ def marks(ax: Axes, panel: MapPanel) -> Handles:
 
 
 def basins(ax: Axes, panel: MapPanel, prefix: str) -> Handles:
+    """Each basin hatched and outlined (``style.BASIN_HATCHES``) over the map, whose colours stay
+    those of its colour bar; a legend entry per attractor's basin and per other outcome that
+    occurs (diverged, not converged, stationary), each with its share of the cells."""
     basins = panel.basins
     if basins is None or panel.dim != 2:
         return []
-    overlay(ax, style.basin_rgba(basins.labels), basins.axes, 1.1)
     shares = basins.share()
+    regions = [
+        (k, style.BASIN_HATCHES[k % len(style.BASIN_HATCHES)], f"basin of {a.label}", a.label)
+        for k, a in enumerate(basins.attractors)
+    ] + [
+        (code, style.SPECIAL_BASIN_HATCHES[code], name, name)
+        for code, name in OTHER_CODES.items()
+        if code in style.SPECIAL_BASIN_HATCHES and shares.get(name, 0.0) > 0
+    ]
+    x, y = (np.asarray(a, dtype=float) for a in basins.axes)
+    labels = np.asarray(basins.labels)
+    ink = to_rgba(style.BASIN_LINE_COLOR, style.BASIN_LINE_ALPHA)
     handles: Handles = []
-    alpha = style.BASIN_ALPHA
-    for k, a in enumerate(basins.attractors):
-        color = style.BASIN_COLORS[k % len(style.BASIN_COLORS)]
-        label = f"{prefix}basin of {a.label} ({100 * shares.get(a.label, 0.0):.0f}%)"
-        handles.append(
-            (f"basin:{label}", Patch(fc=color, alpha=alpha, ec="0.3", lw=0.4, label=label))
-        )
-    for code, name in OTHER_CODES.items():
-        if code in style.SPECIAL_BASIN_COLORS and shares.get(name, 0.0) > 0:
-            color = style.SPECIAL_BASIN_COLORS[code]
-            label = f"{prefix}{name} ({100 * shares[name]:.0f}%)"
-            handles.append(
-                (f"basin:{label}", Patch(fc=color, alpha=alpha, ec="0.3", lw=0.4, label=label))
+    for code, hatch, words, share in regions:
+        inside = (labels == code).astype(float)
+        if inside.any() and len(x) > 1 and len(y) > 1:
+            region = ax.contourf(
+                x, y, inside, [0.5, 1.5], colors="none", hatches=[hatch], zorder=1.1
             )
+            region.set_hatchcolor(ink)
+            region.set_hatch_linewidth(style.BASIN_LINE_WIDTH)
+            ax.contour(
+                x, y, inside, [0.5], colors=[ink], linewidths=style.BASIN_LINE_WIDTH, zorder=1.2
+            )
+        label = f"{prefix}{words} ({100 * shares.get(share, 0.0):.0f}%)"
+        patch = Patch(fc="0.55", ec=style.BASIN_LINE_COLOR, hatch=hatch, lw=0.6, label=label)
+        handles.append((f"basin:{label}", patch))
     return handles

@@ -21,6 +21,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Annotation
 
 from compute.figures import style
 from compute.figures.map_overlays import (
@@ -31,9 +32,11 @@ from compute.figures.map_overlays import (
     eigenvectors,
     marks,
     place,
+    small_text,
 )
 from compute.figures.overlay_table import draw_overlays
 from compute.figures.panels import MapPanel
+from compute.figures.run_tags import DIRECTIONS, RADII, RunTag, alignment
 from compute.figures.run_trace import RunTrace
 
 HALO = [patheffects.withStroke(linewidth=2.4, foreground=style.RUN_HALO, alpha=0.8)]
@@ -49,11 +52,13 @@ def in_order(runs: Sequence[RunTrace]) -> Numbering:
 
 @dataclass(frozen=True)
 class DrawnMap:
-    """What ``draw_map`` made: the mappable for a colour bar (None in 1-D) and the legend
-    entries."""
+    """What ``draw_map`` made: the mappable for a colour bar (None in 1-D), the legend
+    entries and the runs' numbers and marks' names (``run_tags.place_tags`` moves them once the
+    figure's geometry is final)."""
 
     mappable: ScalarMappable | None
     handles: Handles
+    tags: tuple[RunTag, ...] = ()
 
 
 def colour_label(log_scale: bool) -> str:
@@ -97,8 +102,10 @@ def run_xy(panel: MapPanel, run: RunTrace) -> tuple[np.ndarray, np.ndarray]:
     return xy[ok], np.asarray(run.path_axis())[ok]
 
 
-def _runs(ax: Axes, panel: MapPanel, number_of: Numbering) -> Handles:
+def _runs(ax: Axes, panel: MapPanel, number_of: Numbering) -> tuple[Handles, list[RunTag]]:
     handles: Handles = []
+    tags: list[RunTag] = []
+    guess = (DIRECTIONS[0][0] * min(RADII), DIRECTIONS[0][1] * min(RADII))
     for run in panel.runs:
         number = number_of(run)
         xy, _ = run_xy(panel, run)
@@ -113,7 +120,7 @@ def _runs(ax: Axes, panel: MapPanel, number_of: Numbering) -> Handles:
         )
         if not len(xy):
             continue
-        ax.plot(
+        (path,) = ax.plot(
             xy[:, 0],
             xy[:, 1],
             color=run.color,
@@ -124,19 +131,21 @@ def _runs(ax: Axes, panel: MapPanel, number_of: Numbering) -> Handles:
         )
         ax.plot(*xy[0], marker="o", ms=4.0, mfc="w", mec=run.color, mew=1.1, zorder=8.5)
         ax.plot(*xy[-1], marker="o", ms=4.0, mfc=run.color, mec="w", mew=0.5, zorder=8.5)
-        ax.annotate(
+        tag = ax.annotate(
             str(number),
             tuple(xy[0]),
-            xytext=(-3, 3),
+            xytext=guess,
             textcoords="offset points",
-            ha="right",
-            fontsize="x-small",
+            ha=alignment(*guess)[0],
+            va=alignment(*guess)[1],
+            fontsize=small_text(),
             color="k",
             path_effects=TEXT_HALO,
             zorder=9,
             annotation_clip=True,
         )
-    return handles
+        tags.append(RunTag(tag, path))
+    return handles, tags
 
 
 def _paths(ax: Axes, panel: MapPanel) -> Handles:
@@ -195,9 +204,12 @@ def draw_map(
     handles += constraint(ax, panel)
     if panel.dim == 2:
         eigenvectors(ax, panel, bounds)
+    named = len(ax.texts)
     handles += marks(ax, panel)
-    handles += _runs(ax, panel, number_of)
-    handles += _paths(ax, panel)
+    names = [RunTag(t, None, (1, 1)) for t in ax.texts[named:] if isinstance(t, Annotation)]
+    run_handles, tags = _runs(ax, panel, number_of)
+    tags += names  # placed after the runs' numbers, kept inside the axes like them
+    handles += run_handles + _paths(ax, panel)
     if panel.equal_axes and panel.dim == 2:
         ax.set_aspect("equal", adjustable="box")
-    return DrawnMap(mappable, handles)
+    return DrawnMap(mappable, handles, tuple(tags))

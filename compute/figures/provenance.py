@@ -110,8 +110,9 @@ def figure_record(
 
 def embedded(record: Mapping[str, Any], fmt: str, title: str) -> dict[str, Any]:
     """matplotlib ``savefig(metadata=...)`` for ``fmt`` (pdf, png, svg): the record as JSON in
-    the format's description field, a title, no creation date (reproducible bytes)."""
-    text = json.dumps(record, ensure_ascii=True, sort_keys=True)
+    the format's description field, a title, no creation date (reproducible bytes). The JSON
+    keeps its Unicode (no ``\\u00bd`` escapes: a PDF reader shows the Subject as written)."""
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True)
     if fmt == "pdf":
         return {
             "Title": title,

@@ -15,6 +15,7 @@ from compute.figures.compose import Composition, compose
 from compute.figures.panels import Panel
 from compute.figures.provenance import embedded, sidecar_text
 from compute.figures.venues import check_dpi, rc_params
+from compute.figures.words import plain_text
 from compute.outputs import atomic_write, one_unit, output_path
 
 FIGURE_FORMATS = (".pdf", ".png", ".svg")
@@ -54,17 +55,18 @@ def save(
     """Write ``composition`` to ``path`` (.pdf, .png or .svg) and its sidecar.
 
     Heat maps are rasterised at ``dpi`` inside vector files; text and lines stay vector; fonts
-    are embedded (TrueType). The file carries ``record`` (PDF Subject, PNG Description, SVG
-    description) and no time stamp; the sidecar adds the file name and, unless not
-    ``stamped``, the time. Returns
-    [file, sidecar]. A bad target (empty name, folder, wrong suffix, missing folder, not a
-    regular file) or a failed write (full disk) raises a one-line LandscapeError and leaves no
-    partial file.
+    are embedded (TrueType). The file carries its titles in Unicode (PDF/PNG/SVG Title) and
+    ``record`` (PDF Subject, PNG Description, SVG description), and no time stamp; the sidecar
+    adds the file name and, unless not ``stamped``, the time. Returns [file, sidecar]. A bad
+    target (empty name, folder, wrong suffix, missing folder, not a regular file) or a failed
+    write (full disk) raises a one-line LandscapeError and leaves no partial file.
     """
     target = output_path(path, FIGURE_FORMATS)
     dpi = check_dpi(dpi)
     fmt = target.suffix.lower()[1:]
-    title = " / ".join(t for t in composition.titles if t) or "landscape-explorer figure"
+    # the file's title in Unicode: metadata shows no mathtext (and titles are one line there)
+    titles = (plain_text(t).replace("\n", " ") for t in composition.titles if t)
+    title = " / ".join(titles) or "landscape-explorer figure"
     with one_unit():  # the figure and its sidecar appear together or not at all
         with matplotlib.rc_context(rc_params(composition.venue)), atomic_write(target) as fh:
             composition.figure.savefig(

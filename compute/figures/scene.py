@@ -30,6 +30,7 @@ from compute.figures.assemble import (
 from compute.figures.panels import Scene
 from compute.figures.provenance import provenance_of
 from compute.figures.run_trace import RunTrace
+from compute.figures.words import plain_text
 from compute.generators import mapped
 from compute.geometry.grid import LandscapeGrid, Window
 from compute.landscapes.frames import GradientField, MapFrame, landscape_geometry, map_frames
@@ -193,11 +194,10 @@ def scene_from_session(
     session : the session (its overlays decide what is computed: geometry for ``gradient`` /
         ``curvature``, critical points for ``critical`` / ``basins``, the basin map for
         ``basins`` with the session's optimizer, the full-space curvature map
-        (``compute.landscapes.landscape.hessian_map``) for ``hessian``); source : the session file
-        (named
-        and hashed in the provenance); spectrum : also the Hessian spectrum at the end of run 1
-        (θ₀ / the window's centre without runs); max_steps : cap on every run's steps (the gallery's
-        reduced runs; recorded); device : where networks compute
+        (``compute.landscapes.landscape.hessian_map``) for ``hessian``); source : the session
+        file (named and hashed in the provenance); spectrum : also the Hessian spectrum at the
+        end of run 1 (θ₀ / the window's centre without runs); max_steps : cap on every run's
+        steps (the gallery's reduced runs; recorded); device : where networks compute
 
     Yields SceneProgress about every 50 ms; returns the Scene (map, curves when there are
     visible runs, spectrum when asked) with its provenance.
@@ -280,7 +280,7 @@ def scene_from_session(
         ),
         "runs": [
             {
-                "label": r.label,
+                "label": plain_text(r.label),
                 "status": r.status,
                 "steps": int(r.step_axis()[-1]) if len(r.step_axis()) else 0,
             }

@@ -5,17 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import matplotlib
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
 
 from compute.errors import LandscapeError
 from compute.figures import style
 from compute.figures.panels import MapPanel, Panel, SurfacePanel
+from compute.figures.venues import Venue, rc_params
 from compute.geometry.isolines import isolines, levels_for
 from compute.landscapes.frames import MapFrame, _smooth
 
 
 def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
-    """The panels with every 2-D map on one colour scale, and the colour bar's label.
+    """The panels with every 2-D map on one colour scale, and the colour bar's label (a log
+    scale's on two lines: the quantity, then F_min).
 
     Log maps are redrawn as log₁₀(F − F_min + δ) with F_min the lowest F of all of them (so
     one colour means one F in every panel); levels and colour range come from all maps
@@ -76,5 +83,24 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
             p.frame.complete,
         )
         out.append(replace(p, frame=frame, colour_range=lo_hi))
-    label = rf"$\log_{{10}}\,(F - F_{{\min}})$, $F_{{\min}} = {low:.3g}$" if log else "$F$"
-    return out, label
+    label = r"$\log_{10}\,(F - F_{\min})$" + "\n" + rf"$F_{{\min}} = {math_number(low)}$"
+    return out, label if log else "$F$"
+
+
+def math_number(value: float) -> str:
+    """``value`` to 3 significant digits in mathtext: "0.25", "9.58 \\times 10^{-9}"."""
+    mantissa, _, exponent = f"{value:.3g}".partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+
+
+def bar_room(lo: float, hi: float, label: str, v: Venue, bar_width: float) -> float:
+    """Inches a colour bar ``bar_width`` wide over (lo, hi) takes with its tick labels and
+    ``label`` at venue ``v``'s sizes, measured on a bar drawn apart (so that the shared bar's
+    label, two lines of it, is given the room it needs inside the figure)."""
+    with matplotlib.rc_context(rc_params(v)):
+        fig = Figure(figsize=(4.0, 3.0))
+        cax = fig.add_axes((0.25, 0.1, bar_width / 4.0, 0.8))
+        bar = fig.colorbar(ScalarMappable(Normalize(lo, hi), style.COLORMAP), cax=cax)
+        bar.set_label(label)
+        box = cax.get_tightbbox(FigureCanvasAgg(fig).get_renderer())  # type: ignore[no-untyped-call]
+        return bar_width if box is None else float(box.x1 / fig.dpi - 1.0)

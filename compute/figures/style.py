@@ -55,6 +55,9 @@ RUN_COLORS = (
     "#F0E442",
 )
 """Okabe–Ito palette, in the order runs receive them."""
+EXTRA_RUN_COLORS = ("#332288", "#882255", "#44AA99", "#999933", "#AA4499", "#117733")
+"""Paul Tol's muted colours the Okabe–Ito palette lacks: a figure of more than eight runs gives
+its later runs these (``compute.figures.run_colours``), so a colour still means one run."""
 RUN_WIDTH = 1.3
 RUN_HALO = "#ffffff"
 """A run's path: a RUN_WIDTH line in its colour over a white halo, ○ at the start, ● at the end."""
@@ -115,6 +118,15 @@ SPECIAL_BASIN_COLORS = {-2: "#FF0000", -3: "#FFFFFF", -4: "#000000"}
 """Negative codes of ``compute.dynamics.attractors.OTHER_CODES``: diverged, not converged,
 stationary."""
 BASIN_ALPHA = 140 / 255
+BASIN_HATCHES = ("///", "\\\\\\", "...", "|||", "---", "xxx", "oo", "++")
+SPECIAL_BASIN_HATCHES = {-2: "**", -3: "OO", -4: ".."}
+"""Figures hatch the basins instead of tinting them (a tint changes every colour under it, and
+the colour bar would no longer say what F a colour is): basin k in BASIN_HATCHES[k % 8], the
+negative codes in SPECIAL_BASIN_HATCHES, lines BASIN_LINE_WIDTH points in BASIN_LINE_COLOR,
+each basin outlined in that colour."""
+BASIN_LINE_COLOR = "#FFFFFF"
+BASIN_LINE_ALPHA = 0.85
+BASIN_LINE_WIDTH = 0.6
 
 CURVATURE_RGB = (230, 40, 40)
 CURVATURE_ALPHA = 170 / 255

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from compute.critical.search import KINDS as CRITICAL_KINDS
 from compute.figures import style
-from compute.figures.map_overlays import Handles
+from compute.figures.map_overlays import Handles, small_text
 from compute.figures.map_panel import DrawnMap, Numbering, in_order, panel_range, run_xy
 from compute.figures.panels import MapPanel, SurfacePanel
 from compute.formats.surface import surface_heights
@@ -108,6 +108,6 @@ def draw_surface(
     ax.set_zlim(lo, hi)  # type: ignore[attr-defined]
     ax.set_xlabel(m.axis_names[0], labelpad=-8)
     ax.set_ylabel(m.axis_names[1], labelpad=-8)
-    ax.tick_params(pad=-3, labelsize="xx-small")
+    ax.tick_params(pad=-3, labelsize=small_text())
     ax.view_init(elev=panel.elevation, azim=panel.azimuth)  # type: ignore[attr-defined]
     return DrawnMap(surf, handles)

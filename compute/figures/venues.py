@@ -6,7 +6,8 @@ golden-ratio subplots, and its font presets name Times / LaTeX (``usetex``), whi
 and most users' do not have (matplotlib would fall back with a warning). The widths below are
 tueplots' ``icml2024_half`` / ``icml2024_full`` (3.25 in / 6.75 in; NeurIPS' 5.5 in single
 column fits between) and ``beamer_169`` (0.9 × 398.34 pt); the font sizes follow its
-``fontsizes.icml2024`` (base 9 − 1 pt, small 2 pt less) and ``fontsizes.beamer``. Fonts are
+``fontsizes.icml2024`` (base 9 − 1 pt) and ``fontsizes.beamer``, the small size (tick labels,
+legends, run tags) raised to MIN_POINTS where tueplots goes lower. Fonts are
 DejaVu Sans with DejaVu mathtext (both ship with matplotlib, so every machine renders the same
 glyphs), embedded as TrueType (``pdf.fonttype`` 42).
 """
@@ -35,10 +36,12 @@ class Venue:
     line_width: float = 0.8
 
 
+MIN_POINTS = 7.0
+"""The smallest text of a figure (points): tick labels, legends, run tags and notes."""
 VENUES = {
-    "single": Venue("single", 3.25, 8.0, 6.0),
-    "double": Venue("double", 6.75, 8.0, 6.0),
-    "slide": Venue("slide", 0.9 * 398.3386 / 72.27, 9.0, 7.0),
+    "single": Venue("single", 3.25, 8.0, MIN_POINTS),
+    "double": Venue("double", 6.75, 8.0, MIN_POINTS),
+    "slide": Venue("slide", 0.9 * 398.3386 / 72.27, 9.0, MIN_POINTS),
 }
 """``single``: one column of a two-column paper; ``double``: the full text width; ``slide``:
 a 16:9 beamer frame."""

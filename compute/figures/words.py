@@ -7,6 +7,7 @@ internal id (``shamir (eps=1) · L2 λ=0.2``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -99,6 +100,93 @@ def param_words(params: Mapping[str, object], names: tuple[str, ...] | None = No
             f"${tex} = {shown}$" if isinstance(value, int | float) else f"${tex}$ = {shown}"
         )
     return Words(", ".join(texts), ", ".join(maths))
+
+
+TEX_SYMBOLS = {
+    # mathtext command (without its backslash) → Unicode
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "eta": "η",
+    "theta": "θ",
+    "mu": "μ",
+    "sigma": "σ",
+    "tau": "τ",
+    "varepsilon": "ε",
+    "epsilon": "ε",
+    "varphi": "φ",
+    "phi": "φ",
+    "lambda": "λ",
+    "Delta": "Δ",
+    "nabla": "∇",
+    "partial": "∂",
+    "|": "‖",
+    "leq": "≤",
+    "le": "≤",
+    "geq": "≥",
+    "ge": "≥",
+    "neq": "≠",
+    "approx": "≈",
+    "times": "×",
+    "cdot": "·",
+    "pm": "±",
+    "to": "→",
+    "in": "∈",
+    "infty": "∞",
+    "sqrt": "√",
+    ",": " ",
+    ";": " ",
+    "!": "",
+}
+"""What ``plain_text`` writes for a mathtext command; a command not listed loses its backslash
+(``\\log`` → log, ``\\min`` → min)."""
+SCRIPTS = {
+    "^": ("0123456789+-−=()nT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿᵀ"),
+    "_": ("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"),
+}
+"""Characters with a Unicode superscript (^) and subscript (_) form."""
+
+
+def _script(mark: str, body: str) -> str:
+    """``^2`` → ², ``_{10}`` → ₁₀, ``^*`` → *; what has no Unicode form keeps its mark
+    (``_F``, ``_min``)."""
+    plain, raised = SCRIPTS[mark]
+    if body == "*" and mark == "^":
+        return "*"
+    if body and all(c in plain for c in body):
+        return body.translate(str.maketrans(plain, raised))
+    return mark + body
+
+
+def plain_text(text: str) -> str:
+    """``text`` with its mathtext (``$...$``) written in Unicode, for places that show no
+    mathtext (file metadata, provenance): ``$\\lambda = 0.2$`` → "λ = 0.2",
+    ``$\\log_{10}\\,(F - \\min F)$`` → "log₁₀ (F − min F)"."""
+    out = []
+    for i, piece in enumerate(text.split("$")):
+        if i % 2 == 0:
+            out.append(piece)
+            continue
+        piece = re.sub(r"\\(?:mathrm|mathbf|mathit|operatorname)\{([^{}]*)\}", r"\1", piece)
+        piece = re.sub(r"\\([A-Za-z]+|.)", lambda m: TEX_SYMBOLS.get(m[1], m[1]), piece)
+        piece = piece.replace("-", "−")
+        piece = re.sub(
+            r"([_^])(?:\{([^{}]*)\}|(.))", lambda m: _script(m[1], m[2] or m[3] or ""), piece
+        )
+        out.append(piece.replace("{", "").replace("}", ""))
+    return "".join(out)
+
+
+def axis_math(name: str) -> str:
+    """An axis name as every panel writes it: one italic letter with its index as a subscript
+    ("w" → ``$w$``, "u1" → ``$u_{1}$``, "w12" → ``$w_{12}$``); a network coordinate
+    ("W1[2,3]") stays plain text."""
+    found = re.fullmatch(r"([A-Za-z])(\d*)", name)
+    if found is None:
+        return name
+    letter, index = found.groups()
+    return f"${letter}_{{{index}}}$" if index else f"${letter}$"
 
 
 def optimizer_words(config: RunConfig) -> Words:
