@@ -7,10 +7,11 @@ shipped once). Both are warmed up first (a 9×9 slice: first calls are slow; the
 the problem). The grids must be equal bit for bit. Also measured: the scheduler's throughput
 for empty tasks and for tasks of our size, and the per-point cost (the README's sizing table).
 
-The issue names the own-model BatchNorm CNN example; until it lands, the model is a built-in
-scenario: ``--scenario ID`` and ``--set NAME=VALUE`` switch it (default digits-resnet, the
-model of slice_bench.py, after 200 Adam steps). Ends with ``ratio: X`` = in-process time /
-cluster time (target ≥ 0.8: at most 20 % overhead).
+The model is the own-model BatchNorm CNN example (``--model``, default
+``resources/examples/digits_bn_cnn.py:make``: its file uploaded to the workers, which rebuild the
+problem from it), at a random plane through its start point; ``--scenario ID`` (with ``--set
+NAME=VALUE``) takes a built-in scenario instead, after ``--train-steps`` Adam steps. Ends with
+``ratio: X`` = in-process time / cluster time (target ≥ 0.8: at most 20 % overhead).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import torch
 from machine_load import busy_seconds, other_load
 
-from compute import RunConfig, drain, random_plane, run_from_init
+from compute import RunConfig, drain, random_plane, register_model, run_from_init
 from compute.cluster import connect
 from compute.networks.slices import evaluate_slice
 from compute.scenarios import build_problem
@@ -68,7 +69,8 @@ def throughput(client, tasks: int, seconds: float = 0.0) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scenario", default="digits-resnet")
+    parser.add_argument("--model", default="resources/examples/digits_bn_cnn.py:make")
+    parser.add_argument("--scenario", default=None, help="a built-in scenario instead")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--resolution", type=int, default=41)
     parser.add_argument("--workers", type=int, default=2)
@@ -78,9 +80,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     sets = dict(item.split("=", 1) for item in args.set)
-    problem = build_problem(args.scenario, sets)
-    trained = run_from_init(problem, RunConfig("adam", lr=0.01, steps=args.train_steps))
-    plane = random_plane(problem.model.layout, problem.as_theta(trained.final.theta[0]), seed=0)
+    name = args.scenario or register_model(args.model).id
+    problem = build_problem(name, sets)
+    if args.scenario:
+        trained = run_from_init(problem, RunConfig("adam", lr=0.01, steps=args.train_steps))
+        plane = random_plane(problem.layout, problem.as_theta(trained.final.theta[0]), seed=0)
+    else:
+        plane = random_plane(problem.layout, problem.init, seed=0)
     drain(evaluate_slice(problem, plane, resolution=9))
     n = args.resolution
     with connect(f"local:{args.workers}") as connection:
@@ -97,11 +103,12 @@ def main() -> None:
     local, t_local, first_local = min(runs_local, key=lambda r: r[1])
     remote, t_cluster, first_cluster = min(runs_cluster, key=lambda r: r[1])
     same = all(np.array_equal(local[f], remote[f], equal_nan=True) for f in local)
-    samples = len(problem.data.x_train)
+    data = getattr(problem, "data", None)
+    samples = len(data.x_train if data is not None else problem.train[0])
     flops = 2.0 * problem.dim * samples  # one forward pass: ~2 FLOPs per weight per sample
     per_point = t_local / n**2
     print(
-        f"cluster: {args.scenario} {n}x{n}, {problem.dim} parameters, {samples} training "
+        f"cluster: {name} {n}x{n}, {problem.dim} parameters, {samples} training "
         f"samples, float32; in-process {args.threads} torch threads vs LocalCluster "
         f"{args.workers} worker processes × 1 thread (127.0.0.1)"
     )

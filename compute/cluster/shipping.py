@@ -14,7 +14,7 @@ import io
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cloudpickle
@@ -53,14 +53,23 @@ def fingerprint(problem: Any) -> str:
 
 @dataclass(frozen=True)
 class ProblemRecipe:
-    """How a worker rebuilds a problem: ``spec.problem_stream(params, device)`` in ``dtype``,
-    checked against ``fingerprint``."""
+    """How a worker rebuilds a problem: ``spec.problem_stream(params, device)`` in ``dtype``
+    on ``threads`` torch threads, checked against ``fingerprint``.
+
+    The thread count matters where building trains (a user's factory that fits its model
+    first): a CPU reduction is split across threads, so the sums, and the trained weights,
+    differ in their last bits with the number of threads. ``choices`` are what the problem
+    decided by timing (``measured_choices``: how a user's model is batched over points), which
+    the rebuilt copy repeats rather than time anew: the two ways give different bits.
+    """
 
     spec: Any
     params: dict[str, Any]
     device: str
     dtype: str
     fingerprint: str
+    threads: int = 1
+    choices: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -76,7 +85,13 @@ def recipe_of(problem: Any) -> ProblemRecipe | None:
         return None
     device = problem.device.type
     return ProblemRecipe(
-        SCENARIOS[pid], dict(params), device, str(problem.dtype), fingerprint(problem)
+        SCENARIOS[pid],
+        dict(params),
+        device,
+        str(problem.dtype),
+        fingerprint(problem),
+        torch.get_num_threads(),
+        problem.measured_choices() if hasattr(problem, "measured_choices") else {},
     )
 
 
@@ -85,9 +100,11 @@ def rebuild_problem(recipe: ProblemRecipe) -> Any:
     with _LOCK:
         if recipe.key in _PROBLEMS:
             _PROBLEMS.move_to_end(recipe.key)
-            return _PROBLEMS[recipe.key]
+            return _repeat(_PROBLEMS[recipe.key], recipe)
     sid = recipe.spec.id
+    threads = torch.get_num_threads()
     try:
+        torch.set_num_threads(recipe.threads)  # as the client built it (see ProblemRecipe)
         problem = drain(recipe.spec.problem_stream(recipe.params, recipe.device))
     except (ImportError, OSError) as exc:
         raise LandscapeError(
@@ -95,6 +112,8 @@ def rebuild_problem(recipe: ProblemRecipe) -> Any:
             "file must be importable on every worker: put it on a path the workers share, "
             "or let the explorer upload it with the client's upload_file)"
         ) from None
+    finally:
+        torch.set_num_threads(threads)
     dtype = getattr(torch, recipe.dtype.removeprefix("torch."))
     if problem.dtype != dtype:
         problem = problem.to(dtype=dtype)
@@ -108,6 +127,12 @@ def rebuild_problem(recipe: ProblemRecipe) -> Any:
         _PROBLEMS[recipe.key] = problem
         while len(_PROBLEMS) > CACHED:
             _PROBLEMS.popitem(last=False)
+    return _repeat(problem, recipe)
+
+
+def _repeat(problem: Any, recipe: ProblemRecipe) -> Any:
+    if recipe.choices:
+        problem.repeat_choices(recipe.choices)
     return problem
 
 
@@ -145,7 +170,8 @@ def ship(value: Any) -> Shipment:
     pickler.dump(value)
     recipes = pickler.recipes.values()
     files = sorted({str(f) for r in recipes for f in getattr(r.spec, "source_files", ())})
-    return Shipment(buffer.getvalue(), frozenset(r.device for r in recipes), tuple(files))
+    devices = frozenset(r.device for r in recipes)
+    return Shipment(buffer.getvalue(), devices, tuple(files))
 
 
 def loads_cached(token: str, blob: bytes) -> Any:

@@ -140,6 +140,20 @@ class ModuleProblem(ChunkedEvaluation):
             _points_mode=dict(self._points_mode),
         )
 
+    def measured_choices(self) -> dict[str, str]:
+        """What this problem decided by timing (``vmap`` or a loop over points, see
+        ``_over_points``), deciding it now on a few copies of θ₀ if it has not yet. The two
+        give different bits, so a copy elsewhere (a cluster's worker) repeats these."""
+        if "mode" not in self._points_mode:
+            probe = min(8, max(2, self.points_per_chunk(batch_size(self.train))))
+            with torch.no_grad():
+                self.loss(self.init.expand(probe, -1))
+        return dict(self._points_mode)
+
+    def repeat_choices(self, choices: Mapping[str, str]) -> None:
+        """Take another copy's ``measured_choices`` (instead of timing anew here)."""
+        self._points_mode.update(choices)
+
     # --- evaluation (the means over chunks: ``ChunkedEvaluation``) ---------------------------
     def loss(self, theta: torch.Tensor, split: str = "train") -> torch.Tensor:
         """F(θ) on the split's evaluation set (eval mode): θ[..., n] → [...], differentiable."""

@@ -197,3 +197,19 @@ def test_cluster_basin_map_is_bit_identical_to_in_process(cluster, digits):
     for name in ("labels", "final_points", "steps"):
         assert np.array_equal(getattr(local, name), getattr(remote, name)), name
     assert [a.label for a in local.attractors] == [a.label for a in remote.attractors]
+
+
+def test_an_own_model_that_trains_while_building_is_rebuilt_bit_for_bit(cluster):
+    """The BatchNorm CNN example fits its model for 60 steps when it is built; its weights
+    depend on the torch thread count (CPU reductions are split across threads), so workers
+    rebuild it on the client's count and the slice is the same bits."""
+    from compute import register_model
+
+    problem = build_problem(register_model("resources/examples/digits_bn_cnn.py:make").id)
+    plane = random_plane(problem.layout, problem.init, seed=1)
+    local = drain(evaluate_slice(problem, plane, (-1, 1, -1, 1), (7, 5)))
+    remote = drain(
+        evaluate_slice(problem, plane, (-1, 1, -1, 1), (7, 5), executor=cluster.executor())
+    )
+    for field, values in local.values.items():
+        assert np.array_equal(values, remote.values[field]), field
