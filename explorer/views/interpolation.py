@@ -10,6 +10,10 @@ from compute import Interpolation
 from explorer.views.style import cache_axes
 
 
+LOG_SPAN = 10.0
+"""F's largest over smallest value from which the axis is logarithmic."""
+
+
 class InterpolationWindow(pg.PlotWidget):
     """Loss (and accuracy, if any) against α; α = 0 is the start, α = 1 the end."""
 
@@ -20,7 +24,7 @@ class InterpolationWindow(pg.PlotWidget):
         item = self.getPlotItem()
         item.setLabel("bottom", "α   (θ = start + α·(end − start))")
         item.setLabel("left", "F")
-        item.setLogMode(False, True)
+        item.getAxis("left").enableAutoSIPrefix(False)  # "F (x0.001)" reads as a scaled loss
         item.showGrid(x=True, y=True, alpha=0.25)
         cache_axes(item)
         self.curve = self.plot(pen=pg.mkPen("#0072B2", width=2))
@@ -32,8 +36,13 @@ class InterpolationWindow(pg.PlotWidget):
             )
 
     def show_interpolation(self, result: Interpolation, start: str, end: str) -> None:
+        """Draw F(α); the F axis is logarithmic only where F spans more than a decade (within
+        one, a log axis shows a single tick)."""
         loss = np.where(np.isfinite(result.values["loss"]), result.values["loss"], np.nan)
-        self.curve.setData(result.alpha, np.maximum(loss, 1e-20))
+        shown = loss[np.isfinite(loss)]
+        wide = shown.size > 0 and shown.min() > 0 and shown.max() > LOG_SPAN * shown.min()
+        self.getPlotItem().setLogMode(False, bool(wide))
+        self.curve.setData(result.alpha, np.maximum(loss, 1e-20) if wide else loss)
         self.setWindowTitle(f"1-D interpolation: {start} (α = 0) → {end} (α = 1)")
         self.show()
         self.raise_()

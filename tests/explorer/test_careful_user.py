@@ -188,3 +188,26 @@ def test_a_pca_plane_leaves_no_stale_progress_and_random_gets_its_own_window_bac
     assert window.state.session.window != natural
     _choose_plane(qtbot, window, "random")
     assert window.state.session.window == natural
+
+
+def test_the_interpolation_axis_reads_f_plainly_with_several_ticks(qtbot):
+    """A narrow F range (0.049 to 0.056, one run's valley) is drawn on a linear axis with
+    several ticks and no "(x0.001)" scale; a range over decades stays logarithmic."""
+    from compute import Interpolation
+    from explorer.views.interpolation import InterpolationWindow
+
+    w = InterpolationWindow()
+    qtbot.addWidget(w)
+    alpha = np.linspace(-0.5, 1.5, 41)
+    narrow = 0.0493 + 0.0062 * (alpha - 0.8) ** 2
+    w.show_interpolation(Interpolation(alpha, {"loss": narrow}), "init", "run 1")
+    item, axis = w.getPlotItem(), w.getPlotItem().getAxis("left")
+    assert not item.ctrl.logYCheck.isChecked()
+    (lo, hi) = item.viewRange()[1]
+    ticks = [v for level in axis.tickValues(lo, hi, axis.height()) for v in level[1]]
+    assert len([t for t in ticks if lo <= t <= hi]) >= 3
+    assert "x0.001" not in axis.labelString() and axis.autoSIPrefixScale == 1.0
+    wide = 10.0 ** (-3 * alpha)
+    w.show_interpolation(Interpolation(alpha, {"loss": wide}), "init", "run 1")
+    assert item.ctrl.logYCheck.isChecked()
+    w.close()
