@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QWidget
 from compute import Interpolation
 from explorer.views.style import cache_axes
 
-
 LOG_SPAN = 10.0
 """F's largest over smallest value from which the axis is logarithmic."""
 
