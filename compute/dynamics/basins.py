@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -83,25 +84,26 @@ def _cell_points(axes: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.stack([g.ravel() for g in np.meshgrid(*axes)], axis=-1)
 
 
-BASIN_FLOPS = 1.5e11
-"""The most arithmetic a basin map's runs may take: ~15 s of this 2-core CPU (~10 GFLOP/s on
-batched forward and backward passes), so every built-in network's map is done within 20 s."""
+BASIN_FLOPS = 4e10
+"""The most arithmetic a basin map's runs may take: ~10 s of this 2-core CPU (3–7 GFLOP/s
+measured on batches of a few hundred forward and backward passes of a network slice), so a
+built-in network's map is done within about 20 s."""
 WANTED_STEPS = 300
 """Steps a network's runs should have at least: the resolution gives way first."""
 ARRIVAL_FLOPS = 1e5
 """Objectives costing more per evaluation than this (network slices) stop a run once it is
 within its attractor's tolerance (one cell) instead of converging all the way."""
-TASK_FLOPS = 5e9
-"""About half a second of runs per task (the latency of Cancel, in-process)."""
 MIN_TASKS = 4
-"""Tasks per map at least (progress): fewer, larger batches cost less per cell on a toy."""
+"""Tasks per map in this process (progress, and the latency of Cancel: one task); a cluster
+gets two per slot. A step of a batch has a fixed cost (~7 ms on a network slice here), so
+fewer, larger batches are faster."""
 
 
-def _tasks(levels: list[np.ndarray], flops: float, steps: int) -> list[np.ndarray]:
+def _tasks(levels: list[np.ndarray], count: int) -> list[np.ndarray]:
     """The cells (flat indices) of each task: level by level (coarse to fine), each level cut
-    into pieces of at most TASK_FLOPS of runs and at most 1/MIN_TASKS of the map."""
+    into pieces of at most 1/``count`` of the map."""
     total = sum(len(c) for c in levels)
-    size = int(np.clip(TASK_FLOPS / (3.0 * flops * steps), 1, max(1, -(-total // MIN_TASKS))))
+    size = max(1, -(-total // count))
     return [c[i : i + size] for c in levels for i in range(0, len(c), size)]
 
 
@@ -127,13 +129,41 @@ def basin_budget(
 @dataclass(frozen=True, eq=False)
 class BasinWork:
     """What every task of one basin map shares (shipped once to a cluster): the objective and
-    modes, the run settings, and for arrival (None: runs go on until they converge) the
-    critical points' ``Sites``."""
+    modes, the run settings, and on an expensive objective the early stop (None: runs go on
+    until they converge): the critical points' ``Sites`` and the cell diagonal h."""
 
     objective: Objective
     modes: Modes
     config: opt.RunConfig
     arrival: Sites | None
+    cell: float = 0.0
+
+
+SETTLE_STEPS = 50
+"""A run on an expensive objective that moves less than h/4 over this many steps has settled."""
+
+
+class _EarlyStop:
+    """Which runs can stop before they converge, at the map's resolution: those within their
+    nearest critical point's tolerance (an attracting one: ``Sites.reached``) and those that
+    settled, i.e. moved less than a quarter cell over the last SETTLE_STEPS steps (Adam, for
+    one, circles a minimum at its step size for long before the strict test holds)."""
+
+    def __init__(self, sites: Sites, cell: float) -> None:
+        self.sites, self.cell, self.calls = sites, cell, 0
+        self.anchor: np.ndarray | None = None
+
+    def __call__(self, theta: Any) -> Any:
+        import torch
+
+        x = theta.detach().cpu().double().numpy()
+        stop = self.sites.reached(x)
+        if self.calls % SETTLE_STEPS == 0:
+            if self.anchor is not None:
+                stop |= np.linalg.norm(x - self.anchor, axis=1) <= self.cell / 4
+            self.anchor = x
+        self.calls += 1
+        return torch.from_numpy(stop)
 
 
 @dataclass(frozen=True)
@@ -149,15 +179,7 @@ class CellEnds:
 
 def run_cells(work: BasinWork, starts: np.ndarray) -> CellEnds:
     """The runs from ``starts`` (P, n): one batched ``descend`` (a task, wherever it runs)."""
-    sites = work.arrival
-    arrived = None
-    if sites is not None:
-
-        def arrived(theta):  # type: ignore[no-untyped-def]
-            import torch
-
-            return torch.from_numpy(sites.reached(theta.detach().cpu().double().numpy()))
-
+    arrived = None if work.arrival is None else _EarlyStop(work.arrival, work.cell)
     run = descend(
         work.objective,
         work.modes,
@@ -175,14 +197,15 @@ def run_cells(work: BasinWork, starts: np.ndarray) -> CellEnds:
 
 def _note(config: opt.RunConfig, resolution: int, cell: float, arrival: bool) -> str:
     stop = (
-        f"a run counts once it is within one cell ({cell:.2g}) of an attractor"
+        f"a run counts once it is within one cell ({cell:.2g}) of an attractor, or has moved "
+        f"less than a quarter cell in {SETTLE_STEPS} steps"
         if arrival
         else "a run counts when it has converged"
     )
     return (
         f"{config.describe()}, at most {config.steps} steps from each of "
         f"{resolution} cells per axis; {stop}. Not converged: still moving after "
-        f"{config.steps} steps (fewer with a larger step size, more steps or a coarser map)"
+        f"{config.steps} steps (fewer with a larger step size or a coarser map)"
     )
 
 
@@ -204,7 +227,8 @@ def basin_map(
     (``FoundEnds``); diverged → DIVERGED; steps used up → NOT_CONVERGED. ``critical`` must
     be the critical points of the same objective + modes (their losses include the L2 term).
     On an expensive objective (flops ≥ ARRIVAL_FLOPS: a network slice) a run stops as soon as
-    it is within its attractor's tolerance, which is all the map can resolve.
+    it is within its attractor's tolerance, which is all the map can resolve, or once it has
+    settled (``_EarlyStop``); a settled run no reported point explains is a found attractor.
 
     ``executor`` says where the tasks run (None: this process, or the window's cluster); the
     tasks and their order do not depend on it, so neither does the map. Yields a BasinBlock
@@ -226,16 +250,17 @@ def basin_map(
     sites = Sites(critical, [c for c, _ in pairs], cell)
     found = FoundEnds(cell, len(pairs))
     arrival = objective.flops >= ARRIVAL_FLOPS
-    work = BasinWork(objective, modes, config, sites if arrival else None)
+    work = BasinWork(objective, modes, config, sites if arrival else None, cell)
     starts = _cell_points(axes)
-    cells = _tasks(coarse_to_fine(shape), objective.flops, config.steps)
+    runner = as_grid_executor(executor)
+    cells = _tasks(coarse_to_fine(shape), max(MIN_TASKS, 2 * runner.slots))
     labels = np.full(len(starts), RUNNING, dtype=np.int32)
     ends = np.zeros_like(starts)
     stopped = np.zeros(len(starts), dtype=int)
     waiting: dict[int, CellEnds] = {}
     labelled, last = 0, None
     tasks = (starts[c] for c in cells)
-    for out in stream_tasks(as_grid_executor(executor), run_cells, work, tasks):
+    for out in stream_tasks(runner, run_cells, work, tasks):
         if out is not None:
             waiting[out[0]] = out[1]
         while labelled in waiting:  # in task order: found attractors do not depend on timing
