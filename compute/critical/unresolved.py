@@ -88,10 +88,10 @@ def unresolved_note(
         more = f" (and {len(best) - PLACES} more)" if len(best) > PLACES else ""
         return (
             f"{len(best)} near-critical place(s) not resolved: {where}{more}. Newton got ‖∇F‖ "
-            f"down to there (typical ‖∇F‖ {tol.grad:.3g}) but could not pin a root down: it "
+            f"down to there (typical ‖∇F‖ {tol.grad:.3g}) but could not pin a root down: that "
             f"needs ‖∇F‖ ≤ {tol.root:.3g}, or a root located within h/64 = {tol.settle:.3g} "
             "where ∇F stops decreasing. ∇F is rough there (the kinks of a ReLU or |·| loss "
-            "make it jump): zoom in on the place and search again."
+            "make it jump), or F has a kink minimum where ∇F jumps instead of vanishing."
         )
     if points:
         return ""
