@@ -61,7 +61,8 @@ def unresolved_note(
     every reported point and continuum member. Such runs within 2h of each other are one place
     (single linkage); the note names up to PLACES of them, least ‖G‖ first, with the
     tolerances that refused them: ‖G‖ ≤ √eps·G, or a root located within h/64 where Newton
-    settled. With no point and no such place it says how close the runs came: the least ‖G‖
+    settled. With no point and no such place it names the roots the runs converged to outside
+    the window (the nearest to its centre), or else how close the runs came: the least ‖G‖
     any run reached, and where.
     """
     finite = np.isfinite(landings.residual)
@@ -95,6 +96,15 @@ def unresolved_note(
         )
     if points:
         return ""
+    outside = np.flatnonzero(landings.accepted & finite & ~inside)
+    if len(outside):
+        centre = np.array([(lo + hi) / 2 for lo, hi in window.ranges()])
+        i = outside[np.argmin(np.linalg.norm(landings.point[outside] - centre, axis=1))]
+        places = len(np.unique(continua.link_clusters(landings.point[outside], 2 * tol.spacing)))
+        return (
+            f"No critical point in the window: Newton runs converge to {places} outside it, "
+            f"the nearest near {_fmt(landings.point[i])}. Widen the window to see it."
+        )
     if not (finite & inside).any():
         return (
             "No critical point: every Newton run left the window or met a non-finite ∇F "

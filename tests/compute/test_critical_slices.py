@@ -136,8 +136,14 @@ def test_the_note_names_a_near_critical_place_the_search_refused():
 
 
 def test_an_empty_search_says_why():
-    """No point at all: the note says how close Newton came, and where."""
+    """No point at all: the note says how close Newton came, and where; or where the roots
+    it converged to lie outside the window."""
     obj = Objective("tilted plane", 2, ("a", "b"), lambda x: x.sum(-1), torch.float64)
     found = drain(critical_search(obj, Modes(), Window((-1, 1, -1, 1))))
-    assert found.points == () and found.note.startswith("No critical point")
+    assert found.points == () and found.note.startswith("No critical point found")
     assert "1.41" in found.note  # ‖∇F‖ = √2 everywhere
+    bowl = Objective("bowl", 2, ("a", "b"), lambda x: ((x - 1.5) ** 2).sum(-1), torch.float64)
+    found = drain(critical_search(bowl, Modes(), Window((-1, 1, -1, 1))))
+    assert found.points == ()
+    assert found.note.startswith("No critical point in the window: Newton runs converge to 1 ")
+    assert "near (1.5, 1.5)" in found.note
