@@ -62,8 +62,8 @@ def unresolved_note(
     (single linkage); the note names up to PLACES of them, least ‖G‖ first, with the
     tolerances that refused them: ‖G‖ ≤ √eps·G, or a root located within h/64 where Newton
     settled. With no point and no such place it names the roots the runs converged to outside
-    the window (the nearest to its centre), or else how close the runs came: the least ‖G‖
-    any run reached, and where.
+    the window (the best run of the place nearest to its centre), or else how close the runs
+    came: the least ‖G‖ any run reached, and where.
     """
     finite = np.isfinite(landings.residual)
     inside = np.array([window.contains(p) for p in landings.point], dtype=bool)
@@ -99,8 +99,11 @@ def unresolved_note(
     outside = np.flatnonzero(landings.accepted & finite & ~inside)
     if len(outside):
         centre = np.array([(lo + hi) / 2 for lo, hi in window.ranges()])
-        i = outside[np.argmin(np.linalg.norm(landings.point[outside] - centre, axis=1))]
-        places = len(np.unique(continua.link_clusters(landings.point[outside], 2 * tol.spacing)))
+        labels = continua.link_clusters(landings.point[outside], 2 * tol.spacing)
+        near = labels[np.argmin(np.linalg.norm(landings.point[outside] - centre, axis=1))]
+        nearest = outside[labels == near]
+        i = nearest[np.argmin(landings.residual[nearest])]
+        places = len(np.unique(labels))
         return (
             f"No critical point in the window: Newton runs converge to {places} outside it, "
             f"the nearest near {_fmt(landings.point[i])}. Widen the window to see it."
