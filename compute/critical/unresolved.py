@@ -24,24 +24,27 @@ class Landings:
     ----------
     point : (B, n) θ of each run's best iterate
     residual : (B,) ‖G‖ there (‖∇F‖ inside, the KKT residual on a face; NaN: not finite)
+    step : (B,) the length of the full Newton step there: how far the root it points at is
     accepted : (B,) whether it was accepted as a root (``Tolerances.accepts``)
     """
 
     point: np.ndarray
     residual: np.ndarray
+    step: np.ndarray
     accepted: np.ndarray
 
     @staticmethod
     def of(found: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], n: int) -> Landings:
         """From ``run_newton``'s (z, residuals, steps, accepted), θ = z[:, :n]."""
-        z, residual, _, accepted = found
-        return Landings(z[:, :n], residual, accepted)
+        z, residual, step, accepted = found
+        return Landings(z[:, :n], residual, step, accepted)
 
     @staticmethod
     def join(parts: Sequence[Landings]) -> Landings:
         return Landings(
             np.concatenate([p.point for p in parts]),
             np.concatenate([p.residual for p in parts]),
+            np.concatenate([p.step for p in parts]),
             np.concatenate([p.accepted for p in parts]),
         )
 
@@ -57,8 +60,9 @@ def unresolved_note(
     """The note of a search: "" when every near-critical place became a point.
 
     A run is *unresolved* when it was refused, ended inside the window with ‖G‖ ≤ eps^¼·G
-    (small enough for a settled root, ``Tolerances.accepts``) and lies farther than 2h from
-    every reported point and continuum member. Such runs within 2h of each other are one place
+    (small enough for a settled root, ``Tolerances.accepts``) and a Newton step ≤ h (the root
+    it points at lies within the start spacing, not across a plateau), and lies farther than 2h
+    from every reported point and continuum member. Such runs within 2h of each other are one place
     (single linkage); the note names up to PLACES of them, least ‖G‖ first, with the
     tolerances that refused them: ‖G‖ ≤ √eps·G, or a root located within h/64 where Newton
     settled. With no point and no such place it names the roots the runs converged to outside
@@ -74,7 +78,8 @@ def unresolved_note(
         gaps = np.linalg.norm(landings.point[:, None, :] - members[None], axis=-1)
         far = gaps.min(axis=1) > 2 * tol.spacing
     loose = tol.eps**0.25 * tol.grad
-    lost = np.flatnonzero(~landings.accepted & finite & inside & far & (landings.residual <= loose))
+    close = (landings.residual <= loose) & (landings.step <= tol.spacing)
+    lost = np.flatnonzero(~landings.accepted & finite & inside & far & close)
     if len(lost):
         labels = continua.link_clusters(landings.point[lost], 2 * tol.spacing)
         best = [

@@ -120,19 +120,23 @@ def _tolerances() -> Tolerances:
 
 
 def test_the_note_names_a_near_critical_place_the_search_refused():
-    """Runs that got ‖∇F‖ small but were refused, away from every reported point, are named
-    (one place per cluster, least ‖∇F‖ first); runs near a reported point are not."""
-    tol = _tolerances()
+    """Runs that got ‖∇F‖ small with a short Newton step but were refused, away from every
+    reported point, are named (one place per cluster, least ‖∇F‖ first); runs near a reported
+    point, with a large ‖∇F‖, or whose step crosses a plateau (longer than h) are not."""
+    tol = _tolerances()  # h = 0.1, eps^¼·G = 0.018
     window = Window((-1, 1, -1, 1))
-    ends = np.array([[0.5, 0.5], [0.51, 0.5], [-0.5, 0.0], [0.0, 0.0], [0.9, -0.9]])
-    landings = Landings(ends, np.array([0.01, 0.003, 1.0, 0.002, np.nan]), np.array([False] * 5))
-    point = CriticalPoint(np.zeros(2), 0.0, 0.0, np.ones(2), "minimum", False, "minimum",
-                          np.zeros((1, 2)))  # fmt: skip
+    ends = [[0.5, 0.5], [0.51, 0.5], [-0.5, 0.0], [0.0, 0.0], [0.9, -0.9], [-0.5, -0.5]]
+    residual = np.array([0.01, 0.003, 1.0, 0.002, np.nan, 0.001])
+    step = np.array([0.01, 0.01, 0.01, 0.01, 0.01, 2.0])
+    landings = Landings(np.array(ends), residual, step, np.zeros(6, dtype=bool))
+    point = CriticalPoint(
+        np.zeros(2), 0.0, 0.0, np.ones(2), "minimum", False, "minimum", np.zeros((1, 2))
+    )
     note = unresolved_note(landings, [point], window, tol)
-    assert note.startswith("1 near-critical place(s) not resolved: near (0.51, 0.5)")
-    assert "0.003" in note and "(0, 0)" not in note and "(-0.5" not in note
-    assert unresolved_note(Landings(ends[3:4], np.array([0.002]), np.array([True])),
-                           [point], window, tol) == ""  # fmt: skip
+    assert note.startswith("1 near-critical place(s) not resolved: near (0.51, 0.5) ‖∇F‖ = 0.003")
+    assert "(0, 0)" not in note and "(-0.5" not in note
+    resolved = Landings(np.zeros((1, 2)), residual[3:4], step[3:4], np.ones(1, dtype=bool))
+    assert unresolved_note(resolved, [point], window, tol) == ""
 
 
 def test_an_empty_search_says_why():
