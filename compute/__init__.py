@@ -55,9 +55,11 @@ if TYPE_CHECKING:
     from compute.cluster.connection import TlsFiles as TlsFiles
     from compute.cluster.connection import connect as connect_cluster
     from compute.critical.point import CriticalProgress as CriticalProgress
+    from compute.critical.point import CriticalSearch as CriticalSearch
     from compute.critical.search import KINDS as KINDS
     from compute.critical.search import CriticalPoint as CriticalPoint
     from compute.critical.search import critical_points as critical_points
+    from compute.critical.search import critical_search as critical_search
     from compute.critical.starts import grid_candidates as grid_candidates
     from compute.dynamics.attractors import OTHER_CODES as OTHER_CODES
     from compute.dynamics.attractors import Attractor as Attractor

@@ -55,14 +55,15 @@ def _full_grad_norms(landscape: Landscape, points: list[Any]) -> list[float | No
 def run(args: argparse.Namespace) -> int:
     from compute.cli.building import landscape_from
     from compute.cli.progress import drain_progress
-    from compute.critical.search import critical_points
+    from compute.critical.search import critical_search
     from compute.geometry.grid import Window
 
     landscape, window, meta, _ = landscape_from(args)
-    points = drain_progress(
-        critical_points(landscape.map_objective, landscape.map_modes, Window(window)),
+    found = drain_progress(
+        critical_search(landscape.map_objective, landscape.map_modes, Window(window)),
         "critical points",
     )
+    points = list(found.points)
     full = _full_grad_norms(landscape, points)
     basins = None
     if args.basins is not None:
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         entries.append(entry)
     if args.json:
         out = {**meta, "in_plane": landscape.is_slice, "points": entries}
+        out |= {"unresolved": found.note} if found.note else {}
         print(json.dumps(out | ({"basins": basins} if basins else {}), indent=2))
         return 0
     import numpy as np
@@ -89,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
             f"{p.kind:10s} at {np.round(p.point, 6).tolist()} F={p.loss:.6g} "
             f"eig={np.round(p.hessian_eigenvalues, 6).tolist()}{full_text}{where}{extra}"
         )
+    if found.note:
+        print(found.note)
     if basins:
         shares = ", ".join(f"{k} {100 * v:.0f}%" for k, v in basins["share"].items() if v > 0)
         print(f"basins ({basins['resolution']}² cells, {basins['scheduler']}): {shares}")

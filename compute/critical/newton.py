@@ -75,6 +75,33 @@ def evaluate_blocks(
     return torch.cat(outs) if outs else fn(points[:0])
 
 
+MIN_SCALE = 1 / 64
+"""The smallest secant factor σ: a Jacobian may underestimate G's slope up to 64-fold."""
+
+
+def secant_scale(
+    g_prev: torch.Tensor, g: torch.Tensor, taken: torch.Tensor, full: torch.Tensor
+) -> torch.Tensor:
+    """σ (B,): the fraction of the previous full Newton step that the secant calls right.
+
+    The previous iterate had residual ``g_prev`` (B, m) and full step s (length ``full``,
+    (B,); inf: there was none); the step ``taken`` t (B, m) led to residual ``g``. Along t
+    the secant model is G(z_prev + φt) ≈ g_prev + φy with y = g − g_prev, least in norm at
+    φ* = −g_prevᵀy / ‖y‖², so σ = φ*·‖t‖/‖s‖, clipped to [MIN_SCALE, 1]. Near a simple root
+    of a smooth G, σ = 1 + O(‖s‖): plain Newton. Where J underestimates G's slope c-fold (the
+    loss of a ReLU or |·| network: autograd's ∇²F leaves out the curvature of the kinks,
+    ReLU'' = 0 almost everywhere, while the many kinks a step crosses bend ∇F), full steps
+    overshoot the root c-fold and diverge for c > 2; σ = 1/c takes the step the secant asks
+    for. No change of G (y = 0) or no previous step gives σ = 1.
+    """
+    y = g - g_prev
+    yy = (y * y).sum(-1)
+    phi = -(g_prev * y).sum(-1) / yy.clamp_min(torch.finfo(y.dtype).tiny)
+    ratio = phi * torch.linalg.vector_norm(taken, dim=-1) / full
+    known = torch.isfinite(full) & (yy > 0) & torch.isfinite(ratio)
+    return torch.where(known, ratio.clamp(MIN_SCALE, 1.0), torch.ones_like(ratio))
+
+
 def newton_roots(
     residual: Residual,
     starts: torch.Tensor,
@@ -94,7 +121,8 @@ def newton_roots(
     running, block by block, yielding the fraction of the iteration budget used after each
     block. The step −J⁺G (min-norm: at a singular J, as on a continuum of roots, it moves to
     the nearest root instead of along the continuum; singular values below ``rtol``·σ_max
-    are dropped) is capped at ``max_step``. Each start keeps its best iterate (smallest ‖G‖).
+    are dropped) is scaled by a secant factor σ (``secant_scale``) and capped at
+    ``max_step``. Each start keeps its best iterate (smallest ‖G‖).
     A start stops when ‖G‖ ≤ ``stop_norm``; when its step is below 4 ulp of ‖z‖ (no progress
     is possible in this precision); when ‖G‖ has not halved for ``patience`` iterations while
     its best step is ≤ ``settle`` (it sits at a root it cannot locate better: rounding, or a
@@ -117,6 +145,7 @@ def newton_roots(
     inf = torch.full((len(z),), torch.inf, dtype=z.dtype, device=z.device)
     best_res, best_step, ref = inf.clone(), inf.clone(), inf.clone()
     located = torch.zeros(len(z), dtype=torch.bool, device=z.device)
+    prev_g, taken, prev_full = torch.zeros_like(z), torch.zeros_like(z), inf.clone()
     since = torch.zeros(len(z), dtype=torch.long, device=z.device)
     active = torch.ones(len(z), dtype=torch.bool, device=z.device)
     for it in range(iterations + 1):
@@ -149,7 +178,10 @@ def newton_roots(
                 done = done | far
             if it == iterations:
                 done = torch.ones_like(done)
-            capped = step * torch.clamp(max_step / length.clamp_min(1e-300), max=1.0).unsqueeze(-1)
+            scaled = step * secant_scale(prev_g[block], g, taken[block], prev_full[block])[:, None]
+            reach = torch.linalg.vector_norm(scaled, dim=-1).clamp_min(1e-300)
+            capped = scaled * torch.clamp(max_step / reach, max=1.0).unsqueeze(-1)
+            prev_g[block], taken[block], prev_full[block] = g, capped, length
             z[block] = torch.where(done.unsqueeze(-1), zb, zb + capped)
             active[block] = ~done
             yield min(1.0, (it + (int(block[-1]) + 1) / max(1, int(index[-1]) + 1)) / iterations)

@@ -1,4 +1,5 @@
-"""What the critical-point search returns: points with their kind, and its progress records."""
+"""What the critical-point search returns: points with their kind, a note on what it could not
+resolve, and its progress records."""
 
 from __future__ import annotations
 
@@ -76,3 +77,13 @@ class CriticalPoint:
             data["multipliers"] = self.multipliers.tolist()
             data["tangent_eigenvalues"] = self.tangent_eigenvalues.tolist()
         return data
+
+
+@dataclass(frozen=True)
+class CriticalSearch:
+    """The outcome of one search: ``points`` (sorted by loss) and ``note``, a sentence for the
+    user on where starts came close to a critical point the search could not resolve, or why
+    it found none at all ("" when every near-critical place became a point)."""
+
+    points: tuple[CriticalPoint, ...]
+    note: str = ""

@@ -23,9 +23,10 @@ from torch.func import jacrev, vmap
 from compute.critical.classify import Tolerances
 from compute.critical.groups import describe_all
 from compute.critical.newton import TimedBlocks, evaluate_blocks
-from compute.critical.point import KINDS, METHODS, CriticalPoint, CriticalProgress
+from compute.critical.point import KINDS, METHODS, CriticalPoint, CriticalProgress, CriticalSearch
 from compute.critical.roots import Candidate, gradient_residual, kkt_residual, run_newton
 from compute.critical.starts import check_starts, grid_candidates, lattice, spacing
+from compute.critical.unresolved import Landings, unresolved_note
 from compute.errors import LandscapeError
 from compute.generators import mapped
 from compute.geometry.grid import Window
@@ -38,7 +39,9 @@ __all__ = [
     "METHODS",
     "CriticalPoint",
     "CriticalProgress",
+    "CriticalSearch",
     "critical_points",
+    "critical_search",
     "grid_candidates",
 ]
 
@@ -139,7 +142,16 @@ def _admissible(
 def critical_points(
     objective: Objective, modes: Modes, window: Window, starts: np.ndarray | None = None
 ) -> Generator[CriticalProgress, None, list[CriticalPoint]]:
-    """Every critical point of F + (λ/2)‖θ‖² in ``window`` ∩ C, grouped and classified.
+    """Every critical point of F + (λ/2)‖θ‖² in ``window`` ∩ C, grouped and classified: the
+    points of ``critical_search`` (see there), as a list sorted by loss."""
+    found = yield from critical_search(objective, modes, window, starts)
+    return list(found.points)
+
+
+def critical_search(
+    objective: Objective, modes: Modes, window: Window, starts: np.ndarray | None = None
+) -> Generator[CriticalProgress, None, CriticalSearch]:
+    """Every critical point of F + (λ/2)‖θ‖² in ``window`` ∩ C, and what could not be resolved.
 
     Critical points of F on C: roots of ∇F inside C, and on each face of C's boundary every
     point where F restricted to the face is stationary (∇F + Jcᵀμ = 0, c = 0) - KKT points of
@@ -155,8 +167,10 @@ def critical_points(
     features down to the start spacing h (√n × the median distance between neighbouring
     starts). Yields a CriticalProgress after every block of starts of every Newton iteration
     (about every 50 ms of work); closing the generator stops the search there, with no side
-    effects. Returns the points sorted by loss. Windows the objective's dtype cannot span
-    (|bounds| ≥ √(largest float)) raise LandscapeError.
+    effects. Returns the points sorted by loss, with a note on the places where Newton came
+    near a root it could not resolve, or on why there is no point at all
+    (``compute.critical.unresolved``). Windows the objective's dtype cannot span (|bounds| ≥
+    √(largest float)) raise LandscapeError.
     """
     objective = modes.apply(objective)
     length = _check_window(window, objective)
@@ -176,6 +190,7 @@ def critical_points(
         bounds[1],
     )
     roots = _candidates(*found, n, None)
+    landings = [Landings.of(found, n)]
     for i, face in enumerate(faces):
         z0 = _face_starts(objective, face, start_t)
         found = yield from _scaled(
@@ -185,8 +200,11 @@ def critical_points(
             bounds[i + 2],
         )
         roots += _candidates(*found, n, face)
+        landings.append(Landings.of(found, n))
     roots = _admissible(roots, window, modes, tol)
     points = yield from _scaled(
         describe_all(objective, modes, window, roots, tol, blocks), "classify", 0.85, 1.0
     )
-    return sorted(points, key=lambda p: (p.loss, tuple(p.point)))
+    points = sorted(points, key=lambda p: (p.loss, tuple(p.point)))
+    note = unresolved_note(Landings.join(landings), points, window, tol)
+    return CriticalSearch(tuple(points), note)

@@ -17,6 +17,7 @@ from explorer.results import (
     BASINS,
     CRITICAL,
     CRITICAL_KNOWN,
+    CRITICAL_NOTE,
     FRAME,
     HESSIAN_MAP,
     SELECTED,
@@ -26,7 +27,7 @@ from explorer.results import (
 from explorer.state import AppState, SessionChanged
 
 if TYPE_CHECKING:
-    from compute import BasinBlock, BasinMap, CriticalPoint
+    from compute import BasinBlock, BasinMap, CriticalSearch
 
 
 class AnalysisController(QObject):
@@ -152,12 +153,12 @@ class AnalysisController(QObject):
         self.state.set_result(CRITICAL_KNOWN, False)
         self.state.progress("critical points", 0.0)
 
-        from compute import critical_points, search_starts  # imports scipy: at the first search
+        from compute import critical_search, search_starts  # imports scipy: at the first search
 
-        def job() -> Generator[Any, None, list[CriticalPoint]]:
+        def job() -> Generator[Any, None, CriticalSearch]:
             starts = search_starts(landscape, frame.axes, frame.loss, window) if frame else None
             objective, modes = landscape.map_objective, landscape.map_modes
-            return (yield from critical_points(objective, modes, window, starts))
+            return (yield from critical_search(objective, modes, window, starts))
 
         self.jobs.submit(
             "critical", job, self._critical_progress, self._critical_done, self._failed
@@ -168,7 +169,8 @@ class AnalysisController(QObject):
         stage, fraction = getattr(last, "stage", str(last)), getattr(last, "fraction", 0.5)
         self.state.progress(f"critical points: {stage}", min(0.99, fraction))
 
-    def _critical_done(self, points: list[CriticalPoint]) -> None:
+    def _critical_done(self, found: CriticalSearch) -> None:
+        points = found.points
         hint = self.state.results.selection_hint
         again = -1
         if hint is not None and points:
@@ -176,7 +178,8 @@ class AnalysisController(QObject):
             again = int(np.argmin(gaps)) if min(gaps) < 1e-6 * (1 + np.abs(hint).max()) else -1
         self.state.set_result(SELECTION_HINT, None)
         self.state.set_result(CRITICAL_KNOWN, True)
-        self.state.set_result(CRITICAL, tuple(points))
+        self.state.set_result(CRITICAL_NOTE, found.note)
+        self.state.set_result(CRITICAL, points)
         self.state.set_result(SELECTED, again)
         self.state.progress("critical points", 1.0)
         if "basins" in self.state.session.overlays:

@@ -34,6 +34,7 @@ from explorer.results import (
     BASINS,
     CRITICAL,
     CRITICAL_KNOWN,
+    CRITICAL_NOTE,
     FIELDS,
     FRAME,
     GRADIENT,
@@ -128,7 +129,9 @@ class LandscapeController(QObject):
         r = self.state.results
         if 0 <= r.selected < len(r.critical):
             self.state.set_result(SELECTION_HINT, r.critical[r.selected].point)
-        self.state.clear_results(CRITICAL, CRITICAL_KNOWN, BASINS, BASIN_LABELS, HESSIAN_MAP)
+        self.state.clear_results(
+            CRITICAL, CRITICAL_KNOWN, CRITICAL_NOTE, BASINS, BASIN_LABELS, HESSIAN_MAP
+        )
 
     def refresh(self, geometry: bool | None = None, reuse_frame: bool = False) -> None:
         """Recompute the map (and whatever it rests on that changed)."""

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from compute import IN_PLANE_NOTE
-from explorer.results import CRITICAL, SELECTED
+from explorer.results import CRITICAL, CRITICAL_NOTE, SELECTED
 from explorer.state import AppState
 
 COLUMNS = ("kind", "point", "F", "Hessian eigenvalues", "where")
@@ -26,7 +26,9 @@ def _vec(values: np.ndarray) -> str:
 
 class CriticalTable(QWidget):
     """The state's critical points; selecting a row selects the point (its eigenvectors are
-    drawn and the map centres on it)."""
+    drawn and the map centres on it). Above the table: on a slice, that the points are those
+    of the 2-D restriction; after a search that left something unresolved (or found nothing),
+    why (``compute.CriticalSearch.note``)."""
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +37,11 @@ class CriticalTable(QWidget):
         self.note.setObjectName("critical-note")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #7A4B00;")
+        self.unresolved = QLabel("")
+        self.unresolved.setObjectName("critical-unresolved")
+        self.unresolved.setWordWrap(True)
+        self.unresolved.setStyleSheet("color: #7A4B00;")
+        self.unresolved.setVisible(False)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("critical-table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -48,12 +55,18 @@ class CriticalTable(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.note)
+        layout.addWidget(self.unresolved)
         layout.addWidget(self.table)
         self.table.itemSelectionChanged.connect(self._selected)
         state.on_result(CRITICAL, lambda _: self.show_points())
         state.on_result(SELECTED, self._select_row)
+        state.on_result(CRITICAL_NOTE, self._show_note)
         state.events.scenario.connect(lambda _: self.note.setVisible(state.sliced))
         self.note.setVisible(state.sliced)
+
+    def _show_note(self, note: str) -> None:
+        self.unresolved.setText(note)
+        self.unresolved.setVisible(bool(note))
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

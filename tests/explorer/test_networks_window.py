@@ -105,6 +105,22 @@ def test_critical_points_and_basins_on_a_plane_through_init_final_and_teacher(qt
     wait_idle(qtbot, window, SLOW)
 
 
+def test_the_relaxation_bowl_is_in_the_table_and_an_empty_search_says_why(qtbot, window):
+    """Issue 21, item 6: the bowl of the relaxation slice near (0.3, 0.2) is listed as a
+    minimum with no note; on resnet-block's slice, which has no interior critical point, the
+    table is empty and the note above it says why."""
+    pick(qtbot, window, "relaxation", SLOW)
+    wait_idle(qtbot, window, SLOW)
+    minima = [p for p in window.state.results.critical if p.kind == "minimum"]
+    assert [np.linalg.norm(p.point - [0.3, 0.2]) < 0.05 for p in minima] == [True]
+    assert window.critical_table.unresolved.isHidden()
+    pick(qtbot, window, "resnet-block", SLOW)
+    wait_idle(qtbot, window, SLOW)
+    assert window.state.results.critical == ()
+    note = window.critical_table.unresolved
+    assert not note.isHidden() and note.text().startswith("No critical point")
+
+
 def test_train_from_init_on_a_pca_plane_starts_at_init_and_the_plane_survives_a_reopen(
     qtbot, window, tmp_path
 ):
