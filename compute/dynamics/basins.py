@@ -84,11 +84,11 @@ def _cell_points(axes: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.stack([g.ravel() for g in np.meshgrid(*axes)], axis=-1)
 
 
-BASIN_FLOPS = 4e10
-"""The most arithmetic a basin map's runs may take: ~10 s of this 2-core CPU (3–7 GFLOP/s
+BASIN_FLOPS = 8e10
+"""The most arithmetic a basin map's runs may take: ~10 s of this 2-core CPU (5–10 GFLOP/s
 measured on batches of a few hundred forward and backward passes of a network slice), so a
 built-in network's map is done within about 20 s."""
-WANTED_STEPS = 300
+WANTED_STEPS = 600
 """Steps a network's runs should have at least: the resolution gives way first."""
 ARRIVAL_FLOPS = 1e5
 """Objectives costing more per evaluation than this (network slices) stop a run once it is
