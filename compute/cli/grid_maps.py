@@ -18,46 +18,44 @@ CURVATURE_RESOLUTION = 21
 BASIN_RESOLUTION = 41
 
 
+def _map_group(
+    p: argparse.ArgumentParser, title: str, flag: str, what: str, resolution: tuple[int | None, str]
+) -> argparse._ArgumentGroup:
+    """The group of a map's options: ``flag OUT.npz``, ``--resolution`` and where to run."""
+    g = p.add_argument_group(title)
+    g.add_argument(flag, default=None, metavar="OUT.npz", help=what)
+    g.add_argument("--resolution", type=int, default=resolution[0], metavar="N", help=resolution[1])
+    scheduler_options(p)
+    return g
+
+
 def add_curvature_map_options(p: argparse.ArgumentParser) -> None:
     """``hessian``'s map mode: a plane and a window as ``slice`` takes them, where to run."""
-    g = p.add_argument_group("curvature map over a slice (instead of one point)")
-    g.add_argument(
+    g = _map_group(
+        p,
+        "curvature map over a slice (instead of one point)",
         "--curvature-map",
-        default=None,
-        metavar="OUT.npz",
-        help="write λ_min, λ_max of the full-space Hessian at every cell of the map's grid",
+        "write λ_min, λ_max of the full-space Hessian at every cell of the map's grid",
+        (None, f"cells per axis (default {CURVATURE_RESOLUTION})"),
     )
     plane_options(g, train_steps=False)  # hessian's own --train-steps trains for the plane
     window_option(g)
-    g.add_argument(
-        "--resolution",
-        type=int,
-        default=None,
-        metavar="N",
-        help=f"cells per axis (default {CURVATURE_RESOLUTION})",
-    )
-    scheduler_options(p)
     p.set_defaults(steps=None, batch_size=0, momentum=None)
 
 
 def add_basin_options(p: argparse.ArgumentParser) -> None:
     """``critical``'s basin map: the file, its resolution, where to run."""
-    g = p.add_argument_group("basin map of the optimizer (--optimizer, --lr)")
-    g.add_argument(
+    _map_group(
+        p,
+        "basin map of the optimizer (--optimizer, --lr)",
         "--basins",
-        default=None,
-        metavar="OUT.npz",
-        help="write the attractor that --optimizer reaches from each cell (a basin map)",
+        "write the attractor that --optimizer reaches from each cell (a basin map)",
+        (
+            BASIN_RESOLUTION,
+            f"cells per axis at most (default {BASIN_RESOLUTION}; fewer where the runs "
+            "would take over ~20 s)",
+        ),
     )
-    g.add_argument(
-        "--resolution",
-        type=int,
-        default=BASIN_RESOLUTION,
-        metavar="N",
-        help=f"cells per axis at most (default {BASIN_RESOLUTION}; fewer where the runs "
-        "would take over ~20 s)",
-    )
-    scheduler_options(p)
 
 
 def check_map(path: str | None) -> None:
