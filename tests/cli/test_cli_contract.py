@@ -247,3 +247,30 @@ def test_center_final_moves_the_random_plane_to_the_trained_point(tmp_path, monk
 
 
 from compute.figures.gallery import SESSIONS  # noqa: E402
+
+
+@pytest.mark.slow
+def test_sigterm_closes_the_window_and_keeps_the_session(tmp_path):
+    """`kill` (SIGTERM) on the window: it closes as File ▸ Quit does, within seconds, with the
+    session autosaved and nothing on stderr (it used to raise inside a Qt callback, where
+    PySide swallowed it, and the window ran on)."""
+    import time
+
+    from tests.cli.helpers import EXE
+
+    autosave = tmp_path / "autosave.json"
+    env = os.environ | {
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "LANDSCAPE_EXPLORER_AUTOSAVE": str(autosave),
+    }
+    proc = subprocess.Popen([EXE, "gui"], env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(10)  # the window is up and idle
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Error calling Python override" not in err and "Traceback" not in err, err
+    assert json.loads(autosave.read_text())["scenario"]
