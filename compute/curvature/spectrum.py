@@ -83,17 +83,13 @@ def _dense_eigen(
     op: CurvatureOperator, top: int, bottom: int, tol: float, max_bytes: int
 ) -> Generator[SpectrumProgress, None, tuple[EigenResult, np.ndarray]]:
     count0 = op.hvp_count
-    gen = dense_spectrum(op, vectors=True, max_bytes=max_bytes)
-    while True:
-        try:
-            step = next(gen)
-        except StopIteration as stop:
-            spec = stop.value
-            break
-        empty = np.empty(0)
-        yield SpectrumProgress(
+    empty = np.empty(0)
+    spec = yield from mapped(
+        dense_spectrum(op, vectors=True, max_bytes=max_bytes),
+        lambda step: SpectrumProgress(
             f"dense {step.phase}", empty, empty, op.hvp_count - count0, step.done
-        )
+        ),
+    )
     n = op.size
     k_top = min(top, n)
     idx = np.concatenate([np.arange(n - 1, n - 1 - k_top, -1), np.arange(min(bottom, n - k_top))])
