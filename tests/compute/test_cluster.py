@@ -213,3 +213,15 @@ def test_an_own_model_that_trains_while_building_is_rebuilt_bit_for_bit(cluster)
     )
     for field, values in local.values.items():
         assert np.array_equal(values, remote.values[field]), field
+
+
+def test_local_workers_keep_glibc_adaptive_malloc(cluster):
+    """Dask's default MALLOC_TRIM_THRESHOLD_ (65536) turns off glibc's adaptive mmap threshold,
+    so every tensor over 128 KiB is mmapped anew (a CNN's forward 19 ms instead of 9 ms on a
+    worker): a local cluster's workers start without it, while the user's config still has it."""
+    import dask
+
+    seen = cluster.client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert len(seen) == 2 and set(seen.values()) == {None}, seen
+    key = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+    assert dask.config.get(key) == 65536  # untouched outside the cluster's start
