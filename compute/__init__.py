@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from compute.figures import style as figure_style
     from compute.figures.animate import ANIMATION_FORMATS as ANIMATION_FORMATS
     from compute.figures.animate import animate as animate
+    from compute.figures.animate import require_mp4 as require_mp4
     from compute.figures.assemble import curves_panel_of as curves_panel_of
     from compute.figures.assemble import map_panel_of as map_panel_of
     from compute.figures.assemble import profile_panel_of as profile_panel_of

@@ -10,12 +10,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from compute import LandscapeError
 from explorer import session_io
-from explorer.export_window import export_window
+from explorer.export_window import render_strips, window_target, write_window
 from explorer.jobs import Jobs
 from explorer.state import AppState
 
@@ -104,6 +104,14 @@ class Exporter(QObject):
             prefs.setValue(f"export-filter-{group}", picked)
         if not Path(path).suffix and picked in filters:  # a name typed without its suffix
             path += _suffix(picked)
+        if Path(path).suffix.lower() == ".mp4":  # refused before the frame-rate questions
+            from compute import require_mp4
+
+            try:
+                require_mp4()
+            except LandscapeError as exc:
+                self._failed(exc)
+                return
         options: dict[str, Any] = {}
         if group in ("figure", "window"):  # maps are rasterised at this DPI in every format
             saved = int(str(prefs.value("export-dpi", 300)))
@@ -149,19 +157,11 @@ class Exporter(QObject):
         seconds: float = 6.0,
     ) -> None:
         """Export without dialogs (what the menu does after asking; the tests call it)."""
-        from explorer.scene import provenance, scene_of  # matplotlib etc.: when first used
-
         if what == "window":
-            from compute import figure_record
-
-            try:
-                record = figure_record([provenance(self.state)], "window", {"dpi": dpi})
-                written = export_window(self.window, path, dpi, record)
-            except LandscapeError as exc:
-                self._failed(exc)
-                return
-            self._done(written)
+            self._export_window(path, dpi)
             return
+        from explorer.scene import scene_of  # matplotlib etc.: when first used
+
         try:
             if self.jobs.busy("map"):  # the results on screen are of the previous settings
                 raise LandscapeError(RECOMPUTING)
@@ -188,6 +188,43 @@ class Exporter(QObject):
 
         self.state.progress("export", 0.0)
         self.jobs.submit("export", job, lambda _: None, self._done, self._failed)
+
+    def _export_window(self, path: str | Path, dpi: int) -> None:
+        """Paint the window in strips, one per turn of the event loop (a 300-dpi picture of a
+        1440×900 window is 130 ms of painting, 1 s of PNG encoding), then encode and write it
+        in a worker. Progress shows once the painting is done: a progress bar shown earlier
+        would be painted into the picture's lower strips. Cancel stops between strips."""
+        from compute import figure_record
+        from explorer.scene import provenance
+
+        try:
+            target = window_target(path, dpi)
+            record = figure_record([provenance(self.state)], "window", {"dpi": dpi})
+        except LandscapeError as exc:
+            self._failed(exc)
+            return
+        self._cancel = cancel = threading.Event()
+        strips = render_strips(self.window, dpi)
+
+        def paint_next() -> None:
+            if cancel.is_set():
+                strips.close()
+                return
+            try:
+                next(strips)
+            except StopIteration as painted:
+                image = painted.value
+
+                def job() -> Generator[None, None, list[Path]]:
+                    yield None
+                    return write_window(image, target, dpi, record)
+
+                self.state.progress("export", 0.0)
+                self.jobs.submit("export", job, lambda _: None, self._done, self._failed)
+                return
+            QTimer.singleShot(0, self, paint_next)  # dropped if the window is gone
+
+        paint_next()
 
     def _done(self, written: list[Path]) -> None:
         self.state.progress("export", 1.0)

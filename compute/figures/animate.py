@@ -129,11 +129,21 @@ def _write_gif(images: Iterator[np.ndarray], tmp: str, fps: int) -> None:
     )
 
 
-def _write_mp4(images: Iterator[np.ndarray], tmp: str, fps: int) -> None:
+def require_mp4() -> Any:
+    """The ``imageio_ffmpeg`` module, or a LandscapeError saying how to get MP4 (asked before
+    any other question about an MP4 export, and again when writing)."""
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise LandscapeError("MP4 needs the imageio-ffmpeg package; GIF works without it") from None
+        raise LandscapeError(
+            'MP4 needs the imageio-ffmpeg package (pip install "landscape-explorer[video]"); '
+            "GIF works without it"
+        ) from None
+    return imageio_ffmpeg
+
+
+def _write_mp4(images: Iterator[np.ndarray], tmp: str, fps: int) -> None:
+    imageio_ffmpeg = require_mp4()
     first = _even(next(images))
     h, w = first.shape[:2]
     writer = imageio_ffmpeg.write_frames(
