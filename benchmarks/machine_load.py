@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -24,3 +25,39 @@ def other_load(before: tuple[float, float] | None, wall: float) -> str:
         return "other processes' CPU use: unknown"
     other = (after[0] - before[0]) - (after[1] - before[1])
     return f"other processes used {max(0.0, other) / wall:.2f} cores on average during the run"
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_memory_mib(fn):
+    """(``fn()``, the peak resident memory above the start in MiB), Linux only: RSS sampled
+    every millisecond by a thread. The allocator's retained free memory is handed back first
+    (glibc ``malloc_trim``), so that an earlier run's freed blocks do not hide this one's."""
+    import ctypes
+    import gc
+    import threading
+    import time
+
+    gc.collect()
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    base = _rss()
+    peak = [base]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _rss())
+            time.sleep(0.001)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        out = fn()
+    finally:
+        stop.set()
+        sampler.join()
+    return out, (max(peak[0], _rss()) - base) / 2**20

@@ -109,11 +109,13 @@ def ours(problem, plane, resolution: int) -> tuple[np.ndarray, float, float]:
             return stop.value.values["loss"], time.perf_counter() - t0, float(first)
 
 
-def trained_plane(train_steps: int, device: torch.device) -> tuple[NetworkProblem, Plane]:
-    """digits-resnet after ``train_steps`` Adam steps (η = 0.01) on ``device``, and a random
-    plane (seed 0) through the trained point, evaluated once at 9 × 9 (first calls are slow):
-    the input every slice benchmark compares methods on."""
-    problem = build_problem("digits-resnet")
+def trained_plane(
+    train_steps: int, device: torch.device, params: dict | None = None
+) -> tuple[NetworkProblem, Plane]:
+    """digits-resnet (with ``params``) after ``train_steps`` Adam steps (η = 0.01) on
+    ``device``, and a random plane (seed 0) through the trained point, evaluated once at 9 × 9
+    (first calls are slow): the input every slice benchmark compares methods on."""
+    problem = build_problem("digits-resnet", params or {})
     result = run_from_init(problem, RunConfig("adam", lr=0.01, steps=train_steps))
     problem = problem.to(device)
     plane = random_plane(problem.model.layout, problem.as_theta(result.final.theta[0]), seed=0)

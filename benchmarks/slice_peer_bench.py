@@ -6,8 +6,9 @@ model's own parameters* (its ``TorchModelWrapper.get_parameters`` returns ``stat
 tensors), the grid is walked column by column in a snake, moving the weights in place by one
 step (``start_point.add_(dir_two)`` / ``sub_`` within a column, ``add_(dir_one)`` between
 columns), and every point evaluates its ``metrics.Loss``: one full-batch forward pass,
-``loss_fn(model(inputs), target).clone().detach().numpy()``, with autograd on as the package
-leaves it (it never enters ``torch.no_grad``). The start and steps are chosen so that the
+``loss_fn(model(inputs), target).clone().detach().numpy()``, with the parameters'
+``requires_grad`` off (the package's ``wrap_model`` calls ``requires_grad_(False)``, so no
+graph is built; it never enters ``torch.no_grad``). The start and steps are chosen so that the
 points it evaluates are our grid's, except that the package's snake puts every odd column one
 step lower (its odd columns run from ``sub_`` to ``insert(0, …)`` starting at the top row,
 so they evaluate b₋₁ … b₃₉ rather than b₀ … b₄₀: a quirk of the package, kept). Ours is
@@ -16,8 +17,8 @@ to
 float32 round-off: even columns against our grid, odd ones against our evaluator at the
 package's points (the snake's in-place steps also accumulate rounding in the weights; the
 bound below allows for it). Prints both times (the fastest of ``--repeat`` interleaved runs
-each, and the baseline's loop under ``torch.no_grad``, for reference), the other processes'
-load, and ends with ``ratio: X`` (the package's method / ours).
+each), the peak memory of each above the start (RSS), the other processes' load, and ends
+with ``ratio: X`` (the package's method / ours).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep
 
 import numpy as np
 import torch
-from machine_load import busy_seconds, other_load
+from machine_load import busy_seconds, other_load, peak_memory_mib
 from slice_bench import ResidualMLP, module_tensors, ours, trained_plane
 from torch import nn
 
@@ -38,10 +39,10 @@ from compute import resolve_device
 from compute.networks.plane_evaluator import PlaneEvaluator
 
 
-def package_slice(problem, plane, axes, device, grad: bool = True) -> tuple[np.ndarray, float]:
+def package_slice(problem, plane, axes, device) -> tuple[np.ndarray, float]:
     """``planar_interpolation``'s loop on the plane's grid: out (nb, na) and seconds."""
     width, blocks = int(problem.params["width"]), int(problem.params["blocks"])
-    model = ResidualMLP(width, blocks).to(device)
+    model = ResidualMLP(width, blocks).to(device).requires_grad_(False)  # as wrap_model does
     with torch.no_grad():
         origin = module_tensors(plane.origin, problem, model)
         for p, value in zip(model.parameters(), origin, strict=True):
@@ -64,22 +65,21 @@ def package_slice(problem, plane, axes, device, grad: bool = True) -> tuple[np.n
     steps = len(a_axis)
     assert len(b_axis) == steps, "the package's grid is square"
     t0 = time.perf_counter()
-    with torch.set_grad_enabled(grad):
-        data_matrix = []
-        for i in range(steps):
-            data_column: list[np.ndarray] = []
-            for _ in range(steps):
-                if i % 2 == 0:
-                    for p, d in zip(start_point, dir_two, strict=True):
-                        p += d
-                    data_column.append(metric())
-                else:
-                    for p, d in zip(start_point, dir_two, strict=True):
-                        p -= d
-                    data_column.insert(0, metric())
-            data_matrix.append(data_column)
-            for p, d in zip(start_point, dir_one, strict=True):
-                p += d
+    data_matrix = []
+    for i in range(steps):
+        data_column: list[np.ndarray] = []
+        for _ in range(steps):
+            if i % 2 == 0:
+                for p, d in zip(start_point, dir_two, strict=True):
+                    p += d
+                data_column.append(metric())
+            else:
+                for p, d in zip(start_point, dir_two, strict=True):
+                    p -= d
+                data_column.insert(0, metric())
+        data_matrix.append(data_column)
+        for p, d in zip(start_point, dir_one, strict=True):
+            p += d
     seconds = time.perf_counter() - t0
     return np.array(data_matrix, dtype=np.float64).T, seconds  # [i: a][j: b] → (nb, na)
 
@@ -91,12 +91,16 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, default=41)
     parser.add_argument("--train-steps", type=int, default=200)
     parser.add_argument(
+        "--width", type=int, default=None, help="the residual MLP's width (512: 1M parameters)"
+    )
+    parser.add_argument(
         "--repeat", type=int, default=3, help="interleaved runs of each; the fastest counts"
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    problem, plane = trained_plane(args.train_steps, device)
+    params = {} if args.width is None else {"width": args.width}
+    problem, plane = trained_plane(args.train_steps, device, params)
     axes = (np.linspace(-1, 1, args.resolution),) * 2
     package_slice(problem, plane, (axes[0][:3], axes[1][:3]), device)
     before = busy_seconds()
@@ -107,7 +111,8 @@ def main() -> None:
         ref, t_ref = package_slice(problem, plane, axes, device)
         runs.append((t_ours, t_first, t_ref))
     t_ours, t_first, t_ref = (min(r[i] for r in runs) for i in range(3))
-    _, t_ref_no_grad = package_slice(problem, plane, axes, device, grad=False)
+    _, mib_ours = peak_memory_mib(lambda: ours(problem, plane, args.resolution))
+    _, mib_ref = peak_memory_mib(lambda: package_slice(problem, plane, axes, device))
     load = other_load(before, time.perf_counter() - t_start)
     ours_at_package_points = grid.copy()
     a_axis, b_axis = axes
@@ -125,12 +130,15 @@ def main() -> None:
     )
     print(
         f"loss-landscapes' planar_interpolation rule (weights moved in place, one full-batch "
-        f"forward per point, autograd on): {t_ref:.3f} s ({1e3 * t_ref / n:.2f} ms/point); "
-        f"the same loop under torch.no_grad: {t_ref_no_grad:.3f} s"
+        f"forward per point, requires_grad off): {t_ref:.3f} s ({1e3 * t_ref / n:.2f} ms/point)"
     )
     print(
         f"ours (batched, progressive): {t_ours:.3f} s ({1e3 * t_ours / n:.2f} ms/point), "
         f"first coarse image after {t_first:.3f} s (fastest of {len(runs)} runs each)"
+    )
+    print(
+        f"peak memory above the start (RSS): ours {mib_ours:.0f} MiB, the package's rule "
+        f"{mib_ref:.0f} MiB ({mib_ours / max(mib_ref, 1e-9):.2f}x)"
     )
     print(f"max |difference| relative to 1 + |loss|: {rel:.1e}; {load}")
     # float32 round-off: ~1e-6 from the sums over 1,438 samples, plus the snake's in-place

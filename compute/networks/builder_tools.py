@@ -1,4 +1,4 @@
-"""What every network builder shares: the size limit, seeded draws of a given norm, least squares.
+"""What every network builder shares: the memory check, seeded draws of a given norm, least squares.
 
 ``with_norm`` draws a Gaussian tensor and rescales it to Frobenius norm ‖·‖_F = ``norm``;
 ``least_squares`` solves argmin_w mean ½ (wᵀx − y)² in float64 (the best linear predictor).
@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import torch
 
-from compute.errors import LandscapeError
 from compute.networks import models
-
-MAX_PARAMS = 2_000_000
+from compute.networks.memory import check_memory
 
 
 def check_size(model: models.Model) -> models.Model:
-    """``model``, refused (LandscapeError) when it has more than MAX_PARAMS parameters."""
-    if model.layout.size > MAX_PARAMS:
-        raise LandscapeError(
-            f"the network would have {model.layout.size} parameters (at most {MAX_PARAMS})"
-        )
+    """``model``, refused (LandscapeError) when it would not fit the free memory (no fixed
+    parameter cap: ``compute.networks.memory``)."""
+    check_memory(model.layout.size, 0, "choose a smaller width, depth or number of blocks")
     return model
 
 

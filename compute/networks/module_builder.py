@@ -20,7 +20,7 @@ from compute.networks.module_checks import (
     activations_per_sample,
     call_user,
     check_determinism,
-    check_memory,
+    check_model_memory,
     class_count,
     read_data,
 )
@@ -145,7 +145,7 @@ def module_problem(
     names = tuple(n for n, _ in named)
     shapes = [p.shape for _, p in named]
     layout = _layout(named, options.biases)
-    check_memory(layout.size, nbytes(train) + (nbytes(test) if test is not None else 0))
+    check_model_memory(layout.size, nbytes(train) + (nbytes(test) if test is not None else 0))
     has_bn = any(isinstance(m, BATCHNORM) for m in model.modules())
     if options.batchnorm == "recompute" and not has_bn:
         raise LandscapeError("batchnorm=recompute: the model has no BatchNorm layers")

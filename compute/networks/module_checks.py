@@ -6,7 +6,6 @@ user's code becomes one line naming what was running (their traceback kept in th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -15,6 +14,7 @@ import torch
 from torch import nn
 
 from compute.errors import LandscapeError, user_code_error
+from compute.networks.memory import check_memory
 from compute.networks.module_data import (
     Batch,
     batch_size,
@@ -25,28 +25,12 @@ from compute.networks.module_data import (
 )
 from compute.networks.module_problem import ModuleProblem
 
-MEMORY_SHARE = 0.5
-"""A model and its evaluation set may take at most this share of the machine's free memory."""
 
-
-def _free_memory() -> int:
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 1 << 40
-
-
-def check_memory(dim: int, data: int) -> None:
-    """Refuse a model and evaluation set (``data`` bytes) that need more than MEMORY_SHARE of
-    the free memory."""
-    need = 4 * dim * 8 + data  # θ, two model copies, directions, optimizer state + the data
-    free = _free_memory()
-    if need > MEMORY_SHARE * free:
-        raise LandscapeError(
-            f"the model ({dim:,} parameters) and its evaluation set need about {need / 2**30:.1f} "
-            f"GiB, more than half of the {free / 2**30:.1f} GiB free: pass samples=N for a "
-            "smaller evaluation set, or use a machine with more memory"
-        )
+def check_model_memory(dim: int, data: int) -> None:
+    """Refuse a user's model and evaluation set (``data`` bytes) too large for the memory."""
+    check_memory(
+        dim, data, "pass samples=N for a smaller evaluation set, or use a machine with more memory"
+    )
 
 
 def activations_per_sample(
