@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -75,6 +75,11 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         self.density.addItem(self.histogram)
         self.lines: list[pg.PlotDataItem] = []
         self.axis = "linear"
+
+    def sizeHint(self) -> QSize:
+        """160 px a plot. The panel's scroll area lays it out at its preferred height (its
+        labels wrap), and a graphics view prefers the size it has: the plots kept 480 px."""
+        return QSize(360, 320)
 
     def show_trail(self, trail: Any) -> None:
         """Draw a ``compute.RitzTrail`` (one line per wanted eigenvalue)."""
