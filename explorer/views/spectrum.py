@@ -105,7 +105,7 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         if density is None and values is None:
             self.density_curve.setData([], [])
             self.histogram.setData(*empty, stepMode="center")
-            self.density.setLabel("bottom", "λ (tick 'density' and compute again)")
+            self._labels("λ (tick 'density' and compute again)", "density")
             return
         known = [a for a in (values, None if density is None else density.grid) if a is not None]
         lo, hi = min(float(a.min()) for a in known), max(float(a.max()) for a in known)
@@ -132,13 +132,20 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         bottom = self.density.getAxis("bottom")
         if log:
             bottom.setTicks([symlog_ticks(lo, hi, c), []])
-            self.density.setLabel("bottom", f"λ, symlog: sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}")
-            self.density.setLabel("left", "density per axis unit")
+            self._labels(
+                f"λ, symlog: sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}", "density per axis unit"
+            )
         else:
             bottom.setTicks(None)
-            self.density.setLabel("bottom", "λ")
-            self.density.setLabel("left", "density")
+            self._labels("λ", "density")
         self.density.autoRange()
+
+    def _labels(self, bottom: str, left: str) -> None:
+        """The density's axis labels, centred: pyqtgraph centres a label when its axis is
+        resized, not when its text changes (the symlog label ran off the plot's right edge)."""
+        for side, text in (("bottom", bottom), ("left", left)):
+            self.density.setLabel(side, text)
+            self.density.getAxis(side).resizeEvent()
 
 
 def _unsymlog(s: np.ndarray, c: float) -> np.ndarray:

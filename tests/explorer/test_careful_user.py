@@ -217,6 +217,23 @@ def test_at_1440_by_900_an_alt_click_shows_the_spectrum_plots_without_scrolling(
     assert w.curves_dock.isVisible() and not w.curves_dock.visibleRegion().isEmpty()
 
 
+@pytest.mark.parametrize("screen", [(800, 800), (1440, 900)])
+def test_the_symlog_axis_label_lies_inside_the_spectrum_plot(qtbot, opened_on, screen):
+    """10: on the symlog λ axis the density's long label stayed where the short "λ" had been
+    centred, and ran off the plot's right edge."""
+    w = opened_on(*screen)
+    panel = w.spectrum_panel
+    toggle(qtbot, panel.density)
+    _alt_click_spectrum(qtbot, w)
+    qtbot.keyClick(panel.axis, Qt.Key.Key_Down)  # linear → symlog λ axis
+    assert panel.axis.currentData() == "symlog"
+    plots = panel.plots
+    for side in ("bottom", "left"):
+        label = plots.density.getAxis(side).label
+        assert plots.rect().contains(plots.mapFromScene(label.sceneBoundingRect()).boundingRect())
+    assert "symlog" in plots.density.getAxis("bottom").labelText
+
+
 @pytest.mark.slow
 def test_a_pca_plane_leaves_no_stale_progress_and_random_gets_its_own_window_back(qtbot, window):
     """5: no "Computing …" left after a derived plane; 12: back to the random plane, the
