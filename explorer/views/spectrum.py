@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -76,6 +76,11 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         self.lines: list[pg.PlotDataItem] = []
         self.axis = "linear"
 
+    def sizeHint(self) -> QSize:
+        """160 px a plot. The panel's scroll area lays it out at its preferred height (its
+        labels wrap), and a graphics view prefers the size it has: the plots kept 480 px."""
+        return QSize(360, 320)
+
     def show_trail(self, trail: Any) -> None:
         """Draw a ``compute.RitzTrail`` (one line per wanted eigenvalue)."""
         columns = [(trail.top, TOP), (trail.bottom, BOTTOM)]
@@ -100,7 +105,7 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         if density is None and values is None:
             self.density_curve.setData([], [])
             self.histogram.setData(*empty, stepMode="center")
-            self.density.setLabel("bottom", "λ (tick 'density' and compute again)")
+            self._labels("λ (tick 'density' and compute again)", "density")
             return
         known = [a for a in (values, None if density is None else density.grid) if a is not None]
         lo, hi = min(float(a.min()) for a in known), max(float(a.max()) for a in known)
@@ -127,13 +132,20 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         bottom = self.density.getAxis("bottom")
         if log:
             bottom.setTicks([symlog_ticks(lo, hi, c), []])
-            self.density.setLabel("bottom", f"λ, symlog: sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}")
-            self.density.setLabel("left", "density per axis unit")
+            self._labels(
+                f"λ, symlog: sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}", "density per axis unit"
+            )
         else:
             bottom.setTicks(None)
-            self.density.setLabel("bottom", "λ")
-            self.density.setLabel("left", "density")
+            self._labels("λ", "density")
         self.density.autoRange()
+
+    def _labels(self, bottom: str, left: str) -> None:
+        """The density's axis labels, centred: pyqtgraph centres a label when its axis is
+        resized, not when its text changes (the symlog label ran off the plot's right edge)."""
+        for side, text in (("bottom", bottom), ("left", left)):
+            self.density.setLabel(side, text)
+            self.density.getAxis(side).resizeEvent()
 
 
 def _unsymlog(s: np.ndarray, c: float) -> np.ndarray:

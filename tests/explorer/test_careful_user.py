@@ -3,7 +3,8 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QScreen
 
 from compute import RunConfig, RunSettings, default_session, save_session
 
@@ -168,6 +169,69 @@ def test_at_1440_by_900_the_curves_fit_their_dock_and_the_map_shows_its_top_tick
     vb = window.view.getPlotItem().vb
     half_label = window.view.fontMetrics().height() / 2
     assert vb.sceneBoundingRect().top() >= half_label  # room above the top tick's label
+
+
+@pytest.fixture
+def opened_on(qtbot, monkeypatch):
+    """The main window as it first opens on a width × height screen (the offscreen one is
+    800 × 800): it sizes itself and its docks to the screen."""
+    from explorer.main_window import MainWindow
+
+    opened = []
+
+    def open_on(width, height):
+        monkeypatch.setattr(QScreen, "availableGeometry", lambda _: QRect(0, 0, width, height))
+        w = MainWindow(restore_autosave=False)
+        qtbot.addWidget(w)
+        opened.append(w)
+        w.show()
+        qtbot.waitExposed(w)
+        wait_idle(qtbot, w)
+        return w
+
+    yield open_on
+    for w in opened:
+        w.close()
+
+
+def _alt_click_spectrum(qtbot, w):
+    """Alt+click on the map, as a user asks for the Hessian spectrum there."""
+    click_data(qtbot, w, 0.3, -0.2, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: w.state.results.spectrum is not None, timeout=30000)
+    wait_idle(qtbot, w)
+
+
+def test_at_1440_by_900_an_alt_click_shows_the_spectrum_plots_without_scrolling(qtbot, opened_on):
+    """10: at first launch on a 1440 × 900 screen the spectrum's plots lay below the fold of
+    their scroll area (under the panel's choices and table, in the right column's upper half)."""
+    w = opened_on(1440, 900)
+    _alt_click_spectrum(qtbot, w)
+    plots = w.spectrum_panel.plots
+    viewport = w.spectrum_dock.widget().viewport()
+    assert plots.isVisible() and not w.spectrum_dock.visibleRegion().isEmpty()
+    shown = QRect(plots.mapTo(viewport, QPoint(0, 0)), plots.size())
+    assert viewport.rect().contains(shown)
+    assert w.rect().contains(QRect(plots.mapTo(w, QPoint(0, 0)), plots.size()))
+    for plot in (plots.ritz, plots.density):
+        assert plot.sceneBoundingRect().height() >= 150
+    assert w.curves_dock.isVisible() and not w.curves_dock.visibleRegion().isEmpty()
+
+
+@pytest.mark.parametrize("screen", [(800, 800), (1440, 900)])
+def test_the_symlog_axis_label_lies_inside_the_spectrum_plot(qtbot, opened_on, screen):
+    """10: on the symlog λ axis the density's long label stayed where the short "λ" had been
+    centred, and ran off the plot's right edge."""
+    w = opened_on(*screen)
+    panel = w.spectrum_panel
+    toggle(qtbot, panel.density)
+    _alt_click_spectrum(qtbot, w)
+    qtbot.keyClick(panel.axis, Qt.Key.Key_Down)  # linear → symlog λ axis
+    assert panel.axis.currentData() == "symlog"
+    plots = panel.plots
+    for side in ("bottom", "left"):
+        label = plots.density.getAxis(side).label
+        assert plots.rect().contains(plots.mapFromScene(label.sceneBoundingRect()).boundingRect())
+    assert "symlog" in plots.density.getAxis("bottom").labelText
 
 
 @pytest.mark.slow
