@@ -57,6 +57,9 @@ from explorer.views.status import OverlayLegend, ReadoutLabel, StatusBinding
 
 VIEW_SYNC_MS = 250
 CLOSE_TIMEOUT_MS = 1500
+DOCK_LAYOUT = 2
+"""Version of the docks' default layout: a saved layout of another version is not restored
+(version 2 put the spectrum and paths tabs beside the controls, where they fit at 1440×900)."""
 ABOUT = """<b>Landscape Explorer</b><p>Loss landscapes of residual-network theory: exact toys
 (Shamir 2018, the lecture notes, Hardt &amp; Ma 2016) and real networks sliced in 2-D.</p>
 <p>Click the map to start a run; Ctrl+click starts every optimizer. Drag a start handle to move
@@ -421,8 +424,8 @@ class MainWindow(QMainWindow):
         geometry, dock_state = prefs.value("geometry"), prefs.value("dock-state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if dock_state is not None:
-            self.restoreState(dock_state)
+        if dock_state is not None:  # a layout of an older version is not restored
+            self.restoreState(dock_state, DOCK_LAYOUT)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save, then stop every worker (runs and jobs) within CLOSE_TIMEOUT_MS (once)."""
@@ -433,7 +436,7 @@ class MainWindow(QMainWindow):
         self.sessions.close()
         prefs = session_io.settings()
         prefs.setValue("geometry", self.saveGeometry())
-        prefs.setValue("dock-state", self.saveState())
+        prefs.setValue("dock-state", self.saveState(DOCK_LAYOUT))
         self.interpolation.close()
         if self.lab is not None:
             self.lab.close()

@@ -362,3 +362,25 @@ def test_dragging_the_radius_moves_the_ball(qtbot, window):
     wait_idle(qtbot, window)
     xs, ys = window.view.constraint.getData()
     np.testing.assert_allclose(np.hypot(xs, ys), radius, rtol=1e-6)
+
+
+def test_a_dock_layout_saved_by_an_older_version_gives_way_to_the_new_default(qtbot, window):
+    """A layout saved before the spectrum moved beside the controls (layout version 2) is not
+    restored: the spectrum dock opens beside the controls; this version's layout is kept."""
+    from explorer import session_io
+    from explorer.main_window import MainWindow
+
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    window.addDockWidget(right, window.spectrum_dock)  # where the older default had it
+    prefs = session_io.settings()
+    prefs.setValue("dock-state", window.saveState())  # as earlier versions saved it (0)
+    prefs.sync()
+    older = MainWindow(restore_autosave=False)
+    qtbot.addWidget(older)
+    assert older.dockWidgetArea(older.spectrum_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    older.addDockWidget(right, older.spectrum_dock)
+    older.close()  # saves this version's layout, which the next window restores
+    again = MainWindow(restore_autosave=False)
+    qtbot.addWidget(again)
+    assert again.dockWidgetArea(again.spectrum_dock) == right
+    again.close()
