@@ -13,6 +13,8 @@ from compute.objectives.layout import ParamLayout
 from compute.objectives.objective import LossFn, Objective, OutputSplit, Progressive, ValuesFn
 
 Window4 = tuple[float, float, float, float]
+PROJECT_BLOCK = 1 << 18
+"""Parameters per block of a projection's float64 sums (2 MB per vector)."""
 
 
 @dataclass(frozen=True)
@@ -70,18 +72,38 @@ class Plane:
         return replace(self, **cast)
 
     def project(self, thetas: torch.Tensor | np.ndarray) -> PlaneProjection:
-        """Project points (T, n) or (n,) onto the plane (in float64 on the CPU)."""
-        pts = torch.as_tensor(thetas).to("cpu", torch.float64)
+        """Project points (T, n) or (n,) onto the plane, in float64 on the CPU.
+
+        The normal equations (D Dᵀ) c = D (θ − θ₀) (D = [d₁; d₂]) and the residuals are summed
+        over blocks of PROJECT_BLOCK parameters, so the float64 copies take a few MB whatever
+        n is (for an 11M-parameter model the whole vectors took hundreds). Parallel
+        directions (a singular D Dᵀ) get the least-norm solution, pinv(D Dᵀ) D (θ − θ₀)."""
+        pts = torch.as_tensor(thetas)
         pts = pts.reshape(-1, pts.shape[-1])
-        d = self.directions.to("cpu", torch.float64)
-        rel = pts - self.origin.to("cpu", torch.float64)
-        gram = d @ d.T
+        n = pts.shape[-1]
+
+        def block(start: int) -> tuple[torch.Tensor, torch.Tensor]:
+            cut = slice(start, start + PROJECT_BLOCK)
+            d = torch.stack([self.d1[cut], self.d2[cut]]).to("cpu", torch.float64)
+            return d, pts[:, cut].to("cpu", torch.float64) - self.origin[cut].to(
+                "cpu", torch.float64
+            )
+
+        gram = torch.zeros(2, 2, dtype=torch.float64)
+        rhs = torch.zeros(2, len(pts), dtype=torch.float64)
+        for start in range(0, n, PROJECT_BLOCK):
+            d, rel = block(start)
+            gram += d @ d.T
+            rhs += d @ rel.T
         if float(torch.linalg.det(gram)) <= 1e-24 * float(gram.diagonal().prod()):
-            coords = torch.linalg.lstsq(d.T, rel.T).solution.T
+            coords = (torch.linalg.pinv(gram) @ rhs).T
         else:
-            coords = torch.linalg.solve(gram, d @ rel.T).T
-        residual = rel - coords @ d
-        return PlaneProjection(coords.numpy(), torch.linalg.vector_norm(residual, dim=-1).numpy())
+            coords = torch.linalg.solve(gram, rhs).T
+        squared = torch.zeros(len(pts), dtype=torch.float64)
+        for start in range(0, n, PROJECT_BLOCK):
+            d, rel = block(start)
+            squared += ((rel - coords @ d) ** 2).sum(-1)
+        return PlaneProjection(coords.numpy(), squared.sqrt().numpy())
 
 
 def _gen(seed: int) -> torch.Generator:

@@ -50,19 +50,23 @@ class PlaneEvaluator:
         self.x, self.y = problem.data.split(split)
         self.prefix = "" if split == "train" else "test_"
         model, layout = problem.model, problem.model.layout
-        self.points = torch.stack([self.plane.origin, self.plane.d1, self.plane.d2])  # (3, n)
+        points = (self.plane.origin, self.plane.d1, self.plane.d2)
         residual = _ResidualMLPPlane.blocks_of(model)
         with torch.inference_mode():
             zero = model.features(layout.unflatten(torch.zeros_like(self.plane.origin)), self.x)
-            z = [model.features(layout.unflatten(v), self.x) for v in self.points]
-            z = [z[0], z[1] - zero, z[2] - zero]  # Z₀, Z₁, Z₂ (N, width)
-            self.head = (
-                None
-                if residual is None
-                else _ResidualMLPPlane(model, residual, self.points, z, self.y)
-            )
-        self.z_shape = z[0].shape
-        self.basis = torch.stack(z).reshape(3, -1)  # (3, N·width)
+            z = [model.features(layout.unflatten(v), self.x) for v in points]
+            z[1] -= zero  # Z₀, Z₁, Z₂ (N, width)
+            z[2] -= zero
+            del zero
+            if residual is not None:  # its own plane head holds all it needs
+                self.head: _ResidualMLPPlane | None = _ResidualMLPPlane(
+                    model, residual, points, z, self.y
+                )
+            else:
+                self.head = None
+                self.points = torch.stack(points)  # (3, n)
+                self.z_shape = z[0].shape
+                self.basis = torch.stack(z).reshape(3, -1)  # (3, N·width)
         self.chunk = problem.points_per_chunk(len(self.x))
         self._lock = threading.Lock()
 
@@ -121,7 +125,7 @@ class _ResidualMLPPlane:
         self,
         model: Model,
         blocks: int,
-        points: torch.Tensor,
+        points: tuple[torch.Tensor, ...],
         z: list[torch.Tensor],
         y: torch.Tensor,
     ) -> None:
@@ -129,20 +133,28 @@ class _ResidualMLPPlane:
         self.beta = float(model.constants.get("beta", 1.0))
         self.rows, self.samples = z[0].shape[-1], z[0].shape[-2]  # w + 1, N
         self.basis = torch.stack([zi.T for zi in z]).reshape(3, -1)  # (3, (w + 1)·N)
-        mats = [self._matrices(model, p, i == 0) for i, p in enumerate(points)]
-        self.weights = torch.stack(mats)  # (3, 2·blocks·(w + 1)² + C·(w + 1))
+        size = 2 * blocks * self.rows**2 + model.classes * self.rows
+        self.weights = points[0].new_zeros(3, size)  # (3, 2·blocks·(w + 1)² + C·(w + 1))
+        for i, theta in enumerate(points):
+            self._fill(self.weights[i], model, theta, i == 0)
         self.capacity = 0
 
-    def _matrices(self, model: Model, theta: torch.Tensor, origin: bool) -> torch.Tensor:
-        p = model.layout.unflatten(theta)
-        parts = []
+    def _fill(self, out: torch.Tensor, model: Model, theta: torch.Tensor, origin: bool) -> None:
+        """Write θ's layer matrices A (κ = 1 at the origin, else 0) and the output layer
+        [W_out, b_out] into the zeroed row ``out``, in place (no per-layer temporaries: at
+        width 512 each point's matrices are 4 MB)."""
+        p, w = model.layout.unflatten(theta), self.rows
+        at = 0
         for k in range(1, self.blocks + 1):
             for j, keep in ((1, origin), (2, False)):
-                a = theta.new_zeros(self.rows, self.rows)
-                a[:-1, :-1], a[:-1, -1], a[-1, -1] = p[f"W{k}{j}"], p[f"b{k}{j}"], float(keep)
-                parts.append((a * self.beta if j == 2 else a).reshape(-1))  # β scales a branch
-        parts.append(torch.cat([p["W_out"], p["b_out"].unsqueeze(-1)], dim=-1).reshape(-1))
-        return torch.cat(parts)
+                a = out[at : at + w * w].view(w, w)
+                scale = self.beta if j == 2 else 1.0  # β scales a branch
+                torch.mul(p[f"W{k}{j}"], scale, out=a[:-1, :-1])
+                torch.mul(p[f"b{k}{j}"], scale, out=a[:-1, -1])
+                a[-1, -1] = scale * float(keep)
+                at += w * w
+        last = out[at:].view(model.classes, w)
+        last[:, :-1], last[:, -1] = p["W_out"], p["b_out"]
 
     def _buffers(self, points: int) -> None:
         if points > self.capacity:

@@ -189,3 +189,26 @@ def test_eigenvector_planes_diagonalise_the_hessian_in_the_slice():
     ) / h**2
     assert gaa == pytest.approx(faa, rel=1e-4)
     assert window[1] > 0
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_projection_in_blocks_equals_a_dense_least_squares_solve(parallel):
+    """Projections are summed over blocks of parameters (bounded memory for 11M-parameter
+    models): coords and distances equal numpy's dense least squares over several blocks, and
+    the least-norm solution when the directions are parallel."""
+    from compute import Plane
+    from compute.geometry.planes import PROJECT_BLOCK
+
+    rng = np.random.default_rng(4)
+    n = 2 * PROJECT_BLOCK + 77
+    origin, d1, d2 = (torch.tensor(rng.normal(size=n), dtype=torch.float32) for _ in range(3))
+    if parallel:
+        d2 = -2 * d1
+    plane = Plane(origin, d1, d2, "random", False)
+    thetas = torch.tensor(rng.normal(size=(3, n)), dtype=torch.float32)
+    got = plane.project(thetas)
+    d = np.stack([d1.double().numpy(), d2.double().numpy()])
+    rel = thetas.double().numpy() - origin.double().numpy()
+    coords = np.linalg.lstsq(d.T, rel.T, rcond=None)[0].T  # least-norm for rank 1
+    np.testing.assert_allclose(got.coords, coords, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got.distance, np.linalg.norm(rel - coords @ d, axis=1), rtol=1e-9)
