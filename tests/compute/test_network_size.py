@@ -8,6 +8,8 @@ from compute import LandscapeError, build_problem, drain, random_plane, register
 from compute.networks import memory
 from compute.networks.slices import evaluate_slice
 
+EXAMPLE = "resources/examples/resnet18_digits.py"
+
 
 @pytest.mark.slow
 def test_a_built_in_network_over_the_old_2m_cap_builds_and_slices():
@@ -35,3 +37,57 @@ def test_a_network_too_large_for_the_free_memory_is_refused_in_one_line(monkeypa
     with pytest.raises(LandscapeError) as own:
         build_problem(register_model("resources/examples/digits_mlp.py:make").id)
     assert "samples=N" in str(own.value)
+
+
+@pytest.mark.slow
+def test_a_resnet18_sized_own_model_slices_within_a_bounded_memory():
+    """The ResNet-18 example (11.2M parameters, BatchNorm, 32×32 images) slices with progress;
+    the values equal its own module's eval forward at θ (vector_to_parameters); the slice's
+    peak memory stays a few parameter vectors (45 MB each), far under a grid's worth."""
+    import ctypes
+    import gc
+    import runpy
+    import threading
+
+    import torch.nn.functional as F
+
+    def rss() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096
+
+    spec = register_model(f"{EXAMPLE}:make")
+    problem = build_problem(spec.id, {"samples": 8})
+    assert problem.dim == 11_173_962
+    plane = random_plane(problem.layout, problem.init, seed=0)
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    base, peak, stop = rss(), [0], threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.002):
+            peak[0] = max(peak[0], rss())
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    slices = evaluate_slice(problem, plane, (-0.5, 0.5, -0.5, 0.5), 3)
+    blocks = []
+    try:
+        while True:
+            blocks.append(next(slices))
+    except StopIteration as done:
+        result = done.value
+    finally:
+        stop.set()
+        sampler.join()
+    assert blocks and blocks[-1].evaluated.all()
+    assert (max(peak[0], rss()) - base) / 2**20 < 1024
+    model = runpy.run_path(EXAMPLE)["make"](samples=8)["model"].eval()  # the user's own
+    x, y = problem.train  # the seeded evaluation set of 8 images
+    for i, j in ((0, 0), (1, 2)):
+        a, b = float(result.axes[0][j]), float(result.axes[1][i])
+        torch.nn.utils.vector_to_parameters(
+            plane.origin + a * plane.d1 + b * plane.d2, model.parameters()
+        )
+        with torch.no_grad():
+            expected = float(F.cross_entropy(model(x), y))
+        assert result.values["loss"][i, j] == pytest.approx(expected, rel=1e-4)
