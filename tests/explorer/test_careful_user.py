@@ -1,13 +1,16 @@
 """Issue 21, the window: what a careful user tripped over, each reproduced as a user does it
 (real clicks on real widgets) and checked against what should happen."""
 
+import gc
+import types
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
 from compute import RunConfig, RunSettings, default_session, save_session
 
-from .conftest import click_data, last_run, pick, toggle, wait_idle
+from .conftest import click_data, last_run, pick, toggle, type_into, wait_idle
 
 
 def test_a_session_of_500_runs_is_read_in_a_worker_and_drawn_a_few_runs_at_a_time(
@@ -211,3 +214,42 @@ def test_the_interpolation_axis_reads_f_plainly_with_several_ticks(qtbot):
     w.show_interpolation(Interpolation(alpha, {"loss": wide}), "init", "run 1")
     assert item.ctrl.logYCheck.isChecked()
     w.close()
+
+
+def _suspended_sweeps():
+    """norm_sweep generators that started and were neither finished nor closed."""
+    return [
+        g
+        for g in gc.get_objects()
+        if type(g) is types.GeneratorType
+        and g.gi_code.co_name == "norm_sweep"
+        and g.gi_frame is not None
+    ]
+
+
+def test_closing_the_lab_mid_sweep_closes_the_sweep_in_its_worker(qtbot):
+    """13e: a sweep stopped by closing the lab is closed in its worker thread when it stops
+    (its ``finally`` runs then). It was left suspended inside a block (superqt's quit() only
+    stops sending to the generator), to be finalised by the collector or at interpreter exit,
+    when torch's no_grad had been torn down: "Exception ignored in: <generator object
+    norm_sweep …>" and a TypeError traceback on stderr after quitting."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from explorer.jobs import wait_all
+    from explorer.lab.window import LabWindow
+
+    gc.disable()  # the collector must not close it for us: the job has to
+    try:
+        lab = LabWindow()
+        qtbot.addWidget(lab)
+        lab.show()
+        for name, value in (("trials", "1000"), ("depth", "300"), ("width", "200")):
+            type_into(qtbot, lab.findChild(QLineEdit, f"param-{name}"), value)
+        qtbot.waitUntil(lab.busy, timeout=5000)
+        qtbot.wait(300)
+        assert lab.busy() and _suspended_sweeps()  # a long sweep under way
+        lab.close()
+        assert wait_all(10000)
+        assert not _suspended_sweeps()
+    finally:
+        gc.enable()
