@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from compute import RunConfig, RunSettings, default_session, save_session
 
-from .conftest import click_data, last_run, pick, toggle, type_into, wait_idle
+from .conftest import choose, click_data, last_run, pick, toggle, type_into, wait_idle
 
 
 def test_a_session_of_500_runs_is_read_in_a_worker_and_drawn_a_few_runs_at_a_time(
@@ -253,3 +253,30 @@ def test_closing_the_lab_mid_sweep_closes_the_sweep_in_its_worker(qtbot):
         assert not _suspended_sweeps()
     finally:
         gc.enable()
+
+
+def test_the_equal_scales_box_shows_a_ball_forces_them_and_keeps_the_users_choice(qtbot, window):
+    """13a: with a ball constraint the map has equal axis scales whatever the box says: the
+    box shows it (ticked, disabled, its tooltip says why) instead of staying unticked; without
+    the ball it shows the user's own choice again, which nothing changed meanwhile."""
+    panel = window.modes_panel
+    box = panel.equal
+    assert not box.isChecked() and box.isEnabled()
+    choose(qtbot, panel.kind, "ball")
+    assert window.state.session.constraint.kind == "ball"
+    assert box.isChecked() and not box.isEnabled()
+    assert "ball" in box.toolTip() and "(off)" in box.toolTip()
+    toggle(qtbot, box)  # a click on a disabled box does nothing
+    toggle(qtbot, panel.overlays["gradient"])  # another view option, while the ball forces
+    assert box.isChecked() and not window.state.session.equal_axes
+    choose(qtbot, panel.kind, "none")
+    assert not box.isChecked() and box.isEnabled()  # the user's own choice: off
+    vb = window.view.getPlotItem().vb
+    assert not vb.state["aspectLocked"]
+    toggle(qtbot, box)  # now on by choice
+    choose(qtbot, panel.kind, "ball")
+    assert box.isChecked() and "(on)" in box.toolTip()
+    choose(qtbot, panel.kind, "none")
+    assert box.isChecked() and box.isEnabled() and window.state.session.equal_axes
+    assert vb.state["aspectLocked"]
+    wait_idle(qtbot, window)
