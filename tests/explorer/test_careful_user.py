@@ -280,3 +280,26 @@ def test_the_equal_scales_box_shows_a_ball_forces_them_and_keeps_the_users_choic
     assert box.isChecked() and box.isEnabled() and window.state.session.equal_axes
     assert vb.state["aspectLocked"]
     wait_idle(qtbot, window)
+
+
+
+def test_alt_click_on_a_critical_marker_computes_the_spectrum_there(qtbot, window):
+    """13b: Alt+click on a critical-point marker is Alt+click on the map: the Hessian spectrum
+    at that point (the marker's), not a selection; a plain click on it still selects it."""
+    points = window.state.results.critical
+    assert len(points) >= 2
+    for p in points:
+        click_data(qtbot, window, *p.point, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(
+            lambda p=p: (
+                window.state.results.spectrum is not None
+                and np.array_equal(window.state.results.spectrum.coords, p.point)
+            ),
+            timeout=30000,
+        )
+        assert window.state.results.selected == -1
+    assert not window.state.runs  # no click started a run
+    saddle = next(i for i, p in enumerate(points) if p.kind == "saddle")
+    click_data(qtbot, window, *points[saddle].point)
+    assert window.state.results.selected == saddle
+    wait_idle(qtbot, window)
