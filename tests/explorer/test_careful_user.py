@@ -282,7 +282,6 @@ def test_the_equal_scales_box_shows_a_ball_forces_them_and_keeps_the_users_choic
     wait_idle(qtbot, window)
 
 
-
 def test_alt_click_on_a_critical_marker_computes_the_spectrum_there(qtbot, window):
     """13b: Alt+click on a critical-point marker is Alt+click on the map: the Hessian spectrum
     at that point (the marker's), not a selection; a plain click on it still selects it."""
