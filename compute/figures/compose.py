@@ -24,13 +24,14 @@ from compute.errors import LandscapeError
 from compute.figures.captions import titles as caption_titles
 from compute.figures.curve_styles import merge_styles
 from compute.figures.hessian_overlay import LEGEND_HANDLERS
-from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
+from compute.figures.line_panels import curves_rows, draw_curves, draw_series
 from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order, panel_range
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SurfacePanel
 from compute.figures.run_colours import distinct_colours, runs_of
 from compute.figures.run_tags import RunTag, place_tags
 from compute.figures.shared_scale import bar_room, shared_scale
+from compute.figures.spectrum_plot import draw_spectrum
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
 

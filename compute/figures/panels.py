@@ -105,10 +105,14 @@ class CurvesPanel:
 
 @dataclass(frozen=True)
 class SpectrumPanel:
-    """The Hessian's eigenvalue density at a point.
+    """The Hessian's spectrum at a point: its eigenvalue density, or the extremes found.
 
     grid, density : (g,) the SLQ density (may be empty); eigenvalues : (k,) every eigenvalue
-    (histogram) or the extreme ones found (ticks); where : the point in words
+    (``all_eigenvalues``: a histogram) or the extreme ones found: the ``n_top`` largest,
+    descending, then the smallest, ascending (as ``EigenResult``); resolved : (k,) for the
+    extremes, whether each is the i-th largest / smallest eigenvalue to the stated accuracy
+    (``EigenResult.is_resolved``; empty: all are, as every eigenvalue of a dense pass);
+    size : n, the matrix's dimension (0: unknown); where : the point in words
     """
 
     grid: np.ndarray
@@ -118,6 +122,9 @@ class SpectrumPanel:
     subject: str = ""
     where: str = ""
     all_eigenvalues: bool = False
+    resolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    n_top: int = 0
+    size: int = 0
 
 
 @dataclass(frozen=True)

@@ -302,3 +302,39 @@ def test_alt_click_on_a_critical_marker_computes_the_spectrum_there(qtbot, windo
     click_data(qtbot, window, *points[saddle].point)
     assert window.state.results.selected == saddle
     wait_idle(qtbot, window)
+
+
+def test_the_spectrum_figure_without_slq_draws_the_eigenvalues_found(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """13c: Alt+click (SLQ not ticked), then File ▸ Export ▸ Hessian spectrum figure: the
+    figure draws the eigenvalues computed there, as stems at their heights with their values,
+    not an empty density axis with two ticks along its bottom."""
+    from compute.figures import render
+    from compute.figures.shared_scale import math_number
+
+    drawn = []  # the figures the export composes
+    compose = render.compose
+
+    def spy(*args, **kwargs):
+        drawn.append(compose(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(render, "compose", spy)
+    click_data(qtbot, window, 0.5, 1.5, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.state.results.spectrum is not None, timeout=30000)
+    wait_idle(qtbot, window)
+    result = window.state.results.spectrum
+    assert result.report.density is None  # SLQ was not asked for
+    target = tmp_path / "spectrum.pdf"
+    with qtbot.waitSignal(window.exporter.sigExported, timeout=30000):
+        window.exporter.export("spectrum", target)
+    assert target.read_bytes()[:4] == b"%PDF"
+    (ax,) = drawn[-1].axes[0]
+    tips = sorted(
+        y for line in ax.get_lines() if line.get_marker() == "o" for y in line.get_ydata()
+    )
+    assert tips == pytest.approx(sorted(result.report.eigen.eigenvalues), rel=1e-12)
+    texts = {t.get_text() for t in ax.texts}
+    assert all(f"${math_number(lam)}$" in texts for lam in result.report.eigen.eigenvalues)
+    assert ax.get_ylabel() != "density"
