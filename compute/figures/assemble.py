@@ -84,6 +84,7 @@ def map_panel_of(
         tuple(axis_math(n) for n in landscape.map_objective.axis_names),
         mode_words(session.modes()).math,
         subject_of(session),
+        quantity=session.scenario,
         window=tuple(float(b) for b in session.window),
         isolines="isolines" in on,
         equal_axes=session.drawn_equal_axes,

@@ -140,7 +140,9 @@ def compose(
     panels : MapPanel, CurvesPanel, SpectrumPanel or SeriesPanel, in reading order
     layout : "ROWSxCOLS" (None: a row of up to three, then rows of three)
     width : "single" (3.25 in), "double" (6.75 in), "slide" (4.96 in) or inches
-    shared : one colour scale and colour bar for every 2-D map (``shared_scale``)
+    shared : one colour scale and colour bar for every 2-D map (``shared_scale``: refused,
+        LandscapeError, for maps of different losses or whose values lie orders of magnitude
+        apart)
     labels : "(a)", "(b)", … before the titles (default: with more than one panel)
 
     Every map box has the same size (same width; height = width × aspect, 1 unless equal

@@ -37,6 +37,8 @@ class MapPanel:
     axis_names : ("w", "v") or ("w",) (mathtext allowed: "$a$")
     title : caption-style title ("L2, λ = 0.2"; mathtext allowed), subject : the scenario in
         words (used as title when panels of different scenarios are composed)
+    quantity : what F is: the scenario's id (its loss), or an imported field with its source;
+        maps of different quantities never share a colour scale ("": unknown, not compared)
     colour_range : (lo, hi) of the colour bar in display units; None: ``style.colour_range``
         of ``frame.display`` (the window's rule)
     window : (x0, x1, y0, y1) or (x0, x1) shown; () for the frame's extent
@@ -58,6 +60,7 @@ class MapPanel:
     axis_names: tuple[str, ...]
     title: str = ""
     subject: str = ""
+    quantity: str = ""
     colour_range: tuple[float, float] | None = None
     window: tuple[float, ...] = ()
     isolines: bool = True

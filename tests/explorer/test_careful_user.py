@@ -338,3 +338,28 @@ def test_the_spectrum_figure_without_slq_draws_the_eigenvalues_found(
     texts = {t.get_text() for t in ax.texts}
     assert all(f"${math_number(lam)}$" in texts for lam in result.report.eigen.eigenvalues)
     assert ax.get_ylabel() != "density"
+
+
+def test_one_colour_scale_for_maps_of_different_losses_is_refused_before_training(
+    qtbot, window, tmp_path
+):
+    """13d: File ▸ Export ▸ Figure of several panels with this window (Shamir's loss) and a
+    session of another scenario, "One colour scale for all maps" ticked: refused with a
+    message naming both losses, before that session is trained (the files are named: the
+    figure's own check would name panels), nothing written; the box's tooltip says so."""
+    from compute import GALLERY_SESSIONS
+    from explorer.compose_dialog import ComposeDialog
+
+    dialog = ComposeDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.sources.addItem(str(GALLERY_SESSIONS / "relu-activation.json"))  # Add session files…
+    toggle(qtbot, dialog.shared)
+    assert dialog.shared.isChecked() and "different scenarios" in dialog.shared.toolTip()
+    target = tmp_path / "figure.pdf"
+    window.composer.compose(dialog.chosen(str(target)))
+    qtbot.waitUntil(lambda: not window.jobs.busy("compose"), timeout=20000)
+    text = window.banner.text()
+    assert "this window: shamir" in text and "relu-activation.json: activation" in text
+    assert "own colour scale" in text and not target.exists()
+    dialog.close()
