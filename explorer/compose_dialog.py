@@ -37,6 +37,12 @@ from explorer.state import AppState
 WINDOW = "This window"
 Panel = MapPanel | CurvesPanel
 FIGURE_FILTER = "PDF document (*.pdf);;PNG image (*.png);;SVG vector (*.svg)"
+SHARED_TIP = (
+    "One colour means one F in every map: for maps of one loss with comparable values. Refused "
+    "(nothing is written, the message says why) for maps of different scenarios, before any "
+    "session is trained, and for maps whose values lie orders of magnitude apart, which it "
+    "would draw flat."
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class ComposeDialog(QDialog):
             self.width_choice.addItem(text, key)
         self.width_choice.setCurrentIndex(1)  # double column: a row of maps
         self.shared = QCheckBox("One colour scale for all maps")
+        self.shared.setToolTip(SHARED_TIP)
         self.dpi = QSpinBox(minimum=50, maximum=1200, value=300, singleStep=50)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -152,12 +159,14 @@ class Composer(QObject):
             FIGURE_FORMATS,
             check_dpi,
             figure_record,
+            load_session,
             output_path,
             parse_layout,
             render_figure,
-            scene_from_file,
+            scene_from_session,
             venue,
         )
+        from compute.figures.shared_scale import check_one_quantity
         from explorer.scene import scene_of
 
         try:
@@ -177,15 +186,27 @@ class Composer(QObject):
             self._failed(exc)
             return
 
+        here = self.state.session.scenario  # what the window's map shows
+
         def job() -> Generator[Any, None, list[Path]]:
+            # every file read first: one colour scale for different losses is refused before
+            # any session is trained
+            files = {s: load_session(s) for s in c.sources if s != WINDOW}
+            if c.shared and c.panel == "map":
+                check_one_quantity(
+                    [
+                        (WINDOW.lower(), here) if s == WINDOW else (Path(s).name, files[s].scenario)
+                        for s in c.sources
+                    ]
+                )
             scenes = []
             n = len(c.sources)
             for i, source in enumerate(c.sources):
                 if source == WINDOW:
                     scenes.append(window_scene)
                     continue
-                scene = yield from mapped(scene_from_file(source), partial(_share, i, n))
-                scenes.append(scene)
+                progress = scene_from_session(files[source], source)
+                scenes.append((yield from mapped(progress, partial(_share, i, n))))
             panels = [
                 _panel(s, c.panel, Path(src).name)
                 for s, src in zip(scenes, c.sources, strict=True)

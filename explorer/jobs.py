@@ -3,8 +3,11 @@ stale results dropped. (Optimizer runs share one worker instead: explorer/stream
 
 Each job wraps a compute generator in superqt's ``GeneratorWorker``. The wrapper batches what
 the generator yields (one list about every ``batch_seconds``, so the GUI thread is not flooded
-with signals) and lets ``quit()`` stop it between items. Results reach the GUI thread through
-queued signals; a result from a job that is no longer its slot's current one is dropped.
+with signals) and stops it between items when the job is cancelled: the generator is then
+closed in its own worker thread (its ``finally`` clauses run there and then, not when the
+interpreter finalises a forgotten generator at exit, with torch half torn down). Results reach
+the GUI thread through queued signals; a result from a job that is no longer its slot's
+current one is dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +62,16 @@ class Gate:
         self._lock = threading.Lock()
         self._paused = False
         self._budget = 0
+        self._stopped = False
         self.delay = delay
+
+    def stop(self) -> None:
+        """End the work at its next item, for good (``batched`` then returns None)."""
+        self._stopped = True
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
 
     def pause(self) -> None:
         with self._lock:
@@ -92,10 +105,23 @@ class Gate:
 def batched(
     gen: Generator[Any, None, Any], gate: Gate, batch_seconds: float
 ) -> Generator[list[Any] | None, None, Any]:
-    """Re-yield ``gen``'s items as lists, at most every ``batch_seconds``; obey ``gate``."""
+    """Re-yield ``gen``'s items as lists, at most every ``batch_seconds``; obey ``gate``.
+
+    Returns ``gen``'s result, or None once ``gate`` is stopped. ``gen`` is closed when this
+    ends in any way (finished, stopped, failed, or this generator closed), in the thread that
+    runs it."""
+    with closing(gen):
+        return (yield from _batches(gen, gate, batch_seconds))
+
+
+def _batches(
+    gen: Generator[Any, None, Any], gate: Gate, batch_seconds: float
+) -> Generator[list[Any] | None, None, Any]:
     batch: list[Any] = []
     last = time.monotonic()
     while True:
+        if gate.stopped:
+            return None
         go, single = gate.take()
         if not go:
             if batch:
@@ -124,7 +150,14 @@ def batched(
 @dataclass
 class _Job:
     worker: Any  # superqt's GeneratorWorker (create_worker's return type is a union)
+    gate: Gate
     done: bool = False
+
+    def stop(self) -> None:
+        """End the job at its next item; its generator is closed in the worker thread (not
+        superqt's ``quit()``: that leaves the generator suspended, to be finalised whenever
+        the garbage collector, or the interpreter at exit, gets to it)."""
+        self.gate.stop()
 
 
 class Jobs(QObject):
@@ -159,7 +192,7 @@ class Jobs(QObject):
                 raise JobFailed(f"{type(exc).__name__}: {exc}") from exc
 
         worker = create_worker(body, _start_thread=False, _ignore_errors=True)
-        job = _Job(worker)
+        job = _Job(worker, gate)
         self._jobs[slot] = job
 
         def current() -> bool:
@@ -192,7 +225,7 @@ class Jobs(QObject):
     def cancel(self, slot: str) -> None:
         job = self._jobs.pop(slot, None)
         if job is not None:
-            job.worker.quit()
+            job.stop()
 
     def cancel_all(self) -> list[str]:
         """Stop every job; returns the slots that were busy."""
@@ -209,8 +242,8 @@ class Jobs(QObject):
         return [s for s, j in self._jobs.items() if not j.done]
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
-        """Quit every worker and wait up to ``timeout_ms``; True if all stopped in time."""
+        """Stop every job and wait up to ``timeout_ms``; True if all stopped in time."""
         for job in self._jobs.values():
-            job.worker.quit()
+            job.stop()
         self._jobs.clear()
         return self.pool.waitForDone(timeout_ms)

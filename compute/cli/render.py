@@ -54,7 +54,12 @@ def add_parser(sub: Any) -> None:
         help="figure width: single 3.25 in, double 6.75 in, slide 4.96 in (default: single for "
         "one panel, double for more)",
     )
-    p.add_argument("--shared-scale", action="store_true", help="one colour scale and colour bar")
+    p.add_argument(
+        "--shared-scale",
+        action="store_true",
+        help="one colour scale and colour bar (refused for maps of different losses, or whose "
+        "values lie orders of magnitude apart)",
+    )
     p.add_argument("--dpi", type=int, default=300, help="raster resolution (PNG; maps in PDF/SVG)")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="cap every run's steps")
     p.add_argument(
@@ -182,6 +187,16 @@ def run(args: argparse.Namespace) -> int:
     from compute.figures.scene import scene_from_session
     from compute.formats.surface import Surface
 
+    if args.shared_scale and {"map", "surface"} & set(kinds):  # refused before any training
+        from compute.figures.imported_scene import surface_quantity
+        from compute.figures.shared_scale import check_one_quantity
+
+        check_one_quantity(
+            [
+                (p.name, surface_quantity(s, p) if isinstance(s, Surface) else s.scenario)
+                for p, s in sessions
+            ]
+        )
     start = time.perf_counter()
     scenes: list[Scene] = []
     for path, session in sessions:

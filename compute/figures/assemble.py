@@ -84,6 +84,7 @@ def map_panel_of(
         tuple(axis_math(n) for n in landscape.map_objective.axis_names),
         mode_words(session.modes()).math,
         subject_of(session),
+        quantity=session.scenario,
         window=tuple(float(b) for b in session.window),
         isolines="isolines" in on,
         equal_axes=session.drawn_equal_axes,
@@ -152,12 +153,15 @@ def curves_panel_of(
 
 
 def spectrum_panel_of(session: Session, result: PointSpectrum) -> SpectrumPanel:
-    """The eigenvalue density of a computed spectrum
-    (``compute.landscapes.point_spectrum.spectrum_at``)."""
+    """What a computed spectrum (``compute.landscapes.point_spectrum.spectrum_at``) shows: its
+    density and every eigenvalue where known, else the extremes found with which of them are
+    resolved."""
     density = result.report.density
+    eigen = result.report.eigen
     values = result.all_eigenvalues
+    extremes = values is None
     if values is None:
-        values = np.concatenate([result.report.eigen.top, result.report.eigen.bottom])
+        values = np.concatenate([eigen.top, eigen.bottom])
     mode = mode_words(session.modes()).math
     words = f"spectrum at {result.where}"
     return SpectrumPanel(
@@ -167,5 +171,8 @@ def spectrum_panel_of(session: Session, result: PointSpectrum) -> SpectrumPanel:
         words if mode == "plain" else f"{mode}, {words}",
         subject_of(session),
         where=f"at {result.where}",
-        all_eigenvalues=result.all_eigenvalues is not None,
+        all_eigenvalues=not extremes,
+        resolved=np.asarray(eigen.is_resolved if extremes else [], dtype=bool),
+        n_top=eigen.n_top if extremes else 0,
+        size=result.size,
     )

@@ -24,13 +24,14 @@ from compute.errors import LandscapeError
 from compute.figures.captions import titles as caption_titles
 from compute.figures.curve_styles import merge_styles
 from compute.figures.hessian_overlay import LEGEND_HANDLERS
-from compute.figures.line_panels import curves_rows, draw_curves, draw_series, draw_spectrum
+from compute.figures.line_panels import curves_rows, draw_curves, draw_series
 from compute.figures.map_overlays import Handles
 from compute.figures.map_panel import colour_label, draw_map, in_order, panel_range
 from compute.figures.panels import CurvesPanel, MapPanel, Panel, SeriesPanel, SurfacePanel
 from compute.figures.run_colours import distinct_colours, runs_of
 from compute.figures.run_tags import RunTag, place_tags
 from compute.figures.shared_scale import bar_room, shared_scale
+from compute.figures.spectrum_plot import draw_spectrum
 from compute.figures.surface_panel import draw_surface
 from compute.figures.venues import Venue, parse_layout, rc_params, venue
 
@@ -139,7 +140,9 @@ def compose(
     panels : MapPanel, CurvesPanel, SpectrumPanel or SeriesPanel, in reading order
     layout : "ROWSxCOLS" (None: a row of up to three, then rows of three)
     width : "single" (3.25 in), "double" (6.75 in), "slide" (4.96 in) or inches
-    shared : one colour scale and colour bar for every 2-D map (``shared_scale``)
+    shared : one colour scale and colour bar for every 2-D map (``shared_scale``: refused,
+        LandscapeError, for maps of different losses or whose values lie orders of magnitude
+        apart)
     labels : "(a)", "(b)", … before the titles (default: with more than one panel)
 
     Every map box has the same size (same width; height = width × aspect, 1 unless equal

@@ -19,12 +19,12 @@ def scene_from_surface(
     values = surface.values(name)
     extra = {k: v for k, v in surface.fields.items() if k != name}
     frame = make_frame((surface.x, surface.y), values, log, extra=extra)
-    origin = str(surface.meta.get("source", Path(source).name if source else "a file"))
     panel = MapPanel(
         frame,
         ("$x$", "$y$"),
         title=name.replace("_", " "),
-        subject=f"imported from {origin}",
+        subject=f"imported from {origin_of(surface, source)}",
+        quantity=surface_quantity(surface, source, name),
         window=surface.window,
     )
     record = {
@@ -34,3 +34,17 @@ def scene_from_surface(
         "log_scale": log,
     }
     return Scene(panel, provenance=record)
+
+
+def origin_of(surface: Surface, source: str | Path | None = None) -> str:
+    """Where an imported surface comes from: its own "source" entry, else the file's name."""
+    return str(surface.meta.get("source", Path(source).name if source else "a file"))
+
+
+def surface_quantity(
+    surface: Surface, source: str | Path | None = None, field: str | None = None
+) -> str:
+    """What the map of ``field`` (default: the first) of an imported surface shows, as a
+    ``MapPanel.quantity``: the field with its origin (values computed elsewhere compare only
+    with the same field of the same origin)."""
+    return f"{field or next(iter(surface.fields))} from {origin_of(surface, source)}"

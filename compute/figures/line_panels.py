@@ -1,5 +1,6 @@
-"""Drawing the line panels: the runs' curves (F, ‖∇F‖, metric), the eigenvalue density, and
-plain series (the initialization lab's sweeps), each into a rectangle of a figure."""
+"""Drawing the line panels: the runs' curves (F, ‖∇F‖, metric) and plain series (the
+initialization lab's sweeps), each into a rectangle of a figure (the spectrum:
+``compute.figures.spectrum_plot``)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from compute.figures import style
 from compute.figures.curve_styles import style_key
 from compute.figures.map_overlays import Handles, small_text
 from compute.figures.map_panel import Numbering, in_order
-from compute.figures.panels import CurvesPanel, SeriesPanel, SpectrumPanel
+from compute.figures.panels import CurvesPanel, SeriesPanel
 
 FLOOR = 1e-20
 """Log axes cannot show 0: smaller values (exact zeros) sit on this floor (as the view)."""
@@ -138,54 +138,6 @@ def _plain(label: str) -> str:
     """Labels from the registry use Unicode with "_" for an index (‖W − W*‖_F, max_i ‖A_i‖₂):
     the index as a mathtext subscript, where the label holds no mathtext of its own."""
     return label if "$" in label else re.sub(r"_(\w+)", r"$_{\1}$", label)
-
-
-def draw_spectrum(ax: Axes, panel: SpectrumPanel) -> Handles:
-    """The eigenvalue density (SLQ) as a line, every eigenvalue as a histogram when known,
-    otherwise the extreme eigenvalues found as ticks along the bottom."""
-    handles: Handles = []
-    values = np.asarray(panel.eigenvalues, dtype=float)
-    if panel.all_eigenvalues and values.size:
-        bins = min(60, max(5, int(np.sqrt(values.size)) * 2))
-        ax.hist(values, bins=bins, density=True, color=style.RUN_COLORS[1], alpha=0.45, lw=0)
-        handles.append(
-            ("spectrum:hist", Patch(fc=style.RUN_COLORS[1], alpha=0.45, label="every eigenvalue"))
-        )
-    if panel.density.size:
-        ax.plot(panel.grid, panel.density, color=style.CURVE_COLOR, lw=1.1)
-        handles.append(
-            ("spectrum:slq", Line2D([], [], color=style.CURVE_COLOR, lw=1.1, label="SLQ density"))
-        )
-    if values.size and not panel.all_eigenvalues:
-        ax.plot(
-            values,
-            np.zeros_like(values),
-            ls="none",
-            marker="|",
-            ms=8,
-            color=style.RUN_COLORS[4],
-            transform=ax.get_xaxis_transform(),
-            clip_on=False,
-        )
-        handles.append(
-            (
-                "spectrum:ticks",
-                Line2D(
-                    [],
-                    [],
-                    ls="none",
-                    marker="|",
-                    ms=8,
-                    color=style.RUN_COLORS[4],
-                    label="extreme eigenvalues",
-                ),
-            )
-        )
-    ax.axvline(0.0, color="0.5", lw=0.5)
-    ax.set_xlabel(r"eigenvalue $\lambda$ of $\nabla^2 F$")
-    ax.set_ylabel("density")
-    ax.grid(True, lw=0.3, alpha=0.4)
-    return handles
 
 
 def draw_series(ax: Axes, panel: SeriesPanel) -> Handles:

@@ -37,6 +37,8 @@ class MapPanel:
     axis_names : ("w", "v") or ("w",) (mathtext allowed: "$a$")
     title : caption-style title ("L2, λ = 0.2"; mathtext allowed), subject : the scenario in
         words (used as title when panels of different scenarios are composed)
+    quantity : what F is: the scenario's id (its loss), or an imported field with its source;
+        maps of different quantities never share a colour scale ("": unknown, not compared)
     colour_range : (lo, hi) of the colour bar in display units; None: ``style.colour_range``
         of ``frame.display`` (the window's rule)
     window : (x0, x1, y0, y1) or (x0, x1) shown; () for the frame's extent
@@ -58,6 +60,7 @@ class MapPanel:
     axis_names: tuple[str, ...]
     title: str = ""
     subject: str = ""
+    quantity: str = ""
     colour_range: tuple[float, float] | None = None
     window: tuple[float, ...] = ()
     isolines: bool = True
@@ -105,10 +108,14 @@ class CurvesPanel:
 
 @dataclass(frozen=True)
 class SpectrumPanel:
-    """The Hessian's eigenvalue density at a point.
+    """The Hessian's spectrum at a point: its eigenvalue density, or the extremes found.
 
     grid, density : (g,) the SLQ density (may be empty); eigenvalues : (k,) every eigenvalue
-    (histogram) or the extreme ones found (ticks); where : the point in words
+    (``all_eigenvalues``: a histogram) or the extreme ones found: the ``n_top`` largest,
+    descending, then the smallest, ascending (as ``EigenResult``); resolved : (k,) for the
+    extremes, whether each is the i-th largest / smallest eigenvalue to the stated accuracy
+    (``EigenResult.is_resolved``; empty: all are, as every eigenvalue of a dense pass);
+    size : n, the matrix's dimension (0: unknown); where : the point in words
     """
 
     grid: np.ndarray
@@ -118,6 +125,9 @@ class SpectrumPanel:
     subject: str = ""
     where: str = ""
     all_eigenvalues: bool = False
+    resolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    n_top: int = 0
+    size: int = 0
 
 
 @dataclass(frozen=True)

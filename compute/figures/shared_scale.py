@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -19,6 +20,25 @@ from compute.figures.venues import Venue, rc_params
 from compute.geometry.isolines import isolines, levels_for
 from compute.landscapes.frames import MapFrame, _smooth
 
+FLATTENED = 0.1
+"""A map whose values span less than this share of the shared colour range would be drawn in a
+few of its colours, flat: one colour scale is refused then."""
+OWN_SCALES = "give each map its own colour scale (turn the shared colour scale off)"
+
+
+def check_one_quantity(quantities: Sequence[tuple[str, str]]) -> None:
+    """Refuse one colour scale for maps of different quantities (different losses: one colour
+    would mean different things): ``quantities`` holds (name, ``MapPanel.quantity``) per map,
+    the name as the message shows it ("(a)", a file's name); "" is unknown and not compared.
+    Raises LandscapeError."""
+    known = [(name, q) for name, q in quantities if q]
+    if len({q for _, q in known}) > 1:
+        shown = ", ".join(f"{name}: {q}" for name, q in known)
+        raise LandscapeError(
+            f"one colour scale compares one loss, but these maps show different ones ({shown}): "
+            + OWN_SCALES
+        )
+
 
 def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
     """The panels with every 2-D map on one colour scale, and the colour bar's label (a log
@@ -27,6 +47,11 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
     Log maps are redrawn as log₁₀(F − F_min + δ) with F_min the lowest F of all of them (so
     one colour means one F in every panel); levels and colour range come from all maps
     together (``levels_for``, ``style.colour_range``), isolines are traced again.
+
+    Refused (LandscapeError, naming the panels (a), (b), …): maps of different quantities
+    (``check_one_quantity``), and maps that one scale would flatten, whose own colour range
+    (``style.colour_range`` of their values on the shared scale) spans less than FLATTENED of
+    the shared one: values orders of magnitude apart.
     """
     # Long by design: one pass over the panels that decides a common colour scale and its levels
     # together.
@@ -42,6 +67,8 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
     maps = [p for p in panels if isinstance(p, MapPanel) and p.dim == 2]
     if not maps:
         return list(panels), ""
+    names = {id(p): f"({string.ascii_lowercase[i]})" for i, p in enumerate(panels)}
+    check_one_quantity([(names[id(m)], m.quantity) for m in maps])
     logs = {m.frame.log_scale for m in maps}
     if len(logs) > 1:
         raise LandscapeError(
@@ -62,6 +89,7 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
     every = np.concatenate([v.ravel() for v in shown.values()])
     levels = levels_for(every, len(maps[0].frame.levels) or 14)
     lo_hi = style.colour_range(every)
+    _refuse_flattened({names[id(m)]: shown[id(m)] for m in maps}, lo_hi)
     out: list[Panel] = []
     for p in panels:
         if not (isinstance(p, MapPanel) and id(p) in shown):
@@ -85,6 +113,23 @@ def shared_scale(panels: Sequence[Panel]) -> tuple[list[Panel], str]:
         out.append(replace(p, frame=frame, colour_range=lo_hi))
     label = r"$\log_{10}\,(F - F_{\min})$" + "\n" + rf"$F_{{\min}} = {math_number(low)}$"
     return out, label if log else "$F$"
+
+
+def _refuse_flattened(shown: dict[str, np.ndarray], lo_hi: tuple[float, float]) -> None:
+    """Raise a LandscapeError naming the maps (name → values on the shared scale) whose own
+    colour range spans less than FLATTENED of the shared range ``lo_hi``."""
+    span = lo_hi[1] - lo_hi[0]
+    shares = {}
+    for name, values in shown.items():
+        lo, hi = style.colour_range(values)
+        shares[name] = (hi - lo) / span
+    flat = {name: share for name, share in shares.items() if share < FLATTENED}
+    if flat:
+        which = ", ".join(f"{name} {100 * share:.2g} %" for name, share in flat.items())
+        raise LandscapeError(
+            f"on one colour scale these maps would use only a sliver of the colours ({which}; "
+            "their values lie orders of magnitude apart from the others'): " + OWN_SCALES
+        )
 
 
 def math_number(value: float) -> str:

@@ -90,11 +90,16 @@ class Session:
         return Modes(self.l2, self.constraint)
 
     @property
+    def equal_axes_forced(self) -> bool:
+        """Whether the map must have equal axis scales whatever the user's choice: a toy with a
+        ball constraint, so that the ball looks round on screen and in figures."""
+        return not self.sliced and self.constraint is not None and self.constraint.kind == "ball"
+
+    @property
     def drawn_equal_axes(self) -> bool:
-        """Whether the map is drawn with equal axis scales: the user's choice, and always for
-        a toy with a ball constraint, so the ball looks round on screen and in figures."""
-        ball = not self.sliced and self.constraint is not None and self.constraint.kind == "ball"
-        return self.equal_axes or ball
+        """Whether the map is drawn with equal axis scales: the user's choice (``equal_axes``),
+        or forced (``equal_axes_forced``)."""
+        return self.equal_axes or self.equal_axes_forced
 
     def with_changes(self, **changes: Any) -> Session:
         """A validated copy; raises LandscapeError (and changes nothing) if invalid."""

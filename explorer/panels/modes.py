@@ -23,6 +23,11 @@ from explorer.state import AppState
 from explorer.views.style import HESSIAN_SHORT
 
 SLICE_NOTE = " (on a slice: of the 2-D restriction F(a, b))"
+EQUAL_TIP = "One unit is as long on both axes (always on with a ball constraint)"
+EQUAL_FORCED_TIP = (
+    "On while the ball constraint is: a ball must look round. Your own choice ({}) comes "
+    "back when the constraint is none or a box."
+)
 L2_SPAN = 1.0
 """λ's slider covers 0 … 1 (seed 001 shows λ = 0.2; the field takes any λ ≥ 0)."""
 
@@ -78,7 +83,7 @@ class ModesPanel(QWidget):
         self.log.setToolTip("Colour by log₁₀(F − min F): reveals structure near minima")
         self.equal = QCheckBox("Equal axis scales")
         self.equal.setObjectName("equal-axes")
-        self.equal.setToolTip("One unit is as long on both axes (always on with a ball constraint)")
+        self._mirror_equal()
         vbox.addWidget(self.log)
         vbox.addWidget(self.equal)
         self.overlays: dict[str, QCheckBox] = {}
@@ -197,10 +202,12 @@ class ModesPanel(QWidget):
 
     def _view_changed(self, *_: object) -> None:
         chosen = tuple(k for k, box in self.overlays.items() if box.isChecked())
+        s = self.state.session
         self.state.apply(
             log_scale=self.log.isChecked(),
             overlays=chosen,
-            equal_axes=self.equal.isChecked(),
+            # a forced tick is not the user's: their own choice is kept while it is forced
+            equal_axes=s.equal_axes if s.equal_axes_forced else self.equal.isChecked(),
             hessian_field=self.hessian_field.currentData(),
         )
 
@@ -233,10 +240,20 @@ class ModesPanel(QWidget):
         if constraint is not None:
             self.radius_slider.set_number(constraint.radius)
         self.log.setChecked(s.log_scale)
-        self.equal.setChecked(s.equal_axes)
+        self._mirror_equal()
         for key, box in self.overlays.items():
             box.setChecked(key in s.overlays)
         self.hessian_field.setCurrentIndex(self.hessian_field.findData(s.hessian_field))
         self.hessian_field.setEnabled("hessian" in s.overlays)
         for w in widgets:
             w.blockSignals(False)
+
+    def _mirror_equal(self) -> None:
+        """The axis-scale box shows what the map does: ticked and disabled (the tooltip says
+        why) while a ball constraint forces equal scales, the user's own choice otherwise."""
+        s = self.state.session
+        forced = s.equal_axes_forced
+        self.equal.setChecked(s.drawn_equal_axes)
+        self.equal.setEnabled(not forced)
+        own = "on" if s.equal_axes else "off"
+        self.equal.setToolTip(EQUAL_FORCED_TIP.format(own) if forced else EQUAL_TIP)

@@ -121,6 +121,27 @@ def test_bad_options_exit_2(tmp_path):
     one_line_error(run("render", str(tmp_path / "none.json"), "--out", target), "none.json")
 
 
+def test_one_colour_scale_is_refused_for_different_losses_and_for_maps_it_would_flatten(tmp_path):
+    """--shared-scale over two scenarios: refused before any session is computed (the files
+    named: the figure's check would name panels); over a wide and a zoomed window of one loss
+    on linear colour scales (F up to ~100 against ~10⁻³): refused when the maps are known,
+    naming the flattened panel. Nothing written either way."""
+    target = tmp_path / "f.pdf"
+    plain, relu = str(SESSIONS / "shamir-a-plain.json"), str(SESSIONS / "relu-activation.json")
+    out = run("render", plain, relu, "--shared-scale", "--out", str(target))
+    line = one_line_error(out, "shamir-a-plain.json: shamir", "relu-activation.json: activation")
+    assert "own colour scale" in line
+    data = json.loads(Path(plain).read_text())
+    data["view"]["log_scale"] = False
+    data["runs"], data["resolution"] = [], 64
+    wide, zoomed = tmp_path / "wide.json", tmp_path / "zoomed.json"
+    wide.write_text(json.dumps(data))
+    zoomed.write_text(json.dumps(data | {"window": [0.97, 1.03, -0.03, 0.03]}))  # around (1, 0)
+    out = run("render", str(wide), str(zoomed), "--shared-scale", "--out", str(target))
+    line = one_line_error(out, "(b)", "orders of magnitude")
+    assert "(a)" not in line and not target.exists()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")
 def test_gallery_entry_pdf_has_one_page_and_png_decodes(tmp_path):

@@ -84,3 +84,13 @@ def finished(run):
 def toggle(qtbot, box):
     """Click a check box on its indicator, as a user does (its centre may be empty space)."""
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPointF(8, box.height() / 2).toPoint())
+
+
+def choose(qtbot, combo, text):
+    """Pick ``text`` in a combo box by typing it, as a user does with the keyboard (after the
+    keyboard-search interval, so that earlier typing does not become its prefix)."""
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)
+    qtbot.keyClicks(combo, text)
+    assert combo.currentText() == text

@@ -1,6 +1,9 @@
 """Issue 21, the window: what a careful user tripped over, each reproduced as a user does it
 (real clicks on real widgets) and checked against what should happen."""
 
+import gc
+import types
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -8,7 +11,7 @@ from PySide6.QtGui import QScreen
 
 from compute import RunConfig, RunSettings, default_session, save_session
 
-from .conftest import click_data, last_run, pick, toggle, wait_idle
+from .conftest import choose, click_data, last_run, pick, toggle, type_into, wait_idle
 
 
 def test_a_session_of_500_runs_is_read_in_a_worker_and_drawn_a_few_runs_at_a_time(
@@ -275,3 +278,152 @@ def test_the_interpolation_axis_reads_f_plainly_with_several_ticks(qtbot):
     w.show_interpolation(Interpolation(alpha, {"loss": wide}), "init", "run 1")
     assert item.ctrl.logYCheck.isChecked()
     w.close()
+
+
+def _suspended_sweeps():
+    """norm_sweep generators that started and were neither finished nor closed."""
+    return [
+        g
+        for g in gc.get_objects()
+        if type(g) is types.GeneratorType
+        and g.gi_code.co_name == "norm_sweep"
+        and g.gi_frame is not None
+    ]
+
+
+def test_closing_the_lab_mid_sweep_closes_the_sweep_in_its_worker(qtbot):
+    """13e: a sweep stopped by closing the lab is closed in its worker thread when it stops
+    (its ``finally`` runs then). It was left suspended inside a block (superqt's quit() only
+    stops sending to the generator), to be finalised by the collector or at interpreter exit,
+    when torch's no_grad had been torn down: "Exception ignored in: <generator object
+    norm_sweep …>" and a TypeError traceback on stderr after quitting."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from explorer.jobs import wait_all
+    from explorer.lab.window import LabWindow
+
+    gc.disable()  # the collector must not close it for us: the job has to
+    try:
+        lab = LabWindow()
+        qtbot.addWidget(lab)
+        lab.show()
+        for name, value in (("trials", "1000"), ("depth", "300"), ("width", "200")):
+            type_into(qtbot, lab.findChild(QLineEdit, f"param-{name}"), value)
+        qtbot.waitUntil(lab.busy, timeout=5000)
+        qtbot.wait(300)
+        assert lab.busy() and _suspended_sweeps()  # a long sweep under way
+        lab.close()
+        assert wait_all(10000)
+        assert not _suspended_sweeps()
+    finally:
+        gc.enable()
+
+
+def test_the_equal_scales_box_shows_a_ball_forces_them_and_keeps_the_users_choice(qtbot, window):
+    """13a: with a ball constraint the map has equal axis scales whatever the box says: the
+    box shows it (ticked, disabled, its tooltip says why) instead of staying unticked; without
+    the ball it shows the user's own choice again, which nothing changed meanwhile."""
+    panel = window.modes_panel
+    box = panel.equal
+    assert not box.isChecked() and box.isEnabled()
+    choose(qtbot, panel.kind, "ball")
+    assert window.state.session.constraint.kind == "ball"
+    assert box.isChecked() and not box.isEnabled()
+    assert "ball" in box.toolTip() and "(off)" in box.toolTip()
+    toggle(qtbot, box)  # a click on a disabled box does nothing
+    toggle(qtbot, panel.overlays["gradient"])  # another view option, while the ball forces
+    assert box.isChecked() and not window.state.session.equal_axes
+    choose(qtbot, panel.kind, "none")
+    assert not box.isChecked() and box.isEnabled()  # the user's own choice: off
+    vb = window.view.getPlotItem().vb
+    assert not vb.state["aspectLocked"]
+    toggle(qtbot, box)  # now on by choice
+    choose(qtbot, panel.kind, "ball")
+    assert box.isChecked() and "(on)" in box.toolTip()
+    choose(qtbot, panel.kind, "none")
+    assert box.isChecked() and box.isEnabled() and window.state.session.equal_axes
+    assert vb.state["aspectLocked"]
+    wait_idle(qtbot, window)
+
+
+def test_alt_click_on_a_critical_marker_computes_the_spectrum_there(qtbot, window):
+    """13b: Alt+click on a critical-point marker is Alt+click on the map: the Hessian spectrum
+    at that point (the marker's), not a selection; a plain click on it still selects it."""
+    points = window.state.results.critical
+    assert len(points) >= 2
+    for p in points:
+        click_data(qtbot, window, *p.point, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(
+            lambda p=p: (
+                window.state.results.spectrum is not None
+                and np.array_equal(window.state.results.spectrum.coords, p.point)
+            ),
+            timeout=30000,
+        )
+        assert window.state.results.selected == -1
+    assert not window.state.runs  # no click started a run
+    saddle = next(i for i, p in enumerate(points) if p.kind == "saddle")
+    click_data(qtbot, window, *points[saddle].point)
+    assert window.state.results.selected == saddle
+    wait_idle(qtbot, window)
+
+
+def test_the_spectrum_figure_without_slq_draws_the_eigenvalues_found(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """13c: Alt+click (SLQ not ticked), then File ▸ Export ▸ Hessian spectrum figure: the
+    figure draws the eigenvalues computed there, as stems at their heights with their values,
+    not an empty density axis with two ticks along its bottom."""
+    from compute.figures import render
+    from compute.figures.shared_scale import math_number
+
+    drawn = []  # the figures the export composes
+    compose = render.compose
+
+    def spy(*args, **kwargs):
+        drawn.append(compose(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(render, "compose", spy)
+    click_data(qtbot, window, 0.5, 1.5, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.state.results.spectrum is not None, timeout=30000)
+    wait_idle(qtbot, window)
+    result = window.state.results.spectrum
+    assert result.report.density is None  # SLQ was not asked for
+    target = tmp_path / "spectrum.pdf"
+    with qtbot.waitSignal(window.exporter.sigExported, timeout=30000):
+        window.exporter.export("spectrum", target)
+    assert target.read_bytes()[:4] == b"%PDF"
+    (ax,) = drawn[-1].axes[0]
+    tips = sorted(
+        y for line in ax.get_lines() if line.get_marker() == "o" for y in line.get_ydata()
+    )
+    assert tips == pytest.approx(sorted(result.report.eigen.eigenvalues), rel=1e-12)
+    texts = {t.get_text() for t in ax.texts}
+    assert all(f"${math_number(lam)}$" in texts for lam in result.report.eigen.eigenvalues)
+    assert ax.get_ylabel() != "density"
+
+
+def test_one_colour_scale_for_maps_of_different_losses_is_refused_before_training(
+    qtbot, window, tmp_path
+):
+    """13d: File ▸ Export ▸ Figure of several panels with this window (Shamir's loss) and a
+    session of another scenario, "One colour scale for all maps" ticked: refused with a
+    message naming both losses, before that session is trained (the files are named: the
+    figure's own check would name panels), nothing written; the box's tooltip says so."""
+    from compute import GALLERY_SESSIONS
+    from explorer.compose_dialog import ComposeDialog
+
+    dialog = ComposeDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.sources.addItem(str(GALLERY_SESSIONS / "relu-activation.json"))  # Add session files…
+    toggle(qtbot, dialog.shared)
+    assert dialog.shared.isChecked() and "different scenarios" in dialog.shared.toolTip()
+    target = tmp_path / "figure.pdf"
+    window.composer.compose(dialog.chosen(str(target)))
+    qtbot.waitUntil(lambda: not window.jobs.busy("compose"), timeout=20000)
+    text = window.banner.text()
+    assert "this window: shamir" in text and "relu-activation.json: activation" in text
+    assert "own colour scale" in text and not target.exists()
+    dialog.close()

@@ -114,16 +114,37 @@ def test_streamed_run_data_enters_the_state_with_events():
 
 def test_batched_yields_in_groups_and_the_gate_pauses_and_steps():
     gate = Gate()
-    items = list(batched(iter(range(10)), gate, batch_seconds=1e9))
+    items = list(batched((i for i in range(10)), gate, batch_seconds=1e9))
     assert items == [list(range(10))]
     gate.pause()
-    gen = batched(iter(range(3)), gate, batch_seconds=0.0)
+    gen = batched((i for i in range(3)), gate, batch_seconds=0.0)
     assert next(gen) is IDLE  # paused: nothing is produced
     gate.step()
     assert next(gen) == [0]
     assert next(gen) is IDLE
     gate.resume()
     assert [b for b in gen if b is not IDLE] == [[1], [2]]
+
+
+def test_a_stopped_gate_ends_batched_and_closes_its_generator_there():
+    """Stopping ends the work at its next item: batched returns None and the generator it
+    drives is closed at once (its finally runs in the thread running it, not later)."""
+    closed = []
+
+    def work():
+        try:
+            while True:
+                yield 1
+        finally:
+            closed.append(True)
+
+    gate = Gate()
+    gen = batched(work(), gate, batch_seconds=0.0)
+    assert next(gen) == [1]
+    gate.stop()
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value is None and closed == [True]
 
 
 @pytest.mark.parametrize("name", ["state", "live", "results", "gestures", "scene"])
