@@ -137,7 +137,7 @@ class ChunkedEvaluation:
     ) -> tuple[torch.Tensor, ...]:
         """Σ_c m_c f(θ, chunk c) / N for each f of ``fns`` over the batch's sample chunks
         (one forward pass per chunk): θ[..., n] → K values [...]. With ``first`` (the batch's
-        first-layer outputs on a plane) θ's rows end with the points' (a, b): [..., n + 2]."""
+        first-layer outputs on a plane) θ's rows end with the points' [1, a, b]: [..., n + 3]."""
         if self.recompute_batchnorm:
             return self._with_statistics(theta, batch, fns)
         flat = theta.reshape(-1, theta.shape[-1])

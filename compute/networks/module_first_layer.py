@@ -9,7 +9,8 @@ input tensor itself) outputs
 
 where (W₀, c₀), (D_i, e_i) are the layer's blocks of θ₀ and d_i (L(x; 0, 0) = 0 for these
 layers). So its three outputs over the evaluation set are computed once per plane, and at every
-point the layer's matrix product or convolution becomes two multiply-adds per output value.
+point the layer's matrix product or convolution becomes [1, a, b] @ [Z₀; Z₁; Z₂]: three
+multiply-adds per output value.
 
 ``first_layer`` finds such a layer on one forward pass over a few samples: the first
 ``nn.Linear`` / ``nn.Conv*`` (exactly those classes, no hooks of their own) whose positional input
@@ -47,22 +48,31 @@ PROBE = 8
 
 
 class Combination(nn.Module):
-    """Stands in for the first layer: Z₀ + a·Z₁ + b·Z₂, from tensors ``functional_call`` hands in
-    (z0, z1, z2 on the sample chunk; a, b of the point, batched under ``vmap``)."""
+    """Stands in for the first layer: [1, a, b] @ [Z₀; Z₁; Z₂], from tensors ``functional_call``
+    hands in (``basis``: the three on the sample chunk, (3, m, …) with the output's dimensions
+    in ``order``; ``coef``: the point's [1, a, b], batched under ``vmap``, where this is one
+    (P, 3) @ (3, m·…) product). The output is a view in the layer's own layout (channels-last
+    where the convolution gives that)."""
 
-    z0: torch.Tensor
-    z1: torch.Tensor
-    z2: torch.Tensor
-    a: torch.Tensor
-    b: torch.Tensor
+    basis: torch.Tensor
+    coef: torch.Tensor
 
-    def __init__(self) -> None:
+    def __init__(self, order: tuple[int, ...]) -> None:
         super().__init__()
-        for name in ("z0", "z1", "z2", "a", "b"):
-            self.register_buffer(name, torch.zeros(()), persistent=False)
+        self.back = [order.index(d) for d in range(len(order))]
+        self.register_buffer("basis", torch.zeros(()), persistent=False)
+        self.register_buffer("coef", torch.zeros(()), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.addcmul(torch.addcmul(self.z0, self.a, self.z1), self.b, self.z2)
+        out = self.coef @ self.basis.reshape(3, -1)
+        return out.view(self.basis.shape[1:]).permute(self.back)
+
+
+def memory_order(out: torch.Tensor) -> tuple[int, ...]:
+    """The order of ``out``'s dimensions in memory, samples outermost (a channels-last
+    convolution's (0, 2, 3, 1))."""
+    strides = out[0].stride()
+    return (0, *(1 + d for d in sorted(range(out.ndim - 1), key=lambda d: -strides[d])))
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +83,8 @@ class FirstLayer:
     kind : its class (``Conv2d``)
     keys : its parameters' names in θ
     per_sample : its output values per sample
+    order : its output's dimensions in memory (``memory_order``) as the loop over points calls
+        it (channels-last kernels, see ``channels_last``)
     source : the model
     """
 
@@ -80,6 +92,7 @@ class FirstLayer:
     kind: str
     keys: tuple[str, ...]
     per_sample: int
+    order: tuple[int, ...]
     source: ModuleParts = field(repr=False)
 
     @property
@@ -90,10 +103,11 @@ class FirstLayer:
     def parts(self) -> ModuleParts:
         """The model with the layer replaced by ``Combination`` (its own private copies, one
         made now: not within the first, timed, evaluation)."""
-        module: nn.Module = Combination()
         if self.name:
             module = copy.deepcopy(self.source.evaluator)
-            module.set_submodule(self.name, Combination())
+            module.set_submodule(self.name, Combination(self.order))
+        else:
+            module = Combination(self.order)
         parts = self.source.with_evaluator(module)
         with parts.borrowed():
             return parts
@@ -116,35 +130,37 @@ class FirstLayer:
 class PlaneFirstLayer:
     """Z₀, Z₁, Z₂ of the first layer over one evaluation set (inputs ``x``) on one plane.
 
-    Points are θ's rows extended by their (a, b): (P, n + 2). Convolution kernels are made
-    channels-last for the Z's as the loop over points makes them (``channels_last``), so the
-    layers after see the same layout either way."""
+    Points are θ's rows extended by their [1, a, b]: (P, n + 3). The Z's are kept in the
+    layer's layout of the loop over points (``FirstLayer.order``), so the layers after see the
+    same layout either way."""
 
     def __init__(
         self, layer: FirstLayer, plane: Plane, layout: ParamLayout, x: torch.Tensor
     ) -> None:
         self.layer, self.layout = layer, layout
+        order = layer.order
         with torch.no_grad(), layer.source.borrowed() as module:
             affine = module.get_submodule(layer.name)
-            self.z = [
-                functional_call(affine, channels_last(self._own(layout.unflatten(v))), (x,))
-                for v in (plane.origin, plane.d1, plane.d2)
-            ]
+            for i, v in enumerate((plane.origin, plane.d1, plane.d2)):
+                z = functional_call(affine, channels_last(self._own(layout.unflatten(v))), (x,))
+                if i == 0:
+                    self.basis = z.new_empty(3, *(z.shape[d] for d in order))
+                self.basis[i] = z.permute(order)
 
     def _own(self, p: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {k.removeprefix(self.layer.prefix): p[k] for k in self.layer.keys}
 
     @staticmethod
     def rows(theta: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
-        """θ (P, n) and (a, b) (P, 2) → the points as this evaluates them (P, n + 2)."""
-        return torch.cat([theta, coords], dim=-1)
+        """θ (P, n) and (a, b) (P, 2) → the points as this evaluates them (P, n + 3)."""
+        return torch.cat([theta, torch.ones_like(coords[:, :1]), coords], dim=-1)
 
     def unflatten(self, row: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One row (n + 2,) → the tensors ``functional_call`` needs but the Z's."""
-        n, pre = self.layout.size, self.layer.prefix
+        """One row (n + 3,) → the tensors ``functional_call`` needs but the basis."""
+        n = self.layout.size
         p = self.layout.unflatten(row[:n])
         out = {k: v for k, v in p.items() if k not in self.layer.keys}
-        out[pre + "a"], out[pre + "b"] = row[n], row[n + 1]
+        out[self.layer.prefix + "coef"] = row[n:]
         return out
 
     def bound(
@@ -152,9 +168,8 @@ class PlaneFirstLayer:
     ) -> Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]]:
         """``fns`` on the sample chunk ``samples`` of the evaluation set (``chunk``) at a point
         (``unflatten``'s tensors)."""
-        pre, parts = self.layer.prefix, self.layer.parts
-        z = {f"{pre}z{i}": zi[samples] for i, zi in enumerate(self.z)}
-        return lambda p: parts.values({**p, **z}, chunk, fns)
+        basis, parts = {self.layer.prefix + "basis": self.basis[:, samples]}, self.layer.parts
+        return lambda p: parts.values({**p, **basis}, chunk, fns)
 
 
 def first_layer(parts: ModuleParts, batch: Batch) -> FirstLayer | None:
@@ -195,6 +210,8 @@ def first_layer(parts: ModuleParts, batch: Batch) -> FirstLayer | None:
             id(p) in ids and not n.startswith(prefix)
             for n, p in module.named_parameters(remove_duplicate=False)
         )
-    if shared or not set(keys) <= set(parts.names):
-        return None
-    return FirstLayer(name, type(layer).__name__, keys, found[2], parts)
+        if shared or not set(keys) <= set(parts.names):
+            return None
+        with torch.no_grad():
+            order = memory_order(functional_call(layer, channels_last(own), (x,)))
+    return FirstLayer(name, type(layer).__name__, keys, found[2], order, parts)

@@ -199,7 +199,7 @@ class ModuleProblem(ChunkedEvaluation):
     ) -> tuple[torch.Tensor, ...]:
         """Loss (and accuracy for a classifier) on the split from the same forward passes,
         without gradients: θ[..., n] → 1 or 2 values [...] (with ``first``, the split's
-        first-layer outputs on a plane: θ[..., n + 2], see ``_means``)."""
+        first-layer outputs on a plane: θ[..., n + 3], see ``_means``)."""
         fns: tuple[Callable[..., torch.Tensor], ...] = (self.parts.loss,)
         if self.classes:
             fns = (self.parts.loss, correct)

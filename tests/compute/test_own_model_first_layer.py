@@ -22,7 +22,7 @@ def mlp():
 def cnn():
     torch.manual_seed(2)
     model = nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1),
+        nn.Conv2d(2, 4, 3, padding=1),
         nn.BatchNorm2d(4),
         nn.ReLU(),
         nn.Conv2d(4, 4, 3),
@@ -36,9 +36,14 @@ def cnn():
     return model
 
 
+def linear():  # the model is the layer
+    torch.manual_seed(5)
+    return nn.Linear(6, 3)
+
+
 def images(n=64):
     gen = torch.Generator().manual_seed(3)
-    return torch.randn(n, 1, 6, 6, generator=gen), torch.randint(0, 3, (n,), generator=gen)
+    return torch.randn(n, 2, 6, 6, generator=gen), torch.randint(0, 3, (n,), generator=gen)
 
 
 def grid(k=4):
@@ -47,14 +52,14 @@ def grid(k=4):
 
 
 @pytest.mark.parametrize("mode", ["loop", "vmap"])
-@pytest.mark.parametrize(("make", "layer"), [(mlp, "0"), (cnn, "0")])
+@pytest.mark.parametrize(("make", "layer"), [(mlp, "0"), (cnn, "0"), (linear, "")])
 def test_precomputed_first_layer_equals_a_plain_loop_over_the_module(make, layer, mode):
     model = make()
-    x, y = data() if make is mlp else images()
+    x, y = images() if make is cnn else data()
     snap = snapshot(model)
     problem = build(dict(model=model, train=(x, y), loss=F.cross_entropy))
     assert problem.first_layer is not None and problem.first_layer.name == layer
-    assert any("first layer 0" in note for note in problem.notes)
+    assert problem.first_layer.note() in problem.notes
     problem.repeat_choices({"mode": mode, "first_layer": "precomputed"})
     plane = random_plane(problem.layout, problem.init, seed=4)
     evaluator = problem.plane_evaluator(plane)
