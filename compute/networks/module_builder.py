@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -188,6 +188,9 @@ def module_problem(
         options.batchnorm == "recompute",
         options.notes(has_bn, batch_size(train), None if test is None else batch_size(test)),
     )
+    first = call_user(lambda: problem.first_layer, "running the model")
+    if first is not None:
+        problem = replace(problem, notes=(*problem.notes, first.note()))
     problem = problem.to(target, torch.float32)
     yield "determinism check"
     check_determinism(problem, given["train"], samples, options.seed)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import torch
 from torch.func import vmap
@@ -23,6 +24,9 @@ from torch.func import vmap
 from compute.networks.module_data import Batch, batch_size, take
 from compute.networks.module_parts import ModuleParts, bound_values
 from compute.objectives.layout import ParamLayout
+
+if TYPE_CHECKING:
+    from compute.networks.module_first_layer import PlaneFirstLayer
 
 CPU_CHUNK_FLOATS = 1 << 24
 """Activations per evaluation chunk of a user's model on the CPU (points × samples × width):
@@ -80,9 +84,11 @@ class ChunkedEvaluation:
         self,
         theta: torch.Tensor,
         fn: Callable[[Mapping[str, torch.Tensor]], tuple[torch.Tensor, ...]],
+        unflatten: Callable[[torch.Tensor], dict[str, torch.Tensor]] | None = None,
     ) -> tuple[torch.Tensor, ...]:
         """``fn`` of the parameters at each row of θ (P, n) → K values (P,): batched with
-        ``vmap`` where that pays, else one point at a time.
+        ``vmap`` where that pays, else one point at a time. ``unflatten`` turns a row into
+        ``fn``'s tensors (default: the layout's).
 
         Decided once, at the first call with several points, by timing both on it: ``vmap``
         turns a convolution with per-point weights into a grouped one, which on the CPU is
@@ -90,14 +96,16 @@ class ChunkedEvaluation:
         2× slower, 4× against the loop's channels-last kernels), while for MLPs it wins by a
         wide margin. A model ``vmap`` cannot trace (one calling ``.item()``) is looped."""
 
+        tensors = unflatten or self.layout.unflatten
+
         def at(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            return fn(self.layout.unflatten(t))
+            return fn(tensors(t))
 
         # values only (the map): no autograd or torch.func transform will look at the layout
         layout = channels_last if not torch.is_grad_enabled() and _no_transform() else dict
 
         def looped(points: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            rows = [fn(layout(self.layout.unflatten(t))) for t in points]
+            rows = [fn(layout(tensors(t))) for t in points]
             return tuple(torch.stack(col) for col in zip(*rows, strict=True))
 
         mode = self._points_mode.get("mode")
@@ -125,12 +133,14 @@ class ChunkedEvaluation:
         theta: torch.Tensor,
         batch: Batch,
         fns: tuple[Callable[..., torch.Tensor], ...],
+        first: PlaneFirstLayer | None = None,
     ) -> tuple[torch.Tensor, ...]:
         """Σ_c m_c f(θ, chunk c) / N for each f of ``fns`` over the batch's sample chunks
-        (one forward pass per chunk): θ[..., n] → K values [...]."""
+        (one forward pass per chunk): θ[..., n] → K values [...]. With ``first`` (the batch's
+        first-layer outputs on a plane) θ's rows end with the points' [1, a, b]: [..., n + 3]."""
         if self.recompute_batchnorm:
             return self._with_statistics(theta, batch, fns)
-        flat = theta.reshape(-1, self.layout.size)
+        flat = theta.reshape(-1, theta.shape[-1])
         total = batch_size(batch)
         step = self._samples_per_chunk()
         points = self.points_per_chunk(total)
@@ -139,9 +149,14 @@ class ChunkedEvaluation:
             part = flat[i : i + points]
             acc = [torch.zeros(len(part), dtype=self.dtype, device=self.device) for _ in fns]
             for s in range(0, total, step):
-                chunk = take(batch, slice(s, s + step))
+                samples = slice(s, s + step)
+                chunk = take(batch, samples)
                 share = batch_size(chunk) / total
-                got = self._over_points(part, bound_values(self.parts, chunk, fns))
+                if first is None:
+                    got = self._over_points(part, bound_values(self.parts, chunk, fns))
+                else:
+                    fn = first.bound(samples, chunk, fns)
+                    got = self._over_points(part, fn, first.unflatten)
                 acc = [a + v * share for a, v in zip(acc, got, strict=True)]
             for r, a in zip(rows, acc, strict=True):
                 r.append(a)

@@ -172,6 +172,12 @@ class ModuleParts:
                 layer.momentum = momentum[name]
         return stats
 
+    def with_evaluator(self, evaluator: nn.Module) -> ModuleParts:
+        """The same model evaluated through another module (with its own pool of copies)."""
+        return replace(
+            self, evaluator=evaluator, _spare={False: [], True: []}, _lock=threading.Lock()
+        )
+
     def to(self, device: torch.device, dtype: torch.dtype) -> ModuleParts:
         def cast(t: torch.Tensor) -> torch.Tensor:
             return t.to(device, dtype if t.is_floating_point() else t.dtype)

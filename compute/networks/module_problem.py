@@ -9,13 +9,15 @@ landscape, one in train mode for training steps) through ``torch.func.functional
 tensors it owns, so the user's ``state_dict``, ``requires_grad`` flags and ``training`` flag stay
 as they were handed over.
 
-How F(θ) is evaluated over chunks of samples and points is in ``module_evaluation``.
+How F(θ) is evaluated over chunks of samples and points is in ``module_evaluation``; how
+planes precompute the model's first layer in ``module_first_layer``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -24,6 +26,7 @@ from compute.errors import LandscapeError
 from compute.geometry.planes import Plane
 from compute.networks.module_data import Batch, batch_size, map_batch, take
 from compute.networks.module_evaluation import ChunkedEvaluation
+from compute.networks.module_first_layer import FirstLayer, PlaneFirstLayer, first_layer
 from compute.networks.module_parts import GLOBAL_RANDOM, ModuleParts, correct
 from compute.networks.module_plane import ModulePlaneValues
 from compute.networks.sliced import CurvatureTerms, PlaneValues, resolve_device
@@ -141,14 +144,25 @@ class ModuleProblem(ChunkedEvaluation):
         )
 
     def measured_choices(self) -> dict[str, str]:
-        """What this problem decided by timing (``vmap`` or a loop over points, see
-        ``_over_points``), deciding it now on a few copies of θ₀ if it has not yet. The two
-        give different bits, so a copy elsewhere (a cluster's worker) repeats these."""
-        if "mode" not in self._points_mode:
-            probe = min(8, max(2, self.points_per_chunk(batch_size(self.train))))
-            with torch.no_grad():
-                self.loss(self.init.expand(probe, -1))
+        """What this problem decided by timing: ``vmap`` or a loop over points (``mode``, see
+        ``_over_points``) and, where planes can precompute the first layer, whether they do
+        (``first_layer``: ``precomputed`` or ``plain``, see ``ModulePlaneValues``), deciding
+        them now at θ₀ (a few points; one chunk for the first layer) if it has not yet. The
+        ways give different bits, so a copy elsewhere (a cluster's worker) repeats these."""
+        self.decide_points_mode()
+        if "first_layer" not in self._points_mode and self.first_layer_for("train") is not None:
+            plane = Plane(self.init, self.init, self.init, "points", False)
+            points = self.points_per_chunk(batch_size(self.train))  # one chunk, as a slice's
+            coords = torch.zeros(points, 2, dtype=self.dtype, device=self.device)
+            self.plane_evaluator(plane)(coords)
         return dict(self._points_mode)
+
+    def decide_points_mode(self) -> None:
+        """Decide ``vmap`` or a loop over points now, on a few copies of θ₀, if not yet."""
+        if "mode" not in self._points_mode:
+            with torch.no_grad():
+                probe = min(8, max(2, self.points_per_chunk(batch_size(self.train))))
+                self.loss(self.init.expand(probe, -1))
 
     def repeat_choices(self, choices: Mapping[str, str]) -> None:
         """Take another copy's ``measured_choices`` (instead of timing anew here)."""
@@ -180,14 +194,17 @@ class ModuleProblem(ChunkedEvaluation):
         with torch.no_grad():
             return self._means(theta, self.split(split), (correct,))[0]
 
-    def evaluate(self, theta: torch.Tensor, split: str) -> tuple[torch.Tensor, ...]:
+    def evaluate(
+        self, theta: torch.Tensor, split: str, first: PlaneFirstLayer | None = None
+    ) -> tuple[torch.Tensor, ...]:
         """Loss (and accuracy for a classifier) on the split from the same forward passes,
-        without gradients: θ[..., n] → 1 or 2 values [...]."""
+        without gradients: θ[..., n] → 1 or 2 values [...] (with ``first``, the split's
+        first-layer outputs on a plane: θ[..., n + 3], see ``_means``)."""
         fns: tuple[Callable[..., torch.Tensor], ...] = (self.parts.loss,)
         if self.classes:
             fns = (self.parts.loss, correct)
         with torch.no_grad():
-            return self._means(theta, self.split(split), fns)
+            return self._means(theta, self.split(split), fns, first)
 
     def _accuracy(self, theta: torch.Tensor, split: str) -> torch.Tensor:
         acc = self.accuracy(theta, split)
@@ -199,6 +216,18 @@ class ModuleProblem(ChunkedEvaluation):
         assert isinstance(batch, tuple)
         out: torch.Tensor = self.parts.call(self.layout.unflatten(theta))(batch[0])
         return out
+
+    @cached_property
+    def first_layer(self) -> FirstLayer | None:
+        """The first layer planes can precompute (``module_first_layer``): None where there is
+        none, and with BatchNorm statistics recomputed at every point (a loop of its own)."""
+        return None if self.recompute_batchnorm else first_layer(self.parts, self.train)
+
+    def first_layer_for(self, split: str) -> FirstLayer | None:
+        """``first_layer`` where its outputs over the split fit the budget, else None."""
+        layer = self.first_layer
+        samples = batch_size(self.split(split))
+        return layer if layer and layer.fits(samples, self.device, self.dtype) else None
 
     # --- what the tools read ------------------------------------------------------------
     def plane_evaluator(self, plane: Plane, split: str = "train") -> PlaneValues:
