@@ -114,6 +114,7 @@ class ChunkedEvaluation:
         if mode == "vmap":
             return vmap(at, randomness="different")(theta)
         try:
+            vmap(at, randomness="different")(theta[:2])  # warm-up: a first call pays extra
             start = time.perf_counter()
             out: tuple[torch.Tensor, ...] = vmap(at, randomness="different")(theta)
             batched = (time.perf_counter() - start) / len(theta)

@@ -34,6 +34,9 @@ from compute.objectives.layout import AxisNames, ParamLayout
 from compute.objectives.objective import Metric, Objective, OutputSplit
 from compute.objectives.problem import Capabilities
 
+MODE_PROBE = 64
+"""At most this many copies of θ₀ decide vmap or a loop when no map has decided it yet."""
+
 
 @dataclass(frozen=True, eq=False)
 class ModuleProblem(ChunkedEvaluation):
@@ -158,10 +161,13 @@ class ModuleProblem(ChunkedEvaluation):
         return dict(self._points_mode)
 
     def decide_points_mode(self) -> None:
-        """Decide ``vmap`` or a loop over points now, on a few copies of θ₀, if not yet."""
+        """Decide ``vmap`` or a loop over points now, on one chunk of copies of θ₀ (at most
+        MODE_PROBE points: ``vmap``'s cost per point falls with the chunk, so a smaller probe
+        than the maps' chunks picks the loop where the maps would run faster batched), if not
+        yet."""
         if "mode" not in self._points_mode:
             with torch.no_grad():
-                probe = min(8, max(2, self.points_per_chunk(batch_size(self.train))))
+                probe = min(MODE_PROBE, max(2, self.points_per_chunk(batch_size(self.train))))
                 self.loss(self.init.expand(probe, -1))
 
     def repeat_choices(self, choices: Mapping[str, str]) -> None:
