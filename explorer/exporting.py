@@ -224,7 +224,7 @@ class Exporter(QObject):
                 return
             QTimer.singleShot(0, self, paint_next)  # dropped if the window is gone
 
-        paint_next()
+        QTimer.singleShot(0, self, paint_next)  # the menu's click returns first
 
     def _done(self, written: list[Path]) -> None:
         self.state.progress("export", 1.0)
