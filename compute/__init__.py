@@ -112,6 +112,7 @@ if TYPE_CHECKING:
     from compute.figures.scene import SceneProgress as SceneProgress
     from compute.figures.scene import scene_from_file as scene_from_file
     from compute.figures.scene import scene_from_session as scene_from_session
+    from compute.figures.shared_scale import check_one_quantity as check_one_quantity
     from compute.figures.venues import VENUES as VENUES
     from compute.figures.venues import check_dpi as check_dpi
     from compute.figures.venues import parse_layout as parse_layout

@@ -158,6 +158,7 @@ class Composer(QObject):
         from compute import (
             FIGURE_FORMATS,
             check_dpi,
+            check_one_quantity,
             figure_record,
             load_session,
             output_path,
@@ -166,7 +167,6 @@ class Composer(QObject):
             scene_from_session,
             venue,
         )
-        from compute.figures.shared_scale import check_one_quantity
         from explorer.scene import scene_of
 
         try:
