@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 import torch
@@ -54,10 +55,11 @@ class PlaneEvaluator:
         residual = _ResidualMLPPlane.blocks_of(model)
         with torch.inference_mode():
             zero = model.features(layout.unflatten(torch.zeros_like(self.plane.origin)), self.x)
-            z = [model.features(layout.unflatten(v), self.x) for v in points]
-            z[1] -= zero  # Z₀, Z₁, Z₂ (N, width)
-            z[2] -= zero
-            del zero
+
+            def z(i: int) -> torch.Tensor:  # Z₀, Z₁, Z₂ (N, width), one at a time
+                out = model.features(layout.unflatten(points[i]), self.x)
+                return out if i == 0 else out.sub_(zero)
+
             if residual is not None:  # its own plane head holds all it needs
                 self.head: _ResidualMLPPlane | None = _ResidualMLPPlane(
                     model, residual, points, z, self.y
@@ -65,8 +67,9 @@ class PlaneEvaluator:
             else:
                 self.head = None
                 self.points = torch.stack(points)  # (3, n)
-                self.z_shape = z[0].shape
-                self.basis = torch.stack(z).reshape(3, -1)  # (3, N·width)
+                first = z(0)
+                self.z_shape = first.shape
+                self.basis = torch.stack([first, z(1), z(2)]).reshape(3, -1)  # (3, N·width)
         self.chunk = problem.points_per_chunk(len(self.x))
         self._lock = threading.Lock()
 
@@ -126,13 +129,19 @@ class _ResidualMLPPlane:
         model: Model,
         blocks: int,
         points: tuple[torch.Tensor, ...],
-        z: list[torch.Tensor],
+        z: Callable[[int], torch.Tensor],
         y: torch.Tensor,
     ) -> None:
         self.y, self.classes, self.blocks = y, model.classes, blocks
         self.beta = float(model.constants.get("beta", 1.0))
-        self.rows, self.samples = z[0].shape[-1], z[0].shape[-2]  # w + 1, N
-        self.basis = torch.stack([zi.T for zi in z]).reshape(3, -1)  # (3, (w + 1)·N)
+        first = z(0)
+        self.rows, self.samples = first.shape[-1], first.shape[-2]  # w + 1, N
+        basis = first.new_empty(3, self.rows, self.samples)  # filled one Z at a time
+        basis[0] = first.T
+        del first
+        for i in (1, 2):
+            basis[i] = z(i).T
+        self.basis = basis.reshape(3, -1)  # (3, (w + 1)·N)
         size = 2 * blocks * self.rows**2 + model.classes * self.rows
         self.weights = points[0].new_zeros(3, size)  # (3, 2·blocks·(w + 1)² + C·(w + 1))
         for i, theta in enumerate(points):
