@@ -175,4 +175,5 @@ def spectrum_panel_of(session: Session, result: PointSpectrum) -> SpectrumPanel:
         resolved=np.asarray(eigen.is_resolved if extremes else [], dtype=bool),
         n_top=eigen.n_top if extremes else 0,
         size=result.size,
+        matrix="ggn" if result.matrix.startswith("ggn") else "hessian",
     )

@@ -115,7 +115,8 @@ class SpectrumPanel:
     descending, then the smallest, ascending (as ``EigenResult``); resolved : (k,) for the
     extremes, whether each is the i-th largest / smallest eigenvalue to the stated accuracy
     (``EigenResult.is_resolved``; empty: all are, as every eigenvalue of a dense pass);
-    size : n, the matrix's dimension (0: unknown); where : the point in words
+    size : n, the matrix's dimension (0: unknown); where : the point in words; matrix :
+    ``"hessian"`` (∇²F) or ``"ggn"`` (the Gauss–Newton matrix), what the eigenvalues are of
     """
 
     grid: np.ndarray
@@ -128,6 +129,7 @@ class SpectrumPanel:
     resolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     n_top: int = 0
     size: int = 0
+    matrix: str = "hessian"
 
 
 @dataclass(frozen=True)

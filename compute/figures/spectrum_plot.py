@@ -19,7 +19,8 @@ from compute.figures.shared_scale import math_number
 
 EXTREME_COLOR = style.RUN_COLORS[4]
 UNRESOLVED_COLOR = "0.5"
-MATRIX = r"$\nabla^2 F$"
+MATRICES = {"hessian": r"$\nabla^2 F$", "ggn": r"the Gauss–Newton matrix $G$"}
+"""How the axes name the matrix whose eigenvalues they show (``SpectrumPanel.matrix``)."""
 VALUE_BAND = 0.9
 """Headroom above the highest stem, in units of the stems' span: the values' labels go there."""
 
@@ -73,7 +74,7 @@ def _draw_density(ax: Axes, panel: SpectrumPanel) -> Handles:
             )
             handles.append((f"spectrum:{key}", Line2D([], [], label=words, **tick)))
     ax.axvline(0.0, color="0.5", lw=0.5)
-    ax.set_xlabel(rf"eigenvalue $\lambda$ of {MATRIX}")
+    ax.set_xlabel(rf"eigenvalue $\lambda$ of {MATRICES[panel.matrix]}")
     ax.set_ylabel("density")
     ax.grid(True, lw=0.3, alpha=0.4)
     return handles
@@ -132,6 +133,6 @@ def _draw_extremes(ax: Axes, panel: SpectrumPanel) -> Handles:
     ax.set_xlim(-0.8, float(x.max()) + 0.8)
     n = f" ($n = {panel.size}$)" if panel.size else ""
     ax.set_xlabel(f"index $i$ of $\\lambda_i${n}")
-    ax.set_ylabel(rf"eigenvalue $\lambda_i$ of {MATRIX}")
+    ax.set_ylabel(rf"eigenvalue $\lambda_i$ of {MATRICES[panel.matrix]}")
     ax.grid(True, axis="y", lw=0.3, alpha=0.4)
     return handles

@@ -101,3 +101,20 @@ def test_unresolved_extremes_are_drawn_open_and_dashed_and_named_so():
         if line.get_marker() == "|" and line.get_color() == "0.5"
     ]
     assert len(grey) == 1 and list(grey[0].get_xdata()) == [-0.5]
+
+
+def test_the_axes_name_the_gauss_newton_matrix_when_its_spectrum_was_computed():
+    """A GGN spectrum (digits-resnet, top 2) is labelled as the Gauss–Newton matrix's, a
+    Hessian's as ∇²F's; the stems are the GGN's eigenvalues (≥ 0: it is positive semidefinite)."""
+    from compute.scenarios import build_problem
+
+    problem = build_problem("digits-resnet", {"width": 4, "blocks": 1})
+    landscape = build_landscape(problem, Modes())
+    session = Session(scenario="digits-resnet")
+    for matrix, words in (("ggn", "Gauss–Newton"), ("hessian", r"\nabla^2 F")):
+        request = SpectrumRequest(matrix=matrix, top=2, bottom=0)
+        result = drain(spectrum_at(landscape, (0.0, 0.0), request))
+        ax = compose([spectrum_panel_of(session, result)], width="single").axes[0][0]
+        assert words in ax.get_ylabel()
+        if matrix == "ggn":
+            assert all(lam >= -1e-6 for _, lam in stems(ax)) and len(stems(ax)) == 2
