@@ -109,17 +109,29 @@ def _curves_table(p: CurvesPanel, numbers: Mapping[int, int]) -> tuple[list[str]
     return header, [np.asarray(c) for c in cols]
 
 
+def _spectrum_columns(p: SpectrumPanel) -> tuple[np.ndarray, np.ndarray]:
+    """Each eigenvalue's rank (extremes: 1 = the largest, 2 = the second, …; −1 = the smallest,
+    −2 = the next; NaN for every eigenvalue of a dense pass) and whether it is resolved (1: it is
+    the eigenvalue of that rank to the stated accuracy, 0: not resolved)."""
+    k = len(p.eigenvalues)
+    if p.all_eigenvalues:
+        return np.full(k, np.nan), np.ones(k)
+    top = np.arange(1, p.n_top + 1, dtype=float)
+    rank = np.concatenate([top, -np.arange(1, k - p.n_top + 1, dtype=float)])
+    resolved = np.asarray(p.resolved, dtype=float) if len(p.resolved) else np.ones(k)
+    return rank, resolved
+
+
 def _spectrum_table(p: SpectrumPanel) -> tuple[list[str], list[np.ndarray]]:
     n = max(len(p.grid), len(p.eigenvalues))
 
     def pad(a: np.ndarray) -> np.ndarray:
         return np.concatenate([np.asarray(a, dtype=float), np.full(n - len(a), np.nan)])
 
-    return ["eigenvalue grid lambda", "SLQ density", "eigenvalues"], [
-        pad(p.grid),
-        pad(p.density),
-        pad(p.eigenvalues),
-    ]
+    rank, resolved = _spectrum_columns(p)
+    matrix = "eigenvalues" if p.matrix == "hessian" else f"eigenvalues ({p.matrix})"
+    header = ["eigenvalue grid lambda", "SLQ density", matrix, "rank", "resolved"]
+    return header, [pad(p.grid), pad(p.density), pad(p.eigenvalues), pad(rank), pad(resolved)]
 
 
 def _series_table(p: SeriesPanel) -> tuple[list[str], list[np.ndarray]]:
@@ -168,7 +180,9 @@ def _arrays(p: Panel, numbers: Mapping[int, int]) -> dict[str, np.ndarray]:
             if run.distance is not None:
                 out[f"{k}_distance"] = run.distance
     if isinstance(p, SpectrumPanel):
+        rank, resolved = _spectrum_columns(p)
         out |= {"grid": p.grid, "density": p.density, "eigenvalues": p.eigenvalues}
+        out |= {"rank": rank, "resolved": resolved.astype(bool), "matrix": np.asarray(p.matrix)}
     if isinstance(p, SeriesPanel):
         for i, s in enumerate(p.series):
             out |= {f"series{i}_x": np.asarray(s.x), f"series{i}_y": np.asarray(s.y)}

@@ -118,3 +118,30 @@ def test_the_axes_name_the_gauss_newton_matrix_when_its_spectrum_was_computed():
         assert words in ax.get_ylabel()
         if matrix == "ggn":
             assert all(lam >= -1e-6 for _, lam in stems(ax)) and len(stems(ax)) == 2
+
+
+def test_the_spectrum_data_says_each_eigenvalues_rank_and_whether_it_is_resolved(tmp_path):
+    """The CSV and NPZ of a spectrum of extremes carry each value's rank (1, 2 from the top,
+    −1, −2 from the bottom) and whether it is resolved, and the NPZ which matrix it is of."""
+    import csv
+
+    from compute.figures.data import export_data
+
+    values = np.array([40.0, 9.0, -0.5, -0.02])
+    resolved = np.array([True, True, False, True])
+    panel = SpectrumPanel(
+        np.zeros(0), np.zeros(0), values, resolved=resolved, n_top=2, size=5000, matrix="ggn"
+    )
+    export_data([panel], tmp_path / "s.csv", {})
+    rows = list(csv.reader((tmp_path / "s.csv").read_text().splitlines()))
+    header = rows[0]
+    got = {h: [r[header.index(h)] for r in rows[1:]] for h in header}
+    assert [float(v) for v in got["eigenvalues (ggn)"]] == values.tolist()
+    assert [float(v) for v in got["rank"]] == [1, 2, -1, -2]
+    assert [float(v) for v in got["resolved"]] == [1, 1, 0, 1]
+    export_data([panel], tmp_path / "s.npz", {})
+    with np.load(tmp_path / "s.npz") as npz:
+        keys = {k.rsplit("/", 1)[-1]: k for k in npz.files}
+        assert npz[keys["resolved"]].tolist() == resolved.tolist()
+        assert npz[keys["rank"]].tolist() == [1, 2, -1, -2]
+        assert str(npz[keys["matrix"]]) == "ggn"
