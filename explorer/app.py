@@ -27,8 +27,28 @@ def share_gl_contexts() -> None:
 
 
 def configure_pyqtgraph() -> None:
-    """Row-major images (array rows are y) and antialiased curves, once per process."""
+    """Row-major images (array rows are y), antialiased curves and axis labels centred whenever
+    their text changes, once per process."""
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    centre_axis_labels()
+
+
+def centre_axis_labels() -> None:
+    """pyqtgraph (0.14) places an axis label in the axis's ``resizeEvent`` only, so a label
+    whose text changes later (``setLabel``, an SI prefix) stays where the old text was centred,
+    and a longer one runs off the plot (the spectrum's symlog label, the map's colour bar after
+    a log/linear switch). Every label update re-places it, for every plot of the application:
+    patched once here rather than in each of the dozen places that set labels."""
+    update = pg.AxisItem._updateLabel
+    if getattr(update, "recentres", False):
+        return
+
+    def _update_label(axis: pg.AxisItem) -> None:
+        update(axis)
+        axis.resizeEvent()
+
+    _update_label.recentres = True  # type: ignore[attr-defined]
+    pg.AxisItem._updateLabel = _update_label
 
 
 def matplotlib_folder() -> None:

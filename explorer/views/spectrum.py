@@ -141,11 +141,10 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         self.density.autoRange()
 
     def _labels(self, bottom: str, left: str) -> None:
-        """The density's axis labels, centred: pyqtgraph centres a label when its axis is
-        resized, not when its text changes (the symlog label ran off the plot's right edge)."""
-        for side, text in (("bottom", bottom), ("left", left)):
-            self.density.setLabel(side, text)
-            self.density.getAxis(side).resizeEvent()
+        """The density's axis labels (centred when they change: ``explorer.app``'s
+        ``centre_axis_labels``)."""
+        self.density.setLabel("bottom", bottom)
+        self.density.setLabel("left", left)
 
 
 def _unsymlog(s: np.ndarray, c: float) -> np.ndarray:

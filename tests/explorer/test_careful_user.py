@@ -427,3 +427,20 @@ def test_one_colour_scale_for_maps_of_different_losses_is_refused_before_trainin
     assert "this window: shamir" in text and "relu-activation.json: activation" in text
     assert "own colour scale" in text and not target.exists()
     dialog.close()
+
+
+def _label_centred(axis) -> bool:
+    """Whether a vertical axis's label sits where pyqtgraph centres it for its current text."""
+    br = axis.label.boundingRect()
+    return int(axis.label.pos().y()) == int(axis.size().height() / 2 + br.width() / 2)
+
+
+def test_axis_labels_stay_centred_when_their_text_changes(qtbot, window):
+    """10: pyqtgraph centres an axis label on resize only; a label whose text changes later
+    stays where the old text was centred (the colour bar's "F" after the log label, the long
+    label after "F" running off). Every label is re-centred when its text changes."""
+    axis = window.view.colorbar.axis
+    for _ in range(2):  # log → linear → log
+        toggle(qtbot, window.modes_panel.log)
+        wait_idle(qtbot, window)
+        assert _label_centred(axis), axis.labelText
