@@ -206,18 +206,21 @@ class SpectrumPanel(QWidget):
         self._options()
 
     def _layout(self) -> None:
-        form = QFormLayout()
+        form = QFormLayout()  # labels go above their fields where the dock is narrow
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("matrix", self.matrix)
         form.addRow("training samples (first N)", self.samples)
         form.addRow("parameters", self.block)
         ends = QHBoxLayout()
-        for w in (QLabel("top"), self.top, QLabel("bottom"), self.bottom, QLabel("tol"), self.tol):
+        for w in (QLabel("top"), self.top, QLabel("bottom"), self.bottom):
             ends.addWidget(w)
         form.addRow("eigenvalues", ends)
+        form.addRow("tol", self.tol)
         extras = QHBoxLayout()
-        for w in (self.density, self.trace, self.axis):
+        for w in (self.density, self.trace):
             extras.addWidget(w)
         form.addRow(extras)
+        form.addRow("plots", self.axis)
         sform = QFormLayout(self.sopsp)
         sform.addRow(self.sopsp_on)
         sform.addRow("ε", self.eps)

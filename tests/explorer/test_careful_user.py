@@ -444,3 +444,23 @@ def test_axis_labels_stay_centred_when_their_text_changes(qtbot, window):
         toggle(qtbot, window.modes_panel.log)
         wait_idle(qtbot, window)
         assert _label_centred(axis), axis.labelText
+
+
+def test_the_spectrum_tab_fits_a_narrow_column_without_scrolling_sideways(qtbot, window):
+    """10: the spectrum's settings needed 384 px (top, bottom and tol on one row, the axis
+    beside the check boxes), so narrower columns (1280×720) scrolled sideways and cut the tol
+    field; rows now wrap and split, and a 300 px column shows all of it."""
+    from PySide6.QtWidgets import QScrollArea
+
+    dock = window.spectrum_dock
+    dock.raise_()
+    window.resize(1280, 720)
+    window.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+    qtbot.wait(200)
+    scroll = dock.widget()
+    assert isinstance(scroll, QScrollArea) and scroll.viewport().width() <= 300
+    assert window.spectrum_panel.minimumSizeHint().width() <= scroll.viewport().width()
+    assert scroll.horizontalScrollBar().maximum() == 0
+    tol = window.spectrum_panel.tol
+    right = tol.mapTo(scroll.viewport(), tol.rect().topRight()).x()
+    assert right <= scroll.viewport().width()
