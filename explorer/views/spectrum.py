@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -105,7 +107,7 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         if density is None and values is None:
             self.density_curve.setData([], [])
             self.histogram.setData(*empty, stepMode="center")
-            self._labels("λ (tick 'density' and compute again)", "density")
+            self._labels("λ (no density: tick 'density')", "density")
             return
         known = [a for a in (values, None if density is None else density.grid) if a is not None]
         lo, hi = min(float(a.min()) for a in known), max(float(a.max()) for a in known)
@@ -132,12 +134,12 @@ class SpectrumPlots(pg.GraphicsLayoutWidget):
         bottom = self.density.getAxis("bottom")
         if log:
             bottom.setTicks([symlog_ticks(lo, hi, c), []])
-            self._labels(
-                f"λ, symlog: sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}", "density per axis unit"
-            )
+            self._labels(f"λ (symlog, c = {c:.2g})", "density per axis unit")
+            self.density.setToolTip(f"symlog λ axis: s = sign(λ)·log₁₀(1 + |λ|/c), c = {c:.2g}")
         else:
             bottom.setTicks(None)
             self._labels("λ", "density")
+            self.density.setToolTip("")
         self.density.autoRange()
 
     def _labels(self, bottom: str, left: str) -> None:
@@ -188,6 +190,9 @@ class SpectrumPanel(QWidget):
         self.table.setHorizontalHeaderLabels(["", "λ", "‖Hv − λv‖", "converged"])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # as tall as its rows (two on a toy, ten for top and bottom 5), not Qt's default 192 px
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.trace_label = _label("spectrum-trace-label", "")
         self.status = _label("spectrum-status", "")
         self.plots = _named(SpectrumPlots(), "spectrum-plots")
