@@ -22,7 +22,7 @@ import torch
 from torch.func import vmap
 
 from compute.networks.module_data import Batch, batch_size, take
-from compute.networks.module_parts import ModuleParts, bound_values
+from compute.networks.module_parts import ModuleParts, bound_values, channels_last
 from compute.objectives.layout import ParamLayout
 
 if TYPE_CHECKING:
@@ -35,20 +35,6 @@ CNN example, 2 threads: about half the time per point of a 4M budget)."""
 CUDA_CHUNK_FLOATS = 1 << 26
 LOOP_PROBE = 4
 """Points timed one by one when choosing between ``vmap`` and a loop (the first chunk)."""
-
-
-def channels_last(params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The same parameters with convolution kernels (4-D, 5-D) in channels-last layout.
-
-    Only the memory layout changes, never a value. oneDNN's convolution then returns
-    channels-last activations, and the BatchNorm, ReLU and pooling after it keep that layout,
-    where they run several times faster on the CPU than on NCHW (max-pooling 5×; the whole
-    BatchNorm CNN example 2× per point)."""
-    formats = {4: torch.channels_last, 5: torch.channels_last_3d}
-    return {
-        name: t.contiguous(memory_format=formats[t.ndim]) if t.ndim in formats else t
-        for name, t in params.items()
-    }
 
 
 def _no_transform() -> bool:

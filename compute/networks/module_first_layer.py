@@ -34,8 +34,7 @@ from torch.func import functional_call
 
 from compute.geometry.planes import Plane
 from compute.networks.module_data import Batch
-from compute.networks.module_evaluation import channels_last
-from compute.networks.module_parts import ModuleParts
+from compute.networks.module_parts import ModuleParts, channels_last
 from compute.objectives.layout import ParamLayout
 
 AFFINE = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
