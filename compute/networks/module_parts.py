@@ -17,12 +17,12 @@ from torch.func import functional_call
 from compute.networks.module_data import Batch, batch_size, take
 
 BATCHNORM = (nn.modules.batchnorm._BatchNorm,)
+"""BatchNorm layers of every dimension (their running statistics are buffers)."""
 GLOBAL_RANDOM = threading.RLock()
 """Held while a user's code draws from torch's global random generator (their factory seeds it
 and initialises a model; train-mode dropout draws from it). Another thread's draws would
 otherwise interleave, and the same description would build another model (measured: a
 thread drawing numbers during ``make()`` changed the example's initial weights)."""
-"""BatchNorm layers of every dimension (their running statistics are buffers)."""
 
 
 def channels_last(params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
