@@ -25,6 +25,7 @@ from compute.networks.module_checks import (
     read_data,
 )
 from compute.networks.module_data import batch_size, nbytes
+from compute.networks.module_fusion import fused_parts
 from compute.networks.module_parts import BATCHNORM, ModuleParts
 from compute.networks.module_problem import ModuleProblem
 from compute.networks.sliced import resolve_device
@@ -191,6 +192,11 @@ def module_problem(
     first = call_user(lambda: problem.first_layer, "running the model")
     if first is not None:
         problem = replace(problem, notes=(*problem.notes, first.note()))
+    fused = None
+    if options.batchnorm != "recompute":  # that loop evaluates the model as written
+        fused = call_user(lambda: fused_parts(parts, layout, init, train), "running the model")
+    if fused is not None:
+        problem = replace(problem, value_parts=fused[0], notes=(*problem.notes, fused[1]))
     problem = problem.to(target, torch.float32)
     yield "determinism check"
     check_determinism(problem, given["train"], samples, options.seed)

@@ -34,7 +34,14 @@ larger than the built-in MLPs' (convolutions run best on big batches; measured o
 CNN example, 2 threads: about half the time per point of a 4M budget)."""
 CUDA_CHUNK_FLOATS = 1 << 26
 LOOP_PROBE = 4
-"""Points timed one by one when choosing between ``vmap`` and a loop (the first chunk)."""
+"""Points timed one by one when choosing between ``vmap`` and a loop, or the memory layout of
+convolution kernels (the first chunk)."""
+AS_GIVEN = "as given"
+LAYOUTS: dict[str, Callable[[Mapping[str, torch.Tensor]], dict[str, torch.Tensor]]] = {
+    "channels_last": channels_last,
+    AS_GIVEN: dict,
+}
+"""Memory layouts of convolution kernels a loop over points may evaluate values in."""
 
 
 def _no_transform() -> bool:
@@ -46,6 +53,7 @@ class ChunkedEvaluation:
     """Means over an evaluation set of ``fn``s of a user's model at many points θ (P, n)."""
 
     parts: ModuleParts
+    value_parts: ModuleParts | None
     layout: ParamLayout
     train: Batch
     width: int
@@ -79,21 +87,25 @@ class ChunkedEvaluation:
         Decided once, at the first call with several points, by timing both on it: ``vmap``
         turns a convolution with per-point weights into a grouped one, which on the CPU is
         often slower than one plain convolution per point (the BatchNorm CNN example: about
-        2× slower, 4× against the loop's channels-last kernels), while for MLPs it wins by a
+        2× slower), while for MLPs it wins by a
         wide margin. A model ``vmap`` cannot trace (one calling ``.item()``) is looped."""
 
         tensors = unflatten or self.layout.unflatten
+        values_only = not torch.is_grad_enabled() and _no_transform()
 
         def at(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
             return fn(tensors(t))
 
-        # values only (the map): no autograd or torch.func transform will look at the layout
-        layout = channels_last if not torch.is_grad_enabled() and _no_transform() else dict
-
-        def looped(points: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        def looped(
+            points: torch.Tensor, layout: Callable[..., dict[str, torch.Tensor]] | None = None
+        ) -> tuple[torch.Tensor, ...]:
+            if layout is None:  # the chosen one for values; gradients see the layout as given
+                layout = LAYOUTS[self._points_mode.get("layout", AS_GIVEN)] if values_only else dict
             rows = [fn(layout(tensors(t))) for t in points]
             return tuple(torch.stack(col) for col in zip(*rows, strict=True))
 
+        if values_only and "layout" not in self._points_mode and len(theta) >= 2:
+            self._decide_layout(theta, tensors, looped)
         mode = self._points_mode.get("mode")
         if mode == "loop" or len(theta) < 2:
             return looped(theta)
@@ -115,6 +127,30 @@ class ChunkedEvaluation:
         # the values of the way chosen, as every later call gives them (the two differ in bits)
         return out if batched <= one_by_one else looped(theta)
 
+    def _decide_layout(
+        self,
+        theta: torch.Tensor,
+        tensors: Callable[[torch.Tensor], dict[str, torch.Tensor]],
+        looped: Callable[..., tuple[torch.Tensor, ...]],
+    ) -> None:
+        """Choose the kernels' memory layout for values one point at a time (``layout`` of
+        the measured choices) by timing both on a few points: channels-last makes oneDNN's
+        convolutions return channels-last activations, which the layers after keep; which is
+        faster depends on the model (the BatchNorm CNN example: its convolutions 25 % slower,
+        PyTorch's own max-pooling 6× faster channels-last). Models without convolution
+        kernels keep theirs."""
+        if not any(t.ndim in (4, 5) for t in tensors(theta[0]).values()):
+            self._points_mode["layout"] = AS_GIVEN
+            return
+        probe = theta[: min(len(theta), LOOP_PROBE)]
+        spent = {}
+        for name, layout in LAYOUTS.items():
+            looped(probe[:1], layout)  # warm-up: oneDNN builds its kernels on a first call
+            start = time.perf_counter()
+            looped(probe, layout)
+            spent[name] = time.perf_counter() - start
+        self._points_mode["layout"] = min(spent, key=spent.__getitem__)
+
     def _means(
         self,
         theta: torch.Tensor,
@@ -128,6 +164,9 @@ class ChunkedEvaluation:
         if self.recompute_batchnorm:
             return self._with_statistics(theta, batch, fns)
         flat = theta.reshape(-1, theta.shape[-1])
+        parts = self.parts
+        if self.value_parts is not None and not torch.is_grad_enabled() and _no_transform():
+            parts = self.value_parts  # values only: the rewritten model (``module_fusion``)
         total = batch_size(batch)
         step = self._samples_per_chunk()
         points = self.points_per_chunk(total)
@@ -140,7 +179,7 @@ class ChunkedEvaluation:
                 chunk = take(batch, samples)
                 share = batch_size(chunk) / total
                 if first is None:
-                    got = self._over_points(part, bound_values(self.parts, chunk, fns))
+                    got = self._over_points(part, bound_values(parts, chunk, fns))
                 else:
                     fn = first.bound(samples, chunk, fns)
                     got = self._over_points(part, fn, first.unflatten)

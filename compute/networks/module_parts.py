@@ -29,9 +29,9 @@ def channels_last(params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]
     """The same parameters with convolution kernels (4-D, 5-D) in channels-last layout.
 
     Only the memory layout changes, never a value. oneDNN's convolution then returns
-    channels-last activations, and the BatchNorm, ReLU and pooling after it keep that layout,
-    where they run several times faster on the CPU than on NCHW (max-pooling 5×; the whole
-    BatchNorm CNN example 2× per point)."""
+    channels-last activations, and the BatchNorm, ReLU and pooling after it keep that layout.
+    Whether that is faster is the model's affair (PyTorch's max-pooling 6× faster, small
+    convolutions 25 % slower), so a loop over points times both (``_decide_layout``)."""
     formats = {4: torch.channels_last, 5: torch.channels_last_3d}
     return {
         name: t.contiguous(memory_format=formats[t.ndim]) if t.ndim in formats else t

@@ -67,6 +67,9 @@ class ModuleProblem(ChunkedEvaluation):
         centre's running statistics.
     notes
         How the landscape is evaluated, in words (for the window and every file's provenance).
+    value_parts
+        ``parts`` through a rewritten model that gives the same values with fewer passes
+        (``module_fusion``), used for values without gradients; None: ``parts``.
     """
 
     id: str
@@ -85,6 +88,7 @@ class ModuleProblem(ChunkedEvaluation):
     baselines: Mapping[str, float] = field(default_factory=dict)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     dtype: torch.dtype = torch.float32
+    value_parts: ModuleParts | None = field(default=None, repr=False)
     _points_mode: dict[str, str] = field(default_factory=dict, repr=False)
 
     # --- the Problem protocol -------------------------------------------------------------
@@ -136,6 +140,7 @@ class ModuleProblem(ChunkedEvaluation):
         return replace(
             self,
             parts=self.parts.to(dev, dt),
+            value_parts=None if self.value_parts is None else self.value_parts.to(dev, dt),
             train=map_batch(self.train, cast),
             test=None if self.test is None else map_batch(self.test, cast),
             init=self.init.to(dev, dt),
