@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from machine_load import busy_seconds, other_load
 from slice_bench import ResidualMLP, module_tensors
 
-from compute import build_problem, drain, random_plane, register_model
+from compute import build_problem, drain, keep_freed_memory, random_plane, register_model
 from compute.curvature.lanczos import eigsh, lanczos
 from compute.landscapes.point_spectrum import curvature_of
 from compute.networks.module_builder import ModuleOptions, module_problem
@@ -129,6 +129,8 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, default=41)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    kept = keep_freed_memory()  # as the application does at start; both sides alike
+    print(f"glibc keeps freed memory (compute.allocator, as the application): {kept}")
     t0 = time.perf_counter()
     spec = register_model(f"{EXAMPLE}:make")
     problem = build_problem(spec.id)

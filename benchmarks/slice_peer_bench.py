@@ -35,7 +35,7 @@ from machine_load import busy_seconds, other_load, peak_memory_mib
 from slice_bench import ResidualMLP, module_tensors, ours, trained_plane
 from torch import nn
 
-from compute import resolve_device
+from compute import keep_freed_memory, resolve_device
 from compute.networks.plane_evaluator import PlaneEvaluator
 
 
@@ -98,6 +98,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    kept = keep_freed_memory()  # as the application does at start; both sides alike
+    print(f"glibc keeps freed memory (compute.allocator, as the application): {kept}")
     device = resolve_device(args.device)
     params = {} if args.width is None else {"width": args.width}
     problem, plane = trained_plane(args.train_steps, device, params)

@@ -49,6 +49,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from compute.allocator import keep_freed_memory as keep_freed_memory
     from compute.cli.main import main as cli_main
     from compute.cluster.address import parse_scheduler as parse_scheduler
     from compute.cluster.connection import ClusterConnection as ClusterConnection

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 # instead of 0.16 s).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from compute import cli_main
+from compute import cli_main, keep_freed_memory
 
 
 def launch_gui(args: argparse.Namespace) -> int:
@@ -23,6 +23,7 @@ def launch_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_freed_memory()  # freed tensors reused, not mapped afresh (compute.allocator)
     return cli_main(argv, gui=launch_gui)
 
 

@@ -36,6 +36,9 @@ CUDA_CHUNK_FLOATS = 1 << 26
 LOOP_PROBE = 4
 """Points timed one by one when choosing between ``vmap`` and a loop, or the memory layout of
 convolution kernels (the first chunk)."""
+GRAPH_PROBE_SAMPLES = 256
+"""Samples timed when choosing between the model as written and rewritten."""
+WRITTEN, REWRITTEN = "as written", "rewritten"
 AS_GIVEN = "as given"
 LAYOUTS: dict[str, Callable[[Mapping[str, torch.Tensor]], dict[str, torch.Tensor]]] = {
     "channels_last": channels_last,
@@ -151,6 +154,30 @@ class ChunkedEvaluation:
             spent[name] = time.perf_counter() - start
         self._points_mode["layout"] = min(spent, key=spent.__getitem__)
 
+    def _parts_for_values(
+        self, theta: torch.Tensor, batch: Batch, fns: tuple[Callable[..., torch.Tensor], ...]
+    ) -> ModuleParts:
+        """The model as written or rewritten (``module_fusion``) for values without gradients
+        (``graph`` of the measured choices), chosen once by timing both, one point at a time
+        in the kernels' layout as given, on up to ``LOOP_PROBE`` points of θ and
+        ``GRAPH_PROBE_SAMPLES`` samples: the rewrite saves passes over activations but adds
+        small operations per call (folding every kernel), which a model with large kernels
+        and small activations (ResNet-18's last stages) may not repay."""
+        if self.value_parts is None:
+            return self.parts
+        if "graph" not in self._points_mode:
+            probe = theta[:LOOP_PROBE]
+            chunk = take(batch, slice(0, GRAPH_PROBE_SAMPLES))
+            spent = {}
+            for name, parts in ((WRITTEN, self.parts), (REWRITTEN, self.value_parts)):
+                parts.values(self.layout.unflatten(probe[0]), chunk, fns)  # warm-up
+                start = time.perf_counter()
+                for t in probe:
+                    parts.values(self.layout.unflatten(t), chunk, fns)
+                spent[name] = time.perf_counter() - start
+            self._points_mode["graph"] = min(spent, key=spent.__getitem__)
+        return self.value_parts if self._points_mode["graph"] == REWRITTEN else self.parts
+
     def _means(
         self,
         theta: torch.Tensor,
@@ -165,8 +192,8 @@ class ChunkedEvaluation:
             return self._with_statistics(theta, batch, fns)
         flat = theta.reshape(-1, theta.shape[-1])
         parts = self.parts
-        if self.value_parts is not None and not torch.is_grad_enabled() and _no_transform():
-            parts = self.value_parts  # values only: the rewritten model (``module_fusion``)
+        if first is None and not torch.is_grad_enabled() and _no_transform():
+            parts = self._parts_for_values(flat, batch, fns)
         total = batch_size(batch)
         step = self._samples_per_chunk()
         points = self.points_per_chunk(total)

@@ -14,9 +14,10 @@ eval-mode copy (a model it cannot trace is used as written) and two exact rewrit
   maxpool(relu(z)) = relu(maxpool(z)) exactly (every window holds at least one input: PyTorch
   caps padding at half the kernel), and the ReLU runs on the pooled, smaller tensor.
 * **Non-overlapping max-pooling as a maximum of strided views.** With kernel = stride = k, no
-  padding or dilation, maxpool(z) is the elementwise maximum of the k^d views z[..., i::k, j::k]
-  (bit for bit, NaN included). PyTorch's CPU kernel for NCHW tensors with small planes is slow
-  (the BatchNorm CNN example's 8×8 planes: 1.7 ms against 0.19 ms for the views).
+  padding or dilation, maxpool(z) is the elementwise maximum of the k views z[..., i::k, :] of
+  one axis, then of the next (bit for bit, NaN included). PyTorch's CPU kernel for NCHW
+  tensors with small planes is slow (the BatchNorm CNN example's 8×8 planes: 1.7 ms against
+  0.18 ms for the views).
 * **In-place ReLU** on the fresh output of a rewritten node that feeds only the ReLU.
 
 The rewritten model is checked against the written one at θ₀ and at a perturbed point before it
@@ -30,7 +31,6 @@ library folds BatchNorm into convolutions whose weights change at every call (to
 from __future__ import annotations
 
 import copy
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -88,26 +88,26 @@ class ConvBatchNorm(nn.Module):
 
 class StridedMaxPool(nn.Module):
     """Max-pooling of the last ``dims`` axes with kernel = stride = k ≥ 2, no padding (floor
-    mode: a remainder that fills no window is dropped): the maximum of the k^dims strided
-    views z[..., i::k, j::k]."""
+    mode: a remainder that fills no window is dropped), one axis at a time: the maximum of the
+    k strided views z[..., i::k, :] over the first pooled axis, then of the result's over the
+    next (the window's maximum is the maximum of its rows' maxima; NaN propagates as in
+    max-pooling). The first axis' views keep contiguous rows, which makes this 1.5× faster
+    than the k^dims views at once."""
 
     def __init__(self, k: int, dims: int):
         super().__init__()
         self.k, self.dims = k, dims
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        k, sizes = self.k, z.shape[-self.dims :]
-        views = []
-        for offsets in itertools.product(range(k), repeat=self.dims):
-            window: tuple[Any, ...] = (
-                ...,
-                *(slice(o, (n // k) * k, k) for o, n in zip(offsets, sizes, strict=True)),
-            )
-            views.append(z[window])
-        out = torch.maximum(views[0], views[1])
-        for view in views[2:]:
-            torch.maximum(out, view, out=out)
-        return out
+        k = self.k
+        for axis in range(z.ndim - self.dims, z.ndim):
+            end = (z.shape[axis] // k) * k
+            views = [z[(*([slice(None)] * axis), slice(o, end, k))] for o in range(k)]
+            out = torch.maximum(views[0], views[1])
+            for view in views[2:]:
+                torch.maximum(out, view, out=out)
+            z = out
+        return z
 
 
 class Modules:
