@@ -96,9 +96,14 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="interleaved runs of each; the fastest counts"
     )
+    parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="leave glibc's adaptive thresholds (the application fixes them at start)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    kept = keep_freed_memory()  # as the application does at start; both sides alike
+    kept = not args.default_malloc and keep_freed_memory()  # as the application; both sides
     print(f"glibc keeps freed memory (compute.allocator, as the application): {kept}")
     device = resolve_device(args.device)
     params = {} if args.width is None else {"width": args.width}
