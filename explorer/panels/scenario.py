@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -124,7 +126,7 @@ class ScenarioPanel(QWidget):
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(self.combo.findData(s.scenario))
         self.combo.blockSignals(False)
-        self.formula.setText(rich_formula(spec.formula))
+        self.formula.setText(description_text(spec))
         self.source.setText(f"seed {spec.seed}")
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -174,6 +176,17 @@ class ScenarioPanel(QWidget):
         widget = self.controls.get(name)
         if not applied and isinstance(widget, ParamControl):
             widget.field.refuse(f"{value}", f"{name} = {value} was refused (see the message above)")
+
+
+def description_text(spec: Any) -> str:
+    """The scenario's line under its name, as rich text: a built-in scenario's formula with
+    sub- and superscripts (``rich_formula``); a user's model's docstring as prose, where an
+    underscore is part of a name (``train_steps``), never a subscript, and ``code`` marks
+    show as code."""
+    if getattr(spec, "reference", None) is None:
+        return rich_formula(spec.formula)
+    text = html.escape(spec.formula, quote=False)
+    return re.sub(r"``(.+?)``", r"<code>\1</code>", text)
 
 
 def rich_formula(formula: str) -> str:

@@ -1,9 +1,13 @@
 """Scenario formulas as the panel shows them: sub- and superscripts, never raw TeX marks."""
 
+from pathlib import Path
+
 import pytest
 
-from compute import SCENARIOS
-from explorer.panels.scenario import rich_formula
+from compute import SCENARIOS, register_model
+from explorer.panels.scenario import description_text, rich_formula
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources/examples"
 
 
 def test_digits_formula_has_real_subscripts():
@@ -15,3 +19,12 @@ def test_digits_formula_has_real_subscripts():
 def test_no_formula_shows_raw_marks(spec):
     text = rich_formula(spec.formula)
     assert "_" not in text and "^{" not in text and "{" not in text
+
+
+def test_a_users_model_shows_its_docstring_as_prose():
+    """The BatchNorm CNN example's line: ``train_steps`` is a name in code type, not train with
+    a subscript."""
+    spec = register_model(f"{EXAMPLES}/digits_bn_cnn.py:make")
+    text = description_text(spec)
+    assert "<code>train_steps</code>" in text and "<sub>" not in text
+    assert "8×8 digits" in text
