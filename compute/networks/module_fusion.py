@@ -3,7 +3,7 @@ activations.
 
 Only values without gradients (maps, basin and field grids) go through the rewritten model;
 gradients, Hessian products and training use the module as written. ``torch.fx`` traces the
-eval-mode copy (a model it cannot trace is used as written) and two exact rewrites apply:
+eval-mode copy (a model it cannot trace is used as written) and these exact rewrites apply:
 
 * **BatchNorm folded into the convolution before it.** In eval mode BatchNorm is a per-channel
   affine map, so bn(conv(x; W, b)) = conv(x; W·s, (b − μ)·s + β) with s = γ / √(σ² + ε) over
@@ -21,7 +21,8 @@ eval-mode copy (a model it cannot trace is used as written) and two exact rewrit
 * **In-place ReLU** on the fresh output of a rewritten node that feeds only the ReLU.
 
 The rewritten model is checked against the written one at θ₀ and at a perturbed point before it
-is used (``fused_evaluator``); any disagreement beyond float32 round-off keeps the written one.
+is used (``fused_parts``); any disagreement beyond float32 round-off keeps the written one. It
+is then used where timing finds it faster (``graph`` of a problem's measured choices).
 torch.compile would fuse more, but its compile time on the CPU (15 s for the BatchNorm CNN
 example) exceeds a whole 41×41 map, and it needs a C++ compiler on the user's machine; no
 library folds BatchNorm into convolutions whose weights change at every call (torch.fx's
