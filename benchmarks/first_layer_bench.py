@@ -65,7 +65,7 @@ def measure(target: str, repeats: int) -> float:
             f"{k} {min(v):.3f} (median {statistics.median(v[1:]):.3f})" for k, v in times.items()
         )
         print(f"{name} {mode} ({len(coords)} points per chunk), ms/point: {text}")
-    problem._points_mode.clear()
+    problem.choices.clear()
     print(f"{name}: the problem's own timing chooses {problem.measured_choices()}")
     return best["plain"] / best["precomputed"]
 

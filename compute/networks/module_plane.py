@@ -17,7 +17,7 @@ class EvaluatedModule(Protocol):
     """What the plane evaluator reads of a ``ModuleProblem``."""
 
     @property
-    def _points_mode(self) -> dict[str, str]: ...
+    def choices(self) -> dict[str, str]: ...
     @property
     def device(self) -> torch.device: ...
     @property
@@ -59,7 +59,7 @@ class ModulePlaneValues:
         self.chunk = problem.points_per_chunk(batch_size(batch))
         layer = problem.first_layer_for(split)
         self.first = None
-        if layer is not None and problem._points_mode.get("first_layer") != "plain":
+        if layer is not None and problem.choices.get("first_layer") != "plain":
             assert isinstance(batch, tuple)  # as first_layer found it
             self.first = layer.on_plane(self.plane, problem.layout, batch[0])
 
@@ -73,7 +73,7 @@ class ModulePlaneValues:
         return dict(zip(self.fields(), self._values(theta, c), strict=True))
 
     def _values(self, theta: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        choices = self.problem._points_mode
+        choices = self.problem.choices
         if choices.get("first_layer") == "plain":
             self.first = None  # decided elsewhere since: the Z's are not needed
         if self.first is None:

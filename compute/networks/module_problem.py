@@ -151,6 +151,12 @@ class ModuleProblem(ChunkedEvaluation):
             _points_mode=dict(self._points_mode),
         )
 
+    @property
+    def choices(self) -> dict[str, str]:
+        """The ways chosen by timing so far, by name (see ``measured_choices``): the live
+        record, which a plane's evaluator adds its own choice to."""
+        return self._points_mode
+
     def measured_choices(self) -> dict[str, str]:
         """What this problem decided by timing: ``vmap`` or a loop over points (``mode``, see
         ``_over_points``) and, where planes can precompute the first layer, whether they do
