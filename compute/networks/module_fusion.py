@@ -152,7 +152,7 @@ class Fusion:
                 "max-pooling as a maximum of strided views (" + ", ".join(self.strided) + ")"
             )
         return (
-            "values computed with "
+            "values computed, where timing finds that faster, with "
             + "; ".join(parts)
             + ": the same function, float32 round-off apart (gradients use the model as written)"
         )
