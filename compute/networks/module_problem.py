@@ -69,7 +69,8 @@ class ModuleProblem(ChunkedEvaluation):
         How the landscape is evaluated, in words (for the window and every file's provenance).
     value_parts
         ``parts`` through a rewritten model that gives the same values with fewer passes
-        (``module_fusion``), used for values without gradients; None: ``parts``.
+        (``module_fusion``), used for values without gradients where timing finds it faster
+        (``graph`` of ``measured_choices``); None: ``parts`` only.
     """
 
     id: str
