@@ -61,3 +61,21 @@ def peak_memory_mib(fn):
         stop.set()
         sampler.join()
     return out, (max(peak[0], _rss()) - base) / 2**20
+
+
+def add_allocator_option(parser) -> None:
+    """``--default-malloc``: leave glibc's adaptive thresholds for the comparison."""
+    parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="leave glibc's adaptive thresholds (the application fixes them at start)",
+    )
+
+
+def set_allocator(args) -> None:
+    """Fix glibc's thresholds as the application does at start (``compute.allocator``), for
+    both sides of a comparison alike, unless ``--default-malloc``; print which."""
+    from compute import keep_freed_memory
+
+    kept = not args.default_malloc and keep_freed_memory()
+    print(f"glibc keeps freed memory (compute.allocator, as the application): {kept}")

@@ -32,10 +32,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np
 import torch
 import torch.nn.functional as F
-from machine_load import busy_seconds, other_load
+from machine_load import add_allocator_option, busy_seconds, other_load, set_allocator
 from slice_bench import ResidualMLP, module_tensors
 
-from compute import build_problem, drain, keep_freed_memory, random_plane, register_model
+from compute import build_problem, drain, random_plane, register_model
 from compute.curvature.lanczos import eigsh, lanczos
 from compute.landscapes.point_spectrum import curvature_of
 from compute.networks.module_builder import ModuleOptions, module_problem
@@ -127,15 +127,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resolution", type=int, default=41)
-    parser.add_argument(
-        "--default-malloc",
-        action="store_true",
-        help="leave glibc's adaptive thresholds (the application fixes them at start)",
-    )
+    add_allocator_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    kept = not args.default_malloc and keep_freed_memory()  # as the application; both sides
-    print(f"glibc keeps freed memory (compute.allocator, as the application): {kept}")
+    set_allocator(args)
     t0 = time.perf_counter()
     spec = register_model(f"{EXAMPLE}:make")
     problem = build_problem(spec.id)

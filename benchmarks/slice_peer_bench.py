@@ -31,11 +31,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep
 
 import numpy as np
 import torch
-from machine_load import busy_seconds, other_load, peak_memory_mib
+from machine_load import (
+    add_allocator_option,
+    busy_seconds,
+    other_load,
+    peak_memory_mib,
+    set_allocator,
+)
 from slice_bench import ResidualMLP, module_tensors, ours, trained_plane
 from torch import nn
 
-from compute import keep_freed_memory, resolve_device
+from compute import resolve_device
 from compute.networks.plane_evaluator import PlaneEvaluator
 
 
@@ -96,15 +102,10 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="interleaved runs of each; the fastest counts"
     )
-    parser.add_argument(
-        "--default-malloc",
-        action="store_true",
-        help="leave glibc's adaptive thresholds (the application fixes them at start)",
-    )
+    add_allocator_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    kept = not args.default_malloc and keep_freed_memory()  # as the application; both sides
-    print(f"glibc keeps freed memory (compute.allocator, as the application): {kept}")
+    set_allocator(args)
     device = resolve_device(args.device)
     params = {} if args.width is None else {"width": args.width}
     problem, plane = trained_plane(args.train_steps, device, params)

@@ -52,6 +52,18 @@ def _no_transform() -> bool:
     return torch._C._functorch.maybe_current_level() is None
 
 
+def _fastest(ways: Mapping[str, Callable[[torch.Tensor], object]], probe: torch.Tensor) -> str:
+    """The name of the way that evaluates the points ``probe`` fastest, each timed after a
+    warm-up on the first point (oneDNN builds its kernels on a first call)."""
+    spent = {}
+    for name, way in ways.items():
+        way(probe[:1])
+        start = time.perf_counter()
+        way(probe)
+        spent[name] = time.perf_counter() - start
+    return min(spent, key=spent.__getitem__)
+
+
 class ChunkedEvaluation:
     """Means over an evaluation set of ``fn``s of a user's model at many points θ (P, n)."""
 
@@ -145,14 +157,11 @@ class ChunkedEvaluation:
         if not any(t.ndim in (4, 5) for t in tensors(theta[0]).values()):
             self._points_mode["layout"] = AS_GIVEN
             return
-        probe = theta[: min(len(theta), LOOP_PROBE)]
-        spent = {}
-        for name, layout in LAYOUTS.items():
-            looped(probe[:1], layout)  # warm-up: oneDNN builds its kernels on a first call
-            start = time.perf_counter()
-            looped(probe, layout)
-            spent[name] = time.perf_counter() - start
-        self._points_mode["layout"] = min(spent, key=spent.__getitem__)
+        ways = {
+            name: lambda points, layout=layout: looped(points, layout)
+            for name, layout in LAYOUTS.items()
+        }
+        self._points_mode["layout"] = _fastest(ways, theta[:LOOP_PROBE])
 
     def _parts_for_values(
         self, theta: torch.Tensor, batch: Batch, fns: tuple[Callable[..., torch.Tensor], ...]
@@ -166,16 +175,15 @@ class ChunkedEvaluation:
         if self.value_parts is None:
             return self.parts
         if "graph" not in self._points_mode:
-            probe = theta[:LOOP_PROBE]
             chunk = take(batch, slice(0, GRAPH_PROBE_SAMPLES))
-            spent = {}
-            for name, parts in ((WRITTEN, self.parts), (REWRITTEN, self.value_parts)):
-                parts.values(self.layout.unflatten(probe[0]), chunk, fns)  # warm-up
-                start = time.perf_counter()
-                for t in probe:
-                    parts.values(self.layout.unflatten(t), chunk, fns)
-                spent[name] = time.perf_counter() - start
-            self._points_mode["graph"] = min(spent, key=spent.__getitem__)
+
+            def way(parts: ModuleParts) -> Callable[[torch.Tensor], object]:
+                return lambda points: [
+                    parts.values(self.layout.unflatten(t), chunk, fns) for t in points
+                ]
+
+            ways = {WRITTEN: way(self.parts), REWRITTEN: way(self.value_parts)}
+            self._points_mode["graph"] = _fastest(ways, theta[:LOOP_PROBE])
         return self.value_parts if self._points_mode["graph"] == REWRITTEN else self.parts
 
     def _means(

@@ -32,9 +32,9 @@ library folds BatchNorm into convolutions whose weights change at every call (to
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 import torch.nn.functional as F
@@ -207,7 +207,7 @@ def _fold_batchnorms(gm: fx.GraphModule) -> list[str]:
     return done
 
 
-def _is_relu(node: object, modules: Modules) -> bool:
+def _is_relu(node: object, modules: Modules) -> TypeGuard[fx.Node]:
     if not isinstance(node, fx.Node):
         return False
     if node.op == "call_function" and node.target in RELU_FUNCTIONS:
@@ -228,20 +228,33 @@ def _is_max_pool(node: fx.Node, modules: Modules) -> bool:
     return False
 
 
+def _max_pools(gm: fx.GraphModule) -> Iterator[tuple[fx.Node, Modules]]:
+    """The graph's max-pooling nodes that return no indices (a snapshot: rewrites may follow
+    each), with ``gm``'s submodules."""
+    modules = Modules(gm)
+    for node in list(gm.graph.nodes):
+        if _is_max_pool(node, modules) and node.args:
+            yield node, modules
+
+
 def _pools_before_relus(gm: fx.GraphModule) -> list[str]:
     """maxpool(relu(z)) → relu(maxpool(z)) where the ReLU feeds only the pooling."""
-    modules = Modules(gm)
     graph, done = gm.graph, []
-    for node in list(graph.nodes):
-        if not _is_max_pool(node, modules) or not node.args:
-            continue
+    for node, modules in _max_pools(gm):
         relu = node.args[0]
         if not _is_relu(relu, modules) or len(relu.users) != 1:
             continue
-        node.replace_input_with(relu, relu.args[0])
+        z = relu.args[0]
+        if not isinstance(z, fx.Node):  # ReLU of a constant: nothing to move
+            continue
+        node.replace_input_with(relu, z)
         with graph.inserting_after(node):
             after = graph.call_function(torch.relu, (node,))
-        node.replace_all_uses_with(after, delete_user_cb=lambda user, a=after: user is not a)
+
+        def others(user: fx.Node, after: fx.Node = after) -> bool:
+            return user is not after
+
+        node.replace_all_uses_with(after, delete_user_cb=others)
         graph.erase_node(relu)
         done.append(str(node.name))
     return done
@@ -281,11 +294,8 @@ def _one(value: object, dims: int) -> int | None:
 
 def _strided_pools(gm: fx.GraphModule) -> list[str]:
     """Non-overlapping max-pooling → ``StridedMaxPool``."""
-    modules = Modules(gm)
     graph, done = gm.graph, []
-    for node in list(graph.nodes):
-        if not _is_max_pool(node, modules) or not node.args:
-            continue
+    for node, modules in _max_pools(gm):
         window = _pool_window(node, modules)
         if window is None:
             continue
