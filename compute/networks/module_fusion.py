@@ -63,9 +63,31 @@ class ConvBatchNorm(nn.Module):
     the model's attributes at each call): a leaf wherever a traced graph is traced again (fx
     rebuilds a pickled graph by tracing its code, and keeps modules)."""
 
-    def __init__(self, eps: float, stride: Any, padding: Any, dilation: Any, groups: int):
+    def __init__(
+        self, eps: float, stride: Any, padding: Any, dilation: Any, groups: int, dims: int
+    ):
         super().__init__()
-        self.eps, self.conv_args = eps, (stride, padding, dilation, groups)
+        self.eps, self.conv_args, self.dims = eps, (stride, padding, dilation, groups), dims
+
+    def fold(
+        self,
+        weight: torch.Tensor,
+        bias: torch.Tensor | None,
+        gamma: torch.Tensor | None,
+        beta: torch.Tensor | None,
+        mean: torch.Tensor,
+        var: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(W·s, (b − μ)·s + β); W, b, γ, β may carry leading point axes (P, …), which
+        broadcast (``module_stacking`` folds P points' kernels at once)."""
+        s = torch.rsqrt(var + self.eps)
+        if gamma is not None:
+            s = s * gamma
+        folded = weight * s.reshape(*s.shape, *([1] * (self.dims + 1)))  # keeps W's layout
+        shift = -mean * s if bias is None else (bias - mean) * s
+        if beta is not None:
+            shift = shift + beta
+        return folded, shift
 
     def forward(
         self,
@@ -77,14 +99,8 @@ class ConvBatchNorm(nn.Module):
         mean: torch.Tensor,
         var: torch.Tensor,
     ) -> torch.Tensor:
-        s = torch.rsqrt(var + self.eps)
-        if gamma is not None:
-            s = s * gamma
-        folded = weight * s.reshape(-1, *([1] * (weight.ndim - 1)))  # keeps W's memory layout
-        shift = -mean * s if bias is None else (bias - mean) * s
-        if beta is not None:
-            shift = shift + beta
-        return CONV_FUNCTIONS[weight.ndim - 2](x, folded, shift, *self.conv_args)
+        folded, shift = self.fold(weight, bias, gamma, beta, mean, var)
+        return CONV_FUNCTIONS[self.dims](x, folded, shift, *self.conv_args)
 
 
 class StridedMaxPool(nn.Module):
@@ -186,7 +202,9 @@ def _fold_batchnorms(gm: fx.GraphModule) -> list[str]:
         def attr(owner: object, name: str, present: bool) -> fx.Node | None:
             return graph.get_attr(f"{owner}.{name}") if present else None
 
-        folded = ConvBatchNorm(bn.eps, conv.stride, conv.padding, conv.dilation, conv.groups)
+        folded = ConvBatchNorm(
+            bn.eps, conv.stride, conv.padding, conv.dilation, conv.groups, dims
+        )
         with graph.inserting_before(node):
             fused = graph.call_module(
                 _add(gm, folded),
