@@ -42,6 +42,7 @@ GRAPH_PROBE_SAMPLES = 256
 WRITTEN, REWRITTEN = "as written", "rewritten"
 STACKED, ONE_BY_ONE = "stacked", "not stacked"
 STACK_REPEATS = 3
+STACK_PROBE = 64
 """Timed runs of each way (the fastest counts) when choosing whether to stack points: a single
 run of a few milliseconds varied by 40 % on the BatchNorm CNN example."""
 AS_GIVEN = "as given"
@@ -229,8 +230,10 @@ class ChunkedEvaluation:
         if stacking_of(parts.evaluator) is None:
             return ONE_BY_ONE
         chunk = take(batch, slice(0, self._samples_per_chunk()))
-        # distinct points (θ scaled by 1 … 1.1), so that values of one landing at another show
-        scale = torch.linspace(1.0, 1.1, LOOP_PROBE, dtype=theta.dtype, device=theta.device)
+        # as many points as a chunk (vmap's cost per point falls with their number), distinct
+        # (θ scaled by 1 … 1.1) so that values of one point landing at another would show
+        count = min(STACK_PROBE, max(2, self.points_per_chunk(batch_size(chunk))))
+        scale = torch.linspace(1.0, 1.1, count, dtype=theta.dtype, device=theta.device)
         probe = theta[0] * scale[:, None]
         plain = bound_values(parts, chunk, fns)
 

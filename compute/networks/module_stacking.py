@@ -134,6 +134,8 @@ CHANNELWISE_MODULES = (
     nn.AdaptiveMaxPool3d,
 )
 """Operations on the last (spatial) axes of each channel: the same on channel-stacked points."""
+SPATIAL_REDUCTIONS = {"mean", "amax", "sum"}
+"""Methods that reduce over spatial axes (given as axes ≥ 2) of channel-stacked activations."""
 ARITHMETIC = {operator.add, operator.iadd, operator.sub, operator.mul, torch.add, torch.mul}
 IDENTITY_MODULES = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)
 """Modules that are the identity in eval mode."""
@@ -314,7 +316,11 @@ class Stacking:
         params: Mapping[str, torch.Tensor],
         fixed: Mapping[str, torch.Tensor],
     ) -> Any:
-        stacked = any(isinstance(v, (Channels, Points)) for v in (*args, *kwargs.values()))
+        found: list[Stacked] = []
+        fx.node.map_aggregate(  # stacked values anywhere in the arguments, lists included
+            (args, kwargs), lambda v: found.append(v) if isinstance(v, (Channels, Points)) else v
+        )
+        stacked = bool(found)
         if node.op == "call_module":
             module = self.graph.get_submodule(str(node.target))
             own = {
@@ -347,18 +353,12 @@ class Stacking:
         if isinstance(module, ConvBatchNorm):
             folded, shift = _fold(module, args[1:])
             return _conv(x, folded, shift, module.dims, *module.conv_args)
-        dims = CONVOLUTIONS.get(type(module))
-        if dims is not None and module.padding_mode == "zeros":
-            return _conv(
-                x,
-                own["weight"],
-                own.get("bias"),
-                dims,
-                module.stride,
-                module.padding,
-                module.dilation,
-                module.groups,
-            )
+        if isinstance(module, nn.modules.conv._ConvNd) and type(module) in CONVOLUTIONS:
+            if module.padding_mode != "zeros":
+                raise NotStackable(f"padding mode {module.padding_mode}")
+            conv_args = (module.stride, module.padding, module.dilation, module.groups)
+            dims = CONVOLUTIONS[type(module)]
+            return _conv(x, own["weight"], own.get("bias"), dims, *conv_args)
         if type(module) is nn.Linear:
             return _linear(x, own["weight"], own.get("bias"))
         if isinstance(module, nn.modules.batchnorm._BatchNorm) and not module.training:
@@ -414,6 +414,12 @@ class Stacking:
             return _flatten(*args, **kwargs)
         if name == "size" and args[1:] == (0,) and isinstance(x, Channels):
             return x.t.shape[0]
+        if name in SPATIAL_REDUCTIONS and isinstance(x, Channels):  # global pooling
+            dims = kwargs.get("dim", args[1] if len(args) > 1 else None)
+            dims = (dims,) if isinstance(dims, int) else dims
+            rest = {k: v for k, v in kwargs.items() if k != "dim"}
+            if dims and all(2 <= d < x.t.ndim for d in dims) and len(args) <= 2:
+                return Channels(getattr(x.t, name)(tuple(dims), **rest), x.points)
         flat = (x.t.shape[0], -1) if isinstance(x, Channels) else None
         if name in ("view", "reshape") and tuple(args[1:]) == flat:  # x.view(x.size(0), -1)
             return _flatten(x, 1)
