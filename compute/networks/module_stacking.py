@@ -234,14 +234,20 @@ def _flatten(x: Any, start: int = 0, end: int = -1) -> Any:
 
 
 def _arithmetic(fn: Callable[..., Any], a: Any, b: Any) -> Any:
-    """a ∘ b of two stacked values (brought to one layout) or of one and a number."""
+    """a ∘ b at every point: of two channel-stacked values as they are, else per point with
+    each point's shapes broadcast (singleton axes after the point axis), or with a number."""
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         raise NotStackable("a point's value combined with a shared tensor")
-    if isinstance(a, Channels) or isinstance(b, Channels):
-        a, b = (v.stacked() if isinstance(v, Points) else v for v in (a, b))
-    kind = _stacked(a, b)[0]
-    out = fn(*(v.t if isinstance(v, (Channels, Points)) else v for v in (a, b)))
-    return Channels(out, kind.points) if isinstance(kind, Channels) else Points(out)
+    if isinstance(a, Channels) and isinstance(b, Channels):
+        return Channels(fn(a.t, b.t), a.points)
+    if not isinstance(a, (Channels, Points)) or not isinstance(b, (Channels, Points)):
+        kind = a if isinstance(a, (Channels, Points)) else b
+        out = fn(*(v.t if v is kind else v for v in (a, b)))
+        return Channels(out, kind.points) if isinstance(kind, Channels) else Points(out)
+    ta, tb = (v.per_point().t if isinstance(v, Channels) else v.t for v in (a, b))
+    rank = max(ta.ndim, tb.ndim)
+    ta, tb = (t.reshape(t.shape[0], *([1] * (rank - t.ndim)), *t.shape[1:]) for t in (ta, tb))
+    return Points(fn(ta, tb))
 
 
 @dataclass(frozen=True)
@@ -323,16 +329,16 @@ class Stacking:
         stacked = bool(found)
         if node.op == "call_module":
             module = self.graph.get_submodule(str(node.target))
-            own = {
-                n: self._tensor(f"{node.target}.{n}", params, fixed)
-                for n, _ in module.named_parameters(recurse=False)
-            }
-            own |= {
-                n: self._tensor(f"{node.target}.{n}", params, fixed)
-                for n, _ in module.named_buffers(recurse=False)
-            }
-            if not stacked and not any(isinstance(v, Points) for v in own.values()):
-                return module(*args, **kwargs)
+            prefix = f"{node.target}."
+            if not stacked and not any(prefix + n in params for n, _ in module.named_parameters()):
+                return module(*args, **kwargs)  # the same at every point
+            if any(n.count(".") for n, _ in module.named_parameters()):
+                raise NotStackable(f"{type(module).__name__} with parameters of submodules")
+            tensors = [
+                *module.named_parameters(recurse=False),
+                *module.named_buffers(recurse=False),
+            ]
+            own = {n: self._tensor(prefix + n, params, fixed) for n, _ in tensors}
             return self._module(module, own, args, kwargs)
         if not stacked:
             fn = node.target if node.op == "call_function" else getattr(args[0], str(node.target))
@@ -412,17 +418,18 @@ class Stacking:
             return _elementwise(lambda t: getattr(t, name)(), x)
         if name == "flatten":
             return _flatten(*args, **kwargs)
-        if name == "size" and args[1:] == (0,) and isinstance(x, Channels):
-            return x.t.shape[0]
-        if name in SPATIAL_REDUCTIONS and isinstance(x, Channels):  # global pooling
+        samples = x.t.shape[0] if isinstance(x, Channels) else x.t.shape[1]
+        if name == "size" and args[1:] == (0,):
+            return samples
+        if name in ("view", "reshape") and tuple(args[1:]) == (samples, -1):
+            return _flatten(x, 1)  # x.view(x.size(0), -1)
+        if name in SPATIAL_REDUCTIONS:  # global pooling: per channel
+            x = x.stacked() if isinstance(x, Points) else x
             dims = kwargs.get("dim", args[1] if len(args) > 1 else None)
             dims = (dims,) if isinstance(dims, int) else dims
             rest = {k: v for k, v in kwargs.items() if k != "dim"}
             if dims and all(2 <= d < x.t.ndim for d in dims) and len(args) <= 2:
                 return Channels(getattr(x.t, name)(tuple(dims), **rest), x.points)
-        flat = (x.t.shape[0], -1) if isinstance(x, Channels) else None
-        if name in ("view", "reshape") and tuple(args[1:]) == flat:  # x.view(x.size(0), -1)
-            return _flatten(x, 1)
         raise NotStackable(f"the method {name}")
 
 

@@ -25,7 +25,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "resources/examples/digits_bn_cn
 class Everything(nn.Module):
     """The shared input into a grouped functional convolution, a frozen kernel, BatchNorm
     that is not folded (after a residual sum), average pooling, ``x.view(x.size(0), -1)``,
-    BatchNorm1d on rows, tanh, a functional linear layer."""
+    BatchNorm1d on rows, tanh, a learnt scale per channel (a parameter of each point's
+    shape (C, 1, 1) times activations), a functional linear layer."""
 
     def __init__(self):
         super().__init__()
@@ -36,10 +37,11 @@ class Everything(nn.Module):
         self.bn = nn.BatchNorm2d(4)
         self.rows = nn.BatchNorm1d(16)
         self.head = nn.Parameter(torch.randn(5, 16) / 4)
+        self.scale = nn.Parameter(torch.rand(4, 1, 1) + 0.5)
 
     def forward(self, x):
         h = F.relu(F.conv2d(x, self.w, None, 1, 1, 1, 2))
-        h = self.bn(h + self.conv(F.relu(self.frozen(h))))
+        h = self.bn(h + self.conv(F.relu(self.frozen(h)))) * self.scale
         h = F.adaptive_avg_pool2d(F.relu(h), 2) + h.amax((2, 3), keepdim=True)
         h = torch.tanh(self.rows(h.view(h.size(0), -1)))
         return F.linear(h, self.head) * 2.0
@@ -144,6 +146,26 @@ def test_what_is_not_known_per_channel_is_refused():
     model = Softmaxed().eval()
     with pytest.raises(NotStackable, match="softmax"):
         stacked_outputs(model, model, points_of(model, 2, gen), torch.randn(4, 2, 6, 6))
+
+
+def test_a_library_layer_with_parameters_of_its_own_submodules_is_refused():
+    """fx keeps torch.nn's modules whole: multi-head attention holds its output projection
+    in a submodule, which the layer would otherwise use at θ₀ at every point."""
+
+    class Attending(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = nn.MultiheadAttention(6, 2, batch_first=True)
+
+        def forward(self, x):
+            h = x.flatten(2)
+            return self.attention(h, h, h)[0].flatten(1)
+
+    model = Attending().eval()
+    x = torch.randn(4, 2, 2, 3)
+    points = points_of(model, 2, torch.Generator().manual_seed(5))
+    with pytest.raises(NotStackable, match="submodules"):
+        stacked_outputs(model, model, points, x.reshape(4, 2, 6).reshape(4, 2, 2, 3))
 
 
 def problem_of(model, gen, samples=64):
