@@ -10,7 +10,8 @@ columns) and every point runs its ``metrics.Loss``: one forward pass over all th
 is put in eval mode (the package never calls ``eval()``: with BatchNorm in train mode and dropout
 on its values are not the landscape), and the walk starts at our grid's first point.
 Ours is ``compute.networks.slices.evaluate_slice`` on the ``ModuleProblem`` of the example
-(``functional_call`` + ``vmap`` over chunks of points). Values must agree to float32 round-off.
+(the model rewritten for values, its chunks of points stacked in one pass, each where timing
+finds that faster). Values must agree to float32 round-off.
 
 Also printed: ms per point of the built-in ``digits-resnet`` through the generic adapter
 (its network rebuilt as an ``nn.Module``) against its own fast path (the cost of generality);
@@ -161,7 +162,7 @@ def main() -> None:
     print(f"digits-resnet: fast path {fast:.3f} ms/point, generic adapter {generic:.3f} ms/point")
     print(f"top-5 Hessian eigenvalues: max relative error {err:.1e} in {products} products")
     print(f"other processes' load during the slices: {load}")
-    print(f"chosen by timing (vmap or loop; first layer precomputed): {problem.measured_choices()}")
+    print(f"chosen by timing (see ModuleProblem.measured_choices): {problem.measured_choices()}")
     assert rel < 1e-4, "the two slices disagree"
     print(f"ratio: {t_ref / t_ours:.2f}")
 

@@ -1,12 +1,13 @@
 """How a user's model is evaluated over many points and samples: the chunking, ``vmap`` over
-points where the model allows it, and BatchNorm statistics recomputed at every point.
+points or one stacked pass (``module_stacking``) where the model allows it, and BatchNorm
+statistics recomputed at every point.
 
 F(θ) = Σ_c m_c ℓ(f(x_c; θ), y_c) / N over the evaluation set cut into chunks c of m_c samples
 (the user's loss is a mean over its batch, so this is the mean over all N samples); many
-points θ are evaluated at once with ``torch.func.vmap`` where that is faster, one by one where
-it is not or cannot be (convolutions on the CPU, a model calling ``.item()``, recomputed
-BatchNorm statistics). Chunks are
-sized so that points × samples × width activations stay within a budget.
+points θ are evaluated at once with ``torch.func.vmap`` or, for values without gradients, with
+their activations stacked along channels, where that is faster; one by one where it is not or
+cannot be (a model calling ``.item()``, recomputed BatchNorm statistics). Chunks are sized so
+that points × samples × width activations stay within a budget.
 
 ``ChunkedEvaluation`` holds these methods for ``ModuleProblem`` (which owns the fields they read).
 """
@@ -200,9 +201,10 @@ class ChunkedEvaluation:
         parts: ModuleParts,
     ) -> Callable[[torch.Tensor, Batch], tuple[torch.Tensor, ...]] | None:
         """Values at many points from one stacked pass (``module_stacking``) where that was
-        chosen (``stack`` of the measured choices), else None. Chosen once, on the first
-        chunk's first ``LOOP_PROBE`` points and samples of ``batch``: stacked where it gives
-        the values of the way chosen without it (to float32 round-off) and takes less time."""
+        chosen (``stack`` of the measured choices), else None. Chosen once, on a chunk's
+        number of points near the first of θ (at most ``STACK_PROBE``) and the first chunk of
+        samples of ``batch``: stacked where it gives the values of the way chosen without it
+        (to float32 round-off) in less time (the fastest of ``STACK_REPEATS`` runs each)."""
         if parts.by_model or not isinstance(batch, tuple):
             return None
 
@@ -227,12 +229,12 @@ class ChunkedEvaluation:
         parts: ModuleParts,
         stacked: Callable[[torch.Tensor, Batch], tuple[torch.Tensor, ...]],
     ) -> str:
-        if stacking_of(parts.evaluator) is None:
-            return ONE_BY_ONE
         chunk = take(batch, slice(0, self._samples_per_chunk()))
         # as many points as a chunk (vmap's cost per point falls with their number), distinct
         # (θ scaled by 1 … 1.1) so that values of one point landing at another would show
-        count = min(STACK_PROBE, max(2, self.points_per_chunk(batch_size(chunk))))
+        count = min(STACK_PROBE, self.points_per_chunk(batch_size(batch)))
+        if count < 2 or stacking_of(parts.evaluator) is None:  # one point per chunk: no gain
+            return ONE_BY_ONE
         scale = torch.linspace(1.0, 1.1, count, dtype=theta.dtype, device=theta.device)
         probe = theta[0] * scale[:, None]
         plain = bound_values(parts, chunk, fns)

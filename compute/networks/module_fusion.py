@@ -202,9 +202,7 @@ def _fold_batchnorms(gm: fx.GraphModule) -> list[str]:
         def attr(owner: object, name: str, present: bool) -> fx.Node | None:
             return graph.get_attr(f"{owner}.{name}") if present else None
 
-        folded = ConvBatchNorm(
-            bn.eps, conv.stride, conv.padding, conv.dilation, conv.groups, dims
-        )
+        folded = ConvBatchNorm(bn.eps, conv.stride, conv.padding, conv.dilation, conv.groups, dims)
         with graph.inserting_before(node):
             fused = graph.call_module(
                 _add(gm, folded),

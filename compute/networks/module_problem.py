@@ -160,7 +160,8 @@ class ModuleProblem(ChunkedEvaluation):
 
     def measured_choices(self) -> dict[str, str]:
         """What this problem decided by timing: ``vmap`` or a loop over points (``mode``, see
-        ``_over_points``) and, where planes can precompute the first layer, whether they do
+        ``_over_points``), whether values stack a chunk's points in one pass (``stack``, see
+        ``_stacked_for_values``) and, where planes can precompute the first layer, whether they do
         (``first_layer``: ``precomputed`` or ``plain``, see ``ModulePlaneValues``), deciding
         them now at θ₀ (a few points; one chunk for the first layer) if it has not yet. The
         ways give different bits, so a copy elsewhere (a cluster's worker) repeats these."""

@@ -20,7 +20,6 @@ from compute.geometry.planes import Plane
 from compute.networks.datasets import Dataset
 from compute.networks.models import Model, cross_entropy, cross_entropy_and_correct
 
-
 RESIDUAL_MIN_POINTS = 2
 """Points per chunk of the residual MLP's plane head at least (its activation budget allows one
 at width 512): each chunk reads the three rows of layer matrices once to combine its points'
