@@ -13,8 +13,10 @@ from compute.objectives.layout import ParamLayout
 from compute.objectives.objective import LossFn, Objective, OutputSplit, Progressive, ValuesFn
 
 Window4 = tuple[float, float, float, float]
-PROJECT_BLOCK = 1 << 18
-"""Parameters per block of a projection's float64 sums (2 MB per vector)."""
+PROJECT_BLOCK = 1 << 15
+"""Parameters per block of a projection's float64 sums (256 kB per vector: blocks of 2 MB
+raised a 1M-parameter slice's peak memory by 32 MB, as glibc serves such freed blocks from a
+heap it does not trim; 9 MB now)."""
 
 
 @dataclass(frozen=True)

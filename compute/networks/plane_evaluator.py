@@ -60,11 +60,18 @@ class PlaneEvaluator:
         points = (self.plane.origin, self.plane.d1, self.plane.d2)
         residual = _ResidualMLPPlane.blocks_of(model)
         with torch.inference_mode():
-            zero = model.features(layout.unflatten(torch.zeros_like(self.plane.origin)), self.x)
+            zero: list[torch.Tensor] = []  # Z(0), made when first needed (after the head's
+            # long-lived buffers: with freed memory kept, a transient allocated before them
+            # leaves a hole they do not fit, 20 MB of peak at width 512)
 
             def z(i: int) -> torch.Tensor:  # Z₀, Z₁, Z₂ (N, width), one at a time
                 out = model.features(layout.unflatten(points[i]), self.x)
-                return out if i == 0 else out.sub_(zero)
+                if i == 0:
+                    return out
+                if not zero:  # θ = 0 as one stored zero, expanded (not n of them)
+                    origin = points[0].new_zeros(1).expand(len(points[0]))
+                    zero.append(model.features(layout.unflatten(origin), self.x))
+                return out.sub_(zero[0])
 
             if residual is not None:  # its own plane head holds all it needs
                 self.head: _ResidualMLPPlane | None = _ResidualMLPPlane(
@@ -142,18 +149,15 @@ class _ResidualMLPPlane:
     ) -> None:
         self.y, self.classes, self.blocks = y, model.classes, blocks
         self.beta = float(model.constants.get("beta", 1.0))
-        first = z(0)
-        self.rows, self.samples = first.shape[-1], first.shape[-2]  # w + 1, N
-        basis = first.new_empty(3, self.rows, self.samples)  # filled one Z at a time
-        basis[0] = first.T
-        del first
-        for i in (1, 2):
-            basis[i] = z(i).T
-        self.basis = basis.reshape(3, -1)  # (3, (w + 1)·N)
+        self.rows, self.samples = model.layout.block("W11").shape[0] + 1, len(y)  # w + 1, N
+        # the long-lived tensors first, then the transients (see PlaneEvaluator)
         size = 2 * blocks * self.rows**2 + model.classes * self.rows
         self.weights = points[0].new_zeros(3, size)  # (3, 2·blocks·(w + 1)² + C·(w + 1))
+        basis = points[0].new_empty(3, self.rows, self.samples)  # filled one Z at a time
         for i, theta in enumerate(points):
             self._fill(self.weights[i], model, theta, i == 0)
+            basis[i] = z(i).T
+        self.basis = basis.reshape(3, -1)  # (3, (w + 1)·N)
         self.capacity = 0
 
     def _fill(self, out: torch.Tensor, model: Model, theta: torch.Tensor, origin: bool) -> None:
@@ -178,21 +182,25 @@ class _ResidualMLPPlane:
             size, like = points * self.rows * self.samples, self.basis
             self.h, self.u = like.new_empty(size), like.new_empty(size)
             self.logits = like.new_empty(points * self.classes * self.samples)
-            self.mats = like.new_empty(points * self.weights.shape[1])
+            # one layer's matrices at a time (the output layer's may have more rows)
+            self.mats = like.new_empty(points * max(self.rows, self.classes) * self.rows)
             self.capacity = points
 
     def __call__(self, coef: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """coef (P, 3) = [1, a, b] → (loss (P,), accuracy (P,))."""
         p, w, n = len(coef), self.rows, self.samples
         self._buffers(p)
-        mats = torch.mm(coef, self.weights, out=self.mats[: p * self.weights.shape[1]].view(p, -1))
-        layer = [mats[:, i * w * w : (i + 1) * w * w].view(p, w, w) for i in range(2 * self.blocks)]
+
+        def layer(i: int, rows: int = w) -> torch.Tensor:  # every point's matrix of layer i
+            mine = self.weights[:, i * w * w : i * w * w + rows * w]
+            return torch.mm(coef, mine, out=self.mats[: p * rows * w].view(p, -1)).view(p, rows, w)
+
         h = torch.mm(coef, self.basis, out=self.h[: p * w * n].view(p, -1)).view(p, w, n).relu_()
         u = self.u[: p * w * n].view(p, w, n)
         for k in range(self.blocks):
-            torch.bmm(layer[2 * k], h, out=u).relu_()
-            h.baddbmm_(layer[2 * k + 1], u)
-        out = mats[:, 2 * self.blocks * w * w :].view(p, self.classes, w)
+            torch.bmm(layer(2 * k), h, out=u).relu_()
+            h.baddbmm_(layer(2 * k + 1), u)
+        out = layer(2 * self.blocks, self.classes)
         logits = torch.bmm(out, h, out=self.logits[: p * self.classes * n].view(p, -1, n))
         loss, hit = cross_entropy_and_correct(logits, self.y)
         return loss.mean(-1), hit.mean(-1)
