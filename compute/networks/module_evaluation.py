@@ -43,9 +43,10 @@ GRAPH_PROBE_SAMPLES = 256
 WRITTEN, REWRITTEN = "as written", "rewritten"
 STACKED, ONE_BY_ONE = "stacked", "not stacked"
 STACK_REPEATS = 3
-STACK_PROBE = 64
 """Timed runs of each way (the fastest counts) when choosing whether to stack points: a single
 run of a few milliseconds varied by 40 % on the BatchNorm CNN example."""
+STACK_PROBE = 64
+"""At most this many points (a chunk's number, where smaller) decide whether to stack them."""
 AS_GIVEN = "as given"
 LAYOUTS: dict[str, Callable[[Mapping[str, torch.Tensor]], dict[str, torch.Tensor]]] = {
     "channels_last": channels_last,
