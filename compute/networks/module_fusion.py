@@ -89,17 +89,9 @@ class ConvBatchNorm(nn.Module):
             shift = shift + beta
         return folded, shift
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        weight: torch.Tensor,
-        bias: torch.Tensor | None,
-        gamma: torch.Tensor | None,
-        beta: torch.Tensor | None,
-        mean: torch.Tensor,
-        var: torch.Tensor,
-    ) -> torch.Tensor:
-        folded, shift = self.fold(weight, bias, gamma, beta, mean, var)
+    def forward(self, x: torch.Tensor, *tensors: Any) -> torch.Tensor:
+        """conv(x) with ``fold``'s tensors W, b, γ, β, μ, σ² (in that order)."""
+        folded, shift = self.fold(*tensors)
         return CONV_FUNCTIONS[self.dims](x, folded, shift, *self.conv_args)
 
 

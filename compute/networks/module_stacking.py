@@ -169,7 +169,8 @@ def _conv(
     if not stacked:
         return conv(x, weight, bias, stride, padding, dilation, groups)
     p = stacked[0].points
-    w = _per_point(weight, p, dims + 2).reshape(-1, *weight_shape(weight)[1:])
+    w = _per_point(weight, p, dims + 2)  # (P, C_out, C_in / groups, *k)
+    w = w.reshape(-1, *w.shape[2:])
     b = _per_point(bias, p, 1)
     b = None if b is None else b.reshape(-1)
     if not isinstance(x, (Channels, Points)):
@@ -178,11 +179,6 @@ def _conv(
         x = Channels(x.repeat(1, p, *([1] * dims)), p)  # the shared input once per point
     x = x.stacked() if isinstance(x, Points) else x
     return Channels(conv(x.t, w, b, stride, padding, dilation, groups * p), p)
-
-
-def weight_shape(weight: Any) -> torch.Size:
-    """One point's kernel shape (C_out, C_in / groups, *k)."""
-    return weight.t.shape[1:] if isinstance(weight, Points) else weight.shape
 
 
 def _linear(x: Any, weight: Any, bias: Any = None) -> Any:

@@ -20,6 +20,8 @@ from compute.networks.module_fusion import fusion_of
 from compute.networks.slices import evaluate_slice
 from compute.scenarios.own_model import register_model
 
+from .helpers import assert_slice_is_the_modules
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources/examples/digits_bn_cnn.py"
 
 
@@ -181,19 +183,11 @@ def test_the_example_slices_like_its_module_and_says_how():
     assert "bn1 into conv1" in note and "bn2 into conv2" in note and "strided views" in note
     plane = random_plane(problem.layout, problem.init, seed=4)
     result = drain(evaluate_slice(problem, plane, (-1, 1, -1, 1), 3))
-    model = copy.deepcopy(problem.parts.evaluator).eval()
-    params = [p for p in model.parameters() if p.requires_grad]
-    x, y = problem.train
-    for i, b in enumerate(result.axes[1]):
-        for j, a in enumerate(result.axes[0]):
-            theta = plane.origin + a * plane.d1 + b * plane.d2
-            torch.nn.utils.vector_to_parameters(theta.clone(), params)
-            with torch.no_grad():
-                want = float(F.cross_entropy(model(x), y))
-            assert result.values["loss"][i, j] == pytest.approx(want, rel=1e-5)
+    assert_slice_is_the_modules(problem, plane, result)
     theta = problem.init.clone().requires_grad_(True)
     problem.loss(theta).backward()  # through the model as written: BatchNorm modules called
     assert theta.grad is not None and torch.isfinite(theta.grad).all()
+    x, y = problem.train
     again = pickle.loads(pickle.dumps(problem.value_parts))
     p = problem.layout.unflatten(plane.origin + 0.5 * plane.d1)
     with torch.no_grad():

@@ -19,6 +19,8 @@ from compute.networks.module_stacking import NotStackable, Stacking
 from compute.networks.slices import evaluate_slice
 from compute.scenarios.own_model import register_model
 
+from .helpers import assert_slice_is_the_modules
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources/examples/digits_bn_cnn.py"
 
 
@@ -209,13 +211,4 @@ def test_the_example_slices_like_its_module_stacked_or_not(choice):
     plane = random_plane(problem.layout, problem.init, seed=5)
     result = drain(evaluate_slice(problem, plane, (-1, 1, -1, 1), 3))
     assert problem.measured_choices()["stack"] == choice
-    model = copy.deepcopy(problem.parts.evaluator).eval()
-    params = [p for p in model.parameters() if p.requires_grad]
-    x, y = problem.train
-    for i, b in enumerate(result.axes[1]):
-        for j, a in enumerate(result.axes[0]):
-            theta = plane.origin + a * plane.d1 + b * plane.d2
-            torch.nn.utils.vector_to_parameters(theta.clone(), params)
-            with torch.no_grad():
-                want = float(F.cross_entropy(model(x), y))
-            assert result.values["loss"][i, j] == pytest.approx(want, rel=1e-5)
+    assert_slice_is_the_modules(problem, plane, result)
